@@ -1,0 +1,36 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "saql",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "SAQL", targets: ["SAQL"]),
+        .executable(name: "saql", targets: ["saql"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka", pkgConfig: "rdkafka",
+                       providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "SAQLParser"),
+        .target(name: "Planner", dependencies: ["SAQLParser"]),
+        .target(name: "Runtime", dependencies: [
+            "Planner",
+            .product(name: "Collections", package: "swift-collections"),
+        ]),
+        .target(name: "SAQL", dependencies: ["SAQLParser", "Planner", "Runtime"]),
+        .executableTarget(name: "saql", dependencies: [
+            "SAQL",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "SAQLParserTests", dependencies: ["SAQLParser"]),
+        .testTarget(name: "PlannerTests", dependencies: ["Planner"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "SAQL"]),
+        .testTarget(name: "CorpusTests", dependencies: ["SAQL"], resources: [.copy("Corpus")]),
+    ]
+)

@@ -1,0 +1,128 @@
+import SAQLParser
+
+extension Binder {
+    mutating func bindCall(_ call: FunctionCall, _ scope: Scope, _ mode: AggregateMode, _ range: SourceRange) -> BoundExpr {
+        let upper = call.baseName.uppercased()
+        if call.name.count > 1 {
+            let prefix = call.name[0].text.uppercased()
+            if prefix == "SYSTEM" && upper == "TIMESTAMP" && call.name.count == 2 {
+                if !call.arguments.isEmpty {
+                    diagnostics.append(.error("SAQL2012", "System.Timestamp() takes no arguments", at: range))
+                }
+                return BoundExpr(.systemTimestamp, .datetime, range)
+            }
+            if prefix == "UDF" {
+                diagnostics.append(.error("SAQL4006", "user-defined function '\(call.qualifiedName)' is not supported",
+                                          at: call.nameRange,
+                                          helps: [.init("saql runs no JavaScript or C# UDFs; express the logic with built-in functions")]))
+                for a in call.arguments { _ = bindExpr(a, scope, mode) }
+                return .literal(.null, range)
+            }
+            if prefix == "SYSTEM" && upper == "WINDOW" {
+                diagnostics.append(.error("SAQL4001", "System.Window() is not supported yet", at: range))
+                return .literal(.null, range)
+            }
+            diagnostics.append(.error("SAQL2005", "unknown function '\(call.qualifiedName)'", at: call.nameRange,
+                                      helps: [.init("at compatibility level 1.2 built-in functions take no prefix")]))
+            return .literal(.null, range)
+        }
+        if windowFunctionNames.contains(upper) {
+            diagnostics.append(.error("SAQL2060", "window function '\(call.baseName)' can only be used in GROUP BY", at: range))
+            return .literal(.null, range)
+        }
+        if AggregateFunction.allNames.contains(upper) {
+            if call.over != nil {
+                diagnostics.append(.error("SAQL4001", "\(upper) ... OVER (analytic aggregate) is not supported yet", at: range))
+            } else if case .forbidden(let clause) = mode {
+                let help: Diagnostic.Help = clause == "WHERE"
+                    ? .init("filter on aggregates with HAVING") : .init("aggregates belong in SELECT or HAVING of a grouped query")
+                diagnostics.append(.error("SAQL2061", "aggregate '\(call.baseName)' is not allowed in \(clause)", at: range,
+                                          helps: [help]))
+            }
+            return .literal(.null, range)
+        }
+        if let analytic = AnalyticFunction(rawValue: upper) {
+            return bindAnalytic(analytic, call, scope, mode, range)
+        }
+        guard let sig = ScalarFunction.catalog[upper] else {
+            let names = Array(ScalarFunction.catalog.keys) + Array(AggregateFunction.allNames)
+                + ["LAG", "LAST", "ISFIRST", "ANOMALYDETECTION_SPIKEANDDIP", "ANOMALYDETECTION_CHANGEPOINT"]
+            var helps: [Diagnostic.Help] = []
+            if let near = Suggest.closest(upper, in: names.sorted()) {
+                helps.append(.init("did you mean '\(near)'?", replacing: call.nameRange, with: near))
+            }
+            diagnostics.append(.error("SAQL2005", "unknown function '\(call.baseName)'", at: call.nameRange, helps: helps))
+            for a in call.arguments { _ = bindExpr(a, scope, mode) }
+            return .literal(.null, range)
+        }
+        if call.over != nil {
+            diagnostics.append(.error("SAQL2062", "'\(call.baseName)' is not an analytic function and takes no OVER clause",
+                                      at: call.over?.range ?? range))
+        }
+        guard (sig.minArgs...sig.maxArgs).contains(call.arguments.count) else {
+            let expected = sig.minArgs == sig.maxArgs ? "\(sig.minArgs)" : sig.maxArgs > 100 ? "at least \(sig.minArgs)"
+                : "\(sig.minArgs) to \(sig.maxArgs)"
+            diagnostics.append(.error("SAQL2012", "'\(upper)' takes \(expected) argument\(expected == "1" ? "" : "s"), got \(call.arguments.count)",
+                                      at: range))
+            for a in call.arguments { _ = bindExpr(a, scope, mode) }
+            return .literal(.null, range)
+        }
+        var function = sig.function
+        var argExprs = call.arguments
+        if sig.takesDatePart {
+            guard let part = datePart(argExprs[0]) else { return .literal(.null, range) }
+            switch function {
+            case .dateAdd: function = .dateAdd(part)
+            case .dateDiff: function = .dateDiff(part)
+            case .datePart: function = .datePart(part)
+            case .dateName: function = .dateName(part)
+            default: break
+            }
+            argExprs.removeFirst()
+        }
+        let args = argExprs.map { bindExpr($0, scope, mode) }
+        for (a, e) in zip(args, argExprs) where a.type == .array || a.type.isRecord {
+            switch function {
+            case .coalesce, .nullIf, .getType, .getRecordPropertyValue, .getArrayElement, .getArrayLength: continue
+            default: requireScalar(a, e, "'\(upper)'")
+            }
+        }
+        if case .dateDiff = function {
+            for (a, e) in zip(args, argExprs) where a.type != .any && a.type != .datetime && a.type != .nvarchar {
+                diagnostics.append(.error("SAQL2016", "DATEDIFF needs datetime arguments, not \(a.type)", at: e.range))
+            }
+        }
+        var type = sig.result(args.map(\.type))
+        if function == .getRecordPropertyValue, case .literal(.string(let field)) = args[1].kind,
+           let known = args[0].type.fieldType(field) {
+            type = known
+        }
+        return BoundExpr(.call(function, args), type, range)
+    }
+
+    /// Reads a date part name (`minute`, `mi`, ...) written as a bare identifier.
+    mutating func datePart(_ e: Expr) -> DatePart? {
+        if case .identifier(let n) = e.kind, let part = DatePart(name: n.text) { return part }
+        if case .literal(.string(let s)) = e.kind, let part = DatePart(name: s) { return part }
+        diagnostics.append(.error("SAQL2017", "expected a date part, found '\(sourceText(e))'", at: e.range,
+                                  helps: [.init("date parts are year, quarter, month, dayofyear, day, week, weekday, hour, minute, second, millisecond, microsecond")]))
+        return nil
+    }
+
+    /// Binds analytic functions for type checking; their evaluation lands with the time and anomaly issues.
+    mutating func bindAnalytic(_ f: AnalyticFunction, _ call: FunctionCall, _ scope: Scope, _ mode: AggregateMode,
+                               _ range: SourceRange) -> BoundExpr {
+        let args = call.arguments.map { a -> BoundExpr in
+            if case .star = a.kind { return .literal(.null, a.range) }
+            return bindExpr(a, scope, .forbidden(clause: "an analytic function's argument"))
+        }
+        let type: DataType
+        switch f {
+        case .lag, .last: type = args.first?.type ?? .any
+        case .isFirst: type = .bigint
+        case .spikeAndDip, .changePoint: type = AnalyticFunction.anomalyResult
+        }
+        diagnostics.append(.error("SAQL4001", "analytic function '\(call.baseName)' is not supported yet", at: call.nameRange))
+        return BoundExpr(.literal(.null), type, range)
+    }
+}

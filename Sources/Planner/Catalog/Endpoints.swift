@@ -1,0 +1,60 @@
+import SAQLParser
+
+/// The serialization of a file or message payload.
+public enum DataFormat: String, Hashable, Sendable {
+    case json, csv
+
+    /// The format implied by a path's extension: `.jsonl`, `.ndjson`, `.json` or `.csv`.
+    public init?(path: String) {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".csv") { self = .csv } else if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson")
+            || lower.hasSuffix(".json") { self = .json } else { return nil }
+    }
+}
+
+/// A bound input: where events come from and how they are read.
+public struct InputBinding: Hashable, Sendable {
+    public enum Kind: String, Hashable, Sendable { case stream, reference }
+    public var name: String
+    public var kind: Kind
+    public var connector: InputConnector
+    /// Where it was declared, or `.unknown` when bound from the command line.
+    public var range: SourceRange
+
+    public init(name: String, kind: Kind, connector: InputConnector, range: SourceRange = .unknown) {
+        self.name = name
+        self.kind = kind
+        self.connector = connector
+        self.range = range
+    }
+}
+
+/// The connectors an input can use.
+public enum InputConnector: Hashable, Sendable {
+    /// A local file: JSON Lines or a JSON array, or CSV with a header.
+    /// `arrivalTimeField` names the payload field holding each event's arrival time.
+    case file(path: String, format: DataFormat, arrivalTimeField: String?)
+    /// Events pushed in-process through the embedding API.
+    case embedded(format: DataFormat)
+}
+
+/// A bound output: where the rows of `SELECT ... INTO name` go.
+public struct OutputBinding: Hashable, Sendable {
+    public var name: String
+    public var connector: OutputConnector
+    public var range: SourceRange
+
+    public init(name: String, connector: OutputConnector, range: SourceRange = .unknown) {
+        self.name = name
+        self.connector = connector
+        self.range = range
+    }
+}
+
+/// The connectors an output can use.
+public enum OutputConnector: Hashable, Sendable {
+    case file(path: String, format: DataFormat)
+    case stdout(format: DataFormat)
+    /// Rows delivered in-process through the embedding API.
+    case embedded
+}

@@ -1,0 +1,225 @@
+import SAQLParser
+
+/// Bindings and settings given outside the job file (CLI flags or the embedding API).
+public struct BindingOverrides: Sendable {
+    public var inputs: [String: InputConnector] = [:]
+    public var references: [String: InputConnector] = [:]
+    public var outputs: [String: OutputConnector] = [:]
+    /// Outputs not bound otherwise are written to `outputDirectory/NAME.jsonl`.
+    public var outputDirectory: String?
+    /// `--set key=value` pairs, applied after the file's own SET statements.
+    public var settings: [(String, String)] = []
+    /// Values for `${NAME}` in header literals.
+    public var environment: [String: String] = [:]
+    /// Unbound inputs and outputs use the embedded connector instead of being errors.
+    public var embedded = false
+
+    public init() {}
+}
+
+/// The job header, interpreted: settings, declared endpoints and input schemas.
+public struct JobHeader: Sendable {
+    public var settings = JobSettings()
+    public var inputs: [InputBinding] = []
+    public var outputs: [OutputBinding] = []
+    /// `CREATE TABLE` schemas by input name.
+    public var tables: [String: [(name: String, type: DataType)]] = [:]
+    /// True when the file declares inputs (or outputs), so undeclared input (or output) names are errors.
+    public var declaresInputs = false
+    public var declaresOutputs = false
+
+    public func input(named name: String) -> InputBinding? { inputs.first { $0.name.caseInsensitiveEquals(name) } }
+    public func output(named name: String) -> OutputBinding? { outputs.first { $0.name.caseInsensitiveEquals(name) } }
+    public func table(named name: String) -> [(name: String, type: DataType)]? {
+        tables.first { $0.key.caseInsensitiveEquals(name) }?.value
+    }
+}
+
+/// Interprets header statements (`SET`, `CREATE INPUT/OUTPUT/TABLE`) into a ``JobHeader``.
+struct HeaderBinder {
+    var diagnostics: [Diagnostic] = []
+    let environment: [String: String]
+
+    static let inputKeys: [String: Set<String>] = [
+        "file": ["connector", "path", "format", "arrival_time"],
+    ]
+    static let outputKeys: [String: Set<String>] = [
+        "file": ["connector", "path", "format"],
+        "stdout": ["connector", "format"],
+    ]
+
+    mutating func bind(_ script: Script) -> JobHeader {
+        var header = JobHeader()
+        for statement in script.statements {
+            switch statement {
+            case .set(let s):
+                apply(key: s.key.text, value: substitute(s.value), range: s.value.range, keyRange: s.key.range,
+                      to: &header.settings)
+            case .createEndpoint(let c):
+                if c.kind == .output { header.declaresOutputs = true } else { header.declaresInputs = true }
+                bindEndpoint(c, into: &header)
+            case .createTable(let t):
+                var columns: [(name: String, type: DataType)] = []
+                for col in t.columns {
+                    guard let type = DataType(typeName: col.type.name) else {
+                        diagnostics.append(.error("SAQL3007", "unknown type '\(col.type.name)'", at: col.type.range,
+                                                  helps: [.init("types are bigint, float, nvarchar(max), datetime, bit, record and array")]))
+                        continue
+                    }
+                    if columns.contains(where: { $0.name.caseInsensitiveEquals(col.name.text) }) {
+                        diagnostics.append(.error("SAQL3008", "duplicate column '\(col.name.text)' in CREATE TABLE", at: col.name.range))
+                    }
+                    columns.append((col.name.text, type))
+                }
+                header.tables[t.name.text] = columns
+            case .with, .select:
+                break
+            }
+        }
+        return header
+    }
+
+    /// Applies one setting; shared by `SET` statements and `--set` flags.
+    mutating func apply(key: String, value: String, range: SourceRange, keyRange: SourceRange, to settings: inout JobSettings) {
+        func duration() -> Duration? {
+            guard let d = Duration(parsing: value) else {
+                diagnostics.append(.error("SAQL3002", "invalid duration '\(value)' for '\(key)'", at: range,
+                                          helps: [.init("write durations as '8s', '500ms', '2m', '1h' or a number of seconds")]))
+                return nil
+            }
+            if d.ticks < 0 {
+                diagnostics.append(.error("SAQL3002", "'\(key)' cannot be negative", at: range))
+                return nil
+            }
+            return d
+        }
+        switch key.lowercased() {
+        case "out_of_order_tolerance":
+            if let d = duration() { settings.outOfOrderTolerance = d }
+        case "late_arrival_tolerance":
+            if value.trimmingCharacters(in: .whitespaces) == "-1" { settings.lateArrivalTolerance = nil } else if let d = duration() {
+                settings.lateArrivalTolerance = d
+            }
+        case "out_of_order_policy", "late_arrival_policy":
+            guard let p = EventOrderingPolicy(rawValue: value.lowercased()) else {
+                diagnostics.append(.error("SAQL3003", "invalid policy '\(value)'", at: range,
+                                          helps: [.init("use 'adjust' or 'drop'")]))
+                return
+            }
+            settings.outOfOrderPolicy = p
+        case "compatibility_level":
+            guard let level = CompatibilityLevel(rawValue: value) else {
+                diagnostics.append(.error("SAQL3004", "unsupported compatibility level '\(value)'", at: range,
+                                          helps: [.init("use '1.0', '1.1' or '1.2'")]))
+                return
+            }
+            settings.compatibilityLevel = level
+        default:
+            let known = JobSettings.keys.map(\.key)
+            var helps: [Diagnostic.Help] = []
+            if let near = Suggest.closest(key, in: known) { helps.append(.init("did you mean '\(near)'?", replacing: keyRange, with: near)) }
+            helps.append(.init("settings are: \(known.joined(separator: ", "))"))
+            diagnostics.append(.error("SAQL3001", "unknown setting '\(key)'", at: keyRange, helps: helps))
+        }
+    }
+
+    /// Replaces `${NAME}` with the environment's value; an unset variable is an error.
+    mutating func substitute(_ value: OptionValue) -> String {
+        var out = ""
+        var rest = Substring(value.text)
+        while let open = rest.range(of: "${") {
+            out += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
+                out += rest[open.lowerBound...]
+                rest = ""
+                break
+            }
+            let name = String(rest[open.upperBound..<close])
+            if let v = environment[name] {
+                out += v
+            } else {
+                diagnostics.append(.error("SAQL3006", "environment variable '\(name)' is not set", at: value.range,
+                                          helps: [.init("export \(name) before running, or pass it with --env")]))
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
+
+    private mutating func bindEndpoint(_ c: CreateEndpointStatement, into header: inout JobHeader) {
+        var options: [String: (value: String, range: SourceRange)] = [:]
+        for o in c.options {
+            let key = o.key.text.lowercased()
+            if options[key] != nil {
+                diagnostics.append(.error("SAQL3009", "option '\(o.key.text)' is given twice", at: o.key.range))
+            }
+            options[key] = (substitute(o.value), o.value.range)
+        }
+        let isOutput = c.kind == .output
+        let table = isOutput ? Self.outputKeys : Self.inputKeys
+        guard let connectorOption = options["connector"] else {
+            diagnostics.append(.error("SAQL3010", "'\(c.name.text)' needs a connector", at: c.name.range,
+                                      helps: [.init("add connector = '\(isOutput ? "file" : "file")' to the WITH list")]))
+            return
+        }
+        let connector = connectorOption.value.lowercased()
+        guard let allowed = table[connector] else {
+            let known = table.keys.sorted()
+            var helps: [Diagnostic.Help] = []
+            if let near = Suggest.closest(connector, in: known) { helps.append(.init("did you mean '\(near)'?")) }
+            helps.append(.init("connectors are: \(known.joined(separator: ", "))"))
+            diagnostics.append(.error("SAQL3011", "unknown connector '\(connectorOption.value)'", at: connectorOption.range, helps: helps))
+            return
+        }
+        for o in c.options where !allowed.contains(o.key.text.lowercased()) {
+            var helps: [Diagnostic.Help] = []
+            if let near = Suggest.closest(o.key.text.lowercased(), in: Array(allowed)) {
+                helps.append(.init("did you mean '\(near)'?", replacing: o.key.range, with: near))
+            }
+            helps.append(.init("options of the \(connector) connector are: \(allowed.sorted().joined(separator: ", "))"))
+            diagnostics.append(.error("SAQL3012", "unknown option '\(o.key.text)' for connector '\(connector)'",
+                                      at: o.key.range, helps: helps))
+        }
+        func format(default path: String?) -> DataFormat? {
+            if let f = options["format"] {
+                guard let fmt = DataFormat(rawValue: f.value.lowercased()) else {
+                    diagnostics.append(.error("SAQL3013", "unknown format '\(f.value)'", at: f.range, helps: [.init("use 'json' or 'csv'")]))
+                    return nil
+                }
+                return fmt
+            }
+            return path.flatMap(DataFormat.init(path:)) ?? .json
+        }
+        func required(_ key: String) -> String? {
+            guard let v = options[key] else {
+                diagnostics.append(.error("SAQL3014", "the \(connector) connector needs '\(key)'", at: c.name.range))
+                return nil
+            }
+            return v.value
+        }
+        if isOutput {
+            let out: OutputConnector?
+            switch connector {
+            case "file": out = required("path").flatMap { p in format(default: p).map { .file(path: p, format: $0) } }
+            default: out = format(default: nil).map { .stdout(format: $0) }
+            }
+            if let out {
+                if header.output(named: c.name.text) != nil {
+                    diagnostics.append(.error("SAQL3015", "output '\(c.name.text)' is declared twice", at: c.name.range))
+                }
+                header.outputs.append(OutputBinding(name: c.name.text, connector: out, range: c.name.range))
+            }
+        } else {
+            guard let path = required("path"), let fmt = format(default: path) else { return }
+            let kind: InputBinding.Kind = c.kind == .referenceInput ? .reference : .stream
+            if header.input(named: c.name.text) != nil {
+                diagnostics.append(.error("SAQL3015", "input '\(c.name.text)' is declared twice", at: c.name.range))
+            }
+            header.inputs.append(InputBinding(name: c.name.text, kind: kind,
+                                              connector: .file(path: path, format: fmt, arrivalTimeField: options["arrival_time"]?.value),
+                                              range: c.name.range))
+        }
+    }
+}
+
+import Foundation

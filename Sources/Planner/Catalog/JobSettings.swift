@@ -1,0 +1,35 @@
+import SAQLParser
+
+/// What happens to an event outside the out-of-order or late-arrival tolerance.
+public enum EventOrderingPolicy: String, Hashable, Sendable {
+    /// The event's timestamp moves to the earliest acceptable time; its payload is unchanged.
+    case adjust
+    /// The event is dropped (and counted, and dead-lettered when a dead-letter output exists).
+    case drop
+}
+
+/// Job-wide settings from `SET key = 'value'` statements, with ASA's defaults.
+public struct JobSettings: Hashable, Sendable {
+    public var outOfOrderTolerance: Duration = .zero
+    public var outOfOrderPolicy: EventOrderingPolicy = .adjust
+    /// `nil` means ASA's `-1`: wait indefinitely, never adjust for lateness.
+    public var lateArrivalTolerance: Duration? = .seconds(5)
+    public var compatibilityLevel: CompatibilityLevel = .v1_2
+
+    public init() {}
+
+    /// Every key `SET` accepts, with a one-line description for diagnostics and `--help`.
+    public static let keys: [(key: String, help: String)] = [
+        ("out_of_order_tolerance", "how long events are buffered to reorder them, e.g. '8s' (default '0s')"),
+        ("out_of_order_policy", "'adjust' or 'drop' for events beyond the tolerances (default 'adjust')"),
+        ("late_arrival_tolerance", "how late an event may arrive relative to its arrival time (default '5s'; '-1' waits forever)"),
+        ("compatibility_level", "ASA compatibility level: '1.0', '1.1' or '1.2' (default '1.2')"),
+    ]
+}
+
+/// ASA compatibility levels; they change how JSON booleans and field-name case are read.
+public enum CompatibilityLevel: String, Hashable, Sendable, Comparable {
+    case v1_0 = "1.0", v1_1 = "1.1", v1_2 = "1.2"
+
+    public static func < (a: CompatibilityLevel, b: CompatibilityLevel) -> Bool { a.rawValue < b.rawValue }
+}

@@ -1,0 +1,108 @@
+import SAQLParser
+
+/// A job that compiled: its source, settings, bindings and both plans.
+public struct CompiledJob: Sendable {
+    public var source: SourceFile
+    public var script: Script
+    public var header: JobHeader
+    public var logical: LogicalJob
+    public var physical: PhysicalPlan
+    /// Warnings (a compiled job has no errors).
+    public var diagnostics: [Diagnostic]
+    public var inputs: [InputBinding]
+    public var outputs: [OutputBinding]
+
+    public var settings: JobSettings { logical.settings }
+}
+
+/// How strictly bindings are checked.
+public enum BindingCheck: Sendable {
+    /// `saql check` and `explain`: inputs and outputs may be unbound.
+    case lenient
+    /// `saql run`: every input and output must be bound (a single unbound output goes to stdout).
+    case complete
+}
+
+/// Text → tokens → AST → bound logical plan → physical plan, collecting diagnostics at every stage.
+public enum Compiler {
+    /// Compiles a job file. Returns the job when there are no errors, and every diagnostic either way.
+    public static func compile(_ source: SourceFile, overrides: BindingOverrides = BindingOverrides(),
+                               check: BindingCheck = .lenient) -> (job: CompiledJob?, diagnostics: [Diagnostic]) {
+        let (script, parseDiagnostics) = Parser.parse(source.text)
+        var diagnostics = parseDiagnostics
+        var headerBinder = HeaderBinder(environment: overrides.environment)
+        var header = headerBinder.bind(script)
+        for (key, value) in overrides.settings {
+            headerBinder.apply(key: key, value: value, range: .unknown, keyRange: .unknown, to: &header.settings)
+        }
+        diagnostics += headerBinder.diagnostics
+        let (logical, bindDiagnostics) = Binder.bind(script, text: source.text, header: header)
+        diagnostics += bindDiagnostics
+        if !script.statements.contains(where: { if case .select = $0 { return true } else { return false } }) {
+            diagnostics.append(.error("SAQL2000", "the job has no SELECT statement", at: SourceRange(start: script.range.end, end: script.range.end),
+                                      helps: [.init("add a query, e.g. SELECT * INTO output FROM input")]))
+        }
+        let (inputs, outputs, bindingDiagnostics) = resolveBindings(logical, header: header, overrides: overrides, check: check)
+        diagnostics += bindingDiagnostics
+        diagnostics = deduplicated(diagnostics)
+        guard !diagnostics.hasErrors else { return (nil, diagnostics) }
+        var planner = PhysicalPlanner(job: logical, inputs: inputs)
+        let physical = planner.plan(outputs: outputs)
+        let job = CompiledJob(source: source, script: script, header: header, logical: logical, physical: physical,
+                              diagnostics: diagnostics, inputs: inputs, outputs: outputs)
+        return (job, diagnostics)
+    }
+
+    /// Binds every input and output the plan uses: CLI/API overrides first, then declarations,
+    /// then the output directory; finally the embedded connector or stdout.
+    static func resolveBindings(_ job: LogicalJob, header: JobHeader, overrides: BindingOverrides,
+                                check: BindingCheck) -> ([InputBinding], [OutputBinding], [Diagnostic]) {
+        var diagnostics: [Diagnostic] = []
+        var inputs: [InputBinding] = []
+        for name in job.layouts.keys.sorted() {
+            if let c = overrides.inputs.first(where: { $0.key.caseInsensitiveEquals(name) })?.value {
+                inputs.append(InputBinding(name: name, kind: header.input(named: name)?.kind ?? .stream, connector: c))
+            } else if let declared = header.input(named: name) {
+                inputs.append(declared)
+            } else if overrides.embedded {
+                inputs.append(InputBinding(name: name, kind: .stream, connector: .embedded(format: .json)))
+            } else if check == .complete {
+                diagnostics.append(.error("SAQL3020", "input '\(name)' is not bound", at: .unknown,
+                                          helps: [.init("pass --input \(name)=PATH, or declare CREATE INPUT \(name) WITH (connector = 'file', path = '...')")]))
+            }
+        }
+        var outputs: [OutputBinding] = []
+        var unbound: [String] = []
+        var seen = Set<String>()
+        for s in job.statements where seen.insert(s.output.lowercased()).inserted {
+            let name = s.output
+            if let c = overrides.outputs.first(where: { $0.key.caseInsensitiveEquals(name) })?.value {
+                outputs.append(OutputBinding(name: name, connector: c))
+            } else if let declared = header.output(named: name) {
+                outputs.append(declared)
+            } else if let dir = overrides.outputDirectory {
+                let path = dir.hasSuffix("/") ? dir + name + ".jsonl" : dir + "/" + name + ".jsonl"
+                outputs.append(OutputBinding(name: name, connector: .file(path: path, format: .json)))
+            } else if overrides.embedded {
+                outputs.append(OutputBinding(name: name, connector: .embedded))
+            } else {
+                unbound.append(name)
+            }
+        }
+        if unbound.count == 1 {
+            outputs.append(OutputBinding(name: unbound[0], connector: .stdout(format: .json)))
+        } else if check == .complete {
+            for name in unbound {
+                diagnostics.append(.error("SAQL3021", "output '\(name)' is not bound", at: .unknown,
+                                          helps: [.init("pass --output \(name)=PATH or --output-dir DIR")]))
+            }
+        }
+        return (inputs, outputs, diagnostics)
+    }
+
+    /// Drops exact repeats (the same code, message and range), keeping the first.
+    static func deduplicated(_ list: [Diagnostic]) -> [Diagnostic] {
+        var seen = Set<Diagnostic>()
+        return list.filter { seen.insert($0).inserted }
+    }
+}

@@ -1,0 +1,132 @@
+/// Renders plans as stable, indented text trees (two spaces per level, one node per line,
+/// `Name: key=value, ...`), fit for golden tests.
+public enum Explain {
+    /// The logical plan, one tree per statement.
+    public static func logical(_ job: LogicalJob) -> String {
+        var out = "logical_plan\n"
+        for s in job.statements {
+            out += "  Output: \(ExprPrinter.quote(s.output))\n"
+            render(s.plan, job: job, depth: 2, into: &out)
+        }
+        return out
+    }
+
+    private static func render(_ plan: LogicalPlan, job: LogicalJob, depth: Int, into out: inout String) {
+        let pad = String(repeating: "  ", count: depth)
+        let inputSchema = plan.inputs.first.map { job.schema(of: $0) } ?? Schema(columns: [])
+        out += pad + describe(plan, job: job, inputSchema: inputSchema) + "\n"
+        for i in plan.inputs { render(i, job: job, depth: depth + 1, into: &out) }
+    }
+
+    static func describe(_ plan: LogicalPlan, job: LogicalJob, inputSchema: Schema) -> String {
+        switch plan {
+        case .scan(let input):
+            let layout = job.layouts[input]
+            var s = "Scan: \(ExprPrinter.quote(input))"
+            if let layout {
+                s += ", fields=[\(layout.fields.map(ExprPrinter.quote).joined(separator: ", "))]"
+                if layout.wantsRecord { s += ", record=true" }
+            }
+            return s
+        case .assignTimestamp(let a, _): return "AssignTimestamp: " + describe(a, inputSchema)
+        case .filter(let e, _): return "Filter: " + ExprPrinter(schema: inputSchema).print(e)
+        case .project(let items, _): return "Project: " + describe(items, inputSchema)
+        case .windowAggregate(let w, _): return "WindowAggregate: " + describe(w, inputSchema)
+        case .union(let l): return "Union: inputs=\(l.count)"
+        case .step(let name, _): return "Step: \(ExprPrinter.quote(name))"
+        }
+    }
+
+    static func describe(_ a: TimestampAssignment, _ schema: Schema) -> String {
+        let time = a.expr.map { ExprPrinter(schema: schema).print($0) } ?? "arrival_time"
+        let late = a.lateArrivalTolerance.map(\.description) ?? "unbounded"
+        var s = "time=\(time), out_of_order=\(a.outOfOrderTolerance), late_arrival=\(late), policy=\(a.policy.rawValue)"
+        if !a.overKeys.isEmpty { s += ", over=[\(a.overKeys.map { ExprPrinter(schema: schema).print($0) }.joined(separator: ", "))]" }
+        return s
+    }
+
+    static func describe(_ items: [ProjectItem], _ schema: Schema) -> String {
+        let p = ExprPrinter(schema: schema)
+        return items.compactMap { item -> String? in
+            switch item {
+            case .splice(let e): return p.print(e) == "*" ? "*" : "\(p.print(e)).*"
+            case .expr(let name, let e, let hidden):
+                if hidden { return nil }
+                let text = p.print(e)
+                return text == ExprPrinter.quote(name) ? text : "\(ExprPrinter.quote(name))=\(text)"
+            }
+        }.joined(separator: ", ")
+    }
+
+    static func describe(_ w: WindowAggregate, _ schema: Schema) -> String {
+        let p = ExprPrinter(schema: schema)
+        return "window=\(w.window), keys=[\(w.keys.map(p.print).joined(separator: ", "))], "
+            + "aggregates=[\(w.aggregates.map { $0.display(p) }.joined(separator: ", "))]"
+    }
+
+    /// The physical DAG from each sink down; nodes already printed are referenced by id.
+    public static func physical(_ plan: PhysicalPlan) -> String {
+        var out = "physical_plan\n"
+        var printed = Set<Int>()
+        for sink in plan.sinks { render(sink.id, plan: plan, depth: 1, printed: &printed, into: &out) }
+        return out
+    }
+
+    private static func render(_ id: Int, plan: PhysicalPlan, depth: Int, printed: inout Set<Int>, into out: inout String) {
+        let node = plan.nodes[id]
+        let pad = String(repeating: "  ", count: depth)
+        if printed.contains(id) {
+            out += "\(pad)#\(id) (shared, shown above)\n"
+            return
+        }
+        printed.insert(id)
+        var line = "\(pad)#\(id) \(describe(node))"
+        if !node.steps.isEmpty { line += " [step: \(node.steps.joined(separator: ", "))]" }
+        out += line + "\n"
+        for i in node.inputs { render(i, plan: plan, depth: depth + 1, printed: &printed, into: &out) }
+    }
+
+    static func describe(_ node: PhysicalNode) -> String {
+        let schema = node.inputSchemas.first ?? Schema(columns: [])
+        switch node.kind {
+        case .source(let binding, let layout):
+            var s = "Source: input=\(ExprPrinter.quote(binding.name)), \(describe(binding.connector))"
+            s += ", fields=[\(layout.fields.map(ExprPrinter.quote).joined(separator: ", "))]"
+            if layout.wantsRecord { s += ", record=true" }
+            return s
+        case .assignTimestamp(let a):
+            let buffer = a.outOfOrderTolerance == .zero ? "none" : "reorder buffer"
+            return "AssignTimestamp: \(describe(a, schema)), state=\(buffer)"
+        case .filter(let e): return "Filter: \(ExprPrinter(schema: schema).print(e))"
+        case .project(let items): return "Project: \(describe(items, schema))"
+        case .windowAggregate(let w):
+            return "WindowAggregate: \(describe(w, schema)), emit=watermark past window end, state=open windows x groups"
+        case .union: return "Union: watermark=min(inputs)"
+        case .sink(let b): return "Sink: output=\(ExprPrinter.quote(b.name)), \(describe(b.connector))"
+        }
+    }
+
+    static func describe(_ c: InputConnector) -> String {
+        switch c {
+        case .file(let path, let format, let arrival):
+            return "connector=file, path=\(path), format=\(format.rawValue)" + (arrival.map { ", arrival_time=\($0)" } ?? "")
+        case .embedded(let format): return "connector=embedded, format=\(format.rawValue)"
+        }
+    }
+
+    static func describe(_ c: OutputConnector) -> String {
+        switch c {
+        case .file(let path, let format): return "connector=file, path=\(path), format=\(format.rawValue)"
+        case .stdout(let format): return "connector=stdout, format=\(format.rawValue)"
+        case .embedded: return "connector=embedded"
+        }
+    }
+}
+
+extension AggregateCall {
+    /// `AVG(Temperature)`, `COUNT(*)`.
+    public func display(_ p: ExprPrinter) -> String {
+        let name = function == .countStar ? "COUNT" : function.rawValue
+        return "\(name)(\(distinct ? "DISTINCT " : "")\(argument.map(p.print) ?? "*"))"
+    }
+}

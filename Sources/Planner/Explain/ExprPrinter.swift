@@ -1,0 +1,67 @@
+/// Prints bound expressions in SAQL-like syntax, naming columns after the input schema.
+public struct ExprPrinter {
+    public var schema: Schema
+
+    public init(schema: Schema) { self.schema = schema }
+
+    public func print(_ e: BoundExpr) -> String {
+        switch e.kind {
+        case .literal(let v): return Self.literal(v)
+        case .column(let i):
+            guard i < schema.columns.count else { return "#\(i)" }
+            let c = schema.columns[i]
+            return c.splice ? "*" : Self.quote(c.name)
+        case .field(let b, let n): return "\(print(b) == "*" ? "" : print(b) + ".")\(Self.quote(n))"
+        case .fieldOrText(let b, let n): return "\(print(b) == "*" ? "" : print(b) + ".")\"\(n)\""
+        case .systemTimestamp: return "System.Timestamp()"
+        case .windowId: return "System.Window().Id"
+        case .unary(let op, let x): return op == .not ? "NOT \(wrap(x))" : "\(op.rawValue)\(wrap(x))"
+        case .binary(let op, let a, let b): return "\(wrap(a)) \(op.rawValue) \(wrap(b))"
+        case .and(let l): return l.map(wrap).joined(separator: " AND ")
+        case .or(let l): return l.map(wrap).joined(separator: " OR ")
+        case .between(let x, let a, let b, let n): return "\(wrap(x))\(n ? " NOT" : "") BETWEEN \(wrap(a)) AND \(wrap(b))"
+        case .like(let x, let p, let n): return "\(wrap(x))\(n ? " NOT" : "") LIKE \(wrap(p))"
+        case .inList(let x, let l, let n): return "\(wrap(x))\(n ? " NOT" : "") IN (\(l.map(print).joined(separator: ", ")))"
+        case .isNull(let x, let n): return "\(wrap(x)) IS \(n ? "NOT " : "")NULL"
+        case .caseWhen(let whens, let e):
+            var s = "CASE"
+            for w in whens { s += " WHEN \(print(w.condition)) THEN \(print(w.result))" }
+            if let e { s += " ELSE \(print(e))" }
+            return s + " END"
+        case .cast(let x, let t, let isTry): return "\(isTry ? "TRY_CAST" : "CAST")(\(print(x)) AS \(t))"
+        case .call(let f, let args):
+            var parts = args.map(print)
+            switch f {
+            case .dateAdd(let p), .dateDiff(let p), .datePart(let p), .dateName(let p): parts.insert(p.rawValue, at: 0)
+            default: break
+            }
+            return "\(f.name)(\(parts.joined(separator: ", ")))"
+        }
+    }
+
+    private func wrap(_ e: BoundExpr) -> String {
+        switch e.kind {
+        case .binary, .and, .or, .between, .like, .inList, .isNull: return "(\(print(e)))"
+        default: return print(e)
+        }
+    }
+
+    static func quote(_ name: String) -> String {
+        name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } && !(name.first?.isNumber ?? true) ? name : "[\(name)]"
+    }
+
+    public static func literal(_ v: Value) -> String {
+        switch v {
+        case .null: return "NULL"
+        case .bigint(let i): return String(i)
+        case .float(let d): return String(d)
+        case .string(let s): return "'\(s.replacingOccurrences(of: "'", with: "''"))'"
+        case .datetime(let t): return "'\(t.iso8601)'"
+        case .bit(let b): return b ? "1" : "0"
+        case .record: return "{record}"
+        case .array: return "[array]"
+        }
+    }
+}
+
+import Foundation

@@ -1,0 +1,135 @@
+import SAQLParser
+
+/// A node of the logical plan: a tree of relational and streaming operators over event rows.
+/// Data flows from the leaves (scans) to the root. Plans are values: rewrites compare them with `==`.
+public indirect enum LogicalPlan: Hashable, Sendable {
+    /// Reads an input. The columns are the job's ``InputLayout`` for that input.
+    case scan(input: String)
+    /// Assigns event time (TIMESTAMP BY, or arrival time) and applies the event-ordering policies.
+    case assignTimestamp(TimestampAssignment, input: LogicalPlan)
+    /// Keeps rows where the predicate is true.
+    case filter(BoundExpr, input: LogicalPlan)
+    /// Computes one output column per item.
+    case project([ProjectItem], input: LogicalPlan)
+    /// Groups rows by window and keys; emits keys then aggregates, timestamped at the window end.
+    case windowAggregate(WindowAggregate, input: LogicalPlan)
+    /// Concatenates streams with the same column count (UNION / UNION ALL keep duplicates).
+    case union([LogicalPlan])
+    /// A named WITH step; shared wherever it is read.
+    case step(name: String, input: LogicalPlan)
+
+    public var inputs: [LogicalPlan] {
+        switch self {
+        case .scan: return []
+        case .assignTimestamp(_, let i), .filter(_, let i), .project(_, let i), .windowAggregate(_, let i), .step(_, let i):
+            return [i]
+        case .union(let list): return list
+        }
+    }
+}
+
+/// How a stream gets its event time.
+public struct TimestampAssignment: Hashable, Sendable {
+    /// The TIMESTAMP BY expression over the input's columns, or `nil` for arrival time.
+    public var expr: BoundExpr?
+    /// `TIMESTAMP BY ... OVER keys`: independent clocks per key (substreams).
+    public var overKeys: [BoundExpr]
+    public var outOfOrderTolerance: Duration
+    public var lateArrivalTolerance: Duration?
+    public var policy: EventOrderingPolicy
+
+    public init(expr: BoundExpr?, overKeys: [BoundExpr] = [], settings: JobSettings) {
+        self.expr = expr
+        self.overKeys = overKeys
+        outOfOrderTolerance = settings.outOfOrderTolerance
+        lateArrivalTolerance = settings.lateArrivalTolerance
+        policy = settings.outOfOrderPolicy
+    }
+}
+
+/// One item of a projection.
+public enum ProjectItem: Hashable, Sendable {
+    /// A named column computed by an expression.
+    case expr(name: String, BoundExpr, hidden: Bool)
+    /// A record whose fields all become output columns (`*` over a schemaless input, or `record.*`).
+    case splice(BoundExpr)
+
+    public var expr: BoundExpr {
+        switch self {
+        case .expr(_, let e, _), .splice(let e): return e
+        }
+    }
+}
+
+/// A windowed GROUP BY.
+public struct WindowAggregate: Hashable, Sendable {
+    public var window: WindowSpec
+    public var keys: [BoundExpr]
+    public var keyNames: [String]
+    public var aggregates: [AggregateCall]
+
+    public init(window: WindowSpec, keys: [BoundExpr], keyNames: [String], aggregates: [AggregateCall]) {
+        self.window = window
+        self.keys = keys
+        self.keyNames = keyNames
+        self.aggregates = aggregates
+    }
+}
+
+/// The fields a job reads from one input: every name the query references, plus the whole event
+/// as a record when `*` or dynamic lookups need it.
+public struct InputLayout: Hashable, Sendable {
+    public var input: String
+    public var fields: [String]
+    public var wantsRecord: Bool
+    /// Declared CREATE TABLE types, enforced when the input is read.
+    public var declaredTypes: [DataType?]
+
+    /// Row layout: `[record] + fields` when the record is wanted, else `fields`.
+    public var schema: Schema {
+        var cols = fields.enumerated().map { Column(name: $0.element, type: declaredTypes[$0.offset] ?? .any, hidden: wantsRecord) }
+        if wantsRecord { cols.insert(Column(name: "*", type: .anyRecord, splice: true), at: 0) }
+        return Schema(columns: cols, origins: [input])
+    }
+
+    /// The row column holding field `i`.
+    public func column(ofField i: Int) -> Int { wantsRecord ? i + 1 : i }
+}
+
+/// One SELECT ... INTO statement's plan and its destination.
+public struct OutputPlan: Hashable, Sendable {
+    public var output: String
+    public var plan: LogicalPlan
+    public var range: SourceRange
+}
+
+/// A whole job's logical plan: every statement, the input layouts, and the settings.
+public struct LogicalJob: Sendable {
+    public var statements: [OutputPlan]
+    public var layouts: [String: InputLayout]
+    public var settings: JobSettings
+
+    /// The output schema of a plan node.
+    public func schema(of plan: LogicalPlan) -> Schema {
+        switch plan {
+        case .scan(let input):
+            return layouts[input]?.schema ?? Schema(columns: [])
+        case .assignTimestamp(_, let i), .filter(_, let i), .step(_, let i):
+            return schema(of: i)
+        case .project(let items, let i):
+            let origins = schema(of: i).origins
+            return Schema(columns: items.map { item in
+                switch item {
+                case .expr(let n, let e, let hidden): return Column(name: n, type: e.type, hidden: hidden)
+                case .splice(let e): return Column(name: "*", type: e.type, splice: true)
+                }
+            }, origins: origins)
+        case .windowAggregate(let w, let i):
+            let printer = ExprPrinter(schema: schema(of: i))
+            return Schema(columns: zip(w.keyNames, w.keys).map { Column(name: $0, type: $1.type) }
+                + w.aggregates.map { Column(name: $0.display(printer), type: $0.resultType) })
+        case .union(let list):
+            return list.first.map { schema(of: $0) } ?? Schema(columns: [])
+        }
+    }
+}

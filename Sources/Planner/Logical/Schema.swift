@@ -1,0 +1,41 @@
+/// A column of a relation.
+public struct Column: Hashable, Sendable {
+    public var name: String
+    public var type: DataType
+    /// A hidden column is resolvable by name but not written to outputs (a `*` splice already covers it).
+    public var hidden: Bool
+    /// A splice column holds a record whose fields are columns of the relation (`SELECT *` over a schemaless input).
+    public var splice: Bool
+
+    public init(name: String, type: DataType, hidden: Bool = false, splice: Bool = false) {
+        self.name = name
+        self.type = type
+        self.hidden = hidden
+        self.splice = splice
+    }
+}
+
+/// The row layout of a relation: columns by position. `open` relations may hold more fields than
+/// their named columns, reachable through their splice column; `origins` names the inputs they come from.
+public struct Schema: Hashable, Sendable {
+    public var columns: [Column]
+    public var origins: [String]
+
+    public init(columns: [Column], origins: [String] = []) {
+        self.columns = columns
+        self.origins = origins
+    }
+
+    public var isOpen: Bool { spliceIndex != nil }
+    public var spliceIndex: Int? { columns.firstIndex { $0.splice } }
+
+    /// The index of a named (non-splice) column, ignoring case.
+    public func index(of name: String) -> Int? {
+        columns.firstIndex { !$0.splice && $0.name.caseInsensitiveEquals(name) }
+    }
+
+    /// Names written to outputs, in order, for closed relations.
+    public var visibleNames: [String] { columns.filter { !$0.hidden && !$0.splice }.map(\.name) }
+}
+
+import SAQLParser

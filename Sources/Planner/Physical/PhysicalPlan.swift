@@ -1,0 +1,112 @@
+/// The physical operator graph of a job: a DAG whose nodes are listed so that every node comes
+/// after its inputs. Shared steps and shared input reads appear once.
+public struct PhysicalPlan: Sendable {
+    public var nodes: [PhysicalNode]
+
+    /// The sink nodes, one per output, in output order.
+    public var sinks: [PhysicalNode] { nodes.filter { if case .sink = $0.kind { return true } else { return false } } }
+
+    /// Nodes reading each node's output, as (consumer id, input port) pairs.
+    public var consumers: [[(node: Int, port: Int)]] {
+        var out = [[(node: Int, port: Int)]](repeating: [], count: nodes.count)
+        for n in nodes {
+            for (port, i) in n.inputs.enumerated() { out[i].append((n.id, port)) }
+        }
+        return out
+    }
+}
+
+/// One operator instance in the physical plan.
+public struct PhysicalNode: Sendable {
+    public var id: Int
+    public var kind: PhysicalOperatorKind
+    /// Producer node ids, by input port.
+    public var inputs: [Int]
+    /// The layout of rows this node emits (for sinks: unused; see `inputSchemas`).
+    public var schema: Schema
+    /// The layout of rows arriving on each input port.
+    public var inputSchemas: [Schema]
+    /// WITH step names this node computes, for EXPLAIN.
+    public var steps: [String]
+}
+
+/// The physical operators.
+public enum PhysicalOperatorKind: Sendable {
+    /// Reads an input's events into rows of its layout, with their arrival times.
+    case source(InputBinding, InputLayout)
+    /// Evaluates event time and applies late-arrival and out-of-order policies; emits watermarks.
+    case assignTimestamp(TimestampAssignment)
+    case filter(BoundExpr)
+    case project([ProjectItem])
+    case windowAggregate(WindowAggregate)
+    /// Merges its inputs; the watermark is the minimum of the inputs' watermarks.
+    case union
+    /// Writes rows to an output; each input port is one SELECT ... INTO statement.
+    case sink(OutputBinding)
+}
+
+/// Lowers a ``LogicalJob`` to a ``PhysicalPlan``, sharing structurally equal subplans.
+public struct PhysicalPlanner {
+    private var nodes: [PhysicalNode] = []
+    private var memo: [LogicalPlan: Int] = [:]
+    private let job: LogicalJob
+    private let inputs: [String: InputBinding]
+
+    public init(job: LogicalJob, inputs: [InputBinding]) {
+        self.job = job
+        var map: [String: InputBinding] = [:]
+        for i in inputs { map[i.name] = i }
+        self.inputs = map
+    }
+
+    /// Plans every statement and one sink per output.
+    public mutating func plan(outputs: [OutputBinding]) -> PhysicalPlan {
+        var sinkInputs: [String: [Int]] = [:]
+        var order: [String] = []
+        for s in job.statements {
+            let id = lower(s.plan)
+            if sinkInputs[s.output] == nil { order.append(s.output) }
+            sinkInputs[s.output, default: []].append(id)
+        }
+        for name in order {
+            let binding = outputs.first { $0.name == name } ?? OutputBinding(name: name, connector: .embedded)
+            let ins = sinkInputs[name] ?? []
+            _ = add(.sink(binding), inputs: ins, schema: Schema(columns: []))
+        }
+        return PhysicalPlan(nodes: nodes)
+    }
+
+    private mutating func add(_ kind: PhysicalOperatorKind, inputs: [Int], schema: Schema) -> Int {
+        let id = nodes.count
+        nodes.append(PhysicalNode(id: id, kind: kind, inputs: inputs, schema: schema,
+                                  inputSchemas: inputs.map { nodes[$0].schema }, steps: []))
+        return id
+    }
+
+    private mutating func lower(_ plan: LogicalPlan) -> Int {
+        if let id = memo[plan] { return id }
+        let id: Int
+        switch plan {
+        case .scan(let input):
+            let layout = job.layouts[input] ?? InputLayout(input: input, fields: [], wantsRecord: false, declaredTypes: [])
+            let binding = inputs[input] ?? InputBinding(name: input, kind: .stream, connector: .embedded(format: .json))
+            id = add(.source(binding, layout), inputs: [], schema: layout.schema)
+        case .assignTimestamp(let a, let input):
+            id = add(.assignTimestamp(a), inputs: [lower(input)], schema: job.schema(of: plan))
+        case .filter(let e, let input):
+            id = add(.filter(e), inputs: [lower(input)], schema: job.schema(of: plan))
+        case .project(let items, let input):
+            id = add(.project(items), inputs: [lower(input)], schema: job.schema(of: plan))
+        case .windowAggregate(let w, let input):
+            id = add(.windowAggregate(w), inputs: [lower(input)], schema: job.schema(of: plan))
+        case .union(let list):
+            let ins = list.map { lower($0) }
+            id = add(.union, inputs: ins, schema: job.schema(of: plan))
+        case .step(let name, let input):
+            id = lower(input)
+            if !nodes[id].steps.contains(name) { nodes[id].steps.append(name) }
+        }
+        memo[plan] = id
+        return id
+    }
+}

@@ -1,0 +1,87 @@
+/// A date part as DATEADD, DATEDIFF, DATEPART, DATENAME, windows and LIMIT DURATION name it.
+public enum DatePart: String, Hashable, Sendable, CaseIterable {
+    case year, quarter, month, dayofyear, day, week, weekday, hour, minute, second, millisecond, microsecond, nanosecond
+
+    /// Parses a part name or abbreviation (`mi`, `n`, `ss`, ...), ignoring case.
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "year", "yy", "yyyy", "years": self = .year
+        case "quarter", "qq", "q": self = .quarter
+        case "month", "mm", "m", "months": self = .month
+        case "dayofyear", "dy", "y": self = .dayofyear
+        case "day", "dd", "d", "days": self = .day
+        case "week", "wk", "ww": self = .week
+        case "weekday", "dw", "w": self = .weekday
+        case "hour", "hh", "hours": self = .hour
+        case "minute", "mi", "n", "minutes": self = .minute
+        case "second", "ss", "s", "seconds": self = .second
+        case "millisecond", "ms", "milliseconds": self = .millisecond
+        case "microsecond", "mcs", "microseconds": self = .microsecond
+        case "nanosecond", "ns": self = .nanosecond
+        default: return nil
+        }
+    }
+
+    /// The fixed length of one unit in 100-ns ticks, for the parts that have one.
+    public var fixedTicks: Int64? {
+        switch self {
+        case .week: return 7 * 864_000_000_000
+        case .day, .dayofyear, .weekday: return 864_000_000_000
+        case .hour: return 36_000_000_000
+        case .minute: return 600_000_000
+        case .second: return 10_000_000
+        case .millisecond: return 10_000
+        case .microsecond: return 10
+        case .nanosecond: return 1
+        case .year, .quarter, .month: return nil
+        }
+    }
+
+    /// Units allowed in window sizes, LIMIT DURATION and ISFIRST: day down to microsecond.
+    public var isDurationUnit: Bool {
+        switch self {
+        case .day, .hour, .minute, .second, .millisecond, .microsecond: return true
+        default: return false
+        }
+    }
+}
+
+/// A span of time in 100-ns ticks; the resolution of `datetime`.
+public struct Duration: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var ticks: Int64
+    public init(ticks: Int64) { self.ticks = ticks }
+
+    public static let zero = Duration(ticks: 0)
+    public static func seconds(_ s: Int64) -> Duration { Duration(ticks: s * 10_000_000) }
+    public static func < (a: Duration, b: Duration) -> Bool { a.ticks < b.ticks }
+
+    /// Parses `'8s'`, `'500ms'`, `'2m'`, `'1h'`, `'1d'`, `'250us'` or a plain number of seconds.
+    public init?(parsing text: String) {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let units: [(String, Double)] = [("ms", 1e4), ("us", 10), ("s", 1e7), ("m", 6e8), ("h", 3.6e10), ("d", 8.64e11)]
+        var number = t, scale = 1e7
+        for (suffix, s) in units where t.hasSuffix(suffix) {
+            number = String(t.dropLast(suffix.count))
+            scale = s
+            break
+        }
+        guard let v = Double(number.trimmingCharacters(in: .whitespaces)), v.isFinite else { return nil }
+        ticks = Int64((v * scale).rounded())
+    }
+
+    /// A compact spelling: `5s`, `1m`, `1h30m`, `500ms`.
+    public var description: String {
+        if ticks == 0 { return "0s" }
+        var rest = ticks < 0 ? -ticks : ticks
+        var out = ticks < 0 ? "-" : ""
+        for (unit, size) in [("d", Int64(864_000_000_000)), ("h", 36_000_000_000), ("m", 600_000_000),
+                             ("s", 10_000_000), ("ms", 10_000), ("us", 10)] where rest >= size {
+            out += "\(rest / size)\(unit)"
+            rest %= size
+        }
+        if rest > 0 { out += "\(rest * 100)ns" }
+        return out
+    }
+}
+
+import Foundation

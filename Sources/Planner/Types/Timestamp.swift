@@ -1,0 +1,205 @@
+/// A UTC instant with ASA's `datetime` resolution: 100-ns ticks since 1970-01-01T00:00:00Z.
+public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var ticks: Int64
+
+    public init(ticks: Int64) { self.ticks = ticks }
+
+    public static let ticksPerSecond: Int64 = 10_000_000
+    public static let ticksPerDay: Int64 = 864_000_000_000
+    public static let min = Timestamp(ticks: .min)
+    public static let max = Timestamp(ticks: .max)
+
+    public static func < (a: Timestamp, b: Timestamp) -> Bool { a.ticks < b.ticks }
+
+    public static func + (t: Timestamp, d: Duration) -> Timestamp { Timestamp(ticks: t.ticks.addingSaturating(d.ticks)) }
+    public static func - (t: Timestamp, d: Duration) -> Timestamp { Timestamp(ticks: t.ticks.addingSaturating(-d.ticks)) }
+
+    /// The instant at a civil UTC date and time; out-of-range fields roll over.
+    public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0, ticks frac: Int64 = 0) {
+        let days = Calendar.daysFromCivil(year: year, month: month, day: day)
+        ticks = Int64(days) * Self.ticksPerDay + Int64(hour) * 36_000_000_000 + Int64(minute) * 600_000_000
+            + Int64(second) * Self.ticksPerSecond + frac
+    }
+
+    /// The civil UTC fields of this instant.
+    public var components: DateComponents {
+        let days = ticks.floorDiv(Self.ticksPerDay)
+        let inDay = ticks - days * Self.ticksPerDay
+        let (y, m, d) = Calendar.civilFromDays(Int(days))
+        return DateComponents(year: y, month: m, day: d, hour: Int(inDay / 36_000_000_000),
+                              minute: Int(inDay / 600_000_000 % 60), second: Int(inDay / 10_000_000 % 60),
+                              fraction: inDay % 10_000_000)
+    }
+
+    /// ISO-8601 with 7 fractional digits and `Z`, as ASA writes datetimes.
+    public var description: String { iso8601 }
+
+    public var iso8601: String {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(28)
+        appendISO8601(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the ISO-8601 form to a byte buffer without creating a String.
+    public func appendISO8601(to out: inout [UInt8]) {
+        let c = components
+        func put(_ v: Int, _ width: Int) {
+            var digits = [UInt8](repeating: 0x30, count: width)
+            var x = v
+            for i in stride(from: width - 1, through: 0, by: -1) {
+                digits[i] = UInt8(0x30 + x % 10)
+                x /= 10
+            }
+            out.append(contentsOf: digits)
+        }
+        if c.year < 0 { out.append(UInt8(ascii: "-")) }
+        put(abs(c.year), 4)
+        out.append(UInt8(ascii: "-")); put(c.month, 2)
+        out.append(UInt8(ascii: "-")); put(c.day, 2)
+        out.append(UInt8(ascii: "T")); put(c.hour, 2)
+        out.append(UInt8(ascii: ":")); put(c.minute, 2)
+        out.append(UInt8(ascii: ":")); put(c.second, 2)
+        out.append(UInt8(ascii: ".")); put(Int(c.fraction), 7)
+        out.append(UInt8(ascii: "Z"))
+    }
+
+    /// Parses ISO-8601 text: `YYYY-MM-DD[(T| )hh:mm[:ss[.fffffff]]][Z|±hh[:mm]]`.
+    /// Text without a zone is read as UTC. Returns `nil` for anything else.
+    public init?(parsing text: String) {
+        var s = text
+        guard let t = s.withUTF8({ Timestamp.parse($0) }) else { return nil }
+        self = t
+    }
+
+    /// Parses ISO-8601 bytes (see ``init(parsing:)``).
+    public static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+        var i = 0
+        let n = b.count
+        while i < n, b[i] == 0x20 { i += 1 }
+        func digits(_ count: Int) -> Int? {
+            guard i + count <= n else { return nil }
+            var v = 0
+            for k in 0..<count {
+                let d = Int(b[i + k]) - 0x30
+                guard d >= 0, d <= 9 else { return nil }
+                v = v * 10 + d
+            }
+            i += count
+            return v
+        }
+        func expect(_ c: UInt8) -> Bool {
+            guard i < n, b[i] == c else { return false }
+            i += 1
+            return true
+        }
+        guard let year = digits(4), expect(UInt8(ascii: "-")), let month = digits(2), expect(UInt8(ascii: "-")),
+              let day = digits(2), (1...12).contains(month), day >= 1, day <= Calendar.daysIn(year: year, month: month)
+        else { return nil }
+        var hour = 0, minute = 0, second = 0
+        var frac: Int64 = 0
+        var offsetMinutes = 0
+        if i < n, b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: "t") || b[i] == 0x20 {
+            i += 1
+            guard let h = digits(2), expect(UInt8(ascii: ":")), let m = digits(2), h < 24, m < 60 else { return nil }
+            hour = h
+            minute = m
+            if expect(UInt8(ascii: ":")) {
+                guard let sec = digits(2), sec < 60 else { return nil }
+                second = sec
+                if i < n, b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: ",") {
+                    i += 1
+                    var count = 0
+                    while i < n, b[i] >= 0x30, b[i] <= 0x39 {
+                        if count < 7 { frac = frac * 10 + Int64(b[i] - 0x30) }
+                        count += 1
+                        i += 1
+                    }
+                    guard count > 0 else { return nil }
+                    for _ in Swift.min(count, 7)..<7 { frac *= 10 }
+                }
+            }
+            if i < n, b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
+                i += 1
+            } else if i < n, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
+                let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
+                i += 1
+                guard let oh = digits(2) else { return nil }
+                _ = expect(UInt8(ascii: ":"))
+                let om = digits(2) ?? 0
+                offsetMinutes = sign * (oh * 60 + om)
+            }
+        }
+        while i < n, b[i] == 0x20 { i += 1 }
+        guard i == n else { return nil }
+        let t = Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second, ticks: frac)
+        return Timestamp(ticks: t.ticks - Int64(offsetMinutes) * 600_000_000)
+    }
+}
+
+/// Civil UTC fields of a ``Timestamp``.
+public struct DateComponents: Hashable, Sendable {
+    public var year, month, day, hour, minute, second: Int
+    /// Sub-second part in 100-ns ticks.
+    public var fraction: Int64
+}
+
+/// Proleptic Gregorian calendar arithmetic on day numbers (days since 1970-01-01).
+public enum Calendar {
+    public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        // Normalize month overflow first so DATETIMEFROMPARTS-style roll-over works.
+        var y = year + (month - 1).floorDiv(12)
+        let m = (month - 1).floorMod(12) + 1
+        y -= m <= 2 ? 1 : 0
+        let era = y.floorDiv(400)
+        let yoe = y - era * 400
+        let mp = (m + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    public static func civilFromDays(_ z0: Int) -> (year: Int, month: Int, day: Int) {
+        let z = z0 + 719_468
+        let era = z.floorDiv(146_097)
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    public static func isLeap(_ y: Int) -> Bool { y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) }
+
+    public static func daysIn(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: return isLeap(year) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Day of week with Sunday = 1 ... Saturday = 7 (T-SQL's us_english DATEFIRST 7).
+    public static func weekday(days: Int) -> Int { (days + 4).floorMod(7) + 1 }
+}
+
+extension BinaryInteger {
+    /// Division rounding toward negative infinity.
+    @inlinable public func floorDiv(_ d: Self) -> Self {
+        let q = self / d
+        return (self % d != 0 && (self < 0) != (d < 0)) ? q - 1 : q
+    }
+
+    /// The remainder of ``floorDiv(_:)``, with the sign of `d`.
+    @inlinable public func floorMod(_ d: Self) -> Self { self - floorDiv(d) * d }
+}
+
+extension Int64 {
+    /// Addition that clamps at the bounds instead of trapping; timestamps use it near ±infinity.
+    @inlinable public func addingSaturating(_ other: Int64) -> Int64 {
+        let (r, o) = addingReportingOverflow(other)
+        return o ? (other > 0 ? .max : .min) : r
+    }
+}

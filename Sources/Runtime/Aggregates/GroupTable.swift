@@ -1,0 +1,74 @@
+import Planner
+
+/// A hash table from group keys to dense slots `0..<count`, in first-seen order.
+///
+/// Keys live in one flat array (no per-group allocation), are hashed from their values directly
+/// (no string building), and compare with SQL grouping equality (strings ignore case, NULLs match).
+final class GroupTable {
+    let width: Int
+    private(set) var keys: [Value] = []
+    private var hashes: [UInt64] = []
+    private var index: [Int32]
+    private var mask: Int
+    private(set) var count = 0
+
+    init(width: Int, capacity: Int = 64) {
+        self.width = width
+        var cap = 16
+        while cap < capacity * 2 { cap <<= 1 }
+        index = Array(repeating: -1, count: cap)
+        mask = cap - 1
+    }
+
+    /// The hash of a key held in `key[0..<width]`.
+    @inline(__always)
+    static func hash(_ key: UnsafePointer<Value>, width: Int) -> UInt64 {
+        var h: UInt64 = 0x2545_F491_4F6C_DD1D
+        for i in 0..<width { h = Comparison.mix(h ^ Comparison.groupHash(key[i])) }
+        return h
+    }
+
+    /// The slot of `key`, inserting it when new. `inserted` tells which.
+    @inline(__always)
+    func slot(for key: UnsafePointer<Value>, hash: UInt64) -> (slot: Int, inserted: Bool) {
+        var i = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let s = Int(index[i])
+            if s < 0 { break }
+            if hashes[s] == hash && equal(s, key) { return (s, false) }
+            i = (i + 1) & mask
+        }
+        let s = count
+        index[i] = Int32(s)
+        hashes.append(hash)
+        for k in 0..<width { keys.append(key[k]) }
+        count += 1
+        if count * 2 > index.count { rehash() }
+        return (s, true)
+    }
+
+    @inline(__always)
+    private func equal(_ slot: Int, _ key: UnsafePointer<Value>) -> Bool {
+        let base = slot * width
+        for k in 0..<width where !Comparison.groupEqual(keys[base + k], key[k]) { return false }
+        return true
+    }
+
+    private func rehash() {
+        let cap = index.count * 2
+        index = Array(repeating: -1, count: cap)
+        mask = cap - 1
+        for s in 0..<count {
+            var i = Int(truncatingIfNeeded: hashes[s]) & mask
+            while index[i] >= 0 { i = (i + 1) & mask }
+            index[i] = Int32(s)
+        }
+    }
+
+    func removeAll() {
+        keys.removeAll(keepingCapacity: true)
+        hashes.removeAll(keepingCapacity: true)
+        for i in index.indices { index[i] = -1 }
+        count = 0
+    }
+}

@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a file as lines of bytes in large chunks, without holding the whole file in memory.
+final class LineReader {
+    private let fd: Int32
+    private var buffer: [UInt8]
+    private var start = 0
+    private var end = 0
+    private var eof = false
+    let path: String
+    /// 1-based number of the line last returned.
+    private(set) var lineNumber = 0
+
+    init(path: String, chunk: Int = 4 << 20) throws {
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ConnectorError("cannot open '\(path)': \(String(cString: strerror(errno)))") }
+        self.path = path
+        buffer = [UInt8](repeating: 0, count: chunk)
+    }
+
+    deinit { close(fd) }
+
+    /// Calls `body` with the next line (without its `\n` or `\r\n`); returns false at end of file.
+    func nextLine(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Bool {
+        while true {
+            if let nl = findNewline() {
+                lineNumber += 1
+                var lineEnd = nl
+                if lineEnd > start && buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                let s = start
+                start = nl + 1
+                try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[s..<lineEnd])) }
+                return true
+            }
+            if eof {
+                guard start < end else { return false }
+                lineNumber += 1
+                let s = start, e = end
+                start = end
+                try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[s..<e])) }
+                return true
+            }
+            try fill()
+        }
+    }
+
+    private var scanFrom = 0
+
+    private func findNewline() -> Int? {
+        var i = max(start, scanFrom)
+        let result: Int? = buffer.withUnsafeBufferPointer { b in
+            // memchr is far faster than a Swift loop on long buffers.
+            guard i < end, let base = b.baseAddress,
+                  let p = memchr(base + i, 0x0A, end - i) else { return nil }
+            return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+        }
+        if result == nil { i = end }
+        scanFrom = result.map { $0 + 1 } ?? i
+        return result
+    }
+
+    /// Moves the unread tail to the front and reads more; grows the buffer for very long lines.
+    private func fill() throws {
+        if start > 0 {
+            let n = end - start
+            buffer.withUnsafeMutableBufferPointer { b in
+                if n > 0 { memmove(b.baseAddress!, b.baseAddress! + start, n) }
+            }
+            scanFrom -= start
+            start = 0
+            end = n
+        }
+        if end == buffer.count { buffer.append(contentsOf: [UInt8](repeating: 0, count: buffer.count)) }
+        let n = buffer.withUnsafeMutableBufferPointer { b in read(fd, b.baseAddress! + end, b.count - end) }
+        if n < 0 {
+            if errno == EINTR { return }
+            throw ConnectorError("cannot read '\(path)': \(String(cString: strerror(errno)))")
+        }
+        if n == 0 { eof = true } else { end += n }
+    }
+
+    /// The whole rest of the file (used for JSON array files).
+    func readAll() throws -> [UInt8] {
+        while !eof { try fill() }
+        let rest = Array(buffer[start..<end])
+        start = end
+        return rest
+    }
+
+    /// The first byte that is not white space, without consuming anything.
+    func firstSignificantByte() throws -> UInt8? {
+        while true {
+            var i = start
+            while i < end, buffer[i] == 0x20 || buffer[i] == 0x0A || buffer[i] == 0x0D || buffer[i] == 0x09 { i += 1 }
+            if i < end { return buffer[i] }
+            if eof { return nil }
+            try fill()
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import Planner
+
+/// Options for building a ``Pipeline``.
+public struct PipelineOptions {
+    /// Rows per batch read from a source.
+    public var batchSize = 1024
+    /// The run's start time: the arrival time of events without one (as in ASA local runs).
+    public var runStart: Int64
+    /// Receives rows of outputs bound to the embedded connector.
+    public var onRow: ((String, Record, Int64) -> Void)?
+    /// Called when an embedded output has received all its rows.
+    public var onOutputClosed: ((String) -> Void)?
+
+    public init(runStart: Int64) { self.runStart = runStart }
+}
+
+/// A job's operators, wired as its physical plan says, and the driver for its inputs.
+///
+/// Not thread-safe: one thread pushes input and receives output.
+public final class Pipeline {
+    public let context: RuntimeContext
+    let options: PipelineOptions
+    private var inputs: [String: InputPort] = [:]
+    private var inputOrder: [String] = []
+    private var sinks: [SinkOperator] = []
+    private let compatibility: CompatibilityLevel
+
+    /// One input of the job: where its rows go and how its events are decoded.
+    final class InputPort {
+        let binding: InputBinding
+        let layout: InputLayout
+        let downstream = Downstream()
+        var timestampers: [TimestampOperator] = []
+        var ended = false
+        init(binding: InputBinding, layout: InputLayout) {
+            self.binding = binding
+            self.layout = layout
+        }
+    }
+
+    public init(plan: PhysicalPlan, settings: JobSettings, options: PipelineOptions, context: RuntimeContext = RuntimeContext()) throws {
+        self.context = context
+        self.options = options
+        compatibility = settings.compatibilityLevel
+        var outputs: [Int: Downstream] = [:]
+        var operators: [Int: Operator] = [:]
+        var sourceOf: [Int: InputPort] = [:]
+        for node in plan.nodes {
+            let op: Operator?
+            switch node.kind {
+            case .source(let binding, let layout):
+                let port = InputPort(binding: binding, layout: layout)
+                inputs[binding.name] = port
+                inputOrder.append(binding.name)
+                outputs[node.id] = port.downstream
+                sourceOf[node.id] = port
+                continue
+            case .assignTimestamp(let a):
+                guard let port = sourceOf[node.inputs[0]] else { preconditionFailure("AssignTimestamp must read a source") }
+                var fromEventTime = false
+                if case .file(_, _, let arrival) = port.binding.connector { fromEventTime = arrival == nil }
+                let t = TimestampOperator(input: port.binding.name, assignment: a, arrivalFromEventTime: fromEventTime,
+                                          recordColumn: port.layout.wantsRecord ? 0 : nil, context: context)
+                port.timestampers.append(t)
+                outputs[node.id] = t.downstream
+                op = t
+            case .filter(let e):
+                let f = FilterOperator(predicate: e, context: context)
+                outputs[node.id] = f.downstream
+                op = f
+            case .project(let items):
+                let p = ProjectOperator(items: items, context: context)
+                outputs[node.id] = p.downstream
+                op = p
+            case .windowAggregate(let w):
+                let a = WindowAggregateOperator(w, context: context)
+                outputs[node.id] = a.downstream
+                op = a
+            case .union:
+                let u = UnionOperator(ports: node.inputs.count)
+                outputs[node.id] = u.downstream
+                op = u
+            case .sink(let binding):
+                let s = SinkOperator(name: binding.name, schemas: node.inputSchemas, writer: try makeWriter(binding),
+                                     context: context)
+                sinks.append(s)
+                op = s
+            }
+            guard let op else { continue }
+            operators[node.id] = op
+            for (port, producer) in node.inputs.enumerated() {
+                outputs[producer]?.connect(op, port: port)
+            }
+        }
+    }
+
+    private func makeWriter(_ binding: OutputBinding) throws -> RowWriter {
+        switch binding.connector {
+        case .file(let path, .json): return JSONLinesWriter(sink: try ByteSink(path: path))
+        case .file(let path, .csv): return CSVWriter(sink: try ByteSink(path: path))
+        case .stdout(.json): return JSONLinesWriter(sink: ByteSink(standardOutput: ()))
+        case .stdout(.csv): return CSVWriter(sink: ByteSink(standardOutput: ()))
+        case .embedded:
+            let name = binding.name
+            let onRow = options.onRow, onClose = options.onOutputClosed
+            return CallbackWriter(onRow: { onRow?(name, $0, $1) }, onClose: { onClose?(name) })
+        }
+    }
+
+    /// The input names, in plan order.
+    public var inputNames: [String] { inputOrder }
+
+    /// The layout of an input's rows (to build batches for ``push(_:to:)``).
+    public func layout(of input: String) -> InputLayout? { inputs[input]?.layout }
+
+    /// Pushes decoded rows (with arrival times) into an input.
+    public func push(_ batch: EventBatch, to input: String) throws {
+        guard let port = inputs[input] else { throw ConnectorError("the job has no input '\(input)'") }
+        try port.downstream.emit(batch)
+    }
+
+    /// Tells an input that no event will arrive before `arrival`; idle inputs then let time advance.
+    public func heartbeat(_ input: String, arrival: Int64) throws {
+        guard let port = inputs[input] else { return }
+        for t in port.timestampers { try t.heartbeat(arrival: arrival) }
+    }
+
+    /// Ends an input: its watermark moves to +infinity and buffered rows flush.
+    public func endInput(_ input: String) throws {
+        guard let port = inputs[input], !port.ended else { return }
+        port.ended = true
+        try port.downstream.finish()
+    }
+
+    /// Ends every input still open, which emits every open window and closes the outputs.
+    public func finish() throws {
+        for name in inputOrder { try endInput(name) }
+        for s in sinks { try s.close() }
+    }
+
+    /// A decoder for events pushed into `input` as text.
+    public func decoder(for input: String) -> EventDecoder? {
+        guard let port = inputs[input] else { return nil }
+        var format = DataFormat.json
+        var arrival: String?
+        switch port.binding.connector {
+        case .file(_, let f, let a): format = f; arrival = a
+        case .embedded(let f): format = f
+        }
+        return EventDecoder(layout: port.layout, format: format, arrivalField: arrival, compatibility: compatibility)
+    }
+
+    /// Reads every file-bound input to its end, interleaving inputs by arrival time, then finishes.
+    public func runFileInputs() throws {
+        var sources: [(source: EventSource, clock: Int64)] = []
+        for name in inputOrder {
+            guard let port = inputs[name], case .file(let path, let format, let arrival) = port.binding.connector else { continue }
+            let source = try FileSource(input: name, path: path, format: format, arrivalField: arrival, layout: port.layout,
+                                        compatibility: compatibility, runStart: options.runStart, context: context)
+            sources.append((source, .min))
+        }
+        while !sources.isEmpty {
+            // Read from the input that is furthest behind, so inputs advance together.
+            let i = sources.indices.min { sources[$0].clock < sources[$1].clock } ?? 0
+            guard let batch = try sources[i].source.nextBatch(maxRows: options.batchSize) else {
+                try endInput(sources[i].source.input)
+                sources.remove(at: i)
+                continue
+            }
+            sources[i].clock = batch.arrivals.last ?? sources[i].clock
+            try push(batch, to: sources[i].source.input)
+        }
+        try finish()
+    }
+}

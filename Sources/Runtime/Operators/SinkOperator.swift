@@ -1,0 +1,119 @@
+import Planner
+
+/// Receives an output's rows as field lists; one instance per output.
+public protocol RowWriter: AnyObject {
+    func write(_ row: RowRef, shape: RowShape) throws
+    func close() throws
+}
+
+/// Writes an output: every input port is one `SELECT ... INTO` statement with its own row shape.
+public final class SinkOperator: Operator {
+    let name: String
+    private let shapes: [RowShape]
+    private let writer: RowWriter
+    private var clock: PortClock
+    private let counters: RuntimeCounters
+    private var closed = false
+
+    public init(name: String, schemas: [Schema], writer: RowWriter, context: RuntimeContext) {
+        self.name = name
+        shapes = schemas.map(RowShape.init)
+        self.writer = writer
+        clock = PortClock(ports: schemas.count)
+        counters = context.counters
+    }
+
+    public func process(_ batch: EventBatch, port: Int) throws {
+        let shape = shapes[port]
+        try batch.forEachRow { _, row in try writer.write(row, shape: shape) }
+        counters.outputRows[name, default: 0] += batch.count
+    }
+
+    public func watermark(_ time: Int64, port: Int) throws { _ = clock.advance(port, to: time) }
+
+    public func finish(port: Int) throws {
+        if clock.end(port) { try close() }
+    }
+
+    /// Flushes and closes the writer; safe to call more than once.
+    public func close() throws {
+        guard !closed else { return }
+        closed = true
+        try writer.close()
+    }
+}
+
+/// JSON Lines to a file or standard output.
+final class JSONLinesWriter: RowWriter {
+    private let sink: ByteSink
+
+    init(sink: ByteSink) { self.sink = sink }
+
+    func write(_ row: RowRef, shape: RowShape) throws {
+        shape.appendJSON(row, to: &sink.buffer)
+        sink.buffer.append(0x0A)
+        try sink.maybeFlush()
+    }
+
+    func close() throws { try sink.close() }
+}
+
+/// CSV with a header row taken from the first row's fields. Records and arrays are written as
+/// ASA does ("Record", "Array"); NULL as an empty field.
+final class CSVWriter: RowWriter {
+    private let sink: ByteSink
+    private var header: [String]?
+
+    init(sink: ByteSink) { self.sink = sink }
+
+    func write(_ row: RowRef, shape: RowShape) throws {
+        let record = shape.record(row)
+        if header == nil {
+            header = record.names
+            appendLine(record.names.map(Value.string))
+        }
+        appendLine(record.values)
+        try sink.maybeFlush()
+    }
+
+    private func appendLine(_ values: [Value]) {
+        for (i, v) in values.enumerated() {
+            if i > 0 { sink.buffer.append(0x2C) }
+            let text: String
+            switch v {
+            case .null: continue
+            case .record: text = "Record"
+            case .array: text = "Array"
+            case .bit(let b): text = b ? "true" : "false"
+            default: text = Conversions.string(v) ?? ""
+            }
+            if text.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
+                sink.buffer.append(0x22)
+                for b in text.utf8 {
+                    if b == 0x22 { sink.buffer.append(0x22) }
+                    sink.buffer.append(b)
+                }
+                sink.buffer.append(0x22)
+            } else {
+                sink.buffer.append(contentsOf: text.utf8)
+            }
+        }
+        sink.buffer.append(0x0A)
+    }
+
+    func close() throws { try sink.close() }
+}
+
+/// Hands rows to a closure as records (the embedding API).
+final class CallbackWriter: RowWriter {
+    private let onRow: (Record, Int64) -> Void
+    private let onClose: () -> Void
+
+    init(onRow: @escaping (Record, Int64) -> Void, onClose: @escaping () -> Void) {
+        self.onRow = onRow
+        self.onClose = onClose
+    }
+
+    func write(_ row: RowRef, shape: RowShape) throws { onRow(shape.record(row), row.time) }
+    func close() throws { onClose() }
+}

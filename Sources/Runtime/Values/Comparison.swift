@@ -1,0 +1,138 @@
+import Planner
+
+/// SQL comparison and equality of values.
+///
+/// Numbers compare numerically across bigint, float and bit; strings compare ignoring case (T-SQL's
+/// default collation, which ASA's examples rely on); a string compared with a number or a datetime is
+/// converted to that type. NULL compares as unknown (`nil`).
+public enum Comparison {
+    /// -1, 0 or 1; `nil` when either side is NULL. Throws when the values cannot be compared.
+    @inline(__always)
+    public static func compare(_ a: Value, _ b: Value) throws(EvalError) -> Int? {
+        switch (a, b) {
+        case (.null, _), (_, .null): return nil
+        case let (.bigint(x), .bigint(y)): return x < y ? -1 : x > y ? 1 : 0
+        case let (.float(x), .float(y)): return x < y ? -1 : x > y ? 1 : 0
+        case let (.string(x), .string(y)): return compareText(x, y)
+        case let (.datetime(x), .datetime(y)): return x < y ? -1 : x > y ? 1 : 0
+        case (.bigint, .float), (.float, .bigint), (.bit, .bigint), (.bigint, .bit), (.bit, .float), (.float, .bit),
+             (.bit, .bit):
+            return compareNumbers(a, b)
+        case (.string, .bigint), (.string, .float), (.string, .bit):
+            guard let x = try Conversions.double(a), let y = try Conversions.double(b) else { return nil }
+            return x < y ? -1 : x > y ? 1 : 0
+        case (.bigint, .string), (.float, .string), (.bit, .string):
+            guard let x = try Conversions.double(a), let y = try Conversions.double(b) else { return nil }
+            return x < y ? -1 : x > y ? 1 : 0
+        case (.string, .datetime), (.datetime, .string):
+            guard let x = try Conversions.timestamp(a), let y = try Conversions.timestamp(b) else { return nil }
+            return x < y ? -1 : x > y ? 1 : 0
+        case let (.record(x), .record(y)):
+            return x == y ? 0 : nil
+        case let (.array(x), .array(y)):
+            return x == y ? 0 : nil
+        default:
+            throw EvalError("cannot compare \(a.typeName) with \(b.typeName)")
+        }
+    }
+
+    private static func compareNumbers(_ a: Value, _ b: Value) -> Int {
+        // bigints beyond 2^53 lose precision in doubles; compare exactly when both are integers.
+        if let x = exactInt(a), let y = exactInt(b) { return x < y ? -1 : x > y ? 1 : 0 }
+        let x = number(a), y = number(b)
+        return x < y ? -1 : x > y ? 1 : 0
+    }
+
+    @inline(__always) private static func exactInt(_ v: Value) -> Int64? {
+        switch v {
+        case .bigint(let i): return i
+        case .bit(let b): return b ? 1 : 0
+        default: return nil
+        }
+    }
+
+    @inline(__always) static func number(_ v: Value) -> Double {
+        switch v {
+        case .bigint(let i): return Double(i)
+        case .float(let d): return d
+        case .bit(let b): return b ? 1 : 0
+        default: return .nan
+        }
+    }
+
+    /// Case-insensitive ordinal comparison: ASCII letters fold; other text falls back to lowercasing.
+    public static func compareText(_ a: String, _ b: String) -> Int {
+        var i = a.utf8.makeIterator(), j = b.utf8.makeIterator()
+        while true {
+            switch (i.next(), j.next()) {
+            case (nil, nil): return 0
+            case (nil, _): return -1
+            case (_, nil): return 1
+            case let (x?, y?):
+                if x == y { continue }
+                if x >= 0x80 || y >= 0x80 {
+                    let la = a.lowercased(), lb = b.lowercased()
+                    return la < lb ? -1 : la > lb ? 1 : 0
+                }
+                let fx = x >= 0x41 && x <= 0x5A ? x | 0x20 : x
+                let fy = y >= 0x41 && y <= 0x5A ? y | 0x20 : y
+                if fx != fy { return fx < fy ? -1 : 1 }
+            }
+        }
+    }
+
+    /// Grouping equality: like `=`, but NULL equals NULL and mismatched types are simply unequal.
+    @inline(__always)
+    public static func groupEqual(_ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case let (.string(x), .string(y)): return x == y || compareText(x, y) == 0
+        case let (.bigint(x), .bigint(y)): return x == y
+        case let (.float(x), .float(y)): return x == y || (x.isNaN && y.isNaN)
+        case let (.datetime(x), .datetime(y)): return x == y
+        case (.bigint, .float), (.float, .bigint), (.bit, .bigint), (.bigint, .bit), (.bit, .float), (.float, .bit),
+             (.bit, .bit):
+            return compareNumbers(a, b) == 0
+        case let (.record(x), .record(y)): return x == y
+        case let (.array(x), .array(y)): return x == y
+        default: return false
+        }
+    }
+
+    /// A 64-bit hash consistent with ``groupEqual(_:_:)``: case-folded text, numbers by numeric value.
+    /// Not seeded: group keys come from the job's own data, and the table handles collisions.
+    @inline(__always)
+    public static func groupHash(_ v: Value) -> UInt64 {
+        switch v {
+        case .null: return 0x9E37_79B9_7F4A_7C15
+        case .string(let s):
+            var x: UInt64 = 0xCBF2_9CE4_8422_2325
+            for b in s.utf8 {
+                if b >= 0x80 { return hashFolded(s.lowercased()) }
+                x = (x ^ UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)) &* 0x100_0000_01B3
+            }
+            return mix(x)
+        case .bigint(let i): return mix(Double(i).bitPattern)
+        case .float(let d): return mix((d == 0 ? 0 : d).bitPattern)
+        case .bit(let b): return mix((b ? 1.0 : 0.0).bitPattern)
+        case .datetime(let t): return mix(UInt64(bitPattern: t.ticks) ^ 0x5555_5555)
+        case .record(let r): return mix(UInt64(bitPattern: Int64(r.hashValue)))
+        case .array(let a): return mix(UInt64(bitPattern: Int64(a.hashValue)))
+        }
+    }
+
+    private static func hashFolded(_ s: String) -> UInt64 {
+        var x: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in s.utf8 { x = (x ^ UInt64(b)) &* 0x100_0000_01B3 }
+        return mix(x)
+    }
+
+    /// A strong 64-bit finalizer (from SplitMix64).
+    @inline(__always)
+    public static func mix(_ v: UInt64) -> UInt64 {
+        var z = v &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,166 @@
+/// A total recursive-descent parser for SAQL job files: header statements plus the ASA query.
+///
+/// It never throws. Every problem becomes a ``Diagnostic``, and the returned ``Script`` holds
+/// every statement that could be read, with `.missing` expressions where text was absent.
+public struct Parser {
+    var tokens: [Token]
+    var index = 0
+    var diagnostics: [Diagnostic]
+
+    /// Words that end an expression or a select item, so they are never read as implicit aliases.
+    static let reserved: Set<String> = [
+        "SELECT", "FROM", "WHERE", "GROUP", "HAVING", "INTO", "UNION", "JOIN", "INNER", "LEFT", "RIGHT", "FULL",
+        "OUTER", "CROSS", "APPLY", "ON", "AS", "TIMESTAMP", "BY", "OVER", "PARTITION", "WITH", "AND", "OR", "NOT",
+        "CASE", "WHEN", "THEN", "ELSE", "END", "IS", "NULL", "LIKE", "IN", "BETWEEN", "SET", "CREATE", "LIMIT",
+        "ORDER", "MATCH_RECOGNIZE", "WITHIN", "DISTINCT", "TOP", "ALL", "ASC", "DESC",
+    ]
+
+    /// Parses a job file or a bare ASA query.
+    public static func parse(_ text: String) -> (script: Script, diagnostics: [Diagnostic]) {
+        let (tokens, lexDiagnostics) = Lexer.tokenize(text)
+        var parser = Parser(tokens: tokens, diagnostics: lexDiagnostics)
+        let script = parser.parseScript()
+        return (script, parser.diagnostics)
+    }
+
+    /// Parses a single expression; used by tools and tests.
+    public static func parseExpression(_ text: String) -> (expr: Expr, diagnostics: [Diagnostic]) {
+        let (tokens, lexDiagnostics) = Lexer.tokenize(text)
+        var parser = Parser(tokens: tokens, diagnostics: lexDiagnostics)
+        let e = parser.parseExpr()
+        if !parser.atEnd { parser.error("SAQL1010", "unexpected \(parser.describe(parser.current)) after expression") }
+        return (e, parser.diagnostics)
+    }
+
+    // MARK: token access
+
+    var current: Token { tokens[index] }
+    var atEnd: Bool { current.kind == .endOfFile }
+    func peek(_ k: Int) -> Token { tokens[min(index + k, tokens.count - 1)] }
+    var previousEnd: UInt32 { index > 0 ? tokens[index - 1].range.end : 0 }
+
+    @discardableResult
+    mutating func advance() -> Token {
+        let t = current
+        if !atEnd { index += 1 }
+        return t
+    }
+
+    func at(_ word: String) -> Bool { current.isKeyword(word) }
+    func at(_ p: Punct) -> Bool { current.isPunct(p) }
+
+    mutating func accept(_ word: String) -> Token? { at(word) ? advance() : nil }
+    mutating func accept(_ p: Punct) -> Token? { at(p) ? advance() : nil }
+
+    /// Consumes `word` or reports it missing at the current token without consuming.
+    @discardableResult
+    mutating func expect(_ word: String, _ context: String = "") -> Bool {
+        if accept(word) != nil { return true }
+        error("SAQL1011", "expected '\(word)'\(context), found \(describe(current))")
+        return false
+    }
+
+    @discardableResult
+    mutating func expect(_ p: Punct, _ context: String = "") -> Bool {
+        if accept(p) != nil { return true }
+        let range = p == .rparen || p == .comma ? SourceRange(start: previousEnd, end: previousEnd) : current.range
+        diagnostics.append(.error("SAQL1011", "expected '\(p.rawValue)'\(context), found \(describe(current))",
+                                  at: range.length == 0 ? current.range : range))
+        return false
+    }
+
+    func describe(_ t: Token) -> String {
+        switch t.kind {
+        case .endOfFile: return "end of file"
+        case .string: return "string '\(t.text)'"
+        default: return "'\(t.text)'"
+        }
+    }
+
+    mutating func error(_ code: String, _ message: String, at range: SourceRange? = nil, helps: [Diagnostic.Help] = []) {
+        diagnostics.append(.error(code, message, at: range ?? current.range, helps: helps))
+    }
+
+    func isReserved(_ t: Token) -> Bool { t.kind == .identifier && Self.reserved.contains(t.text.uppercased()) }
+
+    /// True at a token that starts a top-level statement.
+    var atStatementStart: Bool { at("SELECT") || at("WITH") || at("SET") || at("CREATE") }
+
+    /// Reads a name: a plain non-reserved identifier, `[bracketed]` or `"quoted"`.
+    mutating func parseName(_ what: String, allowReserved: Bool = false) -> Name? {
+        let t = current
+        switch t.kind {
+        case .identifier where allowReserved || !isReserved(t):
+            advance()
+            return Name(t.text, range: t.range)
+        case .bracketedIdentifier:
+            advance()
+            return Name(t.text, range: t.range, quoting: .brackets)
+        case .quotedIdentifier:
+            advance()
+            return Name(t.text, range: t.range, quoting: .doubleQuotes)
+        default:
+            error("SAQL1012", "expected \(what), found \(describe(t))")
+            return nil
+        }
+    }
+
+    /// Skips to the next statement start or `;` at parenthesis depth 0, after an error.
+    mutating func synchronize() {
+        var depth = 0
+        while !atEnd {
+            if at(.lparen) { depth += 1 } else if at(.rparen) { depth = max(0, depth - 1) }
+            if depth == 0 && (at(.semicolon) || atStatementStart) { return }
+            advance()
+        }
+    }
+
+    // MARK: script
+
+    mutating func parseScript() -> Script {
+        var statements: [Statement] = []
+        while !atEnd {
+            if accept(.semicolon) != nil { continue }
+            let before = index
+            let errorsBefore = diagnostics.count
+            if let s = parseStatement() { statements.append(s) }
+            if !atEnd && !at(.semicolon) && !atStatementStart {
+                if diagnostics.count == errorsBefore {
+                    error("SAQL1013", "unexpected \(describe(current)); expected the end of the statement")
+                }
+                synchronize()
+            }
+            if index == before { advance() }
+        }
+        let end = tokens.last?.range.end ?? 0
+        return Script(statements: statements, range: SourceRange(start: 0, end: end))
+    }
+
+    mutating func parseStatement() -> Statement? {
+        if at("SELECT") { return .select(parseQueryExpression()) }
+        if at("WITH") { return parseWith() }
+        if at("SET") { return parseSet() }
+        if at("CREATE") { return parseCreate() }
+        error("SAQL1014", "expected a statement (SELECT, WITH, SET or CREATE), found \(describe(current))")
+        return nil
+    }
+
+    mutating func parseWith() -> Statement {
+        let start = advance().range
+        var ctes: [CommonTableExpression] = []
+        repeat {
+            let cteStart = current.range
+            guard let name = parseName("a step name after WITH") else { break }
+            expect("AS", " after the step name")
+            guard expect(.lparen, " before the step's query") else { break }
+            let query = parseQueryExpression()
+            if let into = query.first.into {
+                error("SAQL1020", "INTO is not allowed inside WITH", at: into.range,
+                      helps: [.init("move INTO to a SELECT statement that reads from '\(name.text)'")])
+            }
+            expect(.rparen, " to close the step '\(name.text)'")
+            ctes.append(CommonTableExpression(name: name, query: query, range: cteStart.union(tokens[index - 1].range)))
+        } while accept(.comma) != nil
+        return .with(ctes, range: start.union(tokens[max(0, index - 1)].range))
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import SAQL
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a job on its inputs until they end.")
+
+    @Argument(help: "The job file (.saql, or a bare ASA query).")
+    var job: String
+
+    @OptionGroup var bindings: BindingOptions
+
+    @Option(help: ArgumentHelp("The run's start time (ISO-8601): the arrival time of events without one. Default: now.", valueName: "TIME"))
+    var startTime: String?
+
+    @Option(help: "Rows per batch read from an input.")
+    var batchSize = 1024
+
+    @Option(help: "Color diagnostics: auto, on or off.")
+    var color: ColorMode = .auto
+
+    @Flag(help: "Do not print the summary line.")
+    var quiet = false
+
+    func run() throws {
+        let compiled = try compileJob(path: job, overrides: try bindings.overrides(), check: .complete, color: color)
+        var start = Timestamp(ticks: Int64(time(nil)) * Timestamp.ticksPerSecond)
+        if let startTime {
+            guard let t = Timestamp(parsing: startTime) else { throw ValidationError("--start-time: '\(startTime)' is not an ISO-8601 time") }
+            start = t
+        }
+        var options = PipelineOptions(runStart: start.ticks)
+        options.batchSize = max(1, batchSize)
+        let context = RuntimeContext()
+        context.onRowError = { printError("saql: warning: \($0)") }
+        do {
+            let pipeline = try Pipeline(plan: compiled.physical, settings: compiled.settings, options: options, context: context)
+            try pipeline.runFileInputs()
+        } catch let e as ConnectorError {
+            printError("saql: error: \(e.message)")
+            throw ExitCode(1)
+        }
+        if !quiet { printError("saql: \(context.counters.summary)") }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Parse, bind and plan jobs without running them.")
+
+    @Argument(help: "Job files to check.")
+    var jobs: [String]
+
+    @OptionGroup var bindings: BindingOptions
+
+    @Option(help: "Color diagnostics: auto, on or off.")
+    var color: ColorMode = .auto
+
+    func run() throws {
+        var worst: Int32 = 0
+        for path in jobs {
+            do {
+                _ = try compileJob(path: path, overrides: try bindings.overrides(), check: .lenient, color: color)
+            } catch let e as ExitCode {
+                worst = max(worst, e.rawValue == 1 ? 1 : 2)
+            }
+        }
+        if worst != 0 { throw ExitCode(worst) }
+    }
+}
+
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "explain", abstract: "Print a job's logical and physical plans.")
+
+    @Argument(help: "The job file.")
+    var job: String
+
+    @OptionGroup var bindings: BindingOptions
+
+    @Option(help: "Color diagnostics: auto, on or off.")
+    var color: ColorMode = .auto
+
+    func run() throws {
+        let compiled = try compileJob(path: job, overrides: try bindings.overrides(), check: .lenient, color: color)
+        print(Explain.logical(compiled.logical), terminator: "")
+        print(Explain.physical(compiled.physical), terminator: "")
+    }
+}
