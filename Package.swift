@@ -31,6 +31,6 @@ let package = Package(
         .testTarget(name: "SAQLParserTests", dependencies: ["SAQLParser"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "SAQL"]),
-        .testTarget(name: "CorpusTests", dependencies: ["SAQL"], resources: [.copy("Corpus")]),
+        .testTarget(name: "CorpusTests", dependencies: ["SAQL"], exclude: ["Corpus"]),
     ]
 )

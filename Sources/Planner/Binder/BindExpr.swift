@@ -217,6 +217,7 @@ extension Binder {
     /// Resolves `name` in one relation: a named column, a schemaless input field, or a field of an open
     /// relation's record. `nil` when the relation has a known schema without that column.
     mutating func resolve(_ name: String, in relation: Scope.Relation, range: SourceRange, quoted: Bool = false) -> BoundExpr? {
+        if relation.poisoned { return .literal(.null, range) }
         if let input = relation.input {
             if quoted, header.table(named: input) == nil {
                 // A quoted name over a schemaless input: the field when present, else the text itself.

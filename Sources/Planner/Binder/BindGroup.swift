@@ -8,6 +8,7 @@ extension Binder {
         var keys: [BoundExpr] = []
         var keyNames: [String] = []
         var snapshot: Expr?
+        var reported = false
         for g in core.groupBy ?? [] {
             if case .call(let call) = g.kind, call.name.count == 1, windowFunctionNames.contains(call.baseName.uppercased()) {
                 if let previous = windowRange {
@@ -26,6 +27,7 @@ extension Binder {
             }
             let key = bindExpr(g, scope, .forbidden(clause: "GROUP BY"))
             if containsSystemTimestamp(key) {
+                reported = true
                 diagnostics.append(.error("SAQL2064", "a window must be specified", at: g.range,
                                           helps: [.init("group by a window such as TumblingWindow(minute, 1), not an expression of System.Timestamp()")]))
             }
@@ -48,7 +50,7 @@ extension Binder {
             }.first ?? core.range
             diagnostics.append(.error("SAQL2065", "aggregates need GROUP BY with a window", at: first,
                                       helps: [.init("add GROUP BY TumblingWindow(minute, 1) (or another window)")]))
-        } else if window == nil && snapshot == nil {
+        } else if windowRange == nil && snapshot == nil && !reported {
             diagnostics.append(.error("SAQL2064", "a window must be specified in GROUP BY",
                                       at: core.groupBy?.first?.range ?? core.range,
                                       helps: [.init("add a window, e.g. GROUP BY \(keyNames.first.map { "\($0), " } ?? "")TumblingWindow(minute, 1)")]))

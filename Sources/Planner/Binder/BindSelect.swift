@@ -65,7 +65,7 @@ extension Binder {
             return (plan, Scope(relations: [.init(alias: alias, schema: schema, offset: 0)]))
         }
         guard let input = inputName(source.name) else {
-            return (.union([]), Scope(relations: [.init(alias: alias, schema: Schema(columns: []), offset: 0)]))
+            return (.union([]), Scope(relations: [.init(alias: alias, schema: Schema(columns: []), offset: 0, poisoned: true)]))
         }
         if let binding = header.input(named: input), binding.kind == .reference {
             diagnostics.append(.error("SAQL2042", "reference input '\(input)' can only be read through a JOIN",
@@ -102,7 +102,7 @@ extension Binder {
         let bound = bindExpr(e, scope, mode ?? .forbidden(clause: clause))
         if bound.type != .any && bound.type != .bit {
             diagnostics.append(.error("SAQL2011", "\(clause) needs a condition, but this expression is \(bound.type)",
-                                      at: e.range, helps: [.init("compare the value, e.g. '\(sourceText(e)) = 1'")]))
+                                      at: e.range, helps: [.init("a condition compares values, e.g. Temperature > 80")]))
         }
         return bound
     }

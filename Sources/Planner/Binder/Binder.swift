@@ -141,6 +141,7 @@ public struct Binder {
             inputNames[name.text.lowercased()] = declared.name
             return declared.name
         }
+        if header.invalidDeclarations.contains(name.text.lowercased()) { return nil }
         if header.declaresInputs {
             var candidates = header.inputs.map(\.name) + ctes.values.map(\.name.text)
             candidates.sort()

@@ -11,6 +11,8 @@ struct Scope {
         var offset: Int
         /// Set when the relation is an input read directly: its fields resolve through the input's layout.
         var input: String?
+        /// Set when the source itself is in error: names resolve to NULL silently, avoiding cascades.
+        var poisoned = false
     }
 
     var relations: [Relation]

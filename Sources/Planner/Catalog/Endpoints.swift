@@ -36,6 +36,8 @@ public enum InputConnector: Hashable, Sendable {
     case file(path: String, format: DataFormat, arrivalTimeField: String?)
     /// Events pushed in-process through the embedding API.
     case embedded(format: DataFormat)
+    /// Not bound yet (`saql check` and `explain` accept this; `run` does not).
+    case unbound
 }
 
 /// A bound output: where the rows of `SELECT ... INTO name` go.
@@ -57,4 +59,6 @@ public enum OutputConnector: Hashable, Sendable {
     case stdout(format: DataFormat)
     /// Rows delivered in-process through the embedding API.
     case embedded
+    /// Not bound yet (`saql check` and `explain` accept this; `run` does not).
+    case unbound
 }

@@ -27,6 +27,8 @@ public struct JobHeader: Sendable {
     /// True when the file declares inputs (or outputs), so undeclared input (or output) names are errors.
     public var declaresInputs = false
     public var declaresOutputs = false
+    /// Lower-cased names of declarations that had errors; references to them report nothing more.
+    public var invalidDeclarations: Set<String> = []
 
     public func input(named name: String) -> InputBinding? { inputs.first { $0.name.caseInsensitiveEquals(name) } }
     public func output(named name: String) -> OutputBinding? { outputs.first { $0.name.caseInsensitiveEquals(name) } }
@@ -147,6 +149,8 @@ struct HeaderBinder {
     }
 
     private mutating func bindEndpoint(_ c: CreateEndpointStatement, into header: inout JobHeader) {
+        let errorsBefore = diagnostics.count
+        defer { if diagnostics.count > errorsBefore { header.invalidDeclarations.insert(c.name.text.lowercased()) } }
         var options: [String: (value: String, range: SourceRange)] = [:]
         for o in c.options {
             let key = o.key.text.lowercased()

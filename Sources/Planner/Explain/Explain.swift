@@ -38,7 +38,9 @@ public enum Explain {
     }
 
     static func describe(_ a: TimestampAssignment, _ schema: Schema) -> String {
-        let time = a.expr.map { ExprPrinter(schema: schema).print($0) } ?? "arrival_time"
+        // Without TIMESTAMP BY, arrival time never goes backwards and the policies do not apply.
+        guard let expr = a.expr else { return "time=arrival_time" }
+        let time = ExprPrinter(schema: schema).print(expr)
         let late = a.lateArrivalTolerance.map(\.description) ?? "unbounded"
         var s = "time=\(time), out_of_order=\(a.outOfOrderTolerance), late_arrival=\(late), policy=\(a.policy.rawValue)"
         if !a.overKeys.isEmpty { s += ", over=[\(a.overKeys.map { ExprPrinter(schema: schema).print($0) }.joined(separator: ", "))]" }
@@ -95,7 +97,7 @@ public enum Explain {
             if layout.wantsRecord { s += ", record=true" }
             return s
         case .assignTimestamp(let a):
-            let buffer = a.outOfOrderTolerance == .zero ? "none" : "reorder buffer"
+            let buffer = a.outOfOrderTolerance == .zero || a.expr == nil ? "none" : "reorder buffer"
             return "AssignTimestamp: \(describe(a, schema)), state=\(buffer)"
         case .filter(let e): return "Filter: \(ExprPrinter(schema: schema).print(e))"
         case .project(let items): return "Project: \(describe(items, schema))"
@@ -111,6 +113,7 @@ public enum Explain {
         case .file(let path, let format, let arrival):
             return "connector=file, path=\(path), format=\(format.rawValue)" + (arrival.map { ", arrival_time=\($0)" } ?? "")
         case .embedded(let format): return "connector=embedded, format=\(format.rawValue)"
+        case .unbound: return "connector=unbound"
         }
     }
 
@@ -119,6 +122,7 @@ public enum Explain {
         case .file(let path, let format): return "connector=file, path=\(path), format=\(format.rawValue)"
         case .stdout(let format): return "connector=stdout, format=\(format.rawValue)"
         case .embedded: return "connector=embedded"
+        case .unbound: return "connector=unbound"
         }
     }
 }

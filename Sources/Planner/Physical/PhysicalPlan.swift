@@ -69,7 +69,7 @@ public struct PhysicalPlanner {
             sinkInputs[s.output, default: []].append(id)
         }
         for name in order {
-            let binding = outputs.first { $0.name == name } ?? OutputBinding(name: name, connector: .embedded)
+            let binding = outputs.first { $0.name == name } ?? OutputBinding(name: name, connector: .unbound)
             let ins = sinkInputs[name] ?? []
             _ = add(.sink(binding), inputs: ins, schema: Schema(columns: []))
         }
@@ -89,7 +89,7 @@ public struct PhysicalPlanner {
         switch plan {
         case .scan(let input):
             let layout = job.layouts[input] ?? InputLayout(input: input, fields: [], wantsRecord: false, declaredTypes: [])
-            let binding = inputs[input] ?? InputBinding(name: input, kind: .stream, connector: .embedded(format: .json))
+            let binding = inputs[input] ?? InputBinding(name: input, kind: .stream, connector: .unbound)
             id = add(.source(binding, layout), inputs: [], schema: layout.schema)
         case .assignTimestamp(let a, let input):
             id = add(.assignTimestamp(a), inputs: [lower(input)], schema: job.schema(of: plan))

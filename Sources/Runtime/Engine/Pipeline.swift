@@ -100,6 +100,8 @@ public final class Pipeline {
         case .file(let path, .csv): return CSVWriter(sink: try ByteSink(path: path))
         case .stdout(.json): return JSONLinesWriter(sink: ByteSink(standardOutput: ()))
         case .stdout(.csv): return CSVWriter(sink: ByteSink(standardOutput: ()))
+        case .unbound:
+            throw ConnectorError("output '\(binding.name)' is not bound")
         case .embedded:
             let name = binding.name
             let onRow = options.onRow, onClose = options.onOutputClosed
@@ -146,6 +148,7 @@ public final class Pipeline {
         switch port.binding.connector {
         case .file(_, let f, let a): format = f; arrival = a
         case .embedded(let f): format = f
+        case .unbound: break
         }
         return EventDecoder(layout: port.layout, format: format, arrivalField: arrival, compatibility: compatibility)
     }

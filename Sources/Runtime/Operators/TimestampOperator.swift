@@ -58,6 +58,8 @@ public final class TimestampOperator: Operator {
         let c = context.counters
         batch.forEachRow { i, row in
             let arrival = batch.arrivals.isEmpty ? Int64.min : batch.arrivals[i]
+            let realArrival = arrival != .min && !arrivalFromEventTime
+            if realArrival && arrival > maxArrival { maxArrival = arrival }
             var t: Int64
             if let timeExpr {
                 do throws(EvalError) {
@@ -71,7 +73,7 @@ public final class TimestampOperator: Operator {
                            original: nil, adjusted: nil)
                     return
                 }
-                if !arrivalFromEventTime && arrival != .min {
+                if realArrival {
                     if t > arrival &+ Self.earlyLimit {
                         c.earlyDropped += 1
                         reject(.early, "event time is more than 5 minutes after its arrival time", row: row, arrival: arrival,
@@ -91,9 +93,10 @@ public final class TimestampOperator: Operator {
                     }
                 }
             } else {
-                t = arrival == .min ? maxTime : arrival
+                t = arrival == .min ? max(maxTime, 0) : arrival
             }
-            if t < emitted {
+            let w = currentWatermark
+            if t < w {
                 if policy == .drop {
                     c.outOfOrderDropped += 1
                     reject(.outOfOrder, "older than the watermark by more than the out-of-order tolerance", row: row,
@@ -101,11 +104,10 @@ public final class TimestampOperator: Operator {
                     return
                 }
                 c.outOfOrderAdjusted += 1
-                report(.outOfOrder, row: row, arrival: arrival, original: t, adjusted: emitted)
-                t = emitted
+                report(.outOfOrder, row: row, arrival: arrival, original: t, adjusted: w)
+                t = w
             }
             if t > maxTime { maxTime = t }
-            if arrival != .min && !arrivalFromEventTime && arrival > maxArrival { maxArrival = arrival }
             if outOfOrder == 0 && buffer.isEmpty {
                 out.values.append(contentsOf: UnsafeBufferPointer(start: row.values, count: batch.width))
                 out.times.append(t)
@@ -118,9 +120,15 @@ public final class TimestampOperator: Operator {
     }
 
     /// Computes the watermark, releases buffered events up to it, and forwards both.
-    private func advance(emitting out: inout EventBatch) throws {
+    /// The watermark implied by what has been seen so far (never below what was already emitted).
+    private var currentWatermark: Int64 {
         var w = maxTime == .min ? Int64.min : maxTime - outOfOrder
         if maxArrival != .min, let late { w = max(w, maxArrival - late) }
+        return max(w, emitted)
+    }
+
+    private func advance(emitting out: inout EventBatch) throws {
+        let w = currentWatermark
         try release(upTo: w, into: &out)
         try downstream.emit(out)
         if w > emitted {

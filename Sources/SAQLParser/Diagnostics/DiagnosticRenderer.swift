@@ -30,23 +30,24 @@ public struct DiagnosticRenderer: Sendable {
             out += "\(file.name):\(loc.line):\(loc.column): \(styledHead): \(d.message)\n"
             out += excerpt(d.range, in: file)
         }
-        let gutter = d.range.isUnknown ? "" : String(repeating: " ", count: gutterWidth(d.range, file))
+        let gutter = String(repeating: " ", count: d.range.isUnknown ? 1 : gutterWidth(d.range, file))
         for note in d.notes {
             if let r = note.range, !r.isUnknown {
                 let loc = file.location(of: r.start)
-                out += "\(gutter)  = note: \(note.message) (at \(loc.line):\(loc.column))\n"
+                out += "\(gutter)= note: \(note.message) (at \(loc.line):\(loc.column))\n"
             } else {
-                out += "\(gutter)  = note: \(note.message)\n"
+                out += "\(gutter)= note: \(note.message)\n"
             }
         }
         for help in d.helps {
-            out += "\(gutter)  = help: \(help.message)\n"
+            out += "\(gutter)= help: \(help.message)\n"
         }
         return out
     }
 
+    /// Spaces before the `|` of the excerpt: one, the line number's width, one.
     private func gutterWidth(_ range: SourceRange, _ file: SourceFile) -> Int {
-        String(file.location(of: range.start).line).count + 1
+        String(file.location(of: range.start).line).count + 2
     }
 
     private func excerpt(_ range: SourceRange, in file: SourceFile) -> String {
@@ -54,7 +55,7 @@ public struct DiagnosticRenderer: Sendable {
         let end = file.location(of: max(range.start, range.end == range.start ? range.end : range.end - 1))
         let line = file.lineText(start.line)
         let number = String(start.line)
-        let pad = String(repeating: " ", count: number.count + 1)
+        let pad = String(repeating: " ", count: number.count + 2)
         // The caret spans the range on its first line; multi-line ranges mark to the line's end.
         let lineBytes = Array(line.utf8)
         let from = min(start.column - 1, lineBytes.count)

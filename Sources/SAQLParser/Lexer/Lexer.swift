@@ -46,8 +46,7 @@ public struct Lexer {
     }
 
     private static func isIdentStart(_ c: UInt8) -> Bool {
-        (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == UInt8(ascii: "_") || c == UInt8(ascii: "@")
-            || c == UInt8(ascii: "$") || c >= 0x80
+        (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == UInt8(ascii: "_") || c >= 0x80
     }
 
     private static func isIdentPart(_ c: UInt8) -> Bool { isIdentStart(c) || isDigit(c) }

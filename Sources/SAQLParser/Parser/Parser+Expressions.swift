@@ -210,6 +210,9 @@ extension Parser {
             let name = Name(t.text, range: t.range)
             if at(.lparen) { return parseCall(name: [name], start: t.range) }
             return Expr(.identifier(name), t.range)
+        case .invalid:
+            advance()  // the lexer already reported it
+            return .missing(at: t.range)
         default:
             error("SAQL1015", "expected an expression, found \(describe(t))")
             return .missing(at: t.kind == .endOfFile ? SourceRange(start: previousEnd, end: previousEnd) : t.range)

@@ -63,9 +63,8 @@ public struct Parser {
     @discardableResult
     mutating func expect(_ p: Punct, _ context: String = "") -> Bool {
         if accept(p) != nil { return true }
-        let range = p == .rparen || p == .comma ? SourceRange(start: previousEnd, end: previousEnd) : current.range
-        diagnostics.append(.error("SAQL1011", "expected '\(p.rawValue)'\(context), found \(describe(current))",
-                                  at: range.length == 0 ? current.range : range))
+        let range = p == .rparen || p == .comma || atEnd ? SourceRange(start: previousEnd, end: previousEnd) : current.range
+        diagnostics.append(.error("SAQL1011", "expected '\(p.rawValue)'\(context), found \(describe(current))", at: range))
         return false
     }
 
@@ -77,8 +76,10 @@ public struct Parser {
         }
     }
 
+    /// Reports at `range`, by default the current token (or the end of the last one at end of file).
     mutating func error(_ code: String, _ message: String, at range: SourceRange? = nil, helps: [Diagnostic.Help] = []) {
-        diagnostics.append(.error(code, message, at: range ?? current.range, helps: helps))
+        let here = atEnd ? SourceRange(start: previousEnd, end: previousEnd) : current.range
+        diagnostics.append(.error(code, message, at: range ?? here, helps: helps))
     }
 
     func isReserved(_ t: Token) -> Bool { t.kind == .identifier && Self.reserved.contains(t.text.uppercased()) }

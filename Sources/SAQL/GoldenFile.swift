@@ -1,0 +1,127 @@
+/// A golden test file in saql's sqllogictest-style format: input blocks, then records that run a
+/// query and compare its output, its diagnostics or its plan with the expected text.
+///
+/// ```
+/// # description: what the file covers
+///
+/// input Input [format=csv] [arrival_time=FIELD]
+/// {"Make":"A","Time":"2024-01-01T00:00:01Z"}
+///
+/// query [rowsort]
+/// SELECT Make, COUNT(*) AS n FROM Input TIMESTAMP BY Time GROUP BY Make, TumblingWindow(second, 10)
+/// ----
+/// {"Make":"A","n":1}
+///
+/// error
+/// SELECT Nope( FROM Input
+/// ----
+/// query.saql:1:13: error[SAQL1015]: expected an expression, found 'FROM'
+/// ```
+///
+/// A block ends at a blank line; a query runs until `----`. With several outputs, expected rows are
+/// grouped under `>> OutputName` lines. Inputs accumulate through the file; a later block with the
+/// same name replaces the earlier one.
+public struct GoldenFile: Sendable {
+    public enum RecordKind: String, Sendable { case query, error, explain }
+
+    /// One test record.
+    public struct Record: Sendable {
+        public var kind: RecordKind
+        public var rowsort: Bool
+        public var query: String
+        /// Expected text, one entry per line.
+        public var expected: [String]
+        /// 1-based line of the record's header, for messages and filters.
+        public var line: Int
+        /// Line range (0-based, half-open) of the expected block, for rewriting.
+        public var expectedLines: Range<Int>
+        /// Inputs visible to this record.
+        public var inputs: [Input]
+    }
+
+    /// An input block.
+    public struct Input: Sendable {
+        public var name: String
+        public var format: DataFormat
+        public var arrivalField: String?
+        public var lines: [String]
+    }
+
+    public var path: String
+    public var lines: [String]
+    public var records: [Record] = []
+
+    /// Parses a golden file. Throws with the line number for malformed files.
+    public init(path: String, text: String) throws {
+        self.path = path
+        lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var i = 0
+        var inputs: [Input] = []
+        func isBlank(_ s: String) -> Bool { s.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" } }
+        while i < lines.count {
+            let line = lines[i]
+            if isBlank(line) || line.hasPrefix("#") { i += 1; continue }
+            let words = line.split(separator: " ").map(String.init)
+            switch words[0] {
+            case "input":
+                guard words.count >= 2 else { throw GoldenFileError(path: path, line: i + 1, message: "input needs a name") }
+                var input = Input(name: words[1], format: .json, arrivalField: nil, lines: [])
+                for option in words.dropFirst(2) {
+                    let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
+                    switch (kv.first, kv.count) {
+                    case ("format", 2): input.format = DataFormat(rawValue: kv[1]) ?? .json
+                    case ("arrival_time", 2): input.arrivalField = kv[1]
+                    default: throw GoldenFileError(path: path, line: i + 1, message: "unknown input option '\(option)'")
+                    }
+                }
+                i += 1
+                while i < lines.count && !isBlank(lines[i]) { input.lines.append(lines[i]); i += 1 }
+                inputs.removeAll { $0.name == input.name }
+                inputs.append(input)
+            case "query", "error", "explain":
+                guard let kind = RecordKind(rawValue: words[0]) else { throw GoldenFileError(path: path, line: i + 1, message: "bad record") }
+                let header = i + 1
+                let rowsort = words.contains("rowsort")
+                i += 1
+                var query: [String] = []
+                while i < lines.count && lines[i] != "----" { query.append(lines[i]); i += 1 }
+                guard i < lines.count else { throw GoldenFileError(path: path, line: header, message: "record has no '----' line") }
+                i += 1
+                let start = i
+                var expected: [String] = []
+                while i < lines.count && !isBlank(lines[i]) { expected.append(lines[i]); i += 1 }
+                records.append(Record(kind: kind, rowsort: rowsort, query: query.joined(separator: "\n"), expected: expected,
+                                      line: header, expectedLines: start..<i, inputs: inputs))
+            default:
+                throw GoldenFileError(path: path, line: i + 1, message: "expected 'input', 'query', 'error' or 'explain', found '\(words[0])'")
+            }
+        }
+    }
+
+    /// The file's text with each record's expected block replaced by `actual[record index]`.
+    public func rewritten(with actual: [Int: [String]]) -> String {
+        var out: [String] = []
+        var i = 0
+        let byStart = Dictionary(uniqueKeysWithValues: records.enumerated().map { ($0.element.expectedLines.lowerBound, $0.offset) })
+        var replaced = Set<Int>()
+        while i <= lines.count {
+            if let r = byStart[i], let replacement = actual[r], replaced.insert(r).inserted {
+                out += replacement
+                i = records[r].expectedLines.upperBound
+                continue
+            }
+            if i == lines.count { break }
+            out.append(lines[i])
+            i += 1
+        }
+        return out.joined(separator: "\n")
+    }
+}
+
+/// A malformed golden file.
+public struct GoldenFileError: Error, CustomStringConvertible {
+    public var path: String
+    public var line: Int
+    public var message: String
+    public var description: String { "\(path):\(line): \(message)" }
+}

@@ -1,0 +1,107 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs golden-file records through the real engine path (files in, files out) and reports
+/// differences. Each query runs twice, with normal batches and with one-row batches, and both runs
+/// must agree: batching must never change results.
+public struct GoldenRunner {
+    /// The fixed run start, so outputs that depend on it are stable.
+    public static let runStart = Timestamp(year: 2000, month: 1, day: 1)
+    public var workDirectory: String
+
+    public init(workDirectory: String) { self.workDirectory = workDirectory }
+
+    /// The outcome of one record.
+    public struct Outcome {
+        public var record: GoldenFile.Record
+        public var actual: [String]
+        public var passed: Bool { actual == record.expected }
+        /// Set when the record ran inconsistently (e.g. batch size changed the output).
+        public var problem: String?
+    }
+
+    public func run(_ file: GoldenFile) throws -> [Outcome] {
+        try file.records.map { try run($0) }
+    }
+
+    public func run(_ record: GoldenFile.Record) throws -> Outcome {
+        let dir = "\(workDirectory)/r\(record.line)"
+        try makeDirectory(dir)
+        var overrides = BindingOverrides()
+        for input in record.inputs {
+            let path = "\(dir)/\(input.name).\(input.format == .csv ? "csv" : "jsonl")"
+            try writeFile(path, input.lines.joined(separator: "\n") + "\n")
+            overrides.inputs[input.name] = .file(path: path, format: input.format, arrivalTimeField: input.arrivalField)
+        }
+        let source = SourceFile(name: "query.saql", text: record.query + "\n")
+        switch record.kind {
+        case .error:
+            let (_, diagnostics) = Compiler.compile(source, overrides: overrides, check: .lenient)
+            let text = DiagnosticRenderer().render(diagnostics, in: source)
+            return Outcome(record: record, actual: text.split(separator: "\n").map(String.init))
+        case .explain:
+            let (job, diagnostics) = Compiler.compile(source, overrides: overrides, check: .lenient)
+            guard let job else {
+                return Outcome(record: record, actual: DiagnosticRenderer().render(diagnostics, in: source).split(separator: "\n").map(String.init))
+            }
+            let text = Explain.logical(job.logical) + Explain.physical(job.physical)
+            return Outcome(record: record, actual: text.split(separator: "\n").map { String($0).replacingAll(dir + "/", with: "") })
+        case .query:
+            var outputs: [String] = []
+            var first: [String]?
+            var problem: String?
+            for batchSize in [1024, 1] {
+                overrides.outputDirectory = "\(dir)/out\(batchSize)"
+                let (job, diagnostics) = Compiler.compile(source, overrides: overrides, check: .complete)
+                guard let job else {
+                    return Outcome(record: record, actual: DiagnosticRenderer().render(diagnostics, in: source).split(separator: "\n").map(String.init))
+                }
+                var options = PipelineOptions(runStart: Self.runStart.ticks)
+                options.batchSize = batchSize
+                let pipeline = try Pipeline(plan: job.physical, settings: job.settings, options: options)
+                try pipeline.runFileInputs()
+                outputs = job.outputs.map(\.name)
+                var lines: [String] = []
+                for name in outputs.sorted() {
+                    var rows = (try? readLines("\(dir)/out\(batchSize)/\(name).jsonl")) ?? []
+                    if record.rowsort { rows.sort() }
+                    if outputs.count > 1 || name != "output" { lines.append(">> \(name)") }
+                    lines += rows
+                }
+                if let f = first, f != lines { problem = "batch size 1 gave different output than batch size 1024" }
+                if first == nil { first = lines }
+            }
+            return Outcome(record: record, actual: first ?? [], problem: problem)
+        }
+    }
+}
+
+func makeDirectory(_ path: String) throws {
+    var current = ""
+    for part in path.split(separator: "/", omittingEmptySubsequences: false) {
+        current += current.isEmpty && path.hasPrefix("/") ? "/" + part : (current.isEmpty ? String(part) : "/" + part)
+        if current.isEmpty || current == "/" { continue }
+        if mkdir(current, 0o755) != 0 && errno != EEXIST { throw ConnectorError("cannot create directory '\(current)'") }
+    }
+}
+
+func writeFile(_ path: String, _ text: String) throws {
+    guard let f = fopen(path, "wb") else { throw ConnectorError("cannot write '\(path)'") }
+    defer { fclose(f) }
+    let bytes = Array(text.utf8)
+    _ = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, bytes.count, f) }
+}
+
+func readLines(_ path: String) throws -> [String] {
+    guard let f = fopen(path, "rb") else { throw ConnectorError("cannot read '\(path)'") }
+    defer { fclose(f) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = fread(&chunk, 1, chunk.count, f)
+        if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
+        if n < chunk.count { break }
+    }
+    return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+}

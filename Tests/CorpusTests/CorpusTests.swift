@@ -1,0 +1,39 @@
+import Foundation
+import SAQL
+import Testing
+
+/// Runs every golden file under `Tests/CorpusTests/Corpus`.
+/// Set `SAQL_CORPUS_COMPLETE=1` to rewrite the expected blocks with the actual output.
+struct CorpusTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Corpus").path
+
+    static var files: [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(".test") }.sorted()
+    }
+
+    @Test(arguments: files)
+    func corpus(_ name: String) throws {
+        let path = "\(Self.directory)/\(name)"
+        let file = try GoldenFile(path: path, text: String(contentsOfFile: path, encoding: .utf8))
+        let work = NSTemporaryDirectory() + "saql-corpus-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let outcomes = try GoldenRunner(workDirectory: work).run(file)
+        if ProcessInfo.processInfo.environment["SAQL_CORPUS_COMPLETE"] == "1" {
+            var actual: [Int: [String]] = [:]
+            for (i, o) in outcomes.enumerated() where !o.passed { actual[i] = o.actual }
+            if !actual.isEmpty { try file.rewritten(with: actual).write(toFile: path, atomically: true, encoding: .utf8) }
+            return
+        }
+        for o in outcomes {
+            #expect(o.problem == nil, "\(name):\(o.record.line): \(o.problem ?? "")")
+            #expect(o.passed, """
+                \(name):\(o.record.line): output differs
+                --- expected
+                \(o.record.expected.joined(separator: "\n"))
+                --- actual
+                \(o.actual.joined(separator: "\n"))
+                """)
+        }
+    }
+}
