@@ -30,7 +30,7 @@ public enum Compiler {
                                check: BindingCheck = .lenient) -> (job: CompiledJob?, diagnostics: [Diagnostic]) {
         let (script, parseDiagnostics) = Parser.parse(source.text)
         var diagnostics = parseDiagnostics
-        var headerBinder = HeaderBinder(environment: overrides.environment)
+        var headerBinder = HeaderBinder(environment: overrides.environment, jobDirectory: overrides.jobDirectory)
         var header = headerBinder.bind(script)
         for (key, value) in overrides.settings {
             headerBinder.apply(key: key, value: value, range: .unknown, keyRange: .unknown, to: &header.settings)

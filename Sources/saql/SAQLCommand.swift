@@ -83,6 +83,8 @@ func compileJob(path: String, overrides: BindingOverrides, check: BindingCheck, 
         throw ExitCode(1)
     }
     let source = SourceFile(name: path, text: text)
+    var overrides = overrides
+    if let slash = path.lastIndex(of: "/") { overrides.jobDirectory = String(path[..<slash]) }
     let (job, diagnostics) = Compiler.compile(source, overrides: overrides, check: check)
     if !diagnostics.isEmpty { printError(DiagnosticRenderer(color: color.enabled).render(diagnostics, in: source), terminator: "") }
     guard let job else { throw ExitCode(2) }

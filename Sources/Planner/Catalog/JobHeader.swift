@@ -13,6 +13,8 @@ public struct BindingOverrides: Sendable {
     public var environment: [String: String] = [:]
     /// Unbound inputs and outputs use the embedded connector instead of being errors.
     public var embedded = false
+    /// Relative `path` options in the job file resolve against this directory (the job file's own).
+    public var jobDirectory: String?
 
     public init() {}
 }
@@ -41,6 +43,13 @@ public struct JobHeader: Sendable {
 struct HeaderBinder {
     var diagnostics: [Diagnostic] = []
     let environment: [String: String]
+    let jobDirectory: String?
+
+    /// `path` relative to the job file's directory, unless absolute.
+    func resolvePath(_ path: String) -> String {
+        guard let dir = jobDirectory, !dir.isEmpty, !path.hasPrefix("/") else { return path }
+        return dir.hasSuffix("/") ? dir + path : dir + "/" + path
+    }
 
     static let inputKeys: [String: Set<String>] = [
         "file": ["connector", "path", "format", "arrival_time"],
@@ -157,7 +166,8 @@ struct HeaderBinder {
             if options[key] != nil {
                 diagnostics.append(.error("SAQL3009", "option '\(o.key.text)' is given twice", at: o.key.range))
             }
-            options[key] = (substitute(o.value), o.value.range)
+            let value = substitute(o.value)
+            options[key] = (key == "path" ? resolvePath(value) : value, o.value.range)
         }
         let isOutput = c.kind == .output
         let table = isOutput ? Self.outputKeys : Self.inputKeys
