@@ -6,6 +6,10 @@
 public struct CompileFailure: Error, CustomStringConvertible, Sendable {
     public var diagnostics: [Diagnostic]
     public var source: SourceFile
+    public init(diagnostics: [Diagnostic], source: SourceFile) {
+        self.diagnostics = diagnostics
+        self.source = source
+    }
     public var description: String { DiagnosticRenderer().render(diagnostics, in: source) }
 }
 

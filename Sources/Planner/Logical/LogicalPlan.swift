@@ -85,6 +85,13 @@ public struct InputLayout: Hashable, Sendable {
     /// Declared CREATE TABLE types, enforced when the input is read.
     public var declaredTypes: [DataType?]
 
+    public init(input: String, fields: [String], wantsRecord: Bool, declaredTypes: [DataType?]) {
+        self.input = input
+        self.fields = fields
+        self.wantsRecord = wantsRecord
+        self.declaredTypes = declaredTypes
+    }
+
     /// Row layout: `[record] + fields` when the record is wanted, else `fields`.
     public var schema: Schema {
         var cols = fields.enumerated().map { Column(name: $0.element, type: declaredTypes[$0.offset] ?? .any, hidden: wantsRecord) }

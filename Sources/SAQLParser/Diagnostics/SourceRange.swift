@@ -34,6 +34,10 @@ public struct SourceRange: Hashable, Sendable, CustomStringConvertible {
 public struct SourceLocation: Hashable, Sendable {
     public var line: Int
     public var column: Int
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
 }
 
 /// One named source text and a line table, turning byte offsets into line and column on demand.

@@ -25,7 +25,7 @@ extension Parser {
             items.append(parseSelectItem())
         } while accept(.comma) != nil
         var into: Name?
-        if accept("INTO") != nil { into = parseName("an output name after INTO") }
+        if accept("INTO") != nil { into = parseName("an output name after INTO", allowReserved: true) }
         var from: FromClause?
         if at("FROM") { from = parseFrom() }
         var whereClause: Expr?
@@ -127,7 +127,8 @@ extension Parser {
 
     mutating func parseTableSource() -> TableSource {
         let start = current.range
-        let name = parseName("an input or step name") ?? Name("", range: current.range)
+        // Any word names a source here (`FROM In` is unambiguous), keywords included.
+        let name = parseName("an input or step name", allowReserved: true) ?? Name("", range: current.range)
         var source = TableSource(name: name, alias: nil, timestampBy: nil, partitionBy: nil, partitionCount: nil,
                                  matchRecognize: nil, range: start)
         if accept("AS") != nil {

@@ -1,0 +1,104 @@
+import Foundation
+import SAQL
+import Testing
+
+/// Runs the IoT example job (queries/) and checks it against an independent computation.
+struct ExampleJobTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    func runJob(_ path: String, outputDirectory: String) throws -> RuntimeCounters {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var overrides = BindingOverrides()
+        overrides.jobDirectory = (path as NSString).deletingLastPathComponent
+        let source = SourceFile(name: path, text: text)
+        let (compiled, diagnostics) = Compiler.compile(source, overrides: overrides, check: .complete)
+        guard var job = compiled else {
+            throw CompileFailure(diagnostics: diagnostics, source: source)
+        }
+        // Redirect the declared outputs into the test's directory.
+        for (i, o) in job.outputs.enumerated() {
+            if case .file(let p, let f) = o.connector {
+                job.outputs[i].connector = .file(path: outputDirectory + "/" + (p as NSString).lastPathComponent, format: f)
+            }
+        }
+        var planner = PhysicalPlanner(job: job.logical, inputs: job.inputs)
+        let plan = planner.plan(outputs: job.outputs)
+        let pipeline = try Pipeline(plan: plan, settings: job.settings, options: PipelineOptions(runStart: 0))
+        try pipeline.runFileInputs()
+        return pipeline.context.counters
+    }
+
+    func readJSONLines(_ path: String) throws -> [[String: Any]] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
+        }
+    }
+
+    @Test func iotAggregatesMatchAnIndependentComputation() throws {
+        let dir = NSTemporaryDirectory() + "saql-iot-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let counters = try runJob(Self.root + "/queries/iot-telemetry.saql", outputDirectory: dir)
+        #expect(counters.inputEvents["IoTHubInput"] == 7200)
+        #expect(counters.malformedEvents == 0 && counters.evaluationErrors == 0)
+
+        // Independent computation: Foundation's JSON parser and a dictionary keyed by (device, window end).
+        struct Acc { var n = 0; var sumT = 0.0; var minT = Double.infinity; var maxT = -Double.infinity; var sumP = 0.0; var sumV = 0.0 }
+        var expected: [String: Acc] = [:]
+        let events = try readJSONLines(Self.root + "/queries/data/telemetry.jsonl")
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        for e in events {
+            guard let device = e["DeviceId"] as? String, let ts = e["EventEnqueuedUtcTime"] as? String, let date = iso.date(from: ts),
+                  let t = (e["Temperature"] as? NSNumber)?.doubleValue, let p = (e["Pressure"] as? NSNumber)?.doubleValue,
+                  let v = (e["Vibration"] as? NSNumber)?.doubleValue else { Issue.record("bad sample event"); continue }
+            // Windows are (end - 60s, end]: the end is the next whole minute at or after the event.
+            let end = (date.timeIntervalSince1970 / 60).rounded(.up) * 60
+            var a = expected["\(device)|\(Int(end))", default: Acc()]
+            a.n += 1; a.sumT += t; a.minT = min(a.minT, t); a.maxT = max(a.maxT, t); a.sumP += p; a.sumV += v
+            expected["\(device)|\(Int(end))"] = a
+        }
+        let rows = try readJSONLines(dir + "/aggregates.jsonl")
+        #expect(rows.count == expected.count)
+        for row in rows {
+            guard let device = row["DeviceId"] as? String, let endText = row["WindowEnd"] as? String,
+                  let end = iso.date(from: endText), let acc = expected["\(device)|\(Int(end.timeIntervalSince1970))"] else {
+                Issue.record("unexpected row \(row)")
+                continue
+            }
+            func close(_ key: String, _ want: Double) -> Bool {
+                guard let got = (row[key] as? NSNumber)?.doubleValue else { return false }
+                return abs(got - want) <= 1e-9 * max(1, abs(want))
+            }
+            #expect((row["EventCount"] as? NSNumber)?.intValue == acc.n)
+            #expect(close("AvgTemperature", acc.sumT / Double(acc.n)))
+            #expect(close("MinTemperature", acc.minT) && close("MaxTemperature", acc.maxT))
+            #expect(close("AvgPressure", acc.sumP / Double(acc.n)) && close("AvgVibration", acc.sumV / Double(acc.n)))
+        }
+        // The raw archive keeps every event; the failing device shows up as CRITICAL.
+        #expect(try readJSONLines(dir + "/raw.jsonl").count == 7200)
+        let maintenance = try readJSONLines(dir + "/maintenance.jsonl")
+        #expect(maintenance.contains { $0["DeviceId"] as? String == "dev-0007" && $0["MaintenanceStatus"] as? String == "CRITICAL" })
+        #expect(maintenance.allSatisfy { (($0["AvgVibration"] as? NSNumber)?.doubleValue ?? 0) > 40 })
+    }
+
+    @Test func seedQueryIsRejectedWithAFix() throws {
+        let path = Self.root + "/queries/seed-verbatim.saql"
+        let source = SourceFile(name: "seed.saql", text: try String(contentsOfFile: path, encoding: .utf8))
+        let (job, diagnostics) = Compiler.compile(source)
+        #expect(job == nil)
+        let comparison = diagnostics.first { $0.code == "SAQL2015" }
+        let location = comparison.map { source.location(of: $0.range.start) }
+        #expect(location == SourceLocation(line: 59, column: 1))
+        #expect(comparison?.helps.first?.replacement == "GetRecordPropertyValue(AnomalyScore, 'Score')")
+    }
+
+    @Test func exampleJobsCheckWithoutErrors() throws {
+        for name in ["iot-telemetry.saql"] {
+            let path = Self.root + "/queries/" + name
+            let (_, diagnostics) = Compiler.compile(SourceFile(name: name, text: try String(contentsOfFile: path, encoding: .utf8)))
+            #expect(!diagnostics.hasErrors, "\(name): \(diagnostics)")
+        }
+    }
+}
