@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Benchmarks saql on the shared IoT telemetry generator's data (the same arguments as the peers in
+# ../shared/bench/PEERS.md) and checks every output against DuckDB.
+#
+#   bench/run.sh [EVENTS ...]        default: 1000000 10000000
+#
+# Prints, per size and query: events/s (median of 3 end-to-end runs) and peak RSS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GEN=${SAQL_BENCH_GENERATOR:-../shared/bench/gen_telemetry.py}
+SIZES=("$@")
+[ ${#SIZES[@]} -gt 0 ] || SIZES=(1000000 10000000)
+RUNS=${SAQL_BENCH_RUNS:-3}
+
+scripts/setup.sh
+python3 -c 'import numpy, duckdb' 2>/dev/null || python3 -m pip install -q numpy duckdb
+swift build -c release --product saql >&2
+mkdir -p bench/data bench/out
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+printf '%-10s %-7s %12s %10s %10s\n' events query "events/s" "median s" "peak RSS"
+for n in "${SIZES[@]}"; do
+  data=bench/data/telemetry-$n.jsonl
+  [ -f "$data" ] || python3 "$GEN" --events "$n" --devices 1000 --rate 1000 --seed 42 -o "$data"
+  for q in agg filter vib; do
+    times=()
+    rss=0
+    for _ in $(seq "$RUNS"); do
+      out=$( { /usr/bin/time -f "%e %M" .build/release/saql run "bench/queries/$q.saql" \
+               --input Telemetry="$data" --output-dir bench/out --quiet; } 2>&1 >/dev/null )
+      times+=("$(echo "$out" | tail -1 | cut -d' ' -f1)")
+      r=$(echo "$out" | tail -1 | cut -d' ' -f2); [ "$r" -gt "$rss" ] && rss=$r
+    done
+    median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+    printf '%-10s %-7s %12.0f %10s %8.1f MB\n' "$n" "$q" "$(echo "$n / $median" | bc -l)" "$median" "$(echo "$rss / 1024" | bc -l)"
+  done
+  python3 bench/duckdb_check.py "$data" bench/out
+done
