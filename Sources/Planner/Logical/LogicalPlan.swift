@@ -84,6 +84,9 @@ public struct InputLayout: Hashable, Sendable {
     public var wantsRecord: Bool
     /// Declared CREATE TABLE types, enforced when the input is read.
     public var declaredTypes: [DataType?]
+    /// Fields read only as the event time: the reader may store their ISO-8601 text as a datetime.
+    /// Set by the physical planner (see `TimestampFieldAnalysis`).
+    public var timestampOnly: Set<Int> = []
 
     public init(input: String, fields: [String], wantsRecord: Bool, declaredTypes: [DataType?]) {
         self.input = input

@@ -73,7 +73,9 @@ public struct PhysicalPlanner {
             let ins = sinkInputs[name] ?? []
             _ = add(.sink(binding), inputs: ins, schema: Schema(columns: []))
         }
-        return PhysicalPlan(nodes: nodes)
+        var plan = PhysicalPlan(nodes: nodes)
+        TimestampFieldAnalysis.apply(to: &plan)
+        return plan
     }
 
     private mutating func add(_ kind: PhysicalOperatorKind, inputs: [Int], schema: Schema) -> Int {

@@ -74,6 +74,38 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
 
     /// Parses ISO-8601 bytes (see ``init(parsing:)``).
     public static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+        if let t = parseCanonical(b) { return t }
+        return parseGeneral(b)
+    }
+
+    /// The common shape `YYYY-MM-DDThh:mm:ss[.f{1,7}]Z`, read at fixed positions.
+    @inline(__always)
+    private static func parseCanonical(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+        let n = b.count
+        guard n >= 20, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54, b[13] == 0x3A, b[16] == 0x3A, b[n - 1] == 0x5A else { return nil }
+        @inline(__always) func d(_ i: Int) -> Int { Int(b[i]) &- 0x30 }
+        var bad = false
+        for i in [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18] where UInt(bitPattern: d(i)) > 9 { bad = true }
+        if bad { return nil }
+        let year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3)
+        let month = d(5) * 10 + d(6), day = d(8) * 10 + d(9)
+        let hour = d(11) * 10 + d(12), minute = d(14) * 10 + d(15), second = d(17) * 10 + d(18)
+        guard month >= 1, month <= 12, day >= 1, day <= Calendar.daysIn(year: year, month: month), hour < 24, minute < 60,
+              second < 60 else { return nil }
+        var frac: Int64 = 0
+        if n > 20 {
+            guard b[19] == 0x2E, n - 21 >= 1, n - 21 <= 7 else { return nil }
+            for i in 20..<(n - 1) {
+                let x = d(i)
+                guard UInt(bitPattern: x) <= 9 else { return nil }
+                frac = frac * 10 + Int64(x)
+            }
+            for _ in (n - 21)..<7 { frac *= 10 }
+        }
+        return Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second, ticks: frac)
+    }
+
+    private static func parseGeneral(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
         var i = 0
         let n = b.count
         while i < n, b[i] == 0x20 { i += 1 }

@@ -2,20 +2,73 @@ import Planner
 
 /// The running state of one aggregate for every group of one window, indexed by group slot.
 ///
-/// Columns are reused across windows: `reset` keeps their capacity.
-protocol AccumulatorColumn: AnyObject {
-    /// Makes room for slots `0..<count`, initializing new ones.
-    func grow(to count: Int)
-    /// Adds a (non-NULL unless `countsNulls`) value to a group.
-    func add(_ slot: Int, _ v: Value) throws(EvalError)
-    func result(_ slot: Int) -> Value
-    func reset()
+/// State lives in manually managed buffers (no copy-on-write or exclusivity checks in the hot
+/// loop). Columns are reused across windows: `reset` keeps their capacity.
+class AccumulatorColumn {
     /// COUNT(*) sees every row, NULL or not; other aggregates ignore NULLs.
-    var countsNulls: Bool { get }
+    var countsNulls: Bool { false }
+    private(set) var capacity = 0
+
+    /// Makes room for slots `0..<count`; new slots start empty.
+    final func grow(to count: Int) {
+        guard count > capacity else { return }
+        let newCapacity = max(count, capacity * 2, 16)
+        resize(from: capacity, to: newCapacity)
+        capacity = newCapacity
+    }
+
+    /// Reallocates the state buffers and initializes slots `old..<new`.
+    func resize(from old: Int, to new: Int) {}
+
+    /// Adds one non-NULL value (or any value for COUNT(*)) to a group.
+    func add(_ slot: Int, _ v: Value) throws(EvalError) {}
+
+    /// Adds `values[rows[i] * stride]` to group `slots[i]` for every `i`.
+    /// Returns the failures (values that could not be aggregated), which are skipped.
+    func addRows(_ rows: UnsafeBufferPointer<Int32>, _ slots: UnsafeBufferPointer<Int32>, _ values: UnsafePointer<Value>,
+                 stride: Int, errors: inout [EvalError]) {
+        for i in 0..<rows.count {
+            let v = values[Int(rows[i]) * stride]
+            if v.isNull && !countsNulls { continue }
+            do throws(EvalError) { try add(Int(slots[i]), v) } catch { errors.append(error) }
+        }
+    }
+
+    func result(_ slot: Int) -> Value { .null }
+
+    /// Forgets every group, keeping capacity.
+    func reset() {}
 }
 
-extension AccumulatorColumn {
-    var countsNulls: Bool { false }
+/// A manually allocated buffer of trivial values.
+struct StateBuffer<T> {
+    private(set) var base: UnsafeMutablePointer<T>?
+
+    mutating func resize(from old: Int, to new: Int, fill: T) {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: new)
+        if let base {
+            p.moveInitialize(from: base, count: old)
+            base.deallocate()
+        }
+        (p + old).initialize(repeating: fill, count: new - old)
+        base = p
+    }
+
+    mutating func reset(count: Int, fill: T) {
+        guard let base, count > 0 else { return }
+        base.update(repeating: fill, count: count)
+    }
+
+    func free(count: Int) {
+        guard let base else { return }
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    @inline(__always) subscript(i: Int) -> T {
+        get { base.unsafelyUnwrapped[i] }
+        nonmutating set { base.unsafelyUnwrapped[i] = newValue }
+    }
 }
 
 /// Creates the column for an aggregate.
@@ -35,31 +88,48 @@ func makeAccumulator(_ call: AggregateCall) -> AccumulatorColumn {
 }
 
 final class CountColumn: AccumulatorColumn {
-    var counts: [Int64] = []
-    let countsNulls: Bool
-    init(countsNulls: Bool) { self.countsNulls = countsNulls }
-    func grow(to count: Int) { while counts.count < count { counts.append(0) } }
-    @inline(__always) func add(_ slot: Int, _ v: Value) throws(EvalError) { counts[slot] += 1 }
-    func result(_ slot: Int) -> Value { .bigint(counts[slot]) }
-    func reset() { counts.removeAll(keepingCapacity: true) }
+    private var counts = StateBuffer<Int64>()
+    private let nulls: Bool
+    override var countsNulls: Bool { nulls }
+
+    init(countsNulls: Bool) { nulls = countsNulls }
+    deinit { counts.free(count: capacity) }
+
+    override func resize(from old: Int, to new: Int) { counts.resize(from: old, to: new, fill: 0) }
+    override func add(_ slot: Int, _ v: Value) throws(EvalError) { counts[slot] += 1 }
+
+    override func addRows(_ rows: UnsafeBufferPointer<Int32>, _ slots: UnsafeBufferPointer<Int32>, _ values: UnsafePointer<Value>,
+                          stride: Int, errors: inout [EvalError]) {
+        for i in 0..<rows.count {
+            if !nulls, values[Int(rows[i]) * stride].isNull { continue }
+            counts[Int(slots[i])] += 1
+        }
+    }
+
+    override func result(_ slot: Int) -> Value { .bigint(counts[slot]) }
+    override func reset() { counts.reset(count: capacity, fill: 0) }
 }
 
 /// SUM: bigint while every value is an integer (and fits), float once any value is a float.
 final class SumColumn: AccumulatorColumn {
-    var ints: [Int64] = []
-    var floats: [Double] = []
+    private var ints = StateBuffer<Int64>()
+    private var floats = StateBuffer<Double>()
     /// 0 = no value yet, 1 = integer sum, 2 = float sum.
-    var state: [UInt8] = []
+    private var state = StateBuffer<UInt8>()
 
-    func grow(to count: Int) {
-        while ints.count < count {
-            ints.append(0)
-            floats.append(0)
-            state.append(0)
-        }
+    deinit {
+        ints.free(count: capacity)
+        floats.free(count: capacity)
+        state.free(count: capacity)
     }
 
-    func add(_ slot: Int, _ v: Value) throws(EvalError) {
+    override func resize(from old: Int, to new: Int) {
+        ints.resize(from: old, to: new, fill: 0)
+        floats.resize(from: old, to: new, fill: 0)
+        state.resize(from: old, to: new, fill: 0)
+    }
+
+    override func add(_ slot: Int, _ v: Value) throws(EvalError) {
         switch v {
         case .bigint(let i) where state[slot] != 2:
             let (s, o) = ints[slot].addingReportingOverflow(i)
@@ -78,7 +148,7 @@ final class SumColumn: AccumulatorColumn {
         }
     }
 
-    func result(_ slot: Int) -> Value {
+    override func result(_ slot: Int) -> Value {
         switch state[slot] {
         case 1: return .bigint(ints[slot])
         case 2: return .float(floats[slot])
@@ -86,101 +156,142 @@ final class SumColumn: AccumulatorColumn {
         }
     }
 
-    func reset() {
-        ints.removeAll(keepingCapacity: true)
-        floats.removeAll(keepingCapacity: true)
-        state.removeAll(keepingCapacity: true)
+    override func reset() {
+        ints.reset(count: capacity, fill: 0)
+        floats.reset(count: capacity, fill: 0)
+        state.reset(count: capacity, fill: 0)
     }
 }
 
 /// AVG, always a float (see Grammar.md: ASA leaves the type of an integer average open).
 final class AverageColumn: AccumulatorColumn {
-    var sums: [Double] = []
-    var counts: [Int64] = []
+    private var sums = StateBuffer<Double>()
+    private var counts = StateBuffer<Int64>()
 
-    func grow(to count: Int) {
-        while sums.count < count {
-            sums.append(0)
-            counts.append(0)
-        }
+    deinit {
+        sums.free(count: capacity)
+        counts.free(count: capacity)
+    }
+
+    override func resize(from old: Int, to new: Int) {
+        sums.resize(from: old, to: new, fill: 0)
+        counts.resize(from: old, to: new, fill: 0)
     }
 
     @inline(__always)
-    func add(_ slot: Int, _ v: Value) throws(EvalError) {
-        let d: Double
-        if case .float(let x) = v { d = x } else {
-            guard let x = try Conversions.double(v) else { return }
-            d = x
-        }
+    override func add(_ slot: Int, _ v: Value) throws(EvalError) {
+        guard let d = try Conversions.double(v) else { return }
         sums[slot] += d
         counts[slot] += 1
     }
 
-    func result(_ slot: Int) -> Value { counts[slot] == 0 ? .null : .float(sums[slot] / Double(counts[slot])) }
+    override func addRows(_ rows: UnsafeBufferPointer<Int32>, _ slots: UnsafeBufferPointer<Int32>, _ values: UnsafePointer<Value>,
+                          stride: Int, errors: inout [EvalError]) {
+        for i in 0..<rows.count {
+            let s = Int(slots[i])
+            switch values[Int(rows[i]) * stride] {
+            case .float(let d):
+                sums[s] += d
+                counts[s] += 1
+            case .null:
+                continue
+            case let v:
+                do throws(EvalError) { try add(s, v) } catch { errors.append(error) }
+            }
+        }
+    }
 
-    func reset() {
-        sums.removeAll(keepingCapacity: true)
-        counts.removeAll(keepingCapacity: true)
+    override func result(_ slot: Int) -> Value { counts[slot] == 0 ? .null : .float(sums[slot] / Double(counts[slot])) }
+
+    override func reset() {
+        sums.reset(count: capacity, fill: 0)
+        counts.reset(count: capacity, fill: 0)
     }
 }
 
-/// MIN and MAX over any comparable type (strings ignore case).
+/// MIN and MAX over any comparable type (strings ignore case). Floats take a fast path.
 final class ExtremumColumn: AccumulatorColumn {
-    var values: [Value] = []
-    let isMax: Bool
+    private var values = StateBuffer<Value>()
+    private let isMax: Bool
 
     init(max: Bool) { isMax = max }
+    deinit { values.free(count: capacity) }
 
-    func grow(to count: Int) { while values.count < count { values.append(.null) } }
+    override func resize(from old: Int, to new: Int) { values.resize(from: old, to: new, fill: .null) }
 
-    @inline(__always)
-    func add(_ slot: Int, _ v: Value) throws(EvalError) {
+    override func add(_ slot: Int, _ v: Value) throws(EvalError) {
         let current = values[slot]
-        if case .float(let a) = current, case .float(let b) = v {
-            if isMax ? b > a : b < a { values[slot] = v }
-            return
-        }
         if current.isNull { values[slot] = v; return }
         guard let c = try Comparison.compare(v, current) else { return }
         if isMax ? c > 0 : c < 0 { values[slot] = v }
     }
 
-    func result(_ slot: Int) -> Value { values[slot] }
-    func reset() { values.removeAll(keepingCapacity: true) }
+    override func addRows(_ rows: UnsafeBufferPointer<Int32>, _ slots: UnsafeBufferPointer<Int32>, _ input: UnsafePointer<Value>,
+                          stride: Int, errors: inout [EvalError]) {
+        for i in 0..<rows.count {
+            let s = Int(slots[i])
+            let v = input[Int(rows[i]) * stride]
+            if case .float(let b) = v, case .float(let a) = values[s] {
+                if isMax ? b > a : b < a { values[s] = v }
+                continue
+            }
+            if v.isNull { continue }
+            do throws(EvalError) { try add(s, v) } catch { errors.append(error) }
+        }
+    }
+
+    override func result(_ slot: Int) -> Value { values[slot] }
+    override func reset() { values.reset(count: capacity, fill: .null) }
 }
 
 /// STDEV, STDEVP, VAR, VARP with Welford's online algorithm (stable for large means).
 final class VarianceColumn: AccumulatorColumn {
     enum Kind { case stdev, stdevp, variance, variancep }
-    let kind: Kind
-    var counts: [Int64] = []
-    var means: [Double] = []
-    var m2: [Double] = []
+    private let kind: Kind
+    private var counts = StateBuffer<Int64>()
+    private var means = StateBuffer<Double>()
+    private var m2 = StateBuffer<Double>()
 
     init(kind: Kind) { self.kind = kind }
 
-    func grow(to count: Int) {
-        while counts.count < count {
-            counts.append(0)
-            means.append(0)
-            m2.append(0)
-        }
+    deinit {
+        counts.free(count: capacity)
+        means.free(count: capacity)
+        m2.free(count: capacity)
+    }
+
+    override func resize(from old: Int, to new: Int) {
+        counts.resize(from: old, to: new, fill: 0)
+        means.resize(from: old, to: new, fill: 0)
+        m2.resize(from: old, to: new, fill: 0)
     }
 
     @inline(__always)
-    func add(_ slot: Int, _ v: Value) throws(EvalError) {
-        let x: Double
-        if case .float(let d) = v { x = d } else {
-            guard let d = try Conversions.double(v) else { return }
-            x = d
-        }
-        counts[slot] += 1
-        let delta = x - means[slot]
-        means[slot] += delta / Double(counts[slot])
-        m2[slot] += delta * (x - means[slot])
+    private func push(_ s: Int, _ x: Double) {
+        counts[s] += 1
+        let delta = x - means[s]
+        means[s] += delta / Double(counts[s])
+        m2[s] += delta * (x - means[s])
     }
 
-    func result(_ slot: Int) -> Value {
+    override func add(_ slot: Int, _ v: Value) throws(EvalError) {
+        guard let d = try Conversions.double(v) else { return }
+        push(slot, d)
+    }
+
+    override func addRows(_ rows: UnsafeBufferPointer<Int32>, _ slots: UnsafeBufferPointer<Int32>, _ values: UnsafePointer<Value>,
+                          stride: Int, errors: inout [EvalError]) {
+        for i in 0..<rows.count {
+            switch values[Int(rows[i]) * stride] {
+            case .float(let d): push(Int(slots[i]), d)
+            case .null: continue
+            case let v:
+                do throws(EvalError) { try add(Int(slots[i]), v) } catch { errors.append(error) }
+            }
+        }
+    }
+
+    override func result(_ slot: Int) -> Value {
         let n = counts[slot]
         switch kind {
         case .stdev, .variance:
@@ -194,9 +305,9 @@ final class VarianceColumn: AccumulatorColumn {
         }
     }
 
-    func reset() {
-        counts.removeAll(keepingCapacity: true)
-        means.removeAll(keepingCapacity: true)
-        m2.removeAll(keepingCapacity: true)
+    override func reset() {
+        counts.reset(count: capacity, fill: 0)
+        means.reset(count: capacity, fill: 0)
+        m2.reset(count: capacity, fill: 0)
     }
 }

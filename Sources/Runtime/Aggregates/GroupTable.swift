@@ -4,7 +4,8 @@ import Planner
 ///
 /// Keys live in one flat array (no per-group allocation), are hashed from their values directly
 /// (no string building), and compare with SQL grouping equality (strings ignore case, NULLs match).
-final class GroupTable {
+/// A value type, so hot loops can own it in a local without exclusivity checks.
+struct GroupTable {
     let width: Int
     private(set) var keys: [Value] = []
     private var hashes: [UInt64] = []
@@ -30,7 +31,7 @@ final class GroupTable {
 
     /// The slot of `key`, inserting it when new. `inserted` tells which.
     @inline(__always)
-    func slot(for key: UnsafePointer<Value>, hash: UInt64) -> (slot: Int, inserted: Bool) {
+    mutating func slot(for key: UnsafePointer<Value>, hash: UInt64) -> (slot: Int, inserted: Bool) {
         var i = Int(truncatingIfNeeded: hash) & mask
         while true {
             let s = Int(index[i])
@@ -54,7 +55,7 @@ final class GroupTable {
         return true
     }
 
-    private func rehash() {
+    private mutating func rehash() {
         let cap = index.count * 2
         index = Array(repeating: -1, count: cap)
         mask = cap - 1
@@ -65,7 +66,7 @@ final class GroupTable {
         }
     }
 
-    func removeAll() {
+    mutating func removeAll() {
         keys.removeAll(keepingCapacity: true)
         hashes.removeAll(keepingCapacity: true)
         for i in index.indices { index[i] = -1 }

@@ -106,26 +106,39 @@ public final class FileSource: EventSource {
         }
         var batch = EventBatch(width: decoder.width, capacity: maxRows)
         if arrayEvents != nil { return try nextArrayBatch(&batch, maxRows: maxRows) }
+        // The decoder lives in a local for the loop: no exclusivity checks per event.
+        var local = decoder
+        var events = 0
+        defer {
+            decoder = local
+            context.counters.inputEvents[input, default: 0] += events
+        }
         while batch.count < maxRows {
-            let more = try reader.nextLine { line in decodeLine(line, into: &batch, position: "\(reader.path):\(reader.lineNumber)") }
+            let more = try reader.nextLine { line in
+                if decodeLine(line, decoder: &local, into: &batch, position: { "\(self.reader.path):\(self.reader.lineNumber)" }) {
+                    events += 1
+                }
+            }
             if !more { break }
         }
-        if batch.isEmpty { return nil }
+        if batch.isEmpty && events == 0 { return nil }
         return batch
     }
 
-    private func decodeLine(_ line: UnsafeBufferPointer<UInt8>, into batch: inout EventBatch, position: String) {
-        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-        context.counters.inputEvents[input, default: 0] += 1
+    /// Decodes one event into `batch`; returns false for blank lines. Malformed events are reported.
+    private func decodeLine(_ line: UnsafeBufferPointer<UInt8>, decoder: inout EventDecoder, into batch: inout EventBatch,
+                            position: () -> String) -> Bool {
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return false }
         if line.count > maxEventBytes {
-            malformed("event is larger than \(maxEventBytes) bytes", line: line, position: position)
-            return
+            malformed("event is larger than \(maxEventBytes) bytes", line: line, position: position())
+            return true
         }
         do throws(DecodeError) {
             try decoder.decode(line, into: &batch, defaultArrival: defaultArrival)
         } catch {
-            malformed(error.message, line: line, position: position)
+            malformed(error.message, line: line, position: position())
         }
+        return true
     }
 
     private func malformed(_ message: String, line: UnsafeBufferPointer<UInt8>, position: String) {
@@ -154,10 +167,13 @@ public final class FileSource: EventSource {
                 do throws(DecodeError) { try c.skipValue() } catch {
                     throw ConnectorError("\(reader.path): invalid JSON array at byte \(error.offset): \(error.message)")
                 }
-                decodeLine(UnsafeBufferPointer(rebasing: all[start..<c.pos]), into: &batch, position: "\(reader.path):element \(start)")
+                if decodeLine(UnsafeBufferPointer(rebasing: all[start..<c.pos]), decoder: &decoder, into: &batch,
+                              position: { "\(self.reader.path):byte \(start)" }) {
+                    context.counters.inputEvents[input, default: 0] += 1
+                }
             }
             arrayCursor = c.pos
         }
-        return batch.isEmpty ? nil : batch
+        return batch.isEmpty && arrayCursor >= bytes.count ? nil : batch
     }
 }

@@ -1,4 +1,7 @@
 import Planner
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A malformed event: what is wrong and where, as a byte offset into the event's text.
 public struct DecodeError: Error, Sendable, CustomStringConvertible {
@@ -11,10 +14,12 @@ public struct DecodeError: Error, Sendable, CustomStringConvertible {
 /// (ignoring case); other fields are skipped without being decoded, unless the whole event is wanted
 /// as a record. Works on raw bytes; creates Strings only for the values it keeps.
 public struct JSONEventParser {
-    /// Lower-cased UTF-8 names of the wanted fields, in column order.
-    let fields: [[UInt8]]
+    /// The wanted field names, in column order.
+    let fields: FieldNames
     /// The column of field `i` in the row.
     let fieldColumn: [Int]
+    /// Whether field `i` is read only as the event time (so it may be stored as a datetime).
+    let asTimestamp: [Bool]
     let wantsRecord: Bool
     /// Lower-cased name of the field holding the arrival time, if any.
     let arrivalField: [UInt8]?
@@ -22,10 +27,12 @@ public struct JSONEventParser {
     let booleansAsBit: Bool
     /// For each key position in the previous event, the field it matched: a hint for the next event.
     var hints: [Int] = []
+    let strings = StringCache()
 
     public init(layout: InputLayout, arrivalField: String?, compatibility: CompatibilityLevel) {
-        fields = layout.fields.map { Array($0.lowercased().utf8) }
+        fields = FieldNames(layout.fields)
         fieldColumn = layout.fields.indices.map { layout.column(ofField: $0) }
+        asTimestamp = layout.fields.indices.map { layout.timestampOnly.contains($0) }
         wantsRecord = layout.wantsRecord
         self.arrivalField = arrivalField.map { Array($0.lowercased().utf8) }
         booleansAsBit = compatibility >= .v1_2
@@ -34,7 +41,7 @@ public struct JSONEventParser {
     /// Parses the object in `bytes` into `row` (which holds NULLs on entry). Returns the arrival time
     /// found in the arrival field, if any.
     public mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>, into row: UnsafeMutablePointer<Value>) throws(DecodeError) -> Int64? {
-        var c = JSONCursor(bytes: bytes, booleansAsBit: booleansAsBit)
+        var c = JSONCursor(bytes: bytes, booleansAsBit: booleansAsBit, strings: strings)
         c.skipWhitespace()
         guard c.peek() == UInt8(ascii: "{") else { throw c.error("expected a JSON object") }
         c.pos += 1
@@ -54,7 +61,9 @@ public struct JSONEventParser {
                 c.pos += 1
                 c.skipWhitespace()
                 let field = match(key, position: position, bytes: bytes)
-                if field >= 0 || wantsRecord {
+                if field >= 0, asTimestamp[field], c.peek() == 0x22, let t = c.readTimestamp() {
+                    row[fieldColumn[field]] = .datetime(t)
+                } else if field >= 0 || wantsRecord {
                     let v = try c.readValue()
                     if field >= 0 { row[fieldColumn[field]] = v }
                     if wantsRecord {
@@ -90,10 +99,11 @@ public struct JSONEventParser {
     private mutating func match(_ key: JSONCursor.Key, position: Int, bytes: UnsafeBufferPointer<UInt8>) -> Int {
         if position < hints.count {
             let h = hints[position]
-            if h >= 0, key.equalsFolded(fields[h], bytes) { return h }
+            if h >= 0, fields.matches(h, key, bytes) { return h }
         }
         var found = -1
-        for (i, name) in fields.enumerated() where key.equalsFolded(name, bytes) {
+        if !key.escaped && fields.cannotMatch(key) { return found }
+        for i in 0..<fields.count where fields.matches(i, key, bytes) {
             found = i
             break
         }
@@ -102,15 +112,90 @@ public struct JSONEventParser {
     }
 }
 
+/// Wanted field names in one flat buffer, exact and lower-cased, for allocation-free key matching.
+final class FieldNames {
+    let count: Int
+    private let exact: UnsafeMutablePointer<UInt8>
+    private let lowered: UnsafeMutablePointer<UInt8>
+    private let offsets: UnsafeMutablePointer<Int>
+    private let total: Int
+    /// Shortest and longest name, to rule keys out by length alone.
+    private let minLength: Int
+    private let maxLength: Int
+
+    init(_ names: [String]) {
+        count = names.count
+        let e = names.map { Array($0.utf8) }, l = names.map { Array($0.lowercased().utf8) }
+        total = l.reduce(0) { $0 + $1.count }
+        exact = .allocate(capacity: max(total, 1))
+        lowered = .allocate(capacity: max(total, 1))
+        offsets = .allocate(capacity: count + 1)
+        var at = 0
+        for i in 0..<count {
+            offsets[i] = at
+            // Lower-casing can change the byte length of non-ASCII names; such names match by folding only.
+            for (k, b) in l[i].enumerated() {
+                lowered[at + k] = b
+                exact[at + k] = k < e[i].count && e[i].count == l[i].count ? e[i][k] : 0
+            }
+            at += l[i].count
+        }
+        offsets[count] = at
+        minLength = l.map(\.count).min() ?? 0
+        maxLength = l.map(\.count).max() ?? 0
+    }
+
+    deinit {
+        exact.deallocate()
+        lowered.deallocate()
+        offsets.deallocate()
+    }
+
+    /// True when no field has the key's length.
+    @inline(__always)
+    func cannotMatch(_ key: JSONCursor.Key) -> Bool {
+        let n = key.end - key.start
+        return n < minLength || n > maxLength
+    }
+
+    /// Whether `key` names field `i`, ignoring case.
+    @inline(__always)
+    func matches(_ i: Int, _ key: JSONCursor.Key, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let start = offsets[i], n = offsets[i + 1] - start
+        if key.escaped {
+            return Array(key.decoded(bytes).lowercased().utf8) == Array(UnsafeBufferPointer(start: lowered + start, count: n))
+        }
+        guard key.end - key.start == n, let b = bytes.baseAddress else { return false }
+        if memcmp(b + key.start, exact + start, n) == 0 { return true }
+        var k = 0
+        while k < n {
+            var c = b[key.start + k]
+            if c >= 0x41 && c <= 0x5A { c |= 0x20 }
+            if c != lowered[start + k] {
+                if c >= 0x80 {
+                    return String(decoding: UnsafeBufferPointer(start: b + key.start, count: n), as: UTF8.self)
+                        .lowercased().utf8.elementsEqual(UnsafeBufferPointer(start: lowered + start, count: n))
+                }
+                return false
+            }
+            k += 1
+        }
+        return true
+    }
+}
+
 /// A position in a JSON text and the primitive readers over it.
 struct JSONCursor {
     let bytes: UnsafeBufferPointer<UInt8>
     let booleansAsBit: Bool
     var pos = 0
+    /// Interns short string values, which repeat across events (device ids, types).
+    let strings: StringCache?
 
-    init(bytes: UnsafeBufferPointer<UInt8>, booleansAsBit: Bool) {
+    init(bytes: UnsafeBufferPointer<UInt8>, booleansAsBit: Bool, strings: StringCache? = nil) {
         self.bytes = bytes
         self.booleansAsBit = booleansAsBit
+        self.strings = strings
     }
 
     /// An object key: its raw byte range, and whether it contains escapes.
@@ -121,21 +206,10 @@ struct JSONCursor {
 
         @inline(__always)
         func equalsFolded(_ lowered: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-            if escaped {
-                return Array(decoded(bytes).lowercased().utf8) == lowered
-            }
+            if escaped { return Array(decoded(bytes).lowercased().utf8) == lowered }
             guard end - start == lowered.count else { return false }
-            var i = 0
-            while i < lowered.count {
-                var b = bytes[start + i]
-                if b >= 0x41 && b <= 0x5A { b |= 0x20 }
-                if b != lowered[i] {
-                    if b >= 0x80 { return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self).lowercased().utf8.elementsEqual(lowered) }
-                    return false
-                }
-                i += 1
-            }
-            return true
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self).lowercased().utf8
+                .elementsEqual(lowered)
         }
 
         func decoded(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
@@ -158,18 +232,38 @@ struct JSONCursor {
         }
     }
 
+    /// Reads a string holding ISO-8601 text as a datetime, without creating a String. Returns nil
+    /// (consuming nothing) when the string has escapes or is not a datetime.
+    mutating func readTimestamp() -> Timestamp? {
+        let start = pos + 1
+        var i = start
+        while i < bytes.count, bytes[i] != 0x22 {
+            if bytes[i] == 0x5C { return nil }
+            i += 1
+        }
+        guard i < bytes.count, let t = Timestamp.parse(UnsafeBufferPointer(rebasing: bytes[start..<i])) else { return nil }
+        pos = i + 1
+        return t
+    }
+
     mutating func readKey() throws(DecodeError) -> Key {
-        guard peek() == 0x22 else { throw error("expected a string key") }
+        guard peek() == 0x22, let base = bytes.baseAddress else { throw error("expected a string key") }
         pos += 1
         let start = pos
-        var escaped = false
+        // The closing quote, found with memchr; a backslash before it means escapes (then scan slowly).
+        guard let q = memchr(base + start, 0x22, bytes.count - start) else { throw error("unterminated string") }
+        let end = base.distance(to: q.assumingMemoryBound(to: UInt8.self))
+        if memchr(base + start, 0x5C, end - start) == nil {
+            pos = end + 1
+            return Key(start: start, end: end, escaped: false)
+        }
         while pos < bytes.count {
             let b = bytes[pos]
             if b == 0x22 {
                 pos += 1
-                return Key(start: start, end: pos - 1, escaped: escaped)
+                return Key(start: start, end: pos - 1, escaped: true)
             }
-            if b == 0x5C { escaped = true; pos += 1 }
+            if b == 0x5C { pos += 1 }
             pos += 1
         }
         throw error("unterminated string")
@@ -245,7 +339,8 @@ struct JSONCursor {
         while pos < bytes.count {
             let b = bytes[pos]
             if b == 0x22 {
-                let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
+                let text = UnsafeBufferPointer(rebasing: bytes[start..<pos])
+                let s = strings?.string(for: text) ?? String(decoding: text, as: UTF8.self)
                 pos += 1
                 return s
             }
@@ -410,4 +505,45 @@ private let pow10: [Double] = (0...22).map { k in
     var v = 1.0
     for _ in 0..<k { v *= 10 }
     return v
+}
+
+/// A direct-mapped cache from short UTF-8 byte strings to Strings, so repeated values (device ids,
+/// types) are decoded and validated once. Misses simply decode; correctness never depends on hits.
+final class StringCache {
+    private static let slots = 4096
+    private static let maxLength = 32
+    private let hashes: UnsafeMutablePointer<UInt64>
+    private let values: UnsafeMutablePointer<String>
+
+    init() {
+        hashes = .allocate(capacity: Self.slots)
+        hashes.initialize(repeating: 0, count: Self.slots)
+        values = .allocate(capacity: Self.slots)
+        values.initialize(repeating: "", count: Self.slots)
+    }
+
+    deinit {
+        hashes.deallocate()
+        values.deinitialize(count: Self.slots)
+        values.deallocate()
+    }
+
+    @inline(__always)
+    func string(for text: UnsafeBufferPointer<UInt8>) -> String {
+        let n = text.count
+        guard n > 0, n <= Self.maxLength, let p = text.baseAddress else { return String(decoding: text, as: UTF8.self) }
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(n)
+        for i in 0..<n { h = (h ^ UInt64(p[i])) &* 0x100_0000_01B3 }
+        h |= 1  // 0 marks an empty slot
+        let slot = Int(truncatingIfNeeded: h >> 20) & (Self.slots - 1)
+        if hashes[slot] == h {
+            var cached = values[slot]
+            let same = cached.withUTF8 { $0.count == n && $0.baseAddress.map { memcmp($0, p, n) == 0 } == true }
+            if same { return cached }
+        }
+        let s = String(decoding: text, as: UTF8.self)
+        hashes[slot] = h
+        values[slot] = s
+        return s
+    }
 }

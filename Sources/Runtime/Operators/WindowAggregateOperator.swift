@@ -6,19 +6,31 @@ import Planner
 /// containing its event time. A window is emitted once the watermark passes its end, one row per
 /// group in first-seen order: the group keys, then the aggregates, timestamped at the window end.
 /// Windows with no rows emit nothing.
+///
+/// A batch is processed in phases: computed keys and arguments are evaluated per row, rows are
+/// assigned to (window, group) slots, then each aggregate runs one tight loop per window. Hot state
+/// lives in locals for the duration of a batch.
 public final class WindowAggregateOperator: Operator {
     public let downstream = Downstream()
     private let size: Int64
     private let hop: Int64
     private let offset: Int64
-    private let keyExprs: [CompiledExpr]
     private let calls: [AggregateCall]
-    private let argExprs: [CompiledExpr?]
     private let context: RuntimeContext
+    /// A key or argument: a plain input column (read in place) or a compiled expression.
+    private enum Source {
+        case column(Int)
+        case expr(CompiledExpr)
+        case none
+    }
+    private let keys: [Source]
+    private let args: [Source]
+    private let computedKeys: Bool
+    private let computedArgs: Bool
 
     private final class Window {
         let end: Int64
-        let groups: GroupTable
+        var groups: GroupTable
         let columns: [AccumulatorColumn]
         init(end: Int64, groups: GroupTable, columns: [AccumulatorColumn]) {
             self.end = end
@@ -43,9 +55,16 @@ public final class WindowAggregateOperator: Operator {
             hop = h.ticks
             offset = o.ticks
         }
-        keyExprs = spec.keys.map(ExprCompiler.compile)
+        func source(_ e: BoundExpr?) -> Source {
+            guard let e else { return .none }
+            if case .column(let i) = e.kind { return .column(i) }
+            return .expr(ExprCompiler.compile(e))
+        }
+        keys = spec.keys.map(source)
         calls = spec.aggregates
-        argExprs = spec.aggregates.map { $0.argument.map(ExprCompiler.compile) }
+        args = spec.aggregates.map { source($0.argument) }
+        computedKeys = keys.contains { if case .expr = $0 { return true } else { return false } }
+        computedArgs = args.contains { if case .expr = $0 { return true } else { return false } }
         self.context = context
     }
 
@@ -62,44 +81,109 @@ public final class WindowAggregateOperator: Operator {
             if w.end < end { break }
             i -= 1
         }
-        let (groups, columns) = spare.popLast() ?? (GroupTable(width: keyExprs.count), calls.map(makeAccumulator))
+        let (groups, columns) = spare.popLast() ?? (GroupTable(width: keys.count), calls.map(makeAccumulator))
         let w = Window(end: end, groups: groups, columns: columns)
         open.insert(w, at: i)
         return w
     }
 
     public func process(_ batch: EventBatch, port: Int) throws {
-        let keyCount = keyExprs.count
-        var key = [Value](repeating: .null, count: max(keyCount, 1))
-        var args = [Value](repeating: .null, count: calls.count)
-        var current: Window?
-        batch.forEachRow { _, row in
-            do throws(EvalError) {
-                for k in 0..<keyCount { key[k] = try keyExprs[k](row) }
-                for (a, e) in argExprs.enumerated() { args[a] = try e?(row) ?? .null }
-            } catch {
-                context.rowError(error, in: "GROUP BY")
-                return
+        let n = batch.count
+        guard n > 0 else { return }
+        let width = batch.width, keyCount = keys.count
+        // Phase 1: computed keys and arguments, per row.
+        var failed = [Bool](repeating: false, count: n)
+        var keyValues: [Value] = computedKeys ? Array(repeating: .null, count: n * keyCount) : []
+        var argValues: [[Value]] = args.map { if case .expr = $0 { return Array(repeating: .null, count: n) } else { return [] } }
+        if computedKeys || computedArgs {
+            batch.forEachRow { r, row in
+                do throws(EvalError) {
+                    for (k, key) in keys.enumerated() {
+                        if case .expr(let f) = key { keyValues[r * keyCount + k] = try f(row) }
+                    }
+                    for (a, arg) in args.enumerated() {
+                        if case .expr(let f) = arg { argValues[a][r] = try f(row) }
+                    }
+                } catch {
+                    failed[r] = true
+                    context.rowError(error, in: "GROUP BY")
+                }
             }
-            let t = row.time
-            // The first window end at or after t, then every later hop while the window still covers t.
-            var end = (t - offset).ceilDiv(hop) * hop + offset
-            while end - size < t {
-                let w: Window
-                if let c = current, c.end == end { w = c } else { w = window(ending: end); current = w }
-                key.withUnsafeBufferPointer { kb in
-                    // swiftlint:disable:next force_unwrapping
-                    let base = kb.baseAddress!
-                    let (slot, inserted) = w.groups.slot(for: base, hash: GroupTable.hash(base, width: keyCount))
-                    if inserted { for c in w.columns { c.grow(to: slot + 1) } }
-                    for (a, column) in w.columns.enumerated() {
-                        let v = args[a]
-                        if v.isNull && !column.countsNulls { continue }
-                        do throws(EvalError) { try column.add(slot, v) } catch { context.rowError(error, in: calls[a].function.rawValue) }
+        }
+        batch.values.withUnsafeBufferPointer { input in
+            // swiftlint:disable:next force_unwrapping
+            let base = input.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<Value>.alignment)!
+            // Phase 2: assign rows to (window, group) slots. Group tables are taken out of their
+            // windows for the batch and put back after.
+            var touched: [Window] = []
+            var tables: [GroupTable] = []
+            var rowLists: [[Int32]] = []
+            var slotLists: [[Int32]] = []
+            var cur = -1
+            let key = UnsafeMutablePointer<Value>.allocate(capacity: max(keyCount, 1))
+            key.initialize(repeating: .null, count: max(keyCount, 1))
+            defer {
+                key.deinitialize(count: max(keyCount, 1))
+                key.deallocate()
+            }
+            let times = batch.times
+            for r in 0..<n where !failed[r] {
+                let row = base + r * width
+                for k in 0..<keyCount {
+                    switch keys[k] {
+                    case .column(let c): key[k] = row[c]
+                    case .expr: key[k] = keyValues[r * keyCount + k]
+                    case .none: break
                     }
                 }
-                end += hop
+                let hash = GroupTable.hash(key, width: keyCount)
+                let t = times[r]
+                // The first window end at or after t, then every later hop while the window still covers t.
+                var end = (t - offset).ceilDiv(hop) * hop + offset
+                while end - size < t {
+                    if cur < 0 || touched[cur].end != end {
+                        cur = touched.firstIndex { $0.end == end } ?? -1
+                        if cur < 0 {
+                            let w = window(ending: end)
+                            touched.append(w)
+                            tables.append(w.groups)
+                            w.groups = GroupTable(width: 0, capacity: 0)
+                            rowLists.append([])
+                            slotLists.append([])
+                            cur = touched.count - 1
+                        }
+                    }
+                    let (slot, inserted) = tables[cur].slot(for: key, hash: hash)
+                    if inserted { for c in touched[cur].columns { c.grow(to: slot + 1) } }
+                    rowLists[cur].append(Int32(r))
+                    slotLists[cur].append(Int32(slot))
+                    end += hop
+                }
             }
+            // Phase 3: one loop per (window, aggregate).
+            var errors: [EvalError] = []
+            for (i, w) in touched.enumerated() {
+                w.groups = tables[i]
+                rowLists[i].withUnsafeBufferPointer { rows in
+                    slotLists[i].withUnsafeBufferPointer { slots in
+                        for (a, column) in w.columns.enumerated() {
+                            switch args[a] {
+                            case .column(let c):
+                                column.addRows(rows, slots, base + c, stride: width, errors: &errors)
+                            case .expr:
+                                argValues[a].withUnsafeBufferPointer { values in
+                                    // swiftlint:disable:next force_unwrapping
+                                    column.addRows(rows, slots, values.baseAddress!, stride: 1, errors: &errors)
+                                }
+                            case .none:
+                                column.addRows(rows, slots, base, stride: 0, errors: &errors)
+                            }
+                        }
+                    }
+                }
+            }
+            for (i, e) in errors.enumerated() where i < 100 { context.rowError(e, in: "aggregate") }
+            if errors.count > 100 { context.counters.evaluationErrors += errors.count - 100 }
         }
     }
 
@@ -119,17 +203,18 @@ public final class WindowAggregateOperator: Operator {
     private func emitWindows(before time: Int64) throws {
         while let first = open.first, first.end < time {
             open.removeFirst()
-            let width = keyExprs.count + calls.count
-            var out = EventBatch(width: width, capacity: first.groups.count)
-            let keyCount = keyExprs.count
+            let keyCount = keys.count
+            var out = EventBatch(width: keyCount + calls.count, capacity: first.groups.count)
             for slot in 0..<first.groups.count {
                 out.values.append(contentsOf: first.groups.keys[(slot * keyCount)..<((slot + 1) * keyCount)])
                 for c in first.columns { out.values.append(c.result(slot)) }
                 out.times.append(first.end)
             }
-            first.groups.removeAll()
+            var groups = first.groups
+            first.groups = GroupTable(width: 0, capacity: 0)  // leaves `groups` uniquely referenced
+            groups.removeAll()
             for c in first.columns { c.reset() }
-            spare.append((first.groups, first.columns))
+            spare.append((groups, first.columns))
             try downstream.emit(out)
         }
     }

@@ -106,12 +106,17 @@ public enum Comparison {
         switch v {
         case .null: return 0x9E37_79B9_7F4A_7C15
         case .string(let s):
-            var x: UInt64 = 0xCBF2_9CE4_8422_2325
-            for b in s.utf8 {
-                if b >= 0x80 { return hashFolded(s.lowercased()) }
-                x = (x ^ UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)) &* 0x100_0000_01B3
+            var copy = s
+            let folded: UInt64? = copy.withUTF8 { buf in
+                var x: UInt64 = 0xCBF2_9CE4_8422_2325
+                for b in buf {
+                    if b >= 0x80 { return nil }
+                    x = (x ^ UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)) &* 0x100_0000_01B3
+                }
+                return x
             }
-            return mix(x)
+            guard let folded else { return hashFolded(s.lowercased()) }
+            return mix(folded)
         case .bigint(let i): return mix(Double(i).bitPattern)
         case .float(let d): return mix((d == 0 ? 0 : d).bitPattern)
         case .bit(let b): return mix((b ? 1.0 : 0.0).bitPattern)
