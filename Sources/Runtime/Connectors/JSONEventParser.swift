@@ -534,7 +534,7 @@ final class StringCache {
         guard n > 0, n <= Self.maxLength, let p = text.baseAddress else { return String(decoding: text, as: UTF8.self) }
         var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(n)
         for i in 0..<n { h = (h ^ UInt64(p[i])) &* 0x100_0000_01B3 }
-        h |= 1  // 0 marks an empty slot
+        h = Comparison.mix(h) | 1  // 0 marks an empty slot
         let slot = Int(truncatingIfNeeded: h >> 20) & (Self.slots - 1)
         if hashes[slot] == h {
             var cached = values[slot]

@@ -54,8 +54,14 @@ public final class TimestampOperator: Operator {
     public var stateDescription: String { "reorder buffer: \(buffer.count) events" }
 
     public func process(_ batch: EventBatch, port: Int) throws {
-        var out = EventBatch(width: batch.width, capacity: batch.count)
         let c = context.counters
+        // Hot state in locals for the batch (no exclusivity checks per row); written back below.
+        var maxTime = self.maxTime, maxArrival = self.maxArrival
+        let emittedBefore = emitted
+        var keptRows: [Int32] = []
+        var keptTimes: [Int64] = []
+        keptRows.reserveCapacity(batch.count)
+        keptTimes.reserveCapacity(batch.count)
         batch.forEachRow { i, row in
             let arrival = batch.arrivals.isEmpty ? Int64.min : batch.arrivals[i]
             let realArrival = arrival != .min && !arrivalFromEventTime
@@ -95,7 +101,7 @@ public final class TimestampOperator: Operator {
             } else {
                 t = arrival == .min ? max(maxTime, 0) : arrival
             }
-            let w = currentWatermark
+            let w = watermark(maxTime: maxTime, maxArrival: maxArrival, emitted: emittedBefore)
             if t < w {
                 if policy == .drop {
                     c.outOfOrderDropped += 1
@@ -109,23 +115,37 @@ public final class TimestampOperator: Operator {
             }
             if t > maxTime { maxTime = t }
             if outOfOrder == 0 && buffer.isEmpty {
-                out.values.append(contentsOf: UnsafeBufferPointer(start: row.values, count: batch.width))
-                out.times.append(t)
+                keptRows.append(Int32(i))
+                keptTimes.append(t)
             } else {
                 buffer.insert(Buffered(time: t, seq: sequence, row: Array(UnsafeBufferPointer(start: row.values, count: batch.width))))
                 sequence += 1
             }
         }
+        self.maxTime = maxTime
+        self.maxArrival = maxArrival
+        var out: EventBatch
+        if keptRows.count == batch.count {
+            // Every row passes as is: forward the batch itself with its new times, copying no values.
+            out = batch
+            out.times = keptTimes
+            out.arrivals = []
+        } else {
+            out = EventBatch(width: batch.width, capacity: keptRows.count)
+            for (k, i) in keptRows.enumerated() { out.append(batch.row(Int(i)), time: keptTimes[k]) }
+        }
         try advance(emitting: &out)
     }
 
-    /// Computes the watermark, releases buffered events up to it, and forwards both.
-    /// The watermark implied by what has been seen so far (never below what was already emitted).
-    private var currentWatermark: Int64 {
+    @inline(__always)
+    private func watermark(maxTime: Int64, maxArrival: Int64, emitted: Int64) -> Int64 {
         var w = maxTime == .min ? Int64.min : maxTime - outOfOrder
         if maxArrival != .min, let late { w = max(w, maxArrival - late) }
         return max(w, emitted)
     }
+
+    /// The watermark implied by what has been seen so far (never below what was already emitted).
+    private var currentWatermark: Int64 { watermark(maxTime: maxTime, maxArrival: maxArrival, emitted: emitted) }
 
     private func advance(emitting out: inout EventBatch) throws {
         let w = currentWatermark
