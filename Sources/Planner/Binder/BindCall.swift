@@ -2,6 +2,8 @@ import SAQLParser
 
 extension Binder {
     mutating func bindCall(_ call: FunctionCall, _ scope: Scope, _ mode: AggregateMode, _ range: SourceRange) -> BoundExpr {
+        if let column = analyticColumns[call.nameRange] { return BoundExpr(.column(column.index), column.type, range) }
+        if failedAnalytics.contains(call.nameRange) { return .literal(.null, range) }
         let upper = call.baseName.uppercased()
         if call.name.count > 1 {
             let prefix = call.name[0].text.uppercased()
@@ -19,8 +21,12 @@ extension Binder {
                 return .literal(.null, range)
             }
             if prefix == "SYSTEM" && upper == "WINDOW" {
-                diagnostics.append(.error("SAQL4001", "System.Window() is not supported yet", at: range))
-                return .literal(.null, range)
+                guard let id = windowIdentifier else {
+                    diagnostics.append(.error("SAQL2098", "System.Window() is only available in a grouped SELECT", at: range))
+                    return .literal(.null, range)
+                }
+                return BoundExpr(.literal(.record(Record(names: ["Id"], values: [id]))),
+                                 .record(fields: [RecordFieldType("Id", .nvarchar)]), range)
             }
             diagnostics.append(.error("SAQL2005", "unknown function '\(call.qualifiedName)'", at: call.nameRange,
                                       helps: [.init("at compatibility level 1.2 built-in functions take no prefix")]))
@@ -31,8 +37,9 @@ extension Binder {
             return .literal(.null, range)
         }
         if AggregateFunction.allNames.contains(upper) {
-            if call.over != nil {
-                diagnostics.append(.error("SAQL4001", "\(upper) ... OVER (analytic aggregate) is not supported yet", at: range))
+            if isAnalytic(call) {
+                // Only reached where analytic functions cannot be: their SELECT binds them first.
+                diagnostics.append(.error("SAQL2093", "an analytic function is not allowed here", at: call.nameRange))
             } else if case .forbidden(let clause) = mode {
                 let help: Diagnostic.Help = clause == "WHERE"
                     ? .init("filter on aggregates with HAVING") : .init("aggregates belong in SELECT or HAVING of a grouped query")
@@ -41,8 +48,10 @@ extension Binder {
             }
             return .literal(.null, range)
         }
-        if let analytic = AnalyticFunction(rawValue: upper) {
-            return bindAnalytic(analytic, call, scope, mode, range)
+        if let analytic = AnalyticName(rawValue: upper) {
+            if analytic == .spikeAndDip || analytic == .changePoint { return bindAnalytic(analytic, call, scope, mode, range) }
+            diagnostics.append(.error("SAQL2093", "an analytic function is not allowed here", at: call.nameRange))
+            return .literal(.null, range)
         }
         guard let sig = ScalarFunction.catalog[upper] else {
             let names = Array(ScalarFunction.catalog.keys) + Array(AggregateFunction.allNames)
@@ -110,7 +119,7 @@ extension Binder {
     }
 
     /// Binds analytic functions for type checking; their evaluation lands with the time and anomaly issues.
-    mutating func bindAnalytic(_ f: AnalyticFunction, _ call: FunctionCall, _ scope: Scope, _ mode: AggregateMode,
+    mutating func bindAnalytic(_ f: AnalyticName, _ call: FunctionCall, _ scope: Scope, _ mode: AggregateMode,
                                _ range: SourceRange) -> BoundExpr {
         let args = call.arguments.map { a -> BoundExpr in
             if case .star = a.kind { return .literal(.null, a.range) }
@@ -120,7 +129,7 @@ extension Binder {
         switch f {
         case .lag, .last: type = args.first?.type ?? .any
         case .isFirst: type = .bigint
-        case .spikeAndDip, .changePoint: type = AnalyticFunction.anomalyResult
+        case .spikeAndDip, .changePoint: type = AnalyticName.anomalyResult
         }
         diagnostics.append(.error("SAQL4001", "analytic function '\(call.baseName)' is not supported yet", at: call.nameRange))
         return BoundExpr(.literal(.null), type, range)

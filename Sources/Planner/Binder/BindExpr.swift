@@ -1,7 +1,7 @@
 import SAQLParser
 
 /// Functions the binder knows the signature of but whose semantics land in later issues.
-enum AnalyticFunction: String {
+enum AnalyticName: String {
     case lag = "LAG", last = "LAST", isFirst = "ISFIRST"
     case spikeAndDip = "ANOMALYDETECTION_SPIKEANDDIP", changePoint = "ANOMALYDETECTION_CHANGEPOINT"
 
@@ -11,7 +11,7 @@ enum AnalyticFunction: String {
 /// Window functions, usable only in GROUP BY.
 let windowFunctionNames: Set<String> = [
     "TUMBLINGWINDOW", "TUMBLING", "HOPPINGWINDOW", "HOPPING", "SLIDINGWINDOW", "SLIDING",
-    "SESSIONWINDOW", "SESSION", "SNAPSHOTWINDOW", "WINDOWS",
+    "SESSIONWINDOW", "SESSION", "SNAPSHOTWINDOW", "WINDOWS", "WINDOW",
 ]
 
 extension Binder {
@@ -72,14 +72,15 @@ extension Binder {
     /// In SELECT/HAVING of a grouped query: aggregates and GROUP BY expressions become columns of the
     /// aggregate's output row; other column references are errors. Returns `nil` to bind `e` normally.
     mutating func bindGroupedLeaf(_ e: Expr, _ scope: Scope, _ ctx: GroupContext) -> BoundExpr? {
-        if case .call(let call) = e.kind, call.over == nil, call.name.count == 1,
-           AggregateFunction.allNames.contains(call.baseName.uppercased()) {
+        if case .call(let call) = e.kind, isGroupAggregate(call) {
             return bindAggregate(call, scope, ctx, e.range)
         }
         if case .literal = e.kind { return nil }
-        if !ctx.keys.isEmpty, !containsAggregate(e) {
+        if !containsAggregate(e) {
             var probe = self
             let b = probe.bindExpr(e, scope, .forbidden(clause: "GROUP BY"))
+            // Constants and System.Timestamp() (the window end here) need no key.
+            if b.isConstant || b.kind == .systemTimestamp { return nil }
             if let k = ctx.keys.firstIndex(of: b) { return BoundExpr(.column(k), b.type, e.range) }
         }
         let isColumnLike: Bool
@@ -90,6 +91,9 @@ extension Binder {
         case .member(let base, let n):
             if case .identifier(let s) = base.kind, s.matches("System"), n.matches("Timestamp") { return nil }
             isColumnLike = true
+        case .call(let c):
+            // An analytic value is per event: in a grouped SELECT it must be a key or aggregated.
+            isColumnLike = analyticColumns[c.nameRange] != nil
         default:
             isColumnLike = false
         }
@@ -101,47 +105,105 @@ extension Binder {
     }
 
     mutating func bindAggregate(_ call: FunctionCall, _ scope: Scope, _ ctx: GroupContext, _ range: SourceRange) -> BoundExpr {
-        let upper = call.baseName.uppercased()
-        guard let function = AggregateFunction(name: upper) else {
-            diagnostics.append(.error("SAQL4001", "aggregate '\(call.baseName)' is not supported yet", at: call.nameRange))
+        guard let function = AggregateFunction(name: call.baseName), let agg = bindAggregateCall(function, call, scope) else {
             return .literal(.null, range)
         }
-        if call.distinct {
-            diagnostics.append(.error("SAQL4001", "\(upper)(DISTINCT ...) is not supported yet", at: range))
-        }
-        guard call.arguments.count == 1 else {
-            diagnostics.append(.error("SAQL2012", "'\(call.baseName)' takes 1 argument, got \(call.arguments.count)", at: range))
-            return .literal(.null, range)
-        }
-        let arg = call.arguments[0]
-        var agg: AggregateCall
-        if case .star(nil) = arg.kind, function == .count {
-            agg = AggregateCall(function: .countStar, argument: nil)
-        } else if case .identifier(let n) = arg.kind, function == .count,
-                  scope.relations.contains(where: { $0.alias.caseInsensitiveEquals(n.text) }),
-                  !scope.relations.contains(where: { $0.schema.index(of: n.text) != nil }) {
-            agg = AggregateCall(function: .countStar, argument: nil)  // COUNT(input) counts events
-        } else {
-            let bound = bindExpr(arg, scope, .forbidden(clause: "an aggregate's argument"))
-            switch function {
-            case .sum, .avg, .stdev, .stdevp, .variance, .variancep:
-                if bound.type != .any && !bound.type.isNumeric {
-                    diagnostics.append(.error("SAQL2013", "\(upper) needs a bigint or float argument, not \(bound.type)",
-                                              at: arg.range))
-                }
-            default: break
-            }
-            agg = AggregateCall(function: function, argument: bound)
-        }
-        agg.distinct = call.distinct
         return BoundExpr(.column(ctx.column(for: agg)), agg.resultType, range)
     }
 
-    /// True when the expression contains an aggregate call (without OVER).
+    /// Binds an aggregate's arguments, ordering and parameter (shared by GROUP BY and OVER forms).
+    mutating func bindAggregateCall(_ function: AggregateFunction, _ call: FunctionCall, _ scope: Scope) -> AggregateCall? {
+        let upper = call.baseName.uppercased()
+        let args = call.arguments
+        let mode = AggregateMode.forbidden(clause: "an aggregate's argument")
+        func arity(_ allowed: ClosedRange<Int>, _ shape: String) -> Bool {
+            guard allowed.contains(args.count) else {
+                diagnostics.append(.error("SAQL2012", "'\(upper)' takes \(shape), got \(args.count) argument\(args.count == 1 ? "" : "s")",
+                                          at: call.nameRange))
+                return false
+            }
+            return true
+        }
+        var orderItems = call.withinGroup ?? call.over?.orderBy ?? []
+        if !orderItems.isEmpty && !function.needsOrder {
+            diagnostics.append(.error("SAQL2086", "\(upper) takes no ORDER BY", at: orderItems[0].expr.range))
+            orderItems = []
+        }
+        let order = orderItems.map { BoundOrderItem(expr: bindExpr($0.expr, scope, mode), descending: $0.descending) }
+        for (item, bound) in zip(orderItems, order)
+        where bound.expr.type != .any && !bound.expr.type.isNumeric && bound.expr.type != .datetime {
+            diagnostics.append(.error("SAQL2087", "ORDER BY in \(upper) needs a bigint, float or datetime, not \(bound.expr.type)",
+                                      at: item.expr.range))
+        }
+        if function.needsOrder && order.isEmpty {
+            diagnostics.append(.error("SAQL2088", "\(upper) needs an ordering: \(upper)(...) OVER (ORDER BY column)", at: call.nameRange))
+            return nil
+        }
+        switch function {
+        case .collect, .topOne:
+            guard arity(0...1, "at most one argument") else { return nil }
+            let arg = args.first.map { isStar($0) ? wholeRow(scope, range: $0.range) : bindExpr($0, scope, mode) } ?? wholeRow(scope, range: call.nameRange)
+            return AggregateCall(function: function, argument: arg, orderBy: order)
+        case .collectTop:
+            guard arity(1...2, "(n[, expr])"), let n = constantNumber(args[0]) else { return nil }
+            guard n >= 1, n == n.rounded() else {
+                diagnostics.append(.error("SAQL2089", "CollectTop's n must be a positive integer", at: args[0].range))
+                return nil
+            }
+            let arg = args.count > 1 ? (isStar(args[1]) ? wholeRow(scope, range: args[1].range) : bindExpr(args[1], scope, mode))
+                : wholeRow(scope, range: call.nameRange)
+            return AggregateCall(function: function, argument: arg, orderBy: order, parameter: n)
+        case .percentileCont, .percentileDisc:
+            guard arity(1...1, "one argument (the percentile)"), let p = constantNumber(args[0]) else { return nil }
+            guard (0...1).contains(p) else {
+                diagnostics.append(.error("SAQL2090", "the percentile must be between 0 and 1", at: args[0].range))
+                return nil
+            }
+            if order.count != 1 {
+                diagnostics.append(.error("SAQL2088", "\(upper) orders by exactly one expression", at: call.nameRange))
+                return nil
+            }
+            return AggregateCall(function: function, argument: nil, orderBy: order, parameter: p)
+        default:
+            guard arity(1...1, "1 argument") else { return nil }
+            let arg = args[0]
+            if case .star(nil) = arg.kind, function == .count {
+                if call.distinct {
+                    diagnostics.append(.error("SAQL2091", "COUNT(DISTINCT *) is not valid", at: arg.range,
+                                              helps: [.init("count distinct events with COUNT(DISTINCT input_name)")]))
+                }
+                return AggregateCall(function: .countStar, argument: nil)
+            }
+            if case .identifier(let n) = arg.kind, function == .count,
+               scope.relations.contains(where: { $0.alias.caseInsensitiveEquals(n.text) }),
+               !scope.relations.contains(where: { $0.schema.index(of: n.text) != nil }) {
+                // COUNT(input) counts events; COUNT(DISTINCT input) counts distinct events.
+                if call.distinct { return AggregateCall(function: .count, argument: wholeRow(scope, range: arg.range), distinct: true) }
+                return AggregateCall(function: .countStar, argument: nil)
+            }
+            let bound = bindExpr(arg, scope, mode)
+            switch function {
+            case .sum, .avg, .stdev, .stdevp, .variance, .variancep:
+                if bound.type != .any && !bound.type.isNumeric {
+                    diagnostics.append(.error("SAQL2013", "\(upper) needs a bigint or float argument, not \(bound.type)", at: arg.range))
+                }
+            default: break
+            }
+            if call.distinct && function != .count {
+                diagnostics.append(.error("SAQL2092", "DISTINCT is only supported in COUNT(DISTINCT ...)", at: call.nameRange))
+            }
+            return AggregateCall(function: function, argument: bound, distinct: call.distinct)
+        }
+    }
+
+    func isStar(_ e: Expr) -> Bool { if case .star(nil) = e.kind { return true } else { return false } }
+
+    /// True when the expression contains a windowed aggregate call (not an analytic one).
     func containsAggregate(_ e: Expr) -> Bool {
         switch e.kind {
         case .call(let c):
-            if c.over == nil, c.name.count == 1, AggregateFunction.allNames.contains(c.baseName.uppercased()) { return true }
+            if isGroupAggregate(c) { return true }
+            if isAnalytic(c) { return false }
             return c.arguments.contains(where: containsAggregate)
         case .member(let b, _): return containsAggregate(b)
         case .unary(_, let x), .cast(let x, _, _), .isNull(let x, _): return containsAggregate(x)
@@ -153,6 +215,11 @@ extension Binder {
                 || c.whens.contains { containsAggregate($0.condition) || containsAggregate($0.result) }
         case .identifier, .literal, .star, .missing: return false
         }
+    }
+
+    /// An aggregate over a window's group (no OVER, or `OVER (ORDER BY ...)` only).
+    func isGroupAggregate(_ c: FunctionCall) -> Bool {
+        c.name.count == 1 && AggregateFunction.allNames.contains(c.baseName.uppercased()) && !isAnalytic(c)
     }
 
     func containsSystemTimestamp(_ e: BoundExpr) -> Bool {

@@ -1,9 +1,10 @@
 import SAQLParser
 
 extension Binder {
-    /// Binds a grouped SELECT: WHERE'd input → window aggregate → HAVING → projection.
+    /// Binds a grouped SELECT: WHERE'd input → window aggregate → HAVING → projection. `Windows(...)`
+    /// computes the query once per window and unions the results.
     mutating func bindGroupedSelect(_ core: SelectCore, plan input: LogicalPlan, scope: Scope) -> (LogicalPlan, Schema) {
-        var window: WindowSpec?
+        var windows: [(id: String?, spec: WindowSpec)] = []
         var windowRange: SourceRange?
         var keys: [BoundExpr] = []
         var keyNames: [String] = []
@@ -18,7 +19,7 @@ extension Binder {
                     continue
                 }
                 windowRange = g.range
-                window = bindWindow(call, g.range)
+                windows = bindWindows(call, g.range, scope)
                 continue
             }
             if isSystemTimestamp(g) {
@@ -34,12 +35,12 @@ extension Binder {
             keys.append(key)
             keyNames.append(keyName(g, index: keys.count - 1))
         }
-        if let snapshot {
-            if window == nil {
-                diagnostics.append(.error("SAQL4001", "snapshot windows (GROUP BY System.Timestamp()) are not supported yet",
-                                          at: snapshot.range))
+        if snapshot != nil {
+            if windowRange == nil {
+                windows = [(nil, .snapshot)]
             } else {
-                keys.append(BoundExpr(.systemTimestamp, .datetime, snapshot.range))
+                // Next to a window, System.Timestamp() is a plain key.
+                keys.append(BoundExpr(.systemTimestamp, .datetime, snapshot?.range ?? .unknown))
                 keyNames.append("Timestamp")
             }
         }
@@ -55,18 +56,68 @@ extension Binder {
                                       at: core.groupBy?.first?.range ?? core.range,
                                       helps: [.init("add a window, e.g. GROUP BY \(keyNames.first.map { "\($0), " } ?? "")TumblingWindow(minute, 1)")]))
         }
-        let ctx = GroupContext(keys: keys)
-        let (items, schema) = bindSelectItems(core.items, scope: scope, mode: .grouped(ctx))
-        var having: BoundExpr?
-        if let h = core.having {
-            ctx.inHaving = true
-            having = bindPredicate(h, scope, clause: "HAVING", mode: .grouped(ctx))
+        if windows.isEmpty { windows = [(nil, .tumbling(size: .seconds(1), offset: .zero))] }
+        var branches: [LogicalPlan] = []
+        var schema = Schema(columns: [])
+        for (id, spec) in windows {
+            let ctx = GroupContext(keys: keys)
+            windowIdentifier = id.map { Value.string($0) } ?? .null
+            let (items, s) = bindSelectItems(core.items, scope: scope, mode: .grouped(ctx))
+            var having: BoundExpr?
+            if let h = core.having {
+                ctx.inHaving = true
+                having = bindPredicate(h, scope, clause: "HAVING", mode: .grouped(ctx))
+            }
+            var plan = LogicalPlan.windowAggregate(
+                WindowAggregate(window: spec, keys: keys, keyNames: keyNames, aggregates: ctx.aggregates), input: input)
+            if let having { plan = .filter(having, input: plan) }
+            branches.append(.project(items, input: plan))
+            schema = s
         }
-        let spec = window ?? .tumbling(size: .seconds(1), offset: .zero)
-        var plan = LogicalPlan.windowAggregate(
-            WindowAggregate(window: spec, keys: keys, keyNames: keyNames, aggregates: ctx.aggregates), input: input)
-        if let having { plan = .filter(having, input: plan) }
-        return (.project(items, input: plan), schema)
+        windowIdentifier = nil
+        return (branches.count == 1 ? branches[0] : .union(branches), schema)
+    }
+
+    /// Binds a window call, or each window of `Windows(...)` with its optional `Window('id', ...)` name.
+    mutating func bindWindows(_ call: FunctionCall, _ range: SourceRange, _ scope: Scope) -> [(id: String?, spec: WindowSpec)] {
+        guard call.baseName.uppercased() == "WINDOWS" else {
+            return bindWindow(call, range, scope).map { [(nil, $0)] } ?? []
+        }
+        var out: [(id: String?, spec: WindowSpec)] = []
+        var named = 0
+        for arg in call.arguments {
+            guard case .call(let inner) = arg.kind else {
+                diagnostics.append(.error("SAQL2094", "Windows(...) takes window definitions", at: arg.range))
+                continue
+            }
+            if inner.baseName.uppercased() == "WINDOW" {
+                guard inner.arguments.count == 2, case .literal(.string(let id)) = inner.arguments[0].kind,
+                      case .call(let w) = inner.arguments[1].kind else {
+                    diagnostics.append(.error("SAQL2094", "expected Window('id', window)", at: arg.range))
+                    continue
+                }
+                if out.contains(where: { $0.id?.caseInsensitiveEquals(id) == true }) {
+                    diagnostics.append(.error("SAQL2095", "window id '\(id)' is used twice", at: inner.arguments[0].range))
+                }
+                named += 1
+                if w.baseName.uppercased() == "WINDOWS" {
+                    diagnostics.append(.error("SAQL2096", "Windows(...) cannot be nested", at: inner.arguments[1].range))
+                    continue
+                }
+                if let spec = bindWindow(w, inner.arguments[1].range, scope) { out.append((id, spec)) }
+            } else if inner.baseName.uppercased() == "WINDOWS" {
+                diagnostics.append(.error("SAQL2096", "Windows(...) cannot be nested", at: arg.range))
+            } else if let spec = bindWindow(inner, arg.range, scope) {
+                out.append((nil, spec))
+            }
+        }
+        if named != 0 && named != call.arguments.count {
+            diagnostics.append(.error("SAQL2097", "either every window in Windows(...) has an id or none has", at: range))
+        }
+        if call.arguments.isEmpty {
+            diagnostics.append(.error("SAQL2094", "Windows(...) needs at least one window", at: range))
+        }
+        return out
     }
 
     func isSystemTimestamp(_ e: Expr) -> Bool {
@@ -87,10 +138,10 @@ extension Binder {
         }
     }
 
-    /// Binds TumblingWindow / HoppingWindow in either argument style.
-    mutating func bindWindow(_ call: FunctionCall, _ range: SourceRange) -> WindowSpec? {
+    /// Binds one window function in either argument style.
+    mutating func bindWindow(_ call: FunctionCall, _ range: SourceRange, _ scope: Scope) -> WindowSpec? {
         let upper = call.baseName.uppercased()
-        if call.over != nil && !upper.hasPrefix("SESSION") {
+        if let over = call.over, !upper.hasPrefix("SESSION") || !over.orderBy.isEmpty || over.limitDuration != nil || over.when != nil {
             diagnostics.append(.error("SAQL2066", "only SessionWindow takes OVER (PARTITION BY ...)", at: call.over?.range ?? range))
         }
         switch upper {
@@ -116,8 +167,36 @@ extension Binder {
                 return nil
             }
             return .hopping(size: d[0], hop: d[1], offset: d.count > 2 ? d[2] : .zero)
+        case "SLIDINGWINDOW", "SLIDING":
+            guard let d = windowDurations(call, names: ["DURATION"], required: 1, range: range) else { return nil }
+            guard d.count == 1 else {
+                diagnostics.append(.error("SAQL2067", "SlidingWindow takes (unit, size)", at: range))
+                return nil
+            }
+            guard checkWindowSize(d[0], what: "window size", range: range) else { return nil }
+            return .sliding(size: d[0])
+        case "SESSIONWINDOW", "SESSION":
+            guard let d = windowDurations(call, names: ["TIMEOUT", "MAXDURATION"], required: 2, range: range) else { return nil }
+            guard d.count == 2 else {
+                diagnostics.append(.error("SAQL2067", "SessionWindow takes (unit, timeout, maxDuration)", at: range))
+                return nil
+            }
+            guard checkWindowSize(d[0], what: "timeout", range: range), checkWindowSize(d[1], what: "maximum duration", range: range)
+            else { return nil }
+            if d[0] > d[1] {
+                diagnostics.append(.error("SAQL2068", "the timeout (\(d[0])) cannot be larger than the maximum duration (\(d[1]))",
+                                          at: range))
+                return nil
+            }
+            let partition = call.over?.partitionBy.map { bindExpr($0, scope, .forbidden(clause: "PARTITION BY")) } ?? []
+            return .session(timeout: d[0], maxDuration: d[1], partitionBy: partition)
+        case "SNAPSHOTWINDOW":
+            if !call.arguments.isEmpty {
+                diagnostics.append(.error("SAQL2067", "SnapshotWindow takes no arguments", at: range))
+            }
+            return .snapshot
         default:
-            diagnostics.append(.error("SAQL4001", "\(call.baseName) is not supported yet", at: call.nameRange))
+            diagnostics.append(.error("SAQL2060", "'\(call.baseName)' is not a window", at: call.nameRange))
             return nil
         }
     }

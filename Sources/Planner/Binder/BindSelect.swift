@@ -9,6 +9,10 @@ extension Binder {
             return (.union([]), Schema(columns: []))
         }
         var (plan, scope) = bindFrom(from)
+        let savedAnalytics = analyticColumns
+        defer { analyticColumns = savedAnalytics }
+        analyticColumns = [:]
+        plan = bindAnalytics(analyticCalls(in: core), plan: plan, scope: &scope)
         if let w = core.whereClause {
             let predicate = bindPredicate(w, scope, clause: "WHERE")
             plan = .filter(predicate, input: plan)

@@ -21,6 +21,12 @@ public struct Binder {
     var firstPass = true
     /// Canonical input names by lower-cased name.
     var inputNames: [String: String] = [:]
+    /// `System.Window().Id` of the window being bound (inside `Windows(...)`), else NULL.
+    var windowIdentifier: Value?
+    /// Result columns of the current SELECT's analytic calls, by the call's name range.
+    var analyticColumns: [SourceRange: (index: Int, type: DataType)] = [:]
+    /// Analytic calls that failed to bind (already reported), so later references stay quiet.
+    var failedAnalytics: Set<SourceRange> = []
 
     public init(script: Script, text: String, header: JobHeader) {
         self.script = script

@@ -29,9 +29,11 @@ public struct BoundExpr: Hashable, Sendable {
     public var isConstant: Bool {
         switch kind {
         case .literal: return true
-        case .column, .field, .fieldOrText, .systemTimestamp, .windowId: return false
+        case .column, .fieldOrText, .systemTimestamp, .windowId: return false
+        case .field(let e, _): return e.isConstant
         case .unary(_, let e), .cast(let e, _, _), .isNull(let e, _): return e.isConstant
         case .binary(_, let a, let b): return a.isConstant && b.isConstant
+        case .makeRecord(_, let list): return list.allSatisfy(\.isConstant)
         case .and(let list), .or(let list), .call(_, let list), .inList(_, let list, _):
             if case .inList(let x, _, _) = kind, !x.isConstant { return false }
             return list.allSatisfy(\.isConstant)
@@ -61,7 +63,7 @@ public struct BoundExpr: Hashable, Sendable {
         case .field(let e, _), .unary(_, let e), .cast(let e, _, _), .isNull(let e, _): return [e]
         case .fieldOrText(let e, _): return [e]
         case .binary(_, let a, let b): return [a, b]
-        case .and(let l), .or(let l), .call(_, let l): return l
+        case .and(let l), .or(let l), .call(_, let l), .makeRecord(_, let l): return l
         case .inList(let x, let l, _): return [x] + l
         case .between(let x, let a, let b, _): return [x, a, b]
         case .like(let x, let p, _): return [x, p]
@@ -84,6 +86,7 @@ public struct BoundExpr: Hashable, Sendable {
         case .and(let l): copy.kind = .and(l.map { $0.remapColumns(map) })
         case .or(let l): copy.kind = .or(l.map { $0.remapColumns(map) })
         case .call(let f, let l): copy.kind = .call(f, l.map { $0.remapColumns(map) })
+        case .makeRecord(let n, let l): copy.kind = .makeRecord(names: n, values: l.map { $0.remapColumns(map) })
         case .inList(let x, let l, let n): copy.kind = .inList(x.remapColumns(map), l.map { $0.remapColumns(map) }, negated: n)
         case .between(let x, let a, let b, let n):
             copy.kind = .between(x.remapColumns(map), a.remapColumns(map), b.remapColumns(map), negated: n)
@@ -120,6 +123,8 @@ public indirect enum BoundExprKind: Hashable, Sendable {
     case systemTimestamp
     /// `System.Window().Id` inside `Windows(...)`.
     case windowId
+    /// A record built from named values (a whole row of a relation with a known schema).
+    case makeRecord(names: [String], values: [BoundExpr])
     case unary(BoundUnaryOperator, BoundExpr)
     case binary(BoundBinaryOperator, BoundExpr, BoundExpr)
     case and([BoundExpr])

@@ -30,6 +30,7 @@ public enum Explain {
             return s
         case .assignTimestamp(let a, _): return "AssignTimestamp: " + describe(a, inputSchema)
         case .filter(let e, _): return "Filter: " + ExprPrinter(schema: inputSchema).print(e)
+        case .analytic(let calls, _): return "Analytic: " + describe(calls, inputSchema)
         case .project(let items, _): return "Project: " + describe(items, inputSchema)
         case .windowAggregate(let w, _): return "WindowAggregate: " + describe(w, inputSchema)
         case .union(let l): return "Union: inputs=\(l.count)"
@@ -58,6 +59,28 @@ public enum Explain {
                 return text == ExprPrinter.quote(name) ? text : "\(ExprPrinter.quote(name))=\(text)"
             }
         }.joined(separator: ", ")
+    }
+
+    static func describe(_ calls: [AnalyticCall], _ schema: Schema) -> String {
+        let p = ExprPrinter(schema: schema)
+        return calls.map { c in
+            var args: [String] = []
+            switch c.function {
+            case .aggregate(let a): args.append(a.display(p))
+            case .isFirst(let i): args.append("interval \(i)")
+            case .lag(let offset): args += [c.argument.map(p.print) ?? "*", "offset \(offset)"]
+            case .spikeAndDip(let conf, let h, let mode): args += [c.argument.map(p.print) ?? "", "\(conf)", "\(h)", mode.rawValue]
+            case .changePoint(let conf, let h): args += [c.argument.map(p.print) ?? "", "\(conf)", "\(h)"]
+            case .last: args.append(c.argument.map(p.print) ?? "*")
+            }
+            if let d = c.defaultValue { args.append("default \(p.print(d))") }
+            var over: [String] = []
+            if !c.partitionBy.isEmpty { over.append("partition=[\(c.partitionBy.map(p.print).joined(separator: ", "))]") }
+            if let d = c.duration { over.append("duration=\(d)") }
+            if let w = c.when { over.append("when=\(p.print(w))") }
+            let name = { if case .aggregate = c.function { return "" } else { return c.function.name } }()
+            return "\(name)(\(args.joined(separator: ", "))) over(\(over.joined(separator: ", ")))"
+        }.joined(separator: "; ")
     }
 
     static func describe(_ w: WindowAggregate, _ schema: Schema) -> String {
@@ -100,6 +123,7 @@ public enum Explain {
             let buffer = a.outOfOrderTolerance == .zero || a.expr == nil ? "none" : "reorder buffer"
             return "AssignTimestamp: \(describe(a, schema)), state=\(buffer)"
         case .filter(let e): return "Filter: \(ExprPrinter(schema: schema).print(e))"
+        case .analytic(let calls): return "Analytic: \(describe(calls, schema)), state=history per partition"
         case .project(let items): return "Project: \(describe(items, schema))"
         case .windowAggregate(let w):
             return "WindowAggregate: \(describe(w, schema)), emit=watermark past window end, state=open windows x groups"
@@ -131,6 +155,17 @@ extension AggregateCall {
     /// `AVG(Temperature)`, `COUNT(*)`.
     public func display(_ p: ExprPrinter) -> String {
         let name = function == .countStar ? "COUNT" : function.rawValue
-        return "\(name)(\(distinct ? "DISTINCT " : "")\(argument.map(p.print) ?? "*"))"
+        var args: [String] = []
+        if let parameter {
+            args.append(parameter == parameter.rounded() && function == .collectTop ? String(Int(parameter)) : String(parameter))
+        }
+        if let argument { args.append(p.print(argument)) } else if function != .percentileCont && function != .percentileDisc {
+            args.append("*")
+        }
+        var text = args.joined(separator: ", ")
+        if !orderBy.isEmpty {
+            text += " ORDER BY " + orderBy.map { p.print($0.expr) + ($0.descending ? " DESC" : "") }.joined(separator: ", ")
+        }
+        return "\(name)(\(distinct ? "DISTINCT " : "")\(text))"
     }
 }

@@ -15,6 +15,8 @@ public struct ExprPrinter {
         case .fieldOrText(let b, let n): return "\(print(b) == "*" ? "" : print(b) + ".")\"\(n)\""
         case .systemTimestamp: return "System.Timestamp()"
         case .windowId: return "System.Window().Id"
+        case .makeRecord(let names, let values):
+            return "{" + zip(names, values).map { "\(Self.quote($0)): \(print($1))" }.joined(separator: ", ") + "}"
         case .unary(let op, let x): return op == .not ? "NOT \(wrap(x))" : "\(op.rawValue)\(wrap(x))"
         case .binary(let op, let a, let b): return "\(wrap(a)) \(op.rawValue) \(wrap(b))"
         case .and(let l): return l.map(wrap).joined(separator: " AND ")

@@ -7,6 +7,9 @@ public indirect enum LogicalPlan: Hashable, Sendable {
     case scan(input: String)
     /// Assigns event time (TIMESTAMP BY, or arrival time) and applies the event-ordering policies.
     case assignTimestamp(TimestampAssignment, input: LogicalPlan)
+    /// Appends one column per analytic call (LAG, LAST, ISFIRST, aggregates with OVER, anomaly
+    /// detection), computed over each partition's history before any filtering.
+    case analytic([AnalyticCall], input: LogicalPlan)
     /// Keeps rows where the predicate is true.
     case filter(BoundExpr, input: LogicalPlan)
     /// Computes one output column per item.
@@ -21,7 +24,8 @@ public indirect enum LogicalPlan: Hashable, Sendable {
     public var inputs: [LogicalPlan] {
         switch self {
         case .scan: return []
-        case .assignTimestamp(_, let i), .filter(_, let i), .project(_, let i), .windowAggregate(_, let i), .step(_, let i):
+        case .assignTimestamp(_, let i), .filter(_, let i), .project(_, let i), .windowAggregate(_, let i), .step(_, let i),
+             .analytic(_, let i):
             return [i]
         case .union(let list): return list
         }
@@ -126,6 +130,10 @@ public struct LogicalJob: Sendable {
             return layouts[input]?.schema ?? Schema(columns: [])
         case .assignTimestamp(_, let i), .filter(_, let i), .step(_, let i):
             return schema(of: i)
+        case .analytic(let calls, let i):
+            var s = schema(of: i)
+            for (k, c) in calls.enumerated() { s.columns.append(Column(name: "$analytic\(k)", type: c.resultType, hidden: true)) }
+            return s
         case .project(let items, let i):
             let origins = schema(of: i).origins
             return Schema(columns: items.map { item in

@@ -36,6 +36,7 @@ public enum PhysicalOperatorKind: Sendable {
     case source(InputBinding, InputLayout)
     /// Evaluates event time and applies late-arrival and out-of-order policies; emits watermarks.
     case assignTimestamp(TimestampAssignment)
+    case analytic([AnalyticCall])
     case filter(BoundExpr)
     case project([ProjectItem])
     case windowAggregate(WindowAggregate)
@@ -97,6 +98,8 @@ public struct PhysicalPlanner {
             id = add(.assignTimestamp(a), inputs: [lower(input)], schema: job.schema(of: plan))
         case .filter(let e, let input):
             id = add(.filter(e), inputs: [lower(input)], schema: job.schema(of: plan))
+        case .analytic(let calls, let input):
+            id = add(.analytic(calls), inputs: [lower(input)], schema: job.schema(of: plan))
         case .project(let items, let input):
             id = add(.project(items), inputs: [lower(input)], schema: job.schema(of: plan))
         case .windowAggregate(let w, let input):

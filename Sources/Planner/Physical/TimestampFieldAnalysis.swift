@@ -31,6 +31,9 @@ enum TimestampFieldAnalysis {
             case .filter(let e):
                 out.formUnion(e.columnsRead)
                 out.formUnion(reads(ofOutputOf: c, plan: plan, consumers: consumers))
+            case .analytic(let calls):
+                for call in calls { out.formUnion(call.columnsRead) }
+                out.formUnion(reads(ofOutputOf: c, plan: plan, consumers: consumers).filter { $0 < width })
             case .project(let items):
                 for item in items { out.formUnion(item.expr.columnsRead) }
             case .windowAggregate(let w):
@@ -39,6 +42,19 @@ enum TimestampFieldAnalysis {
             case .source, .assignTimestamp, .union, .sink:
                 out.formUnion(0..<width)
             }
+        }
+        return out
+    }
+}
+
+extension AnalyticCall {
+    /// Every input column the call reads.
+    public var columnsRead: Set<Int> {
+        var out = Set<Int>()
+        for e in [argument, defaultValue, when].compactMap({ $0 }) + partitionBy { out.formUnion(e.columnsRead) }
+        if case .aggregate(let a) = function {
+            if let e = a.argument { out.formUnion(e.columnsRead) }
+            for o in a.orderBy { out.formUnion(o.expr.columnsRead) }
         }
         return out
     }

@@ -73,6 +73,7 @@ struct StateBuffer<T> {
 
 /// Creates the column for an aggregate.
 func makeAccumulator(_ call: AggregateCall) -> AccumulatorColumn {
+    if Holistic.applies(to: call) { return HolisticColumn(call) }
     switch call.function {
     case .countStar: return CountColumn(countsNulls: true)
     case .count: return CountColumn(countsNulls: false)
@@ -84,6 +85,8 @@ func makeAccumulator(_ call: AggregateCall) -> AccumulatorColumn {
     case .stdevp: return VarianceColumn(kind: .stdevp)
     case .variance: return VarianceColumn(kind: .variance)
     case .variancep: return VarianceColumn(kind: .variancep)
+    case .collect, .collectTop, .topOne, .percentileCont, .percentileDisc:
+        preconditionFailure("holistic aggregates are handled above")
     }
 }
 

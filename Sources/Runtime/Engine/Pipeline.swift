@@ -73,7 +73,23 @@ public final class Pipeline {
                 outputs[node.id] = p.downstream
                 op = p
             case .windowAggregate(let w):
-                let a = WindowAggregateOperator(w, context: context)
+                switch w.window {
+                case .sliding(let size):
+                    let s = SlidingWindowOperator(w, size: size, context: context)
+                    outputs[node.id] = s.downstream
+                    op = s
+                case .session(let timeout, let maxDuration, let partitionBy):
+                    let s = SessionWindowOperator(w, timeout: timeout, maxDuration: maxDuration, partitionBy: partitionBy,
+                                                  context: context)
+                    outputs[node.id] = s.downstream
+                    op = s
+                case .tumbling, .hopping, .snapshot:
+                    let a = WindowAggregateOperator(w, context: context)
+                    outputs[node.id] = a.downstream
+                    op = a
+                }
+            case .analytic(let calls):
+                let a = AnalyticOperator(calls: calls, context: context)
                 outputs[node.id] = a.downstream
                 op = a
             case .union:

@@ -168,6 +168,14 @@ public enum ExprCompiler {
             return { row throws(EvalError) in .datetime(Timestamp(ticks: row.time)) }
         case .windowId:
             return { _ throws(EvalError) in .null }
+        case .makeRecord(let names, let values):
+            let parts = values.map(compile)
+            return { row throws(EvalError) in
+                var out: [Value] = []
+                out.reserveCapacity(parts.count)
+                for p in parts { out.append(try p(row)) }
+                return .record(Record(names: names, values: out))
+            }
         case .unary(.negate, let x):
             let v = compile(x)
             return { row throws(EvalError) in try Arithmetic.negate(try v(row)) }

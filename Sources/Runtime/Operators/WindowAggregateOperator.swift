@@ -1,6 +1,7 @@
 import Planner
 
-/// Windowed GROUP BY for tumbling and hopping windows.
+/// Windowed GROUP BY for tumbling, hopping and snapshot windows (a snapshot is a tumbling window one
+/// tick long: it holds exactly the events sharing a timestamp).
 ///
 /// Windows cover `(end - size, end]` and end at `k * hop + offset`. Each row is added to every window
 /// containing its event time. A window is emitted once the watermark passes its end, one row per
@@ -54,6 +55,12 @@ public final class WindowAggregateOperator: Operator {
             size = s.ticks
             hop = h.ticks
             offset = o.ticks
+        case .snapshot:
+            size = 1
+            hop = 1
+            offset = 0
+        case .sliding, .session:
+            preconditionFailure("\(spec.window) windows have their own operators")
         }
         func source(_ e: BoundExpr?) -> Source {
             guard let e else { return .none }
@@ -62,7 +69,7 @@ public final class WindowAggregateOperator: Operator {
         }
         keys = spec.keys.map(source)
         calls = spec.aggregates
-        args = spec.aggregates.map { source($0.argument) }
+        args = spec.aggregates.map { source(Holistic.orderedInput($0)) }
         computedKeys = keys.contains { if case .expr = $0 { return true } else { return false } }
         computedArgs = args.contains { if case .expr = $0 { return true } else { return false } }
         self.context = context

@@ -1,0 +1,58 @@
+/// The analytic functions: computed per input event over its partition's recent history, before
+/// WHERE, JOIN and GROUP BY see the event (ASA's documented order).
+public enum AnalyticFunction: Hashable, Sendable {
+    /// `LAG(expr [, offset [, default]])`: the value from the `offset`-th previous matching event.
+    case lag(offset: Int)
+    /// `LAST(expr [, default])`: the most recent matching event's value, the current one included.
+    case last
+    /// `ISFIRST(unit, n)`: 1 for the first matching event of each aligned interval of length `interval`.
+    case isFirst(interval: Duration)
+    /// An aggregate over the partition's events within LIMIT DURATION, the current one included.
+    case aggregate(AggregateCall)
+    /// `AnomalyDetection_SpikeAndDip(expr, confidence, historySize, mode)`.
+    case spikeAndDip(confidence: Double, historySize: Int, mode: AnomalyMode)
+    /// `AnomalyDetection_ChangePoint(expr, confidence, historySize)`.
+    case changePoint(confidence: Double, historySize: Int)
+
+    public var name: String {
+        switch self {
+        case .lag: return "LAG"
+        case .last: return "LAST"
+        case .isFirst: return "ISFIRST"
+        case .aggregate(let a): return a.function == .countStar ? "COUNT" : a.function.rawValue
+        case .spikeAndDip: return "AnomalyDetection_SpikeAndDip"
+        case .changePoint: return "AnomalyDetection_ChangePoint"
+        }
+    }
+}
+
+/// Which anomalies SpikeAndDip reports.
+public enum AnomalyMode: String, Hashable, Sendable {
+    case spikes, dips, spikesAndDips = "spikesanddips"
+}
+
+/// One analytic call of a SELECT, bound against the rows of its FROM clause.
+public struct AnalyticCall: Hashable, Sendable {
+    public var function: AnalyticFunction
+    /// The value argument (LAG/LAST/anomaly input); `nil` where the function has none.
+    public var argument: BoundExpr?
+    /// LAG/LAST's default, returned when no matching event is found.
+    public var defaultValue: BoundExpr?
+    public var partitionBy: [BoundExpr]
+    /// `LIMIT DURATION(unit, n)`: how far back history reaches; `nil` where there is none (ISFIRST).
+    public var duration: Duration?
+    /// `WHEN condition`: only events satisfying it enter the history.
+    public var when: BoundExpr?
+    public var resultType: DataType
+
+    public init(function: AnalyticFunction, argument: BoundExpr?, defaultValue: BoundExpr? = nil, partitionBy: [BoundExpr],
+                duration: Duration?, when: BoundExpr?, resultType: DataType) {
+        self.function = function
+        self.argument = argument
+        self.defaultValue = defaultValue
+        self.partitionBy = partitionBy
+        self.duration = duration
+        self.when = when
+        self.resultType = resultType
+    }
+}

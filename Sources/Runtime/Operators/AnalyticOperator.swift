@@ -1,0 +1,147 @@
+import DequeModule
+import Planner
+
+/// Computes analytic functions (LAG, LAST, ISFIRST, aggregates with OVER) per event, appending one
+/// column per call. Each call keeps, per partition, only the history it can still need: the last
+/// `offset` matching events for LAG, the latest for LAST, the interval seen last for ISFIRST, and
+/// the events within LIMIT DURATION for aggregates. History covers `(t - duration, t]`.
+///
+/// Events are taken in arrival order at this operator, which is event-time order for rows read
+/// from an input (ASA breaks ties by arrival order too).
+public final class AnalyticOperator: Operator {
+    public let downstream = Downstream()
+    private let calls: [CallState]
+    private let context: RuntimeContext
+
+    /// One call's compiled expressions and per-partition state.
+    final class CallState {
+        let function: AnalyticFunction
+        let argument: CompiledExpr?
+        let defaultValue: CompiledExpr?
+        let partitionBy: [CompiledExpr]
+        let when: CompiledPredicate?
+        let duration: Int64
+        var partitions: GroupTable
+        var histories: [History] = []
+        var key: [Value]
+
+        init(_ call: AnalyticCall) {
+            function = call.function
+            if case .aggregate(let a) = call.function {
+                // COUNT(*) has no argument: each event counts as a non-NULL value.
+                argument = ExprCompiler.compile(Holistic.orderedInput(a) ?? .literal(.bigint(1)))
+            } else {
+                argument = call.argument.map(ExprCompiler.compile)
+            }
+            defaultValue = call.defaultValue.map(ExprCompiler.compile)
+            partitionBy = call.partitionBy.map(ExprCompiler.compile)
+            when = call.when.map(ExprCompiler.compilePredicate)
+            duration = call.duration?.ticks ?? .max
+            partitions = GroupTable(width: call.partitionBy.count)
+            key = Array(repeating: .null, count: max(call.partitionBy.count, 1))
+        }
+
+        func history(for row: RowRef) throws(EvalError) -> History {
+            for k in partitionBy.indices { key[k] = try partitionBy[k](row) }
+            return key.withUnsafeBufferPointer { kb in
+                // swiftlint:disable:next force_unwrapping
+                let base = kb.baseAddress!
+                let (slot, inserted) = partitions.slot(for: base, hash: GroupTable.hash(base, width: partitionBy.count))
+                if inserted {
+                    var aggregator: SlidingAggregator?
+                    if case .aggregate(let a) = function { aggregator = SlidingAggregator.make(a) }
+                    histories.append(History(aggregator: aggregator))
+                }
+                return histories[slot]
+            }
+        }
+    }
+
+    /// One partition's history for one call.
+    final class History {
+        var entries = Deque<(time: Int64, value: Value)>()
+        var lastInterval = Int64.min
+        let aggregator: SlidingAggregator?
+        init(aggregator: SlidingAggregator?) { self.aggregator = aggregator }
+
+        /// Drops entries at or before `limit` (they left the LIMIT DURATION window).
+        func evict(upTo limit: Int64) {
+            while let first = entries.first, first.time <= limit {
+                entries.removeFirst()
+                aggregator?.removeOldest(first.value)
+            }
+        }
+    }
+
+    public init(calls: [AnalyticCall], context: RuntimeContext) {
+        self.calls = calls.map(CallState.init)
+        self.context = context
+    }
+
+    public var stateDescription: String { "\(calls.reduce(0) { $0 + $1.histories.count }) partition histories" }
+
+    public func process(_ batch: EventBatch, port: Int) throws {
+        let width = batch.width + calls.count
+        var out = EventBatch(width: width, capacity: batch.count)
+        var results = [Value](repeating: .null, count: calls.count)
+        batch.forEachRow { _, row in
+            do throws(EvalError) {
+                for (i, call) in calls.enumerated() { results[i] = try evaluate(call, row) }
+            } catch {
+                context.rowError(error, in: "analytic function")
+                return
+            }
+            out.values.append(contentsOf: UnsafeBufferPointer(start: row.values, count: batch.width))
+            out.values.append(contentsOf: results)
+            out.times.append(row.time)
+        }
+        try downstream.emit(out)
+    }
+
+    private func evaluate(_ call: CallState, _ row: RowRef) throws(EvalError) -> Value {
+        let t = row.time
+        let h = try call.history(for: row)
+        let matches = try call.when?(row) ?? true
+        let limit = call.duration == .max ? Int64.min : t &- call.duration
+        switch call.function {
+        case .lag(let offset):
+            h.evict(upTo: limit)
+            let result: Value
+            if h.entries.count >= offset { result = h.entries[h.entries.count - offset].value } else {
+                result = try call.defaultValue?(row) ?? .null
+            }
+            if matches {
+                h.entries.append((t, try call.argument?(row) ?? .null))
+                if h.entries.count > offset { h.entries.removeFirst() }
+            }
+            return result
+        case .last:
+            if matches {
+                let v = try call.argument?(row) ?? .null
+                h.entries = [(t, v)]
+                return v
+            }
+            h.evict(upTo: limit)
+            if let latest = h.entries.last { return latest.value }
+            return try call.defaultValue?(row) ?? .null
+        case .isFirst(let interval):
+            guard matches else { return .bigint(0) }
+            let end = t.ceilDiv(interval.ticks) * interval.ticks
+            defer { h.lastInterval = end }
+            return .bigint(end != h.lastInterval ? 1 : 0)
+        case .aggregate:
+            h.evict(upTo: limit)
+            if matches {
+                let v = try call.argument?(row) ?? .null
+                try h.aggregator?.add(v)
+                h.entries.append((t, v))
+            }
+            return h.aggregator?.result { h.entries.map(\.value) } ?? .null
+        case .spikeAndDip, .changePoint:
+            throw EvalError("anomaly detection is not available in this build")
+        }
+    }
+
+    public func watermark(_ time: Int64, port: Int) throws { try downstream.watermark(time) }
+    public func finish(port: Int) throws { try downstream.finish() }
+}

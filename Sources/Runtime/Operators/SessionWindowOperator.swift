@@ -1,0 +1,155 @@
+import HeapModule
+import Planner
+
+/// SessionWindow(timeout, maxDuration) [OVER (PARTITION BY ...)].
+///
+/// A session starts at an event and grows while each next event comes within `timeout` of the
+/// previous one. It ends at `last + timeout`, or earlier at the first multiple of `maxDuration`
+/// (aligned to the epoch) at least `maxDuration` after its start; a session cut that way is
+/// followed by one opened at the cut, which is how a session can outlast `maxDuration`. It covers
+/// `(start, end]` and emits one row per group at `end`, once the watermark passes it. Without
+/// PARTITION BY, sessions span all events and GROUP BY keys split each session's rows.
+public final class SessionWindowOperator: Operator {
+    public let downstream = Downstream()
+    private let timeout: Int64
+    private let maxDuration: Int64
+    private let partitionKeys: [CompiledExpr]
+    private let keys: [CompiledExpr]
+    private let inputs: [CompiledExpr?]
+    private let calls: [AggregateCall]
+    private let context: RuntimeContext
+    private var partitions = GroupTable(width: 0)
+    private var sessions: [Session] = []
+    /// Candidate end times; stale entries (the session grew since) are skipped when popped.
+    private var ends = Heap<Candidate>()
+    private var closed: [(end: Int64, rows: EventBatch)] = []
+
+    private final class Session {
+        var open = false
+        var start: Int64 = 0
+        var last: Int64 = 0
+        var groups: GroupTable
+        let columns: [AccumulatorColumn]
+        /// After a cut at a max-duration boundary: the boundary and the previous session's last event.
+        var carry: (start: Int64, last: Int64)?
+        init(keys: Int, calls: [AggregateCall]) {
+            groups = GroupTable(width: keys)
+            columns = calls.map(makeAccumulator)
+        }
+    }
+
+    private struct Candidate: Comparable {
+        var end: Int64
+        var partition: Int
+        static func < (a: Candidate, b: Candidate) -> Bool { (a.end, a.partition) < (b.end, b.partition) }
+    }
+
+    public init(_ spec: WindowAggregate, timeout: Duration, maxDuration: Duration, partitionBy: [BoundExpr],
+                context: RuntimeContext) {
+        self.timeout = timeout.ticks
+        self.maxDuration = maxDuration.ticks
+        partitionKeys = partitionBy.map(ExprCompiler.compile)
+        partitions = GroupTable(width: partitionBy.count)
+        keys = spec.keys.map(ExprCompiler.compile)
+        calls = spec.aggregates
+        inputs = spec.aggregates.map { Holistic.orderedInput($0).map(ExprCompiler.compile) }
+        self.context = context
+    }
+
+    public var stateDescription: String { "\(sessions.filter(\.open).count) open sessions" }
+
+    /// The session's end: its timeout, or the first max-duration boundary at least `maxDuration` after its start.
+    private func end(of s: Session) -> Int64 {
+        let cut = (s.start + maxDuration).ceilDiv(maxDuration) * maxDuration
+        return min(s.last + timeout, cut)
+    }
+
+    public func process(_ batch: EventBatch, port: Int) throws {
+        var pkey = [Value](repeating: .null, count: max(partitionKeys.count, 1))
+        var key = [Value](repeating: .null, count: max(keys.count, 1))
+        var args = [Value](repeating: .null, count: calls.count)
+        try batch.forEachRow { _, row in
+            do throws(EvalError) {
+                for k in partitionKeys.indices { pkey[k] = try partitionKeys[k](row) }
+                for k in keys.indices { key[k] = try keys[k](row) }
+                for (a, input) in inputs.enumerated() { args[a] = try input?(row) ?? .null }
+            } catch {
+                context.rowError(error, in: "GROUP BY")
+                return
+            }
+            let p: Int = pkey.withUnsafeBufferPointer { kb in
+                // swiftlint:disable:next force_unwrapping
+                let base = kb.baseAddress!
+                let (slot, inserted) = partitions.slot(for: base, hash: GroupTable.hash(base, width: partitionKeys.count))
+                if inserted { sessions.append(Session(keys: keys.count, calls: calls)) }
+                return slot
+            }
+            let s = sessions[p]
+            let t = row.time
+            if s.open && t > end(of: s) { try close(p) }
+            if !s.open {
+                s.open = true
+                if let carry = s.carry, t - carry.last <= timeout, t > carry.start {
+                    s.start = carry.start
+                } else {
+                    s.start = t
+                }
+                s.carry = nil
+                s.last = t
+            }
+            s.last = max(s.last, t)
+            key.withUnsafeBufferPointer { kb in
+                // swiftlint:disable:next force_unwrapping
+                let base = kb.baseAddress!
+                let (slot, inserted) = s.groups.slot(for: base, hash: GroupTable.hash(base, width: keys.count))
+                if inserted { for c in s.columns { c.grow(to: slot + 1) } }
+                for (a, column) in s.columns.enumerated() {
+                    if args[a].isNull && !column.countsNulls { continue }
+                    do throws(EvalError) { try column.add(slot, args[a]) } catch { context.rowError(error, in: calls[a].function.rawValue) }
+                }
+            }
+            ends.insert(Candidate(end: end(of: s), partition: p))
+        }
+    }
+
+    /// Closes a partition's open session: its rows are kept until the watermark passes its end.
+    private func close(_ p: Int) throws {
+        let s = sessions[p]
+        let e = end(of: s)
+        var out = EventBatch(width: keys.count + calls.count, capacity: s.groups.count)
+        let k = keys.count
+        for slot in 0..<s.groups.count {
+            out.values.append(contentsOf: s.groups.keys[(slot * k)..<((slot + 1) * k)])
+            for c in s.columns { out.values.append(c.result(slot)) }
+            out.times.append(e)
+        }
+        s.groups.removeAll()
+        for c in s.columns { c.reset() }
+        s.open = false
+        s.carry = e < s.last + timeout ? (start: e, last: s.last) : nil
+        closed.append((e, out))
+    }
+
+    public func watermark(_ time: Int64, port: Int) throws {
+        try emit(before: time)
+        try downstream.watermark(time)
+    }
+
+    public func finish(port: Int) throws {
+        try emit(before: .max)
+        try downstream.finish()
+    }
+
+    private func emit(before w: Int64) throws {
+        while let c = ends.min, c.end < w {
+            ends.removeMin()
+            let s = sessions[c.partition]
+            if s.open && end(of: s) == c.end { try close(c.partition) }
+        }
+        closed.sort { $0.end < $1.end }
+        while let first = closed.first, first.end < w {
+            closed.removeFirst()
+            try downstream.emit(first.rows)
+        }
+    }
+}
