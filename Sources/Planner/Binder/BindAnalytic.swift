@@ -54,7 +54,7 @@ extension Binder {
         for call in calls {
             if analyticColumns[call.nameRange] != nil { continue }
             guard let a = bindAnalyticCall(call, scope) else {
-                failedAnalytics.insert(call.nameRange)
+                if !call.baseName.uppercased().hasPrefix("ANOMALYDETECTION") { failedAnalytics.insert(call.nameRange) }
                 continue
             }
             // The same call written twice (e.g. in SELECT and GROUP BY) is computed once.
