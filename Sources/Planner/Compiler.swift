@@ -11,6 +11,8 @@ public struct CompiledJob: Sendable {
     public var diagnostics: [Diagnostic]
     public var inputs: [InputBinding]
     public var outputs: [OutputBinding]
+    /// Where rejected events go (late, early, out-of-order, malformed, invalid timestamps), if anywhere.
+    public var deadLetter: OutputBinding?
 
     public var settings: JobSettings { logical.settings }
 }
@@ -36,7 +38,8 @@ public enum Compiler {
             headerBinder.apply(key: key, value: value, range: .unknown, keyRange: .unknown, to: &header.settings)
         }
         diagnostics += headerBinder.diagnostics
-        let (logical, bindDiagnostics) = Binder.bind(script, text: source.text, header: header)
+        let deadLetter = overrides.deadLetter.map { OutputBinding(name: "dead_letter", connector: $0) } ?? header.deadLetter
+        let (logical, bindDiagnostics) = Binder.bind(script, text: source.text, header: header, keepEvents: deadLetter != nil)
         diagnostics += bindDiagnostics
         if !script.statements.contains(where: { if case .select = $0 { return true } else { return false } }) {
             diagnostics.append(.error("SAQL2000", "the job has no SELECT statement", at: SourceRange(start: script.range.end, end: script.range.end),
@@ -49,7 +52,7 @@ public enum Compiler {
         var planner = PhysicalPlanner(job: logical, inputs: inputs)
         let physical = planner.plan(outputs: outputs)
         let job = CompiledJob(source: source, script: script, header: header, logical: logical, physical: physical,
-                              diagnostics: diagnostics, inputs: inputs, outputs: outputs)
+                              diagnostics: diagnostics, inputs: inputs, outputs: outputs, deadLetter: deadLetter)
         return (job, diagnostics)
     }
 

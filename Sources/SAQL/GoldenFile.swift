@@ -19,7 +19,8 @@
 /// ```
 ///
 /// A block ends at a blank line; a query runs until `----`. With several outputs, expected rows are
-/// grouped under `>> OutputName` lines. Inputs accumulate through the file; a later block with the
+/// grouped under `>> OutputName` lines. `query dead_letter` also captures rejected events under
+/// `>> dead_letter`. Inputs accumulate through the file; a later block with the
 /// same name replaces the earlier one.
 public struct GoldenFile: Sendable {
     public enum RecordKind: String, Sendable { case query, error, explain }
@@ -28,6 +29,8 @@ public struct GoldenFile: Sendable {
     public struct Record: Sendable {
         public var kind: RecordKind
         public var rowsort: Bool
+        /// Capture the dead-letter output too.
+        public var deadLetter: Bool
         public var query: String
         /// Expected text, one entry per line.
         public var expected: [String]
@@ -90,7 +93,8 @@ public struct GoldenFile: Sendable {
                 let start = i
                 var expected: [String] = []
                 while i < lines.count && !isBlank(lines[i]) { expected.append(lines[i]); i += 1 }
-                records.append(Record(kind: kind, rowsort: rowsort, query: query.joined(separator: "\n"), expected: expected,
+                records.append(Record(kind: kind, rowsort: rowsort, deadLetter: words.contains("dead_letter"),
+                                      query: query.joined(separator: "\n"), expected: expected,
                                       line: header, expectedLines: start..<i, inputs: inputs))
             default:
                 throw GoldenFileError(path: path, line: i + 1, message: "expected 'input', 'query', 'error' or 'explain', found '\(words[0])'")

@@ -53,19 +53,22 @@ public struct GoldenRunner {
             var problem: String?
             for batchSize in [1024, 1] {
                 overrides.outputDirectory = "\(dir)/out\(batchSize)"
+                if record.deadLetter { overrides.deadLetter = .file(path: "\(dir)/out\(batchSize)/dead_letter.jsonl", format: .json) }
                 let (job, diagnostics) = Compiler.compile(source, overrides: overrides, check: .complete)
                 guard let job else {
                     return Outcome(record: record, actual: DiagnosticRenderer().render(diagnostics, in: source).split(separator: "\n").map(String.init))
                 }
                 var options = PipelineOptions(runStart: Self.runStart.ticks)
                 options.batchSize = batchSize
+                options.deadLetter = job.deadLetter
                 let pipeline = try Pipeline(plan: job.physical, settings: job.settings, options: options)
                 try pipeline.runFileInputs()
-                outputs = job.outputs.map(\.name)
+                outputs = job.outputs.map(\.name) + (record.deadLetter ? ["dead_letter"] : [])
                 var lines: [String] = []
                 for name in outputs.sorted() {
-                    var rows = (try? readLines("\(dir)/out\(batchSize)/\(name).jsonl")) ?? []
-                    if record.rowsort { rows.sort() }
+                    var rows = ((try? readLines("\(dir)/out\(batchSize)/\(name).jsonl")) ?? []).map { $0.replacingAll(dir + "/", with: "") }
+                    // Rejections are reported as each stage meets them, which depends on batching.
+                    if record.rowsort || name == "dead_letter" { rows.sort() }
                     if outputs.count > 1 || name != "output" { lines.append(">> \(name)") }
                     lines += rows
                 }

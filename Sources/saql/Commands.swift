@@ -33,6 +33,7 @@ struct Run: ParsableCommand {
         }
         var options = PipelineOptions(runStart: start.ticks)
         options.batchSize = max(1, batchSize)
+        options.deadLetter = compiled.deadLetter
         let context = RuntimeContext()
         context.onRowError = { printError("saql: warning: \($0)") }
         do {

@@ -33,6 +33,9 @@ struct BindingOptions: ParsableArguments {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a job setting: key=value.", valueName: "KEY=VALUE"))
     var settings: [String] = []
 
+    @Option(name: .customLong("dead-letter"), help: ArgumentHelp("Write every late, early, out-of-order, malformed or unreadable event to PATH (JSON Lines), with why.", valueName: "PATH"))
+    var deadLetter: String?
+
     func overrides() throws -> BindingOverrides {
         var o = BindingOverrides()
         o.environment = ProcessEnvironment.all
@@ -49,6 +52,7 @@ struct BindingOptions: ParsableArguments {
             o.outputs[name] = path == "-" ? .stdout(format: .json) : .file(path: path, format: DataFormat(path: path) ?? .json)
         }
         o.outputDirectory = outputDir
+        o.deadLetter = deadLetter.map { $0 == "-" ? .stdout(format: .json) : .file(path: $0, format: .json) }
         for spec in settings { o.settings.append(try split(spec, "--set")) }
         return o
     }

@@ -90,10 +90,7 @@ extension Binder {
             }
             e = BoundExpr(e.kind, e.type, ts.expr.range)
             assignment.expr = e
-            if !ts.over.isEmpty {
-                diagnostics.append(.error("SAQL4005", "TIMESTAMP BY ... OVER (substreams) is not supported yet",
-                                          at: ts.over.dropFirst().reduce(ts.over[0].range) { $0.union($1.range) }))
-            }
+            assignment.overKeys = ts.over.map { bindExpr($0, scope, .forbidden(clause: "TIMESTAMP BY ... OVER")) }
         }
         // Re-read the layout: binding TIMESTAMP BY may have added a field.
         var finalScope = scope
@@ -167,7 +164,7 @@ extension Binder {
         let schema = relation.input.map { layout(of: $0).schema } ?? relation.schema
         guard schemaless else {
             return schema.columns.enumerated().compactMap { i, col in
-                col.hidden ? nil : .expr(name: col.name, BoundExpr(.column(relation.offset + i), col.type), hidden: false)
+                col.hidden || col.splice ? nil : .expr(name: col.name, BoundExpr(.column(relation.offset + i), col.type), hidden: false)
             }
         }
         if let input = relation.input { recordWanted.insert(input) } else { wantRecord(of: schema) }

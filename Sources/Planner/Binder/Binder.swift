@@ -35,9 +35,11 @@ public struct Binder {
     }
 
     /// Binds the whole job. Diagnostics from both passes are merged (the second pass's are kept).
-    public static func bind(_ script: Script, text: String, header: JobHeader) -> (LogicalJob, [Diagnostic]) {
+    /// - Parameter keepEvents: read every input's whole event (so rejected events can be dead-lettered as they came).
+    public static func bind(_ script: Script, text: String, header: JobHeader, keepEvents: Bool = false) -> (LogicalJob, [Diagnostic]) {
         var first = Binder(script: script, text: text, header: header)
         _ = first.bindStatements()
+        if keepEvents { first.recordWanted.formUnion(first.layouts.keys) }
         var second = Binder(script: script, text: text, header: header)
         second.firstPass = false
         second.recordWanted = first.recordWanted

@@ -11,6 +11,8 @@ public struct BindingOverrides: Sendable {
     public var settings: [(String, String)] = []
     /// Values for `${NAME}` in header literals.
     public var environment: [String: String] = [:]
+    /// `--dead-letter PATH`: where rejected events go (overrides a `role = 'dead_letter'` output).
+    public var deadLetter: OutputConnector?
     /// Unbound inputs and outputs use the embedded connector instead of being errors.
     public var embedded = false
     /// Relative `path` options in the job file resolve against this directory (the job file's own).
@@ -24,6 +26,8 @@ public struct JobHeader: Sendable {
     public var settings = JobSettings()
     public var inputs: [InputBinding] = []
     public var outputs: [OutputBinding] = []
+    /// The output declared with `role = 'dead_letter'`, if any.
+    public var deadLetter: OutputBinding?
     /// `CREATE TABLE` schemas by input name.
     public var tables: [String: [(name: String, type: DataType)]] = [:]
     /// True when the file declares inputs (or outputs), so undeclared input (or output) names are errors.
@@ -55,8 +59,8 @@ struct HeaderBinder {
         "file": ["connector", "path", "format", "arrival_time"],
     ]
     static let outputKeys: [String: Set<String>] = [
-        "file": ["connector", "path", "format"],
-        "stdout": ["connector", "format"],
+        "file": ["connector", "path", "format", "role"],
+        "stdout": ["connector", "format", "role"],
     ]
 
     mutating func bind(_ script: Script) -> JobHeader {
@@ -221,7 +225,18 @@ struct HeaderBinder {
                 if header.output(named: c.name.text) != nil {
                     diagnostics.append(.error("SAQL3015", "output '\(c.name.text)' is declared twice", at: c.name.range))
                 }
-                header.outputs.append(OutputBinding(name: c.name.text, connector: out, range: c.name.range))
+                let binding = OutputBinding(name: c.name.text, connector: out, range: c.name.range)
+                switch options["role"]?.value.lowercased() {
+                case nil, "data": header.outputs.append(binding)
+                case "dead_letter":
+                    if header.deadLetter != nil {
+                        diagnostics.append(.error("SAQL3016", "only one output can have role 'dead_letter'", at: c.name.range))
+                    }
+                    header.deadLetter = binding
+                default:
+                    diagnostics.append(.error("SAQL3017", "unknown role '\(options["role"]?.value ?? "")'", at: options["role"]?.range ?? c.name.range,
+                                              helps: [.init("roles are 'data' (the default) and 'dead_letter'")]))
+                }
             }
         } else {
             guard let path = required("path"), let fmt = format(default: path) else { return }

@@ -99,9 +99,14 @@ public struct InputLayout: Hashable, Sendable {
         self.declaredTypes = declaredTypes
     }
 
-    /// Row layout: `[record] + fields` when the record is wanted, else `fields`.
+    /// True for inputs with a CREATE TABLE schema.
+    public var isDeclared: Bool { !declaredTypes.isEmpty && declaredTypes.allSatisfy { $0 != nil } }
+
+    /// Row layout: `[record] + fields` when the record is wanted, else `fields`. A schemaless input's
+    /// fields are then hidden (`*` writes the record); a declared input's stay visible.
     public var schema: Schema {
-        var cols = fields.enumerated().map { Column(name: $0.element, type: declaredTypes[$0.offset] ?? .any, hidden: wantsRecord) }
+        let hide = wantsRecord && !isDeclared
+        var cols = fields.enumerated().map { Column(name: $0.element, type: declaredTypes[$0.offset] ?? .any, hidden: hide) }
         if wantsRecord { cols.insert(Column(name: "*", type: .anyRecord, splice: true), at: 0) }
         return Schema(columns: cols, origins: [input])
     }

@@ -10,6 +10,8 @@ public struct PipelineOptions {
     public var onRow: ((String, Record, Int64) -> Void)?
     /// Called when an embedded output has received all its rows.
     public var onOutputClosed: ((String) -> Void)?
+    /// Where rejected events are written, one JSON object per event (see `DeadLetterWriter`).
+    public var deadLetter: OutputBinding?
 
     public init(runStart: Int64) { self.runStart = runStart }
 }
@@ -24,6 +26,7 @@ public final class Pipeline {
     private var inputOrder: [String] = []
     private var sinks: [SinkOperator] = []
     private let compatibility: CompatibilityLevel
+    private var deadLetterWriter: DeadLetterWriter?
 
     /// One input of the job: where its rows go and how its events are decoded.
     final class InputPort {
@@ -42,6 +45,11 @@ public final class Pipeline {
         self.context = context
         self.options = options
         compatibility = settings.compatibilityLevel
+        if let dl = options.deadLetter {
+            let writer = try DeadLetterWriter(binding: dl)
+            deadLetterWriter = writer
+            context.deadLetter = { writer.write($0) }
+        }
         var outputs: [Int: Downstream] = [:]
         var operators: [Int: Operator] = [:]
         var sourceOf: [Int: InputPort] = [:]
@@ -154,6 +162,7 @@ public final class Pipeline {
     public func finish() throws {
         for name in inputOrder { try endInput(name) }
         for s in sinks { try s.close() }
+        try deadLetterWriter?.close()
     }
 
     /// A decoder for events pushed into `input` as text.

@@ -10,6 +10,11 @@ import HeapModule
 ///
 /// The watermark is `max(largest event time - out-of-order tolerance, latest arrival - late tolerance)`;
 /// the arrival term applies only when arrival times are real (not copied from the event time).
+///
+/// With `TIMESTAMP BY ... OVER keys` (substreams) each key has its own clock: out-of-order tolerance
+/// applies within the key, and the late-arrival tolerance bounds how far keys drift apart (measured
+/// against the latest arrival, or the latest event time of any key when arrival times are copied from
+/// event times). The watermark sent downstream is that global bound; rows are ordered only per key.
 public final class TimestampOperator: Operator {
     public let downstream = Downstream()
     private let input: String
@@ -21,6 +26,11 @@ public final class TimestampOperator: Operator {
     private let arrivalFromEventTime: Bool
     private let context: RuntimeContext
     private let recordColumn: Int?
+    private let overKeys: [CompiledExpr]
+    /// Substream clocks: key → slot, each slot's largest event time and reorder buffer.
+    private var substreams = GroupTable(width: 0)
+    private var keyMaxTime: [Int64] = []
+    private var keyBuffers: [Heap<Buffered>] = []
 
     private var maxTime = Int64.min
     private var maxArrival = Int64.min
@@ -49,11 +59,16 @@ public final class TimestampOperator: Operator {
         self.arrivalFromEventTime = arrivalFromEventTime && assignment.expr != nil
         self.recordColumn = recordColumn
         self.context = context
+        overKeys = assignment.overKeys.map(ExprCompiler.compile)
+        substreams = GroupTable(width: assignment.overKeys.count)
     }
 
-    public var stateDescription: String { "reorder buffer: \(buffer.count) events" }
+    public var stateDescription: String {
+        overKeys.isEmpty ? "reorder buffer: \(buffer.count) events" : "\(keyMaxTime.count) substream clocks"
+    }
 
     public func process(_ batch: EventBatch, port: Int) throws {
+        if !overKeys.isEmpty { return try processSubstreams(batch) }
         let c = context.counters
         // Hot state in locals for the batch (no exclusivity checks per row); written back below.
         var maxTime = self.maxTime, maxArrival = self.maxArrival
@@ -66,51 +81,52 @@ public final class TimestampOperator: Operator {
             let arrival = batch.arrivals.isEmpty ? Int64.min : batch.arrivals[i]
             let realArrival = arrival != .min && !arrivalFromEventTime
             if realArrival && arrival > maxArrival { maxArrival = arrival }
+            let w = watermark(maxTime: maxTime, maxArrival: maxArrival, emitted: emittedBefore)
             var t: Int64
             if let timeExpr {
                 do throws(EvalError) {
                     guard let ts = try Conversions.timestamp(try timeExpr(row)) else {
-                        reject(.invalidTimestamp, "TIMESTAMP BY is NULL", row: row, arrival: arrival, original: nil, adjusted: nil)
+                        reject(.invalidTimestamp, "TIMESTAMP BY is NULL", row: row, arrival: arrival, watermark: w, original: nil, adjusted: nil)
                         return
                     }
                     t = ts.ticks
                 } catch {
-                    reject(.invalidTimestamp, "cannot read the timestamp: \(error.message)", row: row, arrival: arrival,
+                    reject(.invalidTimestamp, "cannot read the timestamp: \(error.message)", row: row, arrival: arrival, watermark: w,
                            original: nil, adjusted: nil)
                     return
                 }
                 if realArrival {
                     if t > arrival &+ Self.earlyLimit {
                         c.earlyDropped += 1
-                        reject(.early, "event time is more than 5 minutes after its arrival time", row: row, arrival: arrival,
+                        reject(.early, "event time is more than 5 minutes after its arrival time", row: row, arrival: arrival, watermark: w,
                                original: t, adjusted: nil)
                         return
                     }
                     if let late, t < arrival - late {
                         if policy == .drop {
                             c.lateDropped += 1
-                            reject(.late, "arrived later than the late-arrival tolerance", row: row, arrival: arrival,
+                            reject(.late, "arrived later than the late-arrival tolerance", row: row, arrival: arrival, watermark: w,
                                    original: t, adjusted: nil)
                             return
                         }
                         c.lateAdjusted += 1
-                        report(.late, row: row, arrival: arrival, original: t, adjusted: arrival - late)
+                        report(.late, detail: "moved to arrival time minus the late-arrival tolerance", row: row, arrival: arrival,
+                               watermark: w, original: t, adjusted: arrival - late)
                         t = arrival - late
                     }
                 }
             } else {
                 t = arrival == .min ? max(maxTime, 0) : arrival
             }
-            let w = watermark(maxTime: maxTime, maxArrival: maxArrival, emitted: emittedBefore)
             if t < w {
                 if policy == .drop {
                     c.outOfOrderDropped += 1
                     reject(.outOfOrder, "older than the watermark by more than the out-of-order tolerance", row: row,
-                           arrival: arrival, original: t, adjusted: nil)
+                           arrival: arrival, watermark: w, original: t, adjusted: nil)
                     return
                 }
                 c.outOfOrderAdjusted += 1
-                report(.outOfOrder, row: row, arrival: arrival, original: t, adjusted: w)
+                report(.outOfOrder, detail: "moved up to the watermark", row: row, arrival: arrival, watermark: w, original: t, adjusted: w)
                 t = w
             }
             if t > maxTime { maxTime = t }
@@ -165,6 +181,109 @@ public final class TimestampOperator: Operator {
         }
     }
 
+    /// The global watermark of substreams: the latest arrival (or event time) minus the late-arrival
+    /// tolerance; with no tolerance, the slowest key's clock.
+    private func substreamWatermark() -> Int64 {
+        let clock = arrivalFromEventTime ? maxTime : maxArrival
+        if let late, clock != .min { return max(clock - late, emitted) }
+        guard late == nil, let slowest = keyMaxTime.min(), slowest != .min else { return emitted }
+        return max(slowest - outOfOrder, emitted)
+    }
+
+    private func processSubstreams(_ batch: EventBatch) throws {
+        let c = context.counters
+        var out = EventBatch(width: batch.width, capacity: batch.count)
+        var key = [Value](repeating: .null, count: overKeys.count)
+        batch.forEachRow { i, row in
+            let arrival = batch.arrivals.isEmpty ? Int64.min : batch.arrivals[i]
+            let realArrival = arrival != .min && !arrivalFromEventTime
+            if realArrival && arrival > maxArrival { maxArrival = arrival }
+            let global = substreamWatermark()
+            var t: Int64
+            do throws(EvalError) {
+                for k in overKeys.indices { key[k] = try overKeys[k](row) }
+                guard let ts = try timeExpr.map({ e throws(EvalError) in try Conversions.timestamp(try e(row)) }) ?? Timestamp(ticks: arrival) else {
+                    reject(.invalidTimestamp, "TIMESTAMP BY is NULL", row: row, arrival: arrival, watermark: global, original: nil, adjusted: nil)
+                    return
+                }
+                t = ts.ticks
+            } catch {
+                reject(.invalidTimestamp, "cannot read the timestamp or its OVER key: \(error.message)", row: row, arrival: arrival,
+                       watermark: global, original: nil, adjusted: nil)
+                return
+            }
+            if key.contains(where: \.isNull) {
+                reject(.invalidTimestamp, "the TIMESTAMP BY OVER key is NULL", row: row, arrival: arrival, watermark: global,
+                       original: t, adjusted: nil)
+                return
+            }
+            if realArrival && t > arrival &+ Self.earlyLimit {
+                c.earlyDropped += 1
+                reject(.early, "event time is more than 5 minutes after its arrival time", row: row, arrival: arrival, watermark: global,
+                       original: t, adjusted: nil)
+                return
+            }
+            // Late: behind the global bound on drift between substreams.
+            if late != nil, t < global {
+                if policy == .drop {
+                    c.lateDropped += 1
+                    reject(.late, "behind the other substreams by more than the late-arrival tolerance", row: row, arrival: arrival,
+                           watermark: global, original: t, adjusted: nil)
+                    return
+                }
+                c.lateAdjusted += 1
+                report(.late, detail: "moved up to the substreams' late-arrival bound", row: row, arrival: arrival, watermark: global,
+                       original: t, adjusted: global)
+                t = global
+            }
+            let s: Int = key.withUnsafeBufferPointer { kb in
+                // swiftlint:disable:next force_unwrapping
+                let base = kb.baseAddress!
+                let (slot, inserted) = substreams.slot(for: base, hash: GroupTable.hash(base, width: overKeys.count))
+                if inserted {
+                    keyMaxTime.append(.min)
+                    keyBuffers.append(Heap())
+                }
+                return slot
+            }
+            // Out of order: within the substream only.
+            let own = keyMaxTime[s] == .min ? Int64.min : keyMaxTime[s] - outOfOrder
+            if t < own {
+                if policy == .drop {
+                    c.outOfOrderDropped += 1
+                    reject(.outOfOrder, "older than its substream's watermark", row: row, arrival: arrival, watermark: own,
+                           original: t, adjusted: nil)
+                    return
+                }
+                c.outOfOrderAdjusted += 1
+                report(.outOfOrder, detail: "moved up to its substream's watermark", row: row, arrival: arrival, watermark: own,
+                       original: t, adjusted: own)
+                t = own
+            }
+            keyMaxTime[s] = max(keyMaxTime[s], t)
+            maxTime = max(maxTime, t)
+            if outOfOrder == 0 {
+                out.append(UnsafeBufferPointer(start: row.values, count: batch.width), time: t)
+            } else {
+                keyBuffers[s].insert(Buffered(time: t, seq: sequence, row: Array(UnsafeBufferPointer(start: row.values, count: batch.width))))
+                sequence += 1
+            }
+        }
+        let global = substreamWatermark()
+        for s in keyBuffers.indices {
+            let bound = max(keyMaxTime[s] - outOfOrder, global)
+            while let top = keyBuffers[s].min, top.time <= bound {
+                let e = keyBuffers[s].removeMin()
+                out.append(e.row, time: e.time)
+            }
+        }
+        try downstream.emit(out)
+        if global > emitted {
+            emitted = global
+            try downstream.watermark(global)
+        }
+    }
+
     public func watermark(_ time: Int64, port: Int) throws {}
 
     /// Advances arrival time without an event: an idle input's watermark moves to
@@ -172,6 +291,7 @@ public final class TimestampOperator: Operator {
     public func heartbeat(arrival: Int64) throws {
         guard !arrivalFromEventTime, arrival > maxArrival else { return }
         maxArrival = arrival
+        if !overKeys.isEmpty { return try processSubstreams(EventBatch(width: 0)) }
         var none = EventBatch(width: 0)
         try advance(emitting: &none)
     }
@@ -179,21 +299,29 @@ public final class TimestampOperator: Operator {
     public func finish(port: Int) throws {
         var out = EventBatch(width: 0)
         try release(upTo: .max, into: &out)
+        for s in keyBuffers.indices {
+            while let e = keyBuffers[s].popMin() {
+                if out.isEmpty { out.width = e.row.count }
+                out.append(e.row, time: e.time)
+            }
+        }
         try downstream.emit(out)
         try downstream.finish()
     }
 
-    private func reject(_ reason: DeadLetter.Reason, _ detail: String, row: RowRef, arrival: Int64, original: Int64?, adjusted: Int64?) {
+    private func reject(_ reason: DeadLetter.Reason, _ detail: String, row: RowRef, arrival: Int64, watermark: Int64,
+                        original: Int64?, adjusted: Int64?) {
         if reason == .invalidTimestamp { context.counters.invalidTimestamps += 1 }
-        report(reason, detail: detail, row: row, arrival: arrival, original: original, adjusted: adjusted)
+        report(reason, detail: detail, row: row, arrival: arrival, watermark: watermark, original: original, adjusted: adjusted)
     }
 
-    private func report(_ reason: DeadLetter.Reason, detail: String = "adjusted", row: RowRef, arrival: Int64,
+    /// Sends an event to the dead-letter output, with the watermark it was judged against.
+    private func report(_ reason: DeadLetter.Reason, detail: String, row: RowRef, arrival: Int64, watermark: Int64,
                         original: Int64?, adjusted: Int64?) {
         guard let sink = context.deadLetter else { return }
         var event: Record?
         if let rc = recordColumn, case .record(let r) = row[rc] { event = r }
         sink(DeadLetter(reason: reason, input: input, detail: detail, event: event, arrivalTime: arrival == .min ? nil : arrival,
-                        watermark: emitted == .min ? nil : emitted, originalTime: original, adjustedTime: adjusted, position: nil))
+                        watermark: watermark == .min ? nil : watermark, originalTime: original, adjustedTime: adjusted, position: nil))
     }
 }

@@ -23,7 +23,7 @@ extension Parser {
             error("SAQL1019", "expected INPUT, REFERENCE INPUT, OUTPUT or TABLE after CREATE, found \(describe(current))")
             return nil
         }
-        guard let name = parseName("a name") else { return nil }
+        guard let name = parseName("a name", allowReserved: true) else { return nil }
         var options: [EndpointOption] = []
         if expect("WITH", " before the option list"), expect(.lparen) {
             while !at(.rparen) && !atEnd {

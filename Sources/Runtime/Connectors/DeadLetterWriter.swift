@@ -1,0 +1,41 @@
+import Planner
+
+/// Writes rejected events as JSON Lines: the event as it came (or its raw text when it could not be
+/// read), why it was rejected, where it came from, and the times that decided it:
+///
+/// ```
+/// {"reason":"late","input":"Telemetry","detail":"...","position":"data.jsonl:17",
+///  "arrival_time":"...","watermark":"...","original_time":"...","adjusted_time":"...","event":{...}}
+/// ```
+///
+/// Adjusted events are reported too (they were processed, with a moved timestamp).
+final class DeadLetterWriter {
+    private let sink: ByteSink
+    private var failed: Error?
+
+    init(binding: OutputBinding) throws {
+        switch binding.connector {
+        case .file(let path, _): sink = try ByteSink(path: path)
+        case .stdout: sink = ByteSink(standardOutput: ())
+        case .embedded, .unbound: throw ConnectorError("the dead-letter output must be a file or stdout")
+        }
+    }
+
+    func write(_ d: DeadLetter) {
+        var fields: [(String, Value)] = [("reason", .string(d.reason.rawValue)), ("input", .string(d.input)), ("detail", .string(d.detail))]
+        if let p = d.position { fields.append(("position", .string(p))) }
+        for (name, t) in [("arrival_time", d.arrivalTime), ("watermark", d.watermark), ("original_time", d.originalTime),
+                          ("adjusted_time", d.adjustedTime)] {
+            if let t { fields.append((name, .datetime(Timestamp(ticks: t)))) }
+        }
+        fields.append(("event", d.event.map(Value.record) ?? .null))
+        JSONWriter.append(.record(Record(names: fields.map(\.0), values: fields.map(\.1))), to: &sink.buffer)
+        sink.buffer.append(0x0A)
+        do { try sink.maybeFlush() } catch { failed = failed ?? error }
+    }
+
+    func close() throws {
+        if let failed { throw failed }
+        try sink.close()
+    }
+}
