@@ -85,8 +85,21 @@ public enum Explain {
 
     static func describe(_ w: WindowAggregate, _ schema: Schema) -> String {
         let p = ExprPrinter(schema: schema)
-        return "window=\(w.window), keys=[\(w.keys.map(p.print).joined(separator: ", "))], "
+        var s = "window=\(w.window)"
+        if case .session(_, _, let partition) = w.window, !partition.isEmpty {
+            s += ", partition=[\(partition.map(p.print).joined(separator: ", "))]"
+        }
+        return s + ", keys=[\(w.keys.map(p.print).joined(separator: ", "))], "
             + "aggregates=[\(w.aggregates.map { $0.display(p) }.joined(separator: ", "))]"
+    }
+
+    /// When a window aggregate emits and what it keeps.
+    static func emission(_ w: WindowSpec) -> String {
+        switch w {
+        case .tumbling, .hopping, .snapshot: return "emit=watermark past window end, state=open windows x groups"
+        case .sliding: return "emit=each entry and exit once the watermark passes it, state=events within the window per group"
+        case .session: return "emit=watermark past session end, state=open session per partition x groups"
+        }
     }
 
     /// The physical DAG from each sink down; nodes already printed are referenced by id.
@@ -120,13 +133,14 @@ public enum Explain {
             if layout.wantsRecord { s += ", record=true" }
             return s
         case .assignTimestamp(let a):
-            let buffer = a.outOfOrderTolerance == .zero || a.expr == nil ? "none" : "reorder buffer"
+            let buffer = !a.overKeys.isEmpty ? "clock and reorder buffer per key"
+                : a.outOfOrderTolerance == .zero || a.expr == nil ? "none" : "reorder buffer"
             return "AssignTimestamp: \(describe(a, schema)), state=\(buffer)"
         case .filter(let e): return "Filter: \(ExprPrinter(schema: schema).print(e))"
         case .analytic(let calls): return "Analytic: \(describe(calls, schema)), state=history per partition"
         case .project(let items): return "Project: \(describe(items, schema))"
         case .windowAggregate(let w):
-            return "WindowAggregate: \(describe(w, schema)), emit=watermark past window end, state=open windows x groups"
+            return "WindowAggregate: \(describe(w, schema)), \(emission(w.window))"
         case .union: return "Union: watermark=min(inputs)"
         case .sink(let b): return "Sink: output=\(ExprPrinter.quote(b.name)), \(describe(b.connector))"
         }
@@ -167,5 +181,16 @@ extension AggregateCall {
             text += " ORDER BY " + orderBy.map { p.print($0.expr) + ($0.descending ? " DESC" : "") }.joined(separator: ", ")
         }
         return "\(name)(\(distinct ? "DISTINCT " : "")\(text))"
+    }
+}
+
+extension AnalyticCall {
+    /// A short label for the call's result column: `LAG(Plate)`, `ISFIRST(10m)`, `SUM(Speed)`.
+    public func shortName(_ p: ExprPrinter) -> String {
+        switch function {
+        case .aggregate(let a): return a.display(p)
+        case .isFirst(let i): return "ISFIRST(\(i))"
+        default: return "\(function.name)(\(argument.map(p.print) ?? "*"))"
+        }
     }
 }

@@ -111,8 +111,8 @@ public enum WindowSpec: Hashable, Sendable, CustomStringConvertible {
         case .tumbling(let s, let o): return "tumbling(\(s)\(o == .zero ? "" : ", offset \(o)"))"
         case .hopping(let s, let h, let o): return "hopping(\(s), hop \(h)\(o == .zero ? "" : ", offset \(o)"))"
         case .sliding(let s): return "sliding(\(s))"
-        case .session(let t, let m, let p):
-            return "session(timeout \(t), max \(m)\(p.isEmpty ? "" : ", partitioned by \(p.count) key\(p.count == 1 ? "" : "s")"))"
+        case .session(let t, let m, _):
+            return "session(timeout \(t), max \(m))"
         case .snapshot: return "snapshot"
         }
     }

@@ -137,7 +137,8 @@ public struct LogicalJob: Sendable {
             return schema(of: i)
         case .analytic(let calls, let i):
             var s = schema(of: i)
-            for (k, c) in calls.enumerated() { s.columns.append(Column(name: "$analytic\(k)", type: c.resultType, hidden: true)) }
+            let printer = ExprPrinter(schema: s)
+            for c in calls { s.columns.append(Column(name: c.shortName(printer), type: c.resultType, hidden: true)) }
             return s
         case .project(let items, let i):
             let origins = schema(of: i).origins
