@@ -7,7 +7,7 @@ import Planner
 class AccumulatorColumn {
     /// COUNT(*) sees every row, NULL or not; other aggregates ignore NULLs.
     var countsNulls: Bool { false }
-    private(set) var capacity = 0
+    @exclusivity(unchecked) private(set) var capacity = 0
 
     /// Makes room for slots `0..<count`; new slots start empty.
     final func grow(to count: Int) {
@@ -91,7 +91,7 @@ func makeAccumulator(_ call: AggregateCall) -> AccumulatorColumn {
 }
 
 final class CountColumn: AccumulatorColumn {
-    private var counts = StateBuffer<Int64>()
+    @exclusivity(unchecked) private var counts = StateBuffer<Int64>()
     private let nulls: Bool
     override var countsNulls: Bool { nulls }
 
@@ -115,10 +115,10 @@ final class CountColumn: AccumulatorColumn {
 
 /// SUM: bigint while every value is an integer (and fits), float once any value is a float.
 final class SumColumn: AccumulatorColumn {
-    private var ints = StateBuffer<Int64>()
-    private var floats = StateBuffer<Double>()
+    @exclusivity(unchecked) private var ints = StateBuffer<Int64>()
+    @exclusivity(unchecked) private var floats = StateBuffer<Double>()
     /// 0 = no value yet, 1 = integer sum, 2 = float sum.
-    private var state = StateBuffer<UInt8>()
+    @exclusivity(unchecked) private var state = StateBuffer<UInt8>()
 
     deinit {
         ints.free(count: capacity)
@@ -168,8 +168,8 @@ final class SumColumn: AccumulatorColumn {
 
 /// AVG, always a float (see Grammar.md: ASA leaves the type of an integer average open).
 final class AverageColumn: AccumulatorColumn {
-    private var sums = StateBuffer<Double>()
-    private var counts = StateBuffer<Int64>()
+    @exclusivity(unchecked) private var sums = StateBuffer<Double>()
+    @exclusivity(unchecked) private var counts = StateBuffer<Int64>()
 
     deinit {
         sums.free(count: capacity)
@@ -214,7 +214,7 @@ final class AverageColumn: AccumulatorColumn {
 
 /// MIN and MAX over any comparable type (strings ignore case). Floats take a fast path.
 final class ExtremumColumn: AccumulatorColumn {
-    private var values = StateBuffer<Value>()
+    @exclusivity(unchecked) private var values = StateBuffer<Value>()
     private let isMax: Bool
 
     init(max: Bool) { isMax = max }
@@ -251,9 +251,9 @@ final class ExtremumColumn: AccumulatorColumn {
 final class VarianceColumn: AccumulatorColumn {
     enum Kind { case stdev, stdevp, variance, variancep }
     private let kind: Kind
-    private var counts = StateBuffer<Int64>()
-    private var means = StateBuffer<Double>()
-    private var m2 = StateBuffer<Double>()
+    @exclusivity(unchecked) private var counts = StateBuffer<Int64>()
+    @exclusivity(unchecked) private var means = StateBuffer<Double>()
+    @exclusivity(unchecked) private var m2 = StateBuffer<Double>()
 
     init(kind: Kind) { self.kind = kind }
 

@@ -106,7 +106,7 @@ struct DistinctValue: Hashable {
 /// Keeps every value of each group; finishes with `Holistic.result`.
 final class HolisticColumn: AccumulatorColumn {
     private let call: AggregateCall
-    private var lists = StateBuffer<[Value]>()
+    @exclusivity(unchecked) private var lists = StateBuffer<[Value]>()
 
     init(_ call: AggregateCall) { self.call = call }
     deinit { lists.free(count: capacity) }

@@ -29,7 +29,7 @@ class SlidingAggregator {
 }
 
 final class CountSliding: SlidingAggregator {
-    private var n: Int64 = 0
+    @exclusivity(unchecked) private var n: Int64 = 0
     private let nulls: Bool
     init(countsNulls: Bool) { nulls = countsNulls }
     override func add(_ v: Value) throws(EvalError) { if nulls || !v.isNull { n += 1 } }
@@ -40,9 +40,9 @@ final class CountSliding: SlidingAggregator {
 /// SUM (bigint while all values are integers) and AVG (float).
 final class SumSliding: SlidingAggregator {
     private let average: Bool
-    private var count: Int64 = 0, floats: Int64 = 0
-    private var intSum: Int64 = 0
-    private var floatSum = 0.0
+    @exclusivity(unchecked) private var count: Int64 = 0, floats: Int64 = 0
+    @exclusivity(unchecked) private var intSum: Int64 = 0
+    @exclusivity(unchecked) private var floatSum = 0.0
     init(average: Bool) { self.average = average }
 
     override func add(_ v: Value) throws(EvalError) {
@@ -82,8 +82,8 @@ final class SumSliding: SlidingAggregator {
 /// MIN/MAX with a monotonic deque: amortized O(1) per value.
 final class ExtremumSliding: SlidingAggregator {
     private let isMax: Bool
-    private var deque = Deque<(seq: Int, value: Value)>()
-    private var added = 0, removed = 0
+    @exclusivity(unchecked) private var deque = Deque<(seq: Int, value: Value)>()
+    @exclusivity(unchecked) private var added = 0, removed = 0
     init(max: Bool) { isMax = max }
 
     override func add(_ v: Value) throws(EvalError) {
@@ -107,7 +107,7 @@ final class ExtremumSliding: SlidingAggregator {
 /// STDEV/STDEVP/VAR/VARP with Welford's update and its inverse for removals.
 final class VarianceSliding: SlidingAggregator {
     private let function: AggregateFunction
-    private var n = 0.0, mean = 0.0, m2 = 0.0
+    @exclusivity(unchecked) private var n = 0.0, mean = 0.0, m2 = 0.0
     init(_ f: AggregateFunction) { function = f }
 
     override func add(_ v: Value) throws(EvalError) {

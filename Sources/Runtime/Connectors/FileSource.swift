@@ -73,13 +73,13 @@ public struct EventDecoder {
 public final class FileSource: EventSource {
     public let input: String
     private let reader: LineReader
-    private var decoder: EventDecoder
+    @exclusivity(unchecked) private var decoder: EventDecoder
     private let defaultArrival: Int64
     private let context: RuntimeContext
     private let maxEventBytes: Int
-    private var arrayEvents: [UInt8]?
-    private var arrayCursor = 0
-    private var started = false
+    @exclusivity(unchecked) private var arrayEvents: [UInt8]?
+    @exclusivity(unchecked) private var arrayCursor = 0
+    @exclusivity(unchecked) private var started = false
 
     public init(input: String, path: String, format: DataFormat, arrivalField: String?, layout: InputLayout,
                 compatibility: CompatibilityLevel, runStart: Int64, context: RuntimeContext, maxEventBytes: Int = 1 << 20) throws {

@@ -7,13 +7,13 @@ import Darwin
 /// Reads a file as lines of bytes in large chunks, without holding the whole file in memory.
 final class LineReader {
     private let fd: Int32
-    private var buffer: [UInt8]
-    private var start = 0
-    private var end = 0
-    private var eof = false
+    @exclusivity(unchecked) private var buffer: [UInt8]
+    @exclusivity(unchecked) private var start = 0
+    @exclusivity(unchecked) private var end = 0
+    @exclusivity(unchecked) private var eof = false
     let path: String
     /// 1-based number of the line last returned.
-    private(set) var lineNumber = 0
+    @exclusivity(unchecked) private(set) var lineNumber = 0
 
     init(path: String, chunk: Int = 4 << 20) throws {
         fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -48,7 +48,7 @@ final class LineReader {
         }
     }
 
-    private var scanFrom = 0
+    @exclusivity(unchecked) private var scanFrom = 0
 
     private func findNewline() -> Int? {
         var i = max(start, scanFrom)

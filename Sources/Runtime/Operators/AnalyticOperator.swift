@@ -21,9 +21,9 @@ public final class AnalyticOperator: Operator {
         let partitionBy: [CompiledExpr]
         let when: CompiledPredicate?
         let duration: Int64
-        var partitions: GroupTable
-        var histories: [History] = []
-        var key: [Value]
+        @exclusivity(unchecked) var partitions: GroupTable
+        @exclusivity(unchecked) var histories: [History] = []
+        @exclusivity(unchecked) var key: [Value]
 
         init(_ call: AnalyticCall) {
             function = call.function
@@ -59,8 +59,8 @@ public final class AnalyticOperator: Operator {
 
     /// One partition's history for one call.
     final class History {
-        var entries = Deque<(time: Int64, value: Value)>()
-        var lastInterval = Int64.min
+        @exclusivity(unchecked) var entries = Deque<(time: Int64, value: Value)>()
+        @exclusivity(unchecked) var lastInterval = Int64.min
         let aggregator: SlidingAggregator?
         init(aggregator: SlidingAggregator?) { self.aggregator = aggregator }
 

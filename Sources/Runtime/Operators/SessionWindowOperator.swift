@@ -18,20 +18,20 @@ public final class SessionWindowOperator: Operator {
     private let inputs: [CompiledExpr?]
     private let calls: [AggregateCall]
     private let context: RuntimeContext
-    private var partitions = GroupTable(width: 0)
-    private var sessions: [Session] = []
+    @exclusivity(unchecked) private var partitions = GroupTable(width: 0)
+    @exclusivity(unchecked) private var sessions: [Session] = []
     /// Candidate end times; stale entries (the session grew since) are skipped when popped.
-    private var ends = Heap<Candidate>()
-    private var closed: [(end: Int64, rows: EventBatch)] = []
+    @exclusivity(unchecked) private var ends = Heap<Candidate>()
+    @exclusivity(unchecked) private var closed: [(end: Int64, rows: EventBatch)] = []
 
     private final class Session {
-        var open = false
-        var start: Int64 = 0
-        var last: Int64 = 0
-        var groups: GroupTable
+        @exclusivity(unchecked) var open = false
+        @exclusivity(unchecked) var start: Int64 = 0
+        @exclusivity(unchecked) var last: Int64 = 0
+        @exclusivity(unchecked) var groups: GroupTable
         let columns: [AccumulatorColumn]
         /// After a cut at a max-duration boundary: the boundary and the previous session's last event.
-        var carry: (start: Int64, last: Int64)?
+        @exclusivity(unchecked) var carry: (start: Int64, last: Int64)?
         init(keys: Int, calls: [AggregateCall]) {
             groups = GroupTable(width: keys)
             columns = calls.map(makeAccumulator)

@@ -4,8 +4,12 @@ import Planner
 
 /// SlidingWindow(size): one output per group whenever an event enters or leaves its window, over
 /// `(T - size, T]`, and never for an empty window. Outputs are produced as the watermark passes
-/// each change time, in time order. Each event costs O(log n) (one heap push for its entry and one
-/// for its exit) plus amortized O(1) aggregate updates, whatever the window size.
+/// each change time, in time order.
+///
+/// Cost per event is O(1) amortized, whatever the window size: rows arrive in event-time order, so
+/// entry times and exit times (entry + size) each form a FIFO queue, merged when emitting; a heap
+/// takes only the rare rows that arrive out of order (after a UNION, say). Aggregates update
+/// incrementally (see `SlidingAggregator`).
 public final class SlidingWindowOperator: Operator {
     public let downstream = Downstream()
     private let size: Int64
@@ -13,18 +17,23 @@ public final class SlidingWindowOperator: Operator {
     private let inputs: [CompiledExpr?]
     private let calls: [AggregateCall]
     private let context: RuntimeContext
-    private var groups = GroupTable(width: 0)
-    private var states: [Group] = []
-    private var changes = Heap<Change>()
+    @exclusivity(unchecked) private var groups = GroupTable(width: 0)
+    @exclusivity(unchecked) private var states: [Group] = []
+    @exclusivity(unchecked) private var entries = Deque<Change>()
+    @exclusivity(unchecked) private var exits = Deque<Change>()
+    @exclusivity(unchecked) private var unordered = Heap<Change>()
+    @exclusivity(unchecked) private var lastEntry = Int64.min
 
+    /// One group's rows: `pending` not yet reached by the watermark, `active` inside the window at the
+    /// last change processed. Values are stored flat, `calls.count` per row.
     private final class Group {
         let key: [Value]
-        /// Rows not yet reached by the watermark, oldest first: (time, aggregate inputs).
-        var pending = Deque<(time: Int64, values: [Value])>()
-        /// Rows inside the window at the last change time processed.
-        var active = Deque<(time: Int64, values: [Value])>()
+        @exclusivity(unchecked) var pendingTimes = Deque<Int64>()
+        @exclusivity(unchecked) var pendingValues = Deque<Value>()
+        @exclusivity(unchecked) var activeTimes = Deque<Int64>()
+        @exclusivity(unchecked) var activeValues = Deque<Value>()
         let aggregators: [SlidingAggregator]
-        var lastEmitted = Int64.min
+        @exclusivity(unchecked) var lastEmitted = Int64.min
         init(key: [Value], calls: [AggregateCall]) {
             self.key = key
             aggregators = calls.map(SlidingAggregator.make)
@@ -46,15 +55,15 @@ public final class SlidingWindowOperator: Operator {
         self.context = context
     }
 
-    public var stateDescription: String { "\(states.count) groups, \(changes.count) pending change points" }
+    public var stateDescription: String { "\(states.count) groups, \(entries.count + exits.count + unordered.count) change points" }
 
     public func process(_ batch: EventBatch, port: Int) throws {
         var key = [Value](repeating: .null, count: max(keys.count, 1))
+        var values = [Value](repeating: .null, count: calls.count)
         batch.forEachRow { _, row in
-            var values: [Value] = []
             do throws(EvalError) {
                 for k in keys.indices { key[k] = try keys[k](row) }
-                for input in inputs { values.append(try input?(row) ?? .null) }
+                for (a, input) in inputs.enumerated() { values[a] = try input?(row) ?? .null }
             } catch {
                 context.rowError(error, in: "GROUP BY")
                 return
@@ -68,12 +77,21 @@ public final class SlidingWindowOperator: Operator {
             }
             let t = row.time
             let state = states[g]
-            // Rows normally arrive in time order; keep `pending` sorted when they do not.
-            var i = state.pending.count
-            while i > 0 && state.pending[i - 1].time > t { i -= 1 }
-            state.pending.insert((t, values), at: i)
-            changes.insert(Change(time: t, group: g))
-            changes.insert(Change(time: t &+ size, group: g))
+            if t >= lastEntry && (state.pendingTimes.last ?? .min) <= t {
+                lastEntry = t
+                state.pendingTimes.append(t)
+                state.pendingValues.append(contentsOf: values)
+                entries.append(Change(time: t, group: g))
+                exits.append(Change(time: t &+ size, group: g))
+            } else {
+                // Out of time order: keep the group's pending rows sorted and use the heap.
+                var i = state.pendingTimes.count
+                while i > 0 && state.pendingTimes[i - 1] > t { i -= 1 }
+                state.pendingTimes.insert(t, at: i)
+                state.pendingValues.insert(contentsOf: values, at: i * calls.count)
+                unordered.insert(Change(time: t, group: g))
+                unordered.insert(Change(time: t &+ size, group: g))
+            }
         }
     }
 
@@ -87,33 +105,54 @@ public final class SlidingWindowOperator: Operator {
         try downstream.finish()
     }
 
+    /// The earliest pending change point, removed.
+    private func nextChange(before w: Int64) -> Change? {
+        var best: Change?
+        if let e = entries.first, e.time < w { best = e }
+        if let x = exits.first, x.time < w, best.map({ x < $0 }) ?? true { best = x }
+        if let u = unordered.min, u.time < w, best.map({ u < $0 }) ?? true { best = u }
+        guard let c = best else { return nil }
+        if let e = entries.first, e == c { entries.removeFirst() } else if let x = exits.first, x == c { exits.removeFirst() } else {
+            unordered.removeMin()
+        }
+        return c
+    }
+
     private func emit(before w: Int64) throws {
         var out = EventBatch(width: keys.count + calls.count)
-        while let c = changes.min, c.time < w {
-            changes.removeMin()
+        let width = calls.count
+        var errors: [EvalError] = []
+        while let c = nextChange(before: w) {
             let state = states[c.group]
             if state.lastEmitted == c.time { continue }  // several changes at one time: one output
-            var errors: [EvalError] = []
-            while let first = state.pending.first, first.time <= c.time {
-                state.pending.removeFirst()
+            while let first = state.pendingTimes.first, first <= c.time {
+                state.pendingTimes.removeFirst()
                 for (a, agg) in state.aggregators.enumerated() {
-                    do throws(EvalError) { try agg.add(first.values[a]) } catch { errors.append(error) }
+                    let v = state.pendingValues[a]
+                    do throws(EvalError) { try agg.add(v) } catch { errors.append(error) }
+                    state.activeValues.append(v)
                 }
-                state.active.append(first)
+                state.pendingValues.removeFirst(width)
+                state.activeTimes.append(first)
             }
-            while let oldest = state.active.first, oldest.time <= c.time - size {
-                state.active.removeFirst()
-                for (a, agg) in state.aggregators.enumerated() { agg.removeOldest(oldest.values[a]) }
+            while let oldest = state.activeTimes.first, oldest <= c.time - size {
+                state.activeTimes.removeFirst()
+                for (a, agg) in state.aggregators.enumerated() { agg.removeOldest(state.activeValues[a]) }
+                state.activeValues.removeFirst(width)
             }
-            for e in errors { context.rowError(e, in: "aggregate") }
-            guard !state.active.isEmpty else { continue }
+            guard !state.activeTimes.isEmpty else { continue }
             state.lastEmitted = c.time
             out.values.append(contentsOf: state.key.prefix(keys.count))
             for (a, agg) in state.aggregators.enumerated() {
-                out.values.append(agg.result { state.active.map { $0.values[a] } })
+                out.values.append(agg.result { stride(from: a, to: state.activeValues.count, by: width).map { state.activeValues[$0] } })
             }
             out.times.append(c.time)
+            if out.count >= 4096 {
+                try downstream.emit(out)
+                out.removeAll()
+            }
         }
+        for e in errors.prefix(100) { context.rowError(e, in: "aggregate") }
         try downstream.emit(out)
     }
 }

@@ -28,15 +28,15 @@ public final class TimestampOperator: Operator {
     private let recordColumn: Int?
     private let overKeys: [CompiledExpr]
     /// Substream clocks: key → slot, each slot's largest event time and reorder buffer.
-    private var substreams = GroupTable(width: 0)
-    private var keyMaxTime: [Int64] = []
-    private var keyBuffers: [Heap<Buffered>] = []
+    @exclusivity(unchecked) private var substreams = GroupTable(width: 0)
+    @exclusivity(unchecked) private var keyMaxTime: [Int64] = []
+    @exclusivity(unchecked) private var keyBuffers: [Heap<Buffered>] = []
 
-    private var maxTime = Int64.min
-    private var maxArrival = Int64.min
-    private var emitted = Int64.min
-    private var sequence = 0
-    private var buffer = Heap<Buffered>()
+    @exclusivity(unchecked) private var maxTime = Int64.min
+    @exclusivity(unchecked) private var maxArrival = Int64.min
+    @exclusivity(unchecked) private var emitted = Int64.min
+    @exclusivity(unchecked) private var sequence = 0
+    @exclusivity(unchecked) private var buffer = Heap<Buffered>()
 
     private static let earlyLimit: Int64 = 5 * 60 * Timestamp.ticksPerSecond
 

@@ -31,7 +31,7 @@ public final class WindowAggregateOperator: Operator {
 
     private final class Window {
         let end: Int64
-        var groups: GroupTable
+        @exclusivity(unchecked) var groups: GroupTable
         let columns: [AccumulatorColumn]
         init(end: Int64, groups: GroupTable, columns: [AccumulatorColumn]) {
             self.end = end
@@ -41,9 +41,9 @@ public final class WindowAggregateOperator: Operator {
     }
 
     /// Open windows by end time; few are open at once, so a sorted array is enough.
-    private var open: [Window] = []
-    private var spare: [(GroupTable, [AccumulatorColumn])] = []
-    private var watermark = Int64.min
+    @exclusivity(unchecked) private var open: [Window] = []
+    @exclusivity(unchecked) private var spare: [(GroupTable, [AccumulatorColumn])] = []
+    @exclusivity(unchecked) private var watermark = Int64.min
 
     public init(_ spec: WindowAggregate, context: RuntimeContext) {
         switch spec.window {
