@@ -28,9 +28,10 @@ let package = Package(
             "SAQL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "saql-bench", dependencies: ["Runtime"]),
         .testTarget(name: "SAQLParserTests", dependencies: ["SAQLParser"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "SAQL"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "SAQL"], exclude: ["Fixtures"]),
         .testTarget(name: "CorpusTests", dependencies: ["SAQL"], exclude: ["Corpus"]),
     ]
 )

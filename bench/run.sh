@@ -36,3 +36,7 @@ for n in "${SIZES[@]}"; do
   done
   python3 bench/duckdb_check.py "$data" bench/out
 done
+
+echo "anomaly detection (detector alone):"
+swift build -c release --product saql-bench >&2
+.build/release/saql-bench anomaly

@@ -76,6 +76,23 @@ struct ExampleJobTests {
             #expect(close("MinTemperature", acc.minT) && close("MaxTemperature", acc.maxT))
             #expect(close("AvgPressure", acc.sumP / Double(acc.n)) && close("AvgVibration", acc.sumV / Double(acc.n)))
         }
+        // Every injected temperature spike after a device's first 120 events (the model's warm-up) is flagged.
+        var medians: [String: Double] = [:]
+        var perDevice: [String: [Double]] = [:]
+        for e in events { perDevice[e["DeviceId"] as? String ?? "", default: []].append((e["Temperature"] as? NSNumber)?.doubleValue ?? 0) }
+        for (d, temps) in perDevice { medians[d] = temps.sorted()[temps.count / 2] }
+        var seen: [String: Int] = [:]
+        var spikes = Set<String>()
+        for e in events {
+            let d = e["DeviceId"] as? String ?? ""
+            seen[d, default: 0] += 1
+            if seen[d, default: 0] > 120, ((e["Temperature"] as? NSNumber)?.doubleValue ?? 0) - (medians[d] ?? 0) > 15 {
+                spikes.insert("\(d)|\(e["EventEnqueuedUtcTime"] as? String ?? "")")
+            }
+        }
+        let alerts = Set(try readJSONLines(dir + "/anomalies.jsonl").map { "\($0["DeviceId"] as? String ?? "")|\($0["EventTime"] as? String ?? "")" })
+        #expect(spikes.count >= 20)
+        #expect(spikes.isSubset(of: alerts), "spikes not flagged: \(spikes.subtracting(alerts).sorted())")
         // The raw archive keeps every event; the failing device shows up as CRITICAL.
         #expect(try readJSONLines(dir + "/raw.jsonl").count == 7200)
         let maintenance = try readJSONLines(dir + "/maintenance.jsonl")

@@ -54,7 +54,7 @@ extension Binder {
         for call in calls {
             if analyticColumns[call.nameRange] != nil { continue }
             guard let a = bindAnalyticCall(call, scope) else {
-                if !call.baseName.uppercased().hasPrefix("ANOMALYDETECTION") { failedAnalytics.insert(call.nameRange) }
+                failedAnalytics.insert(call.nameRange)
                 continue
             }
             // The same call written twice (e.g. in SELECT and GROUP BY) is computed once.
@@ -223,9 +223,54 @@ extension Binder {
     }
 
     /// Anomaly detection calls are recognized and type-checked; their evaluation lands with the anomaly issue.
-    /// (Reported by `bindCall`, which also gives the call its record type for later checks.)
+    /// `AnomalyDetection_SpikeAndDip(expr, confidence, historySize, mode)` and
+    /// `AnomalyDetection_ChangePoint(expr, confidence, historySize)`, with their documented limits.
     mutating func bindAnomaly(_ call: FunctionCall, _ scope: Scope, partition: [BoundExpr], duration: Duration?,
                               when: BoundExpr?) -> AnalyticCall? {
-        nil
+        let spike = call.baseName.uppercased() == "ANOMALYDETECTION_SPIKEANDDIP"
+        let args = call.arguments
+        let arity = spike ? 4 : 3
+        guard args.count == arity else {
+            diagnostics.append(.error("SAQL2012", "'\(call.baseName)' takes \(arity) arguments "
+                                      + (spike ? "(expr, confidence, historySize, mode)" : "(expr, confidence, historySize)")
+                                      + ", got \(args.count)", at: call.nameRange))
+            return nil
+        }
+        guard call.over?.limitDuration != nil else {
+            diagnostics.append(.error("SAQL2100", "\(call.baseName) needs OVER ([PARTITION BY ...] LIMIT DURATION(unit, n) [WHEN ...])",
+                                      at: call.nameRange,
+                                      helps: [.init("add OVER (LIMIT DURATION(minute, 2)), about the time historySize events take to arrive")]))
+            return nil
+        }
+        if case .star = args[0].kind {
+            diagnostics.append(.error("SAQL2101", "anomaly detection needs a numeric expression, not '*'", at: args[0].range))
+            return nil
+        }
+        let value = bindExpr(args[0], scope, .forbidden(clause: "an analytic function's argument"))
+        if value.type != .any && !value.type.isNumeric {
+            diagnostics.append(.error("SAQL2102", "anomaly detection needs a bigint or float, not \(value.type)", at: args[0].range))
+        }
+        guard let confidence = constantNumber(args[1]) else { return nil }
+        guard (1...100).contains(confidence) else {
+            diagnostics.append(.error("SAQL2103", "confidence must be between 1 and 100 (a percentage), got \(sourceText(args[1]))",
+                                      at: args[1].range, helps: [.init("lower confidence reports more anomalies; 95 is common")]))
+            return nil
+        }
+        guard let history = constantNumber(args[2]) else { return nil }
+        guard history >= 1, history == history.rounded(), history <= 100_000 else {
+            diagnostics.append(.error("SAQL2104", "historySize must be a whole number of events from 1 to 100000, got \(sourceText(args[2]))",
+                                      at: args[2].range))
+            return nil
+        }
+        var function = AnalyticFunction.changePoint(confidence: confidence, historySize: Int(history))
+        if spike {
+            guard case .literal(.string(let text)) = args[3].kind, let mode = AnomalyMode(rawValue: text.lowercased()) else {
+                diagnostics.append(.error("SAQL2105", "mode must be 'spikes', 'dips' or 'spikesanddips'", at: args[3].range))
+                return nil
+            }
+            function = .spikeAndDip(confidence: confidence, historySize: Int(history), mode: mode)
+        }
+        return AnalyticCall(function: function, argument: value, partitionBy: partition, duration: duration, when: when,
+                            resultType: AnalyticName.anomalyResult)
     }
 }

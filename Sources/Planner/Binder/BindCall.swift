@@ -48,8 +48,7 @@ extension Binder {
             }
             return .literal(.null, range)
         }
-        if let analytic = AnalyticName(rawValue: upper) {
-            if analytic == .spikeAndDip || analytic == .changePoint { return bindAnalytic(analytic, call, scope, mode, range) }
+        if AnalyticName(rawValue: upper) != nil {
             diagnostics.append(.error("SAQL2093", "an analytic function is not allowed here", at: call.nameRange))
             return .literal(.null, range)
         }
@@ -116,22 +115,5 @@ extension Binder {
         diagnostics.append(.error("SAQL2017", "expected a date part, found '\(sourceText(e))'", at: e.range,
                                   helps: [.init("date parts are year, quarter, month, dayofyear, day, week, weekday, hour, minute, second, millisecond, microsecond")]))
         return nil
-    }
-
-    /// Binds analytic functions for type checking; their evaluation lands with the time and anomaly issues.
-    mutating func bindAnalytic(_ f: AnalyticName, _ call: FunctionCall, _ scope: Scope, _ mode: AggregateMode,
-                               _ range: SourceRange) -> BoundExpr {
-        let args = call.arguments.map { a -> BoundExpr in
-            if case .star = a.kind { return .literal(.null, a.range) }
-            return bindExpr(a, scope, .forbidden(clause: "an analytic function's argument"))
-        }
-        let type: DataType
-        switch f {
-        case .lag, .last: type = args.first?.type ?? .any
-        case .isFirst: type = .bigint
-        case .spikeAndDip, .changePoint: type = AnalyticName.anomalyResult
-        }
-        diagnostics.append(.error("SAQL4001", "analytic function '\(call.baseName)' is not supported yet", at: call.nameRange))
-        return BoundExpr(.literal(.null), type, range)
     }
 }

@@ -1,10 +1,11 @@
 import DequeModule
 import Planner
 
-/// Computes analytic functions (LAG, LAST, ISFIRST, aggregates with OVER) per event, appending one
-/// column per call. Each call keeps, per partition, only the history it can still need: the last
-/// `offset` matching events for LAG, the latest for LAST, the interval seen last for ISFIRST, and
-/// the events within LIMIT DURATION for aggregates. History covers `(t - duration, t]`.
+/// Computes analytic functions (LAG, LAST, ISFIRST, aggregates with OVER, anomaly detection) per
+/// event, appending one column per call. Each call keeps, per partition, only the history it can
+/// still need: the last `offset` matching events for LAG, the latest for LAST, the interval seen last
+/// for ISFIRST, the events within LIMIT DURATION for aggregates, and a detector (the last
+/// `historySize` values) for anomaly detection. History covers `(t - duration, t]`.
 ///
 /// Events are taken in arrival order at this operator, which is event-time order for rows read
 /// from an input (ASA breaks ties by arrival order too).
@@ -48,9 +49,16 @@ public final class AnalyticOperator: Operator {
                 let base = kb.baseAddress!
                 let (slot, inserted) = partitions.slot(for: base, hash: GroupTable.hash(base, width: partitionBy.count))
                 if inserted {
-                    var aggregator: SlidingAggregator?
-                    if case .aggregate(let a) = function { aggregator = SlidingAggregator.make(a) }
-                    histories.append(History(aggregator: aggregator))
+                    let h = History()
+                    switch function {
+                    case .aggregate(let a): h.aggregator = SlidingAggregator.make(a)
+                    case .spikeAndDip(let confidence, let size, let mode):
+                        h.detector = IIDAnomalyDetector(kind: .spikeAndDip(mode), confidence: confidence, historySize: size)
+                    case .changePoint(let confidence, let size):
+                        h.detector = IIDAnomalyDetector(kind: .changePoint, confidence: confidence, historySize: size)
+                    case .lag, .last, .isFirst: break
+                    }
+                    histories.append(h)
                 }
                 return histories[slot]
             }
@@ -61,8 +69,8 @@ public final class AnalyticOperator: Operator {
     final class History {
         @exclusivity(unchecked) var entries = Deque<(time: Int64, value: Value)>()
         @exclusivity(unchecked) var lastInterval = Int64.min
-        let aggregator: SlidingAggregator?
-        init(aggregator: SlidingAggregator?) { self.aggregator = aggregator }
+        @exclusivity(unchecked) var aggregator: SlidingAggregator?
+        @exclusivity(unchecked) var detector: IIDAnomalyDetector?
 
         /// Drops entries at or before `limit` (they left the LIMIT DURATION window).
         func evict(upTo limit: Int64) {
@@ -138,8 +146,20 @@ public final class AnalyticOperator: Operator {
             }
             return h.aggregator?.result { h.entries.map(\.value) } ?? .null
         case .spikeAndDip, .changePoint:
-            throw EvalError("anomaly detection is not available in this build")
+            // Rows that fail WHEN get NULL and leave the model untouched; so do NULL (or NaN) values,
+            // which score as {IsAnomaly: 0, Score: NULL}. History is the last historySize values:
+            // LIMIT DURATION does not evict (see Grammar.md).
+            guard matches else { return .null }
+            guard let x = try Conversions.double(try call.argument?(row) ?? .null), !x.isNaN else {
+                return Self.anomalyRecord(score: .null, isAnomaly: false)
+            }
+            guard let (score, alert) = h.detector?.update(x) else { return .null }
+            return Self.anomalyRecord(score: .float(score), isAnomaly: alert)
         }
+    }
+
+    static func anomalyRecord(score: Value, isAnomaly: Bool) -> Value {
+        .record(Record(names: ["IsAnomaly", "Score"], values: [.bigint(isAnomaly ? 1 : 0), score]))
     }
 
     public func watermark(_ time: Int64, port: Int) throws { try downstream.watermark(time) }
