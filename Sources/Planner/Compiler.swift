@@ -38,6 +38,15 @@ public enum Compiler {
             headerBinder.apply(key: key, value: value, range: .unknown, keyRange: .unknown, to: &header.settings)
         }
         diagnostics += headerBinder.diagnostics
+        for (name, connector) in overrides.references.sorted(by: { $0.key < $1.key }) {
+            // `--reference NAME=PATH` declares (or rebinds) a reference input.
+            if let i = header.inputs.firstIndex(where: { $0.name.caseInsensitiveEquals(name) }) {
+                header.inputs[i].kind = .reference
+                header.inputs[i].connector = connector
+            } else {
+                header.inputs.append(InputBinding(name: name, kind: .reference, connector: connector))
+            }
+        }
         let deadLetter = overrides.deadLetter.map { OutputBinding(name: "dead_letter", connector: $0) } ?? header.deadLetter
         let (logical, bindDiagnostics) = Binder.bind(script, text: source.text, header: header, keepEvents: deadLetter != nil)
         diagnostics += bindDiagnostics

@@ -4,7 +4,7 @@
 /// ```
 /// # description: what the file covers
 ///
-/// input Input [format=csv] [arrival_time=FIELD]
+/// input Input [format=csv] [arrival_time=FIELD] [reference]
 /// {"Make":"A","Time":"2024-01-01T00:00:01Z"}
 ///
 /// query [rowsort]
@@ -47,6 +47,8 @@ public struct GoldenFile: Sendable {
         public var name: String
         public var format: DataFormat
         public var arrivalField: String?
+        /// Bound as reference data (`--reference`) instead of a stream.
+        public var reference = false
         public var lines: [String]
     }
 
@@ -74,6 +76,7 @@ public struct GoldenFile: Sendable {
                     switch (kv.first, kv.count) {
                     case ("format", 2): input.format = DataFormat(rawValue: kv[1]) ?? .json
                     case ("arrival_time", 2): input.arrivalField = kv[1]
+                    case ("reference", 1): input.reference = true
                     default: throw GoldenFileError(path: path, line: i + 1, message: "unknown input option '\(option)'")
                     }
                 }

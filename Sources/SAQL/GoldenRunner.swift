@@ -32,7 +32,8 @@ public struct GoldenRunner {
         for input in record.inputs {
             let path = "\(dir)/\(input.name).\(input.format == .csv ? "csv" : "jsonl")"
             try writeFile(path, input.lines.joined(separator: "\n") + "\n")
-            overrides.inputs[input.name] = .file(path: path, format: input.format, arrivalTimeField: input.arrivalField)
+            let connector = InputConnector.file(path: path, format: input.format, arrivalTimeField: input.arrivalField)
+            if input.reference { overrides.references[input.name] = connector } else { overrides.inputs[input.name] = connector }
         }
         let source = SourceFile(name: "query.saql", text: record.query + "\n")
         switch record.kind {

@@ -48,8 +48,8 @@ extension Binder {
     /// resolve to their result columns (see `analyticColumns`).
     mutating func bindAnalytics(_ calls: [FunctionCall], plan: LogicalPlan, scope: inout Scope) -> LogicalPlan {
         guard !calls.isEmpty else { return plan }
-        let relation = scope.relations[0]
-        var base = relation.input.map { layout(of: $0).schema.columns.count } ?? relation.schema.columns.count
+        // Results go after the row's columns (past a join's hidden event-time column too).
+        var base = scope.width
         var bound: [AnalyticCall] = []
         for call in calls {
             if analyticColumns[call.nameRange] != nil { continue }
@@ -70,6 +70,7 @@ extension Binder {
         for (k, a) in bound.enumerated() {
             scope.relations[0].schema.columns.append(Column(name: "$analytic\(k)", type: a.resultType, hidden: true))
         }
+        scope.relations[0].width += bound.count
         return .analytic(bound, input: plan)
     }
 

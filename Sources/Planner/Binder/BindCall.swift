@@ -88,10 +88,12 @@ extension Binder {
             }
             argExprs.removeFirst()
         }
-        let args = argExprs.map { bindExpr($0, scope, mode) }
+        let isDateDiff = if case .dateDiff = function { true } else { false }
+        let args = argExprs.map { isDateDiff ? sourceTime($0, scope) ?? bindExpr($0, scope, mode) : bindExpr($0, scope, mode) }
         for (a, e) in zip(args, argExprs) where a.type == .array || a.type.isRecord {
             switch function {
-            case .coalesce, .nullIf, .getType, .getRecordPropertyValue, .getArrayElement, .getArrayLength: continue
+            case .coalesce, .nullIf, .getType, .getRecordPropertyValue, .getArrayElement, .getArrayLength,
+                 .createLineString, .createPolygon, .stDistance, .stWithin, .stIntersects, .stOverlaps: continue
             default: requireScalar(a, e, "'\(upper)'")
             }
         }
@@ -106,6 +108,14 @@ extension Binder {
             type = known
         }
         return BoundExpr(.call(function, args), type, range)
+    }
+
+    /// In a join, `DATEDIFF(unit, a, b)` may name sources instead of fields: each stands for that
+    /// source's event time.
+    func sourceTime(_ e: Expr, _ scope: Scope) -> BoundExpr? {
+        guard case .identifier(let n) = e.kind, n.quoting != .doubleQuotes,
+              let r = scope.relations.first(where: { $0.alias.caseInsensitiveEquals(n.text) }), let t = r.timeColumn else { return nil }
+        return BoundExpr(.column(r.offset + t), .datetime, e.range)
     }
 
     /// Reads a date part name (`minute`, `mi`, ...) written as a bare identifier.

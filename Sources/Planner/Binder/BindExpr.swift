@@ -251,6 +251,17 @@ extension Binder {
         for relation in scope.relations {
             if let e = resolve(name.text, in: relation, range: range, quoted: name.quoting == .doubleQuotes) { found.append(e) }
         }
+        if found.count > 1 && name.quoting == .doubleQuotes {
+            // "text" over several schemaless sources: a definite column wins; else the first source's
+            // field (or the text itself) — ASA's examples use "text" as a literal in joins.
+            let definite = found.filter {
+                switch $0.kind {
+                case .fieldOrText, .literal: return false
+                default: return true
+                }
+            }
+            found = definite.count == 1 ? definite : [found[0]]
+        }
         if found.count > 1 {
             diagnostics.append(.error("SAQL2003", "column '\(name.text)' is ambiguous", at: range,
                                       helps: [.init("qualify it with the source alias, e.g. '\(scope.relations[0].alias).\(name.text)'")]))

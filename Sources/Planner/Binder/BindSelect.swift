@@ -8,11 +8,10 @@ extension Binder {
                                       helps: [.init("every SAQL query reads from an input or a step: add FROM <input>")]))
             return (.union([]), Schema(columns: []))
         }
-        var (plan, scope) = bindFrom(from)
         let savedAnalytics = analyticColumns
         defer { analyticColumns = savedAnalytics }
         analyticColumns = [:]
-        plan = bindAnalytics(analyticCalls(in: core), plan: plan, scope: &scope)
+        var (plan, scope) = bindFrom(from, analytics: analyticCalls(in: core))
         if let w = core.whereClause {
             let predicate = bindPredicate(w, scope, clause: "WHERE")
             plan = .filter(predicate, input: plan)
@@ -37,67 +36,6 @@ extension Binder {
         return (.project(items, input: plan), schema)
     }
 
-    /// Binds FROM: the source (an input or a step) with its TIMESTAMP BY, joins and applies.
-    mutating func bindFrom(_ from: FromClause) -> (LogicalPlan, Scope) {
-        let source = from.source
-        for tail in from.tail {
-            switch tail {
-            case .join(let j):
-                diagnostics.append(.error("SAQL4003", "JOIN is not supported yet", at: j.range))
-            case .apply(let a):
-                diagnostics.append(.error("SAQL4003", "\(a.kind.rawValue) APPLY is not supported yet", at: a.range))
-            }
-        }
-        if let mr = source.matchRecognize {
-            diagnostics.append(.error("SAQL4004", "MATCH_RECOGNIZE is not supported yet", at: mr,
-                                      helps: [.init("express the pattern with LAG/LAST and windows for now")]))
-        }
-        if let pb = source.partitionBy, let first = pb.first {
-            let range = pb.dropFirst().reduce(first.range) { $0.union($1.range) }
-            diagnostics.append(.warning("SAQL2040", "PARTITION BY in FROM is accepted and ignored: a local run has one partition",
-                                        at: range))
-        }
-        let alias = source.referenceName.text
-        if let cte = ctes[source.name.text.lowercased()] {
-            usedSteps.insert(cte.name.text.lowercased())
-            let (plan, schema) = bindStep(cte)
-            if let ts = source.timestampBy {
-                diagnostics.append(.error("SAQL2041", "TIMESTAMP BY cannot be applied to the step '\(cte.name.text)'",
-                                          at: ts.range,
-                                          helps: [.init("put TIMESTAMP BY on the FROM clause inside the step, where the input is read")]))
-            }
-            return (plan, Scope(relations: [.init(alias: alias, schema: schema, offset: 0)]))
-        }
-        guard let input = inputName(source.name) else {
-            return (.union([]), Scope(relations: [.init(alias: alias, schema: Schema(columns: []), offset: 0, poisoned: true)]))
-        }
-        if let binding = header.input(named: input), binding.kind == .reference {
-            diagnostics.append(.error("SAQL2042", "reference input '\(input)' can only be read through a JOIN",
-                                      at: source.name.range))
-        }
-        let scan = LogicalPlan.scan(input: input)
-        let relation = Scope.Relation(alias: alias, schema: layout(of: input).schema, offset: 0, input: input)
-        let scope = Scope(relations: [relation])
-        var assignment = TimestampAssignment(expr: nil, settings: header.settings)
-        if let ts = source.timestampBy {
-            var e = bindExpr(ts.expr, scope, .forbidden(clause: "TIMESTAMP BY"))
-            if containsSystemTimestamp(e) {
-                diagnostics.append(.error("SAQL2043", "System.Timestamp() cannot be used in TIMESTAMP BY", at: ts.expr.range))
-            }
-            if e.type != .any && e.type != .datetime && e.type != .nvarchar {
-                diagnostics.append(.error("SAQL2044", "TIMESTAMP BY needs a datetime or an ISO-8601 string, not \(e.type)",
-                                          at: ts.expr.range))
-            }
-            e = BoundExpr(e.kind, e.type, ts.expr.range)
-            assignment.expr = e
-            assignment.overKeys = ts.over.map { bindExpr($0, scope, .forbidden(clause: "TIMESTAMP BY ... OVER")) }
-        }
-        // Re-read the layout: binding TIMESTAMP BY may have added a field.
-        var finalScope = scope
-        finalScope.relations[0].schema = layout(of: input).schema
-        return (.assignTimestamp(assignment, input: scan), finalScope)
-    }
-
     /// Binds a boolean condition.
     mutating func bindPredicate(_ e: Expr, _ scope: Scope, clause: String, mode: AggregateMode? = nil) -> BoundExpr {
         let bound = bindExpr(e, scope, mode ?? .forbidden(clause: clause))
@@ -118,6 +56,11 @@ extension Binder {
                 if case .grouped = mode {
                     diagnostics.append(.error("SAQL2050", "column '*' cannot be used in SELECT when GROUP BY is present",
                                               at: range, notes: [.init("only aggregates and GROUP BY expressions may be selected")]))
+                    continue
+                }
+                if scope.relations.dropFirst().contains(where: { $0.timeColumn != nil }) {
+                    diagnostics.append(.error("SAQL2117", "SELECT * cannot be used in a JOIN between streams", at: range,
+                                              helps: [.init("name the columns, or select one source's columns with '\(scope.relations[0].alias).*'")]))
                     continue
                 }
                 for relation in scope.relations {

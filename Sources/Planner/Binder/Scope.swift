@@ -13,9 +13,18 @@ struct Scope {
         var input: String?
         /// Set when the source itself is in error: names resolve to NULL silently, avoiding cascades.
         var poisoned = false
+        /// The column (relative to `offset`) holding the source's own event time, in joins.
+        var timeColumn: Int?
+        /// Columns the relation occupies in the row.
+        var width = 0
+        /// True for a reference input (joined as a table, not a stream).
+        var isReference = false
     }
 
     var relations: [Relation]
+
+    /// Columns of the combined row.
+    var width: Int { relations.map { $0.offset + $0.width }.max() ?? 0 }
 }
 
 /// How the binder treats aggregates while binding an expression.

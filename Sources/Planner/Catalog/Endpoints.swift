@@ -20,12 +20,15 @@ public struct InputBinding: Hashable, Sendable {
     public var connector: InputConnector
     /// Where it was declared, or `.unknown` when bound from the command line.
     public var range: SourceRange
+    /// For reference inputs: reload the table this often (wall-clock time); `nil` loads it once.
+    public var refresh: Duration?
 
-    public init(name: String, kind: Kind, connector: InputConnector, range: SourceRange = .unknown) {
+    public init(name: String, kind: Kind, connector: InputConnector, range: SourceRange = .unknown, refresh: Duration? = nil) {
         self.name = name
         self.kind = kind
         self.connector = connector
         self.range = range
+        self.refresh = refresh
     }
 }
 

@@ -12,6 +12,8 @@ public enum ScalarFunction: Hashable, Sendable {
     case coalesce, nullIf, getType
     // records and arrays
     case getRecordPropertyValue, getArrayElement, getArrayLength
+    // geospatial
+    case createPoint, createLineString, createPolygon, stDistance, stWithin, stIntersects, stOverlaps
 
     /// The name as ASA spells it, for EXPLAIN and diagnostics.
     public var name: String {
@@ -81,6 +83,11 @@ public enum ScalarFunction: Hashable, Sendable {
                 types.first.flatMap { _ in nil } ?? .any })),
             ("GETARRAYELEMENT", sig(.getArrayElement, 2, 2, fixed(.any))),
             ("GETARRAYLENGTH", sig(.getArrayLength, 1, 1, fixed(b))),
+            ("CREATEPOINT", sig(.createPoint, 2, 2, fixed(.anyRecord))),
+            ("CREATELINESTRING", sig(.createLineString, 2, 254, fixed(.anyRecord))),
+            ("CREATEPOLYGON", sig(.createPolygon, 4, 254, fixed(.anyRecord))),
+            ("ST_DISTANCE", sig(.stDistance, 2, 2, fixed(f))), ("ST_WITHIN", sig(.stWithin, 2, 2, fixed(b))),
+            ("ST_INTERSECTS", sig(.stIntersects, 2, 2, fixed(b))), ("ST_OVERLAPS", sig(.stOverlaps, 2, 2, fixed(b))),
         ] { c[name] = sg }
         return c
     }()

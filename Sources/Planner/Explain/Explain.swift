@@ -30,6 +30,10 @@ public enum Explain {
             return s
         case .assignTimestamp(let a, _): return "AssignTimestamp: " + describe(a, inputSchema)
         case .filter(let e, _): return "Filter: " + ExprPrinter(schema: inputSchema).print(e)
+        case .apply(let a, _): return "Apply: " + describe(a, inputSchema)
+        case .join(let j, _, _): return "Join: " + describe(j, job.schema(of: plan))
+        case .referenceJoin(let j, _, let reference):
+            return "ReferenceJoin: reference=\(ExprPrinter.quote(reference)), " + describe(j, job.schema(of: plan))
         case .analytic(let calls, _): return "Analytic: " + describe(calls, inputSchema)
         case .project(let items, _): return "Project: " + describe(items, inputSchema)
         case .windowAggregate(let w, _): return "WindowAggregate: " + describe(w, inputSchema)
@@ -46,6 +50,24 @@ public enum Explain {
         var s = "time=\(time), out_of_order=\(a.outOfOrderTolerance), late_arrival=\(late), policy=\(a.policy.rawValue)"
         if !a.overKeys.isEmpty { s += ", over=[\(a.overKeys.map { ExprPrinter(schema: schema).print($0) }.joined(separator: ", "))]" }
         return s
+    }
+
+    static func describe(_ a: ApplyOperation, _ schema: Schema) -> String {
+        "\(a.outer ? "outer" : "cross") \(a.function.rawValue)(\(ExprPrinter(schema: schema).print(a.argument)))"
+    }
+
+    /// `schema` is the joined row's: keys and conditions print with the sources' column names.
+    static func describe(_ j: JoinOperation, _ schema: Schema) -> String {
+        let p = ExprPrinter(schema: schema)
+        var parts = ["type=\(j.kind.rawValue)"]
+        if !j.leftKeys.isEmpty {
+            parts.append("keys=[\(j.leftKeys.map(p.print).joined(separator: ", "))] = [\(j.rightKeys.map { p.print($0.remapColumns { BoundExpr(.column($0 + j.leftWidth), .any) }) }.joined(separator: ", "))]")
+        }
+        if let r = j.residual { parts.append("condition=\(p.print(r))") }
+        if let t = j.time {
+            parts.append("time=DATEDIFF(\(t.unit)) in [\(t.low), \(t.high)]")
+        }
+        return parts.joined(separator: ", ")
     }
 
     static func describe(_ items: [ProjectItem], _ schema: Schema) -> String {
@@ -137,6 +159,12 @@ public enum Explain {
                 : a.outOfOrderTolerance == .zero || a.expr == nil ? "none" : "reorder buffer"
             return "AssignTimestamp: \(describe(a, schema)), state=\(buffer)"
         case .filter(let e): return "Filter: \(ExprPrinter(schema: schema).print(e))"
+        case .apply(let a): return "Apply: \(describe(a, schema))"
+        case .join(let j):
+            return "StreamJoin: \(describe(j, node.schema)), state=rows within the time bound per key on each side"
+        case .referenceJoin(let j, let reference, _):
+            return "ReferenceJoin: reference=\(ExprPrinter.quote(reference.name)) (\(describe(reference.connector))), "
+                + "\(describe(j, node.schema)), state=reference table indexed by key"
         case .analytic(let calls): return "Analytic: \(describe(calls, schema)), state=history per partition"
         case .project(let items): return "Project: \(describe(items, schema))"
         case .windowAggregate(let w):

@@ -48,8 +48,16 @@ public struct ExprPrinter {
         }
     }
 
+    /// A name as SAQL would spell it: bare when it is an identifier, else in brackets. A join's
+    /// columns are qualified by their source (`e.Plate`); `$`-names are internal (`e.$time`).
     static func quote(_ name: String) -> String {
-        name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } && !(name.first?.isNumber ?? true) ? name : "[\(name)]"
+        func bare(_ part: Substring) -> Bool {
+            let body = part.first == "$" ? part.dropFirst() : part
+            return !body.isEmpty && body.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } && !(body.first?.isNumber ?? true)
+        }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count == 2 && bare(parts[0]) && bare(parts[1]) { return name }
+        return bare(name[...]) ? name : "[\(name)]"
     }
 
     public static func literal(_ v: Value) -> String {

@@ -12,6 +12,12 @@ public indirect enum LogicalPlan: Hashable, Sendable {
     case analytic([AnalyticCall], input: LogicalPlan)
     /// Keeps rows where the predicate is true.
     case filter(BoundExpr, input: LogicalPlan)
+    /// CROSS/OUTER APPLY: one row per array element or record property, appending two columns.
+    case apply(ApplyOperation, input: LogicalPlan)
+    /// A time-bounded join of two streams.
+    case join(JoinOperation, left: LogicalPlan, right: LogicalPlan)
+    /// A join of a stream with a reference input (its rows come from a table, not a stream).
+    case referenceJoin(JoinOperation, input: LogicalPlan, reference: String)
     /// Computes one output column per item.
     case project([ProjectItem], input: LogicalPlan)
     /// Groups rows by window and keys; emits keys then aggregates, timestamped at the window end.
@@ -25,8 +31,9 @@ public indirect enum LogicalPlan: Hashable, Sendable {
         switch self {
         case .scan: return []
         case .assignTimestamp(_, let i), .filter(_, let i), .project(_, let i), .windowAggregate(_, let i), .step(_, let i),
-             .analytic(_, let i):
+             .analytic(_, let i), .apply(_, let i), .referenceJoin(_, let i, _):
             return [i]
+        case .join(_, let l, let r): return [l, r]
         case .union(let list): return list
         }
     }
@@ -135,6 +142,16 @@ public struct LogicalJob: Sendable {
             return layouts[input]?.schema ?? Schema(columns: [])
         case .assignTimestamp(_, let i), .filter(_, let i), .step(_, let i):
             return schema(of: i)
+        case .apply(let a, let i):
+            var s = schema(of: i)
+            s.columns += a.function.columns.map { Column(name: $0, type: .any) }
+            return s
+        case .join(_, let l, let r):
+            let left = schema(of: l), right = schema(of: r)
+            return Schema(columns: left.columns + right.columns, origins: left.origins + right.origins)
+        case .referenceJoin(_, let i, let reference):
+            let left = schema(of: i), right = layouts[reference]?.schema ?? Schema(columns: [])
+            return Schema(columns: left.columns + right.columns, origins: left.origins + right.origins)
         case .analytic(let calls, let i):
             var s = schema(of: i)
             let printer = ExprPrinter(schema: s)

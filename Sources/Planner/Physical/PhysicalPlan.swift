@@ -38,6 +38,13 @@ public enum PhysicalOperatorKind: Sendable {
     case assignTimestamp(TimestampAssignment)
     case analytic([AnalyticCall])
     case filter(BoundExpr)
+    /// CROSS/OUTER APPLY: one row per array element or record property.
+    case apply(ApplyOperation)
+    /// A time-bounded join of its two input ports (0 = left, 1 = right). Rows come out in event-time
+    /// order: a match once both watermarks pass its time, an unmatched LEFT row once no match can come.
+    case join(JoinOperation)
+    /// Joins its input with a reference table, loaded from `reference` before the first row.
+    case referenceJoin(JoinOperation, reference: InputBinding, layout: InputLayout)
     case project([ProjectItem])
     case windowAggregate(WindowAggregate)
     /// Merges its inputs; the watermark is the minimum of the inputs' watermarks.
@@ -98,6 +105,14 @@ public struct PhysicalPlanner {
             id = add(.assignTimestamp(a), inputs: [lower(input)], schema: job.schema(of: plan))
         case .filter(let e, let input):
             id = add(.filter(e), inputs: [lower(input)], schema: job.schema(of: plan))
+        case .apply(let a, let input):
+            id = add(.apply(a), inputs: [lower(input)], schema: job.schema(of: plan))
+        case .join(let j, let left, let right):
+            id = add(.join(j), inputs: [lower(left), lower(right)], schema: job.schema(of: plan))
+        case .referenceJoin(let j, let input, let reference):
+            let layout = job.layouts[reference] ?? InputLayout(input: reference, fields: [], wantsRecord: false, declaredTypes: [])
+            let binding = inputs[reference] ?? InputBinding(name: reference, kind: .reference, connector: .unbound)
+            id = add(.referenceJoin(j, reference: binding, layout: layout), inputs: [lower(input)], schema: job.schema(of: plan))
         case .analytic(let calls, let input):
             id = add(.analytic(calls), inputs: [lower(input)], schema: job.schema(of: plan))
         case .project(let items, let input):

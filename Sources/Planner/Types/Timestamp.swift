@@ -1,3 +1,5 @@
+import Foundation
+
 /// A UTC instant with ASA's `datetime` resolution: 100-ns ticks since 1970-01-01T00:00:00Z.
 public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var ticks: Int64
@@ -10,6 +12,13 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
     public static let max = Timestamp(ticks: .max)
 
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.ticks < b.ticks }
+
+    /// The current wall-clock time.
+    public static var now: Timestamp {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Timestamp(ticks: Int64(ts.tv_sec) * ticksPerSecond + Int64(ts.tv_nsec) / 100)
+    }
 
     public static func + (t: Timestamp, d: Duration) -> Timestamp { Timestamp(ticks: t.ticks.addingSaturating(d.ticks)) }
     public static func - (t: Timestamp, d: Duration) -> Timestamp { Timestamp(ticks: t.ticks.addingSaturating(-d.ticks)) }

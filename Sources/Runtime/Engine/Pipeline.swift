@@ -12,6 +12,8 @@ public struct PipelineOptions {
     public var onOutputClosed: ((String) -> Void)?
     /// Where rejected events are written, one JSON object per event (see `DeadLetterWriter`).
     public var deadLetter: OutputBinding?
+    /// Wall-clock time in ticks, for reference data refresh (replaceable in tests).
+    public var wallClock: () -> Int64 = { Timestamp.now.ticks }
 
     public init(runStart: Int64) { self.runStart = runStart }
 }
@@ -27,6 +29,8 @@ public final class Pipeline {
     private var sinks: [SinkOperator] = []
     private let compatibility: CompatibilityLevel
     private var deadLetterWriter: DeadLetterWriter?
+    /// Reference inputs' tables, by name, with the layout their rows have.
+    private var references: [String: (data: ReferenceData, layout: InputLayout)] = [:]
 
     /// One input of the job: where its rows go and how its events are decoded.
     final class InputPort {
@@ -76,6 +80,20 @@ public final class Pipeline {
                 let f = FilterOperator(predicate: e, context: context)
                 outputs[node.id] = f.downstream
                 op = f
+            case .apply(let a):
+                let x = ApplyOperator(a, context: context)
+                outputs[node.id] = x.downstream
+                op = x
+            case .join(let j):
+                let x = StreamJoinOperator(j, leftWidth: node.inputSchemas[0].columns.count,
+                                           rightWidth: node.inputSchemas[1].columns.count, context: context)
+                outputs[node.id] = x.downstream
+                op = x
+            case .referenceJoin(let j, let binding, let layout):
+                let x = ReferenceJoinOperator(j, data: try reference(binding, layout), leftWidth: node.inputSchemas[0].columns.count,
+                                              context: context)
+                outputs[node.id] = x.downstream
+                op = x
             case .project(let items):
                 let p = ProjectOperator(items: items, context: context)
                 outputs[node.id] = p.downstream
@@ -116,6 +134,50 @@ public final class Pipeline {
                 outputs[producer]?.connect(op, port: port)
             }
         }
+    }
+
+    /// The table of a reference input, loaded on first use.
+    private func reference(_ binding: InputBinding, _ layout: InputLayout) throws -> ReferenceData {
+        if let r = references[binding.name] { return r.data }
+        let compatibility = compatibility, runStart = options.runStart, context = context
+        let loader: (() throws -> EventBatch)?
+        switch binding.connector {
+        case .file(let path, let format, _):
+            loader = {
+                let source = try FileSource(input: binding.name, path: path, format: format, arrivalField: nil, layout: layout,
+                                            compatibility: compatibility, runStart: runStart, context: context)
+                var table = EventBatch(width: layout.schema.columns.count)
+                while let b = try source.nextBatch(maxRows: 4096) {
+                    table.values += b.values
+                    table.times += b.times
+                }
+                return table
+            }
+        case .embedded:
+            loader = nil
+        case .unbound:
+            throw ConnectorError("reference input '\(binding.name)' is not bound")
+        }
+        let data = try ReferenceData(name: binding.name, width: layout.schema.columns.count, refresh: binding.refresh,
+                                     clock: options.wallClock, loader: loader)
+        data.onError = { [weak context] in context?.onRowError?($0) }
+        references[binding.name] = (data, layout)
+        return data
+    }
+
+    /// Replaces a reference input's table with `records` (for reference inputs bound to the embedded connector).
+    public func replaceReference(_ name: String, records: [Record]) throws {
+        guard let (data, layout) = references.first(where: { $0.key.caseInsensitiveEquals(name) })?.value else {
+            throw ConnectorError("the job reads no reference input '\(name)'")
+        }
+        var decoder = EventDecoder(layout: layout, format: .json, arrivalField: nil, compatibility: compatibility)
+        var table = EventBatch(width: data.width)
+        for record in records {
+            var bytes: [UInt8] = []
+            JSONWriter.append(.record(record), to: &bytes)
+            try bytes.withUnsafeBufferPointer { try decoder.decode($0, into: &table, defaultArrival: 0) }
+        }
+        data.replace(table)
     }
 
     private func makeWriter(_ binding: OutputBinding) throws -> RowWriter {

@@ -87,6 +87,8 @@ enum ScalarFunctions {
                 guard case .array(let a) = v[0] else { throw EvalError("GetArrayLength needs an array, not \(v[0].typeName)") }
                 return .bigint(Int64(a.count))
             }
+        case .createPoint, .createLineString, .createPolygon, .stDistance, .stWithin, .stIntersects, .stOverlaps:
+            return GeoFunctions.body(f)
         case .concat, .concatWS, .coalesce, .getType, .nullIf:
             preconditionFailure("non-strict function \(f) compiled as strict")
         }

@@ -1,0 +1,83 @@
+/// `{CROSS | OUTER} APPLY GetArrayElements(expr) | GetRecordProperties(expr) AS alias`.
+public struct ApplyOperation: Hashable, Sendable {
+    public enum Function: String, Hashable, Sendable {
+        /// One row per element: `ArrayIndex`, `ArrayValue`.
+        case arrayElements = "GetArrayElements"
+        /// One row per property: `PropertyName`, `PropertyValue`.
+        case recordProperties = "GetRecordProperties"
+
+        public var columns: [String] {
+            self == .arrayElements ? ["ArrayIndex", "ArrayValue"] : ["PropertyName", "PropertyValue"]
+        }
+    }
+
+    /// OUTER keeps rows whose function yields nothing, with NULLs; CROSS drops them.
+    public var outer: Bool
+    public var function: Function
+    public var argument: BoundExpr
+
+    public init(outer: Bool, function: Function, argument: BoundExpr) {
+        self.outer = outer
+        self.function = function
+        self.argument = argument
+    }
+}
+
+/// A join's matching rules. Output rows are the left row's columns followed by the right row's.
+public struct JoinOperation: Hashable, Sendable {
+    public enum Kind: String, Hashable, Sendable { case inner = "inner", left = "left outer" }
+
+    public var kind: Kind
+    /// Columns of a left row; the right row's columns follow in the joined row.
+    public var leftWidth: Int
+    /// Equality keys: `leftKeys[i]` over left rows equals `rightKeys[i]` over right rows (hash lookup).
+    public var leftKeys: [BoundExpr]
+    public var rightKeys: [BoundExpr]
+    /// Every other ON condition, over the combined row (time bounds included, checked exactly).
+    public var residual: BoundExpr?
+    /// The time bound of a stream-stream join; `nil` for reference data.
+    public var time: JoinTimeBound?
+
+    public init(kind: Kind, leftWidth: Int, leftKeys: [BoundExpr], rightKeys: [BoundExpr], residual: BoundExpr?, time: JoinTimeBound?) {
+        self.kind = kind
+        self.leftWidth = leftWidth
+        self.leftKeys = leftKeys
+        self.rightKeys = rightKeys
+        self.residual = residual
+        self.time = time
+    }
+}
+
+/// `DATEDIFF(unit, left, right) BETWEEN low AND high`, normalized to left-to-right: it bounds how long
+/// each side's rows must be kept (DATEDIFF counts unit boundaries, so the retained span is one unit
+/// wider on each side) and when an unmatched left row is final.
+public struct JoinTimeBound: Hashable, Sendable {
+    public var unit: DatePart
+    public var low: Int64
+    public var high: Int64
+    /// The column of the left row holding the event time of the left source the bound names.
+    public var leftTimeColumn: Int
+    /// The column of the right row holding its event time.
+    public var rightTimeColumn: Int
+    /// How far a left row's own time may run ahead of the time of the left source the bound names
+    /// (earlier joins in a chain); 0 for a two-way join.
+    public var leftSlack: Duration
+
+    public init(unit: DatePart, low: Int64, high: Int64, leftTimeColumn: Int, rightTimeColumn: Int, leftSlack: Duration) {
+        self.unit = unit
+        self.low = low
+        self.high = high
+        self.leftTimeColumn = leftTimeColumn
+        self.rightTimeColumn = rightTimeColumn
+        self.leftSlack = leftSlack
+    }
+
+    /// The bound's unit in ticks.
+    public var unitTicks: Int64 { unit.fixedTicks ?? 1 }
+    /// Right times that can still match a left row at `t` are below `t + maxAhead`.
+    public var maxAhead: Int64 { (high + 1) * unitTicks }
+    /// ... and above `t + minBehind` (negative when the right side may lag).
+    public var minBehind: Int64 { (low - 1) * unitTicks }
+    /// An unmatched left row at `t` is emitted at `t + high units` (the latest time a match could come).
+    public var unmatchedDelay: Int64 { high * unitTicks }
+}

@@ -1,0 +1,53 @@
+import Planner
+
+/// The current rows of one reference input, shared by every join that reads it.
+///
+/// Rows are (re)loaded whole: a reload builds the new table completely and then replaces the old
+/// one, so a join never sees half a table. A failed reload keeps the previous rows and is reported.
+/// Reloads happen when `refresh` has passed on `clock` (wall time; injectable for tests).
+public final class ReferenceData {
+    public let name: String
+    public let width: Int
+    private let loader: (() throws -> EventBatch)?
+    private let refresh: Int64?
+    private let clock: () -> Int64
+    private var loadedAt: Int64
+    /// Called with the reason when a reload fails.
+    var onError: ((String) -> Void)?
+
+    /// The table; replaced whole on reload.
+    public private(set) var rows: EventBatch
+    /// Increases with every replacement.
+    public private(set) var version = 0
+
+    /// Loads the table now; throws when the first load fails (a job must not start without it).
+    public init(name: String, width: Int, refresh: Duration?, clock: @escaping () -> Int64,
+                loader: (() throws -> EventBatch)?) throws {
+        self.name = name
+        self.width = width
+        self.loader = loader
+        self.refresh = refresh?.ticks
+        self.clock = clock
+        loadedAt = clock()
+        rows = try loader?() ?? EventBatch(width: width)
+    }
+
+    /// Reloads if the refresh interval has passed since the last attempt.
+    public func refreshIfDue() {
+        guard let refresh, let loader else { return }
+        let now = clock()
+        guard now.addingSaturating(-loadedAt) >= refresh else { return }
+        loadedAt = now
+        do {
+            replace(try loader())
+        } catch {
+            onError?("reference input '\(name)': reload failed, keeping the previous data: \(error)")
+        }
+    }
+
+    /// Replaces the table (the embedding API's way to update reference data).
+    public func replace(_ table: EventBatch) {
+        rows = table
+        version += 1
+    }
+}

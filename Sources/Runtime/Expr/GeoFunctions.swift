@@ -1,0 +1,314 @@
+import Foundation
+import Planner
+
+/// A geography read from a GeoJSON record or a WKT string. Coordinates are (longitude, latitude)
+/// in degrees, as GeoJSON orders them.
+enum Geometry {
+    typealias Position = (lon: Double, lat: Double)
+    case point(Position)
+    case lineString([Position])
+    /// Rings: the outer ring first, then holes. Rings are treated as closed.
+    case polygon([[Position]])
+
+    /// Parses a GeoJSON record (`{"type":"Point","coordinates":[lon,lat]}`, `LineString`, `Polygon`)
+    /// or WKT text (`POINT(lon lat)`, `LINESTRING(...)`, `POLYGON((...), ...)`).
+    init(_ v: Value, function: String) throws(EvalError) {
+        switch v {
+        case .record(let r):
+            guard let type = r["type"].flatMap(Conversions.string), let coordinates = r["coordinates"] else {
+                throw EvalError("\(function) needs a GeoJSON geography (type and coordinates)")
+            }
+            switch type.lowercased() {
+            case "point": self = .point(try Self.position(coordinates, function))
+            case "linestring": self = .lineString(try Self.positions(coordinates, function))
+            case "polygon":
+                guard case .array(let rings) = coordinates, let first = rings.first else {
+                    throw EvalError("\(function): a Polygon needs coordinates")
+                }
+                // ASA's own examples sometimes drop the ring level: [[x,y], ...] for [[[x,y], ...]].
+                if case .array(let p) = first, let inner = p.first, !Self.isArray(inner) {
+                    self = .polygon([try Self.positions(coordinates, function)])
+                } else {
+                    var out: [[Position]] = []
+                    for ring in rings { out.append(try Self.positions(ring, function)) }
+                    self = .polygon(out)
+                }
+            default:
+                throw EvalError("\(function) does not support the geography type '\(type)'")
+            }
+        case .string(let text):
+            self = try WellKnownText.parse(text, function: function)
+        default:
+            throw EvalError("\(function) needs a geography (a GeoJSON record or WKT text), not \(v.typeName)")
+        }
+    }
+
+    private static func isArray(_ v: Value) -> Bool { if case .array = v { return true } else { return false } }
+
+    static func position(_ v: Value, _ function: String) throws(EvalError) -> Position {
+        guard case .array(let xy) = v, xy.count >= 2, case .some(let lon) = try Conversions.double(xy[0]),
+              case .some(let lat) = try Conversions.double(xy[1]) else {
+            throw EvalError("\(function): a position is [longitude, latitude]")
+        }
+        return (lon, lat)
+    }
+
+    static func positions(_ v: Value, _ function: String) throws(EvalError) -> [Position] {
+        guard case .array(let list) = v else { throw EvalError("\(function): expected an array of positions") }
+        var out: [Position] = []
+        for p in list { out.append(try position(p, function)) }
+        return out
+    }
+
+    /// The record ASA's constructors return.
+    var value: Value {
+        func pos(_ p: Position) -> Value { .array([.float(p.lon), .float(p.lat)]) }
+        switch self {
+        case .point(let p):
+            return .record(Record(names: ["type", "coordinates"], values: [.string("Point"), pos(p)]))
+        case .lineString(let ps):
+            return .record(Record(names: ["type", "coordinates"], values: [.string("LineString"), .array(ps.map(pos))]))
+        case .polygon(let rings):
+            return .record(Record(names: ["type", "coordinates"],
+                                  values: [.string("Polygon"), .array(rings.map { .array($0.map(pos)) })]))
+        }
+    }
+
+    /// Vertices of every part.
+    var vertices: [Position] {
+        switch self {
+        case .point(let p): return [p]
+        case .lineString(let ps): return ps
+        case .polygon(let rings): return rings.flatMap { $0 }
+        }
+    }
+
+    /// Edges: a line string's segments, every ring's sides (closing the ring).
+    var segments: [(Position, Position)] {
+        switch self {
+        case .point: return []
+        case .lineString(let ps): return zip(ps, ps.dropFirst()).map { ($0, $1) }
+        case .polygon(let rings):
+            return rings.flatMap { ring -> [(Position, Position)] in
+                guard let first = ring.first, let last = ring.last else { return [] }
+                var s = zip(ring, ring.dropFirst()).map { ($0, $1) }
+                if first != last { s.append((last, first)) }
+                return s
+            }
+        }
+    }
+}
+
+/// Reads the WKT forms ASA accepts: POINT, LINESTRING and POLYGON.
+enum WellKnownText {
+    static func parse(_ text: String, function: String) throws(EvalError) -> Geometry {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard let open = t.firstIndex(of: "("), t.hasSuffix(")") else { throw EvalError("\(function): '\(text.prefix(40))' is not WKT") }
+        let kind = t[..<open].trimmingCharacters(in: .whitespaces).uppercased()
+        let body = t[t.index(after: open)..<t.index(before: t.endIndex)]
+        func positions(_ s: Substring) throws(EvalError) -> [Geometry.Position] {
+            var out: [Geometry.Position] = []
+            for pair in s.split(separator: ",") {
+                let xy = pair.split(whereSeparator: { $0 == " " || $0 == "\t" })
+                guard xy.count >= 2, let lon = Double(xy[0]), let lat = Double(xy[1]) else {
+                    throw EvalError("\(function): '\(pair)' is not a WKT position")
+                }
+                out.append((lon, lat))
+            }
+            return out
+        }
+        switch kind {
+        case "POINT":
+            guard let p = try positions(body).first else { throw EvalError("\(function): empty POINT") }
+            return .point(p)
+        case "LINESTRING":
+            return .lineString(try positions(body))
+        case "POLYGON":
+            var rings: [[Geometry.Position]] = []
+            var rest = body[...]
+            while let o = rest.firstIndex(of: "("), let c = rest[o...].firstIndex(of: ")") {
+                rings.append(try positions(rest[rest.index(after: o)..<c]))
+                rest = rest[rest.index(after: c)...]
+            }
+            guard !rings.isEmpty else { throw EvalError("\(function): a POLYGON needs a ring") }
+            return .polygon(rings)
+        default:
+            throw EvalError("\(function) does not support WKT '\(kind)'")
+        }
+    }
+}
+
+/// ASA's geospatial functions. Distances are geodesic on the WGS 84 ellipsoid; containment and
+/// intersection are computed on longitude/latitude as plane coordinates, which is exact enough
+/// for geofences and roads (city scale) and is what "geometric projected" semantics implies.
+enum GeoFunctions {
+    static func body(_ f: ScalarFunction) -> ([Value]) throws(EvalError) -> Value {
+        switch f {
+        case .createPoint:
+            return { v throws(EvalError) in
+                guard let lat = try Conversions.double(v[0]), let lon = try Conversions.double(v[1]) else { return .null }
+                return Geometry.point((lon, lat)).value
+            }
+        case .createLineString:
+            return { v throws(EvalError) in
+                let points = try v.map { a throws(EvalError) in try point(a, "CreateLineString") }
+                guard points.count >= 2 else { throw EvalError("CreateLineString needs at least 2 points") }
+                return Geometry.lineString(points).value
+            }
+        case .createPolygon:
+            return { v throws(EvalError) in
+                let points = try v.map { a throws(EvalError) in try point(a, "CreatePolygon") }
+                guard points.count >= 4, let first = points.first, let last = points.last, first == last else {
+                    throw EvalError("CreatePolygon needs at least 3 distinct points, the last equal to the first")
+                }
+                return Geometry.polygon([points]).value
+            }
+        case .stDistance:
+            return { v throws(EvalError) in
+                .float(distance(try Geometry(v[0], function: "ST_DISTANCE"), try Geometry(v[1], function: "ST_DISTANCE")))
+            }
+        case .stWithin:
+            return { v throws(EvalError) in
+                .bigint(within(try Geometry(v[0], function: "ST_WITHIN"), try Geometry(v[1], function: "ST_WITHIN")) ? 1 : 0)
+            }
+        case .stIntersects:
+            return { v throws(EvalError) in
+                .bigint(intersects(try Geometry(v[0], function: "ST_INTERSECTS"), try Geometry(v[1], function: "ST_INTERSECTS")) ? 1 : 0)
+            }
+        case .stOverlaps:
+            return { v throws(EvalError) in
+                let a = try Geometry(v[0], function: "ST_OVERLAPS"), b = try Geometry(v[1], function: "ST_OVERLAPS")
+                return .bigint(intersects(a, b) && !within(a, b) && !within(b, a) ? 1 : 0)
+            }
+        default:
+            preconditionFailure("\(f) is not a geospatial function")
+        }
+    }
+
+    private static func point(_ v: Value, _ function: String) throws(EvalError) -> Geometry.Position {
+        guard case .point(let p) = try Geometry(v, function: function) else { throw EvalError("\(function) takes points") }
+        return p
+    }
+
+    /// Metres between two geographies: geodesic between points; 0 when a polygon is involved (as
+    /// documented); for line strings, the distance to the nearest segment.
+    static func distance(_ a: Geometry, _ b: Geometry) -> Double {
+        switch (a, b) {
+        case (.polygon, _), (_, .polygon): return 0
+        case (.point(let p), .point(let q)): return geodesic(p, q)
+        case (.point(let p), .lineString), (.lineString, .point(let p)):
+            let line = if case .lineString = a { a } else { b }
+            return line.segments.map { segmentDistance(p, $0.0, $0.1) }.min() ?? 0
+        default:
+            if intersects(a, b) { return 0 }
+            var best = Double.infinity
+            for p in a.vertices { for s in b.segments { best = min(best, segmentDistance(p, s.0, s.1)) } }
+            for p in b.vertices { for s in a.segments { best = min(best, segmentDistance(p, s.0, s.1)) } }
+            return best
+        }
+    }
+
+    /// Vincenty's inverse formula on WGS 84 (millimetre accuracy); falls back to a spherical
+    /// great circle for nearly antipodal points, where the iteration may not converge.
+    static func geodesic(_ p: Geometry.Position, _ q: Geometry.Position) -> Double {
+        let a = 6_378_137.0, f = 1 / 298.257223563, b = (1 - f) * a
+        let rad = Double.pi / 180
+        let L = (q.lon - p.lon) * rad
+        let u1 = atan((1 - f) * tan(p.lat * rad)), u2 = atan((1 - f) * tan(q.lat * rad))
+        let sinU1 = sin(u1), cosU1 = cos(u1), sinU2 = sin(u2), cosU2 = cos(u2)
+        var lambda = L
+        for _ in 0..<200 {
+            let sinL = sin(lambda), cosL = cos(lambda)
+            let sinSigma = ((cosU2 * sinL) * (cosU2 * sinL) + (cosU1 * sinU2 - sinU1 * cosU2 * cosL) * (cosU1 * sinU2 - sinU1 * cosU2 * cosL)).squareRoot()
+            if sinSigma == 0 { return 0 }
+            let cosSigma = sinU1 * sinU2 + cosU1 * cosU2 * cosL
+            let sigma = atan2(sinSigma, cosSigma)
+            let sinAlpha = cosU1 * cosU2 * sinL / sinSigma
+            let cos2Alpha = 1 - sinAlpha * sinAlpha
+            let cos2SigmaM = cos2Alpha != 0 ? cosSigma - 2 * sinU1 * sinU2 / cos2Alpha : 0
+            let C = f / 16 * cos2Alpha * (4 + f * (4 - 3 * cos2Alpha))
+            let previous = lambda
+            lambda = L + (1 - C) * f * sinAlpha * (sigma + C * sinSigma * (cos2SigmaM + C * cosSigma * (-1 + 2 * cos2SigmaM * cos2SigmaM)))
+            if abs(lambda - previous) < 1e-12 {
+                let uSq = cos2Alpha * (a * a - b * b) / (b * b)
+                let A = 1 + uSq / 16384 * (4096 + uSq * (-768 + uSq * (320 - 175 * uSq)))
+                let B = uSq / 1024 * (256 + uSq * (-128 + uSq * (74 - 47 * uSq)))
+                let deltaSigma = B * sinSigma * (cos2SigmaM + B / 4 * (cosSigma * (-1 + 2 * cos2SigmaM * cos2SigmaM)
+                    - B / 6 * cos2SigmaM * (-3 + 4 * sinSigma * sinSigma) * (-3 + 4 * cos2SigmaM * cos2SigmaM)))
+                return b * A * (sigma - deltaSigma)
+            }
+        }
+        let h = pow(sin((q.lat - p.lat) * rad / 2), 2) + cos(p.lat * rad) * cos(q.lat * rad) * pow(sin(L / 2), 2)
+        return 2 * 6_371_008.8 * asin(min(1, h.squareRoot()))
+    }
+
+    /// Metres from `p` to the segment `a`–`b`, in a local plane around `p` (fine below ~100 km).
+    static func segmentDistance(_ p: Geometry.Position, _ a: Geometry.Position, _ b: Geometry.Position) -> Double {
+        let metresPerDegree = 111_320.0, k = cos(p.lat * Double.pi / 180)
+        let ax = (a.lon - p.lon) * k * metresPerDegree, ay = (a.lat - p.lat) * metresPerDegree
+        let bx = (b.lon - p.lon) * k * metresPerDegree, by = (b.lat - p.lat) * metresPerDegree
+        let dx = bx - ax, dy = by - ay
+        let len2 = dx * dx + dy * dy
+        let t = len2 == 0 ? 0 : max(0, min(1, -(ax * dx + ay * dy) / len2))
+        let x = ax + t * dx, y = ay + t * dy
+        return (x * x + y * y).squareRoot()
+    }
+
+    /// True when `g` lies inside the polygon `area` (on its boundary counts as inside).
+    static func within(_ g: Geometry, _ area: Geometry) -> Bool {
+        guard case .polygon(let rings) = area else { return false }
+        if !g.vertices.allSatisfy({ contains(rings, $0) }) { return false }
+        // No edge of g may cross the area's boundary.
+        for s in g.segments { for e in area.segments where properlyCross(s.0, s.1, e.0, e.1) { return false } }
+        return true
+    }
+
+    /// Even-odd containment over every ring (holes subtract), boundary included.
+    static func contains(_ rings: [[Geometry.Position]], _ p: Geometry.Position) -> Bool {
+        var inside = false
+        for ring in rings where !ring.isEmpty {
+            var j = ring.count - 1
+            for i in 0..<ring.count {
+                let a = ring[i], b = ring[j]
+                if onSegment(p, a, b) { return true }
+                if (a.lat > p.lat) != (b.lat > p.lat) && p.lon < (b.lon - a.lon) * (p.lat - a.lat) / (b.lat - a.lat) + a.lon {
+                    inside.toggle()
+                }
+                j = i
+            }
+        }
+        return inside
+    }
+
+    static func intersects(_ a: Geometry, _ b: Geometry) -> Bool {
+        for s in a.segments { for t in b.segments where segmentsTouch(s.0, s.1, t.0, t.1) { return true } }
+        if case .polygon(let rings) = b, a.vertices.contains(where: { contains(rings, $0) }) { return true }
+        if case .polygon(let rings) = a, b.vertices.contains(where: { contains(rings, $0) }) { return true }
+        switch (a, b) {
+        case (.point(let p), .point(let q)): return p == q
+        case (.point(let p), _): return b.segments.contains { onSegment(p, $0.0, $0.1) }
+        case (_, .point(let q)): return a.segments.contains { onSegment(q, $0.0, $0.1) }
+        default: return false
+        }
+    }
+
+    private static func cross(_ o: Geometry.Position, _ a: Geometry.Position, _ b: Geometry.Position) -> Double {
+        (a.lon - o.lon) * (b.lat - o.lat) - (a.lat - o.lat) * (b.lon - o.lon)
+    }
+
+    static func onSegment(_ p: Geometry.Position, _ a: Geometry.Position, _ b: Geometry.Position) -> Bool {
+        cross(a, b, p) == 0 && min(a.lon, b.lon) <= p.lon && p.lon <= max(a.lon, b.lon)
+            && min(a.lat, b.lat) <= p.lat && p.lat <= max(a.lat, b.lat)
+    }
+
+    /// The segments share at least one point.
+    static func segmentsTouch(_ p1: Geometry.Position, _ p2: Geometry.Position, _ q1: Geometry.Position, _ q2: Geometry.Position) -> Bool {
+        properlyCross(p1, p2, q1, q2) || onSegment(q1, p1, p2) || onSegment(q2, p1, p2) || onSegment(p1, q1, q2) || onSegment(p2, q1, q2)
+    }
+
+    /// The segments cross at a single interior point of both.
+    static func properlyCross(_ p1: Geometry.Position, _ p2: Geometry.Position, _ q1: Geometry.Position, _ q2: Geometry.Position) -> Bool {
+        let d1 = cross(q1, q2, p1), d2 = cross(q1, q2, p2), d3 = cross(p1, p2, q1), d4 = cross(p1, p2, q2)
+        return (d1 > 0 && d2 < 0 || d1 < 0 && d2 > 0) && (d3 > 0 && d4 < 0 || d3 < 0 && d4 > 0)
+    }
+}
