@@ -118,7 +118,7 @@ extension Binder {
         let offset = scope.width
         scope.relations.append(.init(alias: alias, schema: Schema(columns: function.columns.map { Column(name: $0, type: .any) }),
                                      offset: offset, width: 2))
-        return (.apply(ApplyOperation(outer: a.kind == .outer, function: function, argument: arg), input: plan), scope)
+        return (.apply(ApplyOperation(outer: a.kind == .outer, function: function, argument: arg, alias: alias), input: plan), scope)
     }
 
     mutating func bindJoin(_ j: JoinClause, _ left: LogicalPlan, _ leftScope: Scope, slack: inout Duration) -> (LogicalPlan, Scope) {
@@ -173,7 +173,7 @@ extension Binder {
                 diagnostics.append(.warning("SAQL2115", "reference data has no event time: DATEDIFF in this ON clause is always 0", at: j.on.range))
             }
             let op = JoinOperation(kind: kind, leftWidth: leftWidth, leftKeys: leftKeys, rightKeys: rightKeys, residual: residualExpr, time: nil)
-            return (.referenceJoin(op, input: left, reference: right.input ?? ""), scope)
+            return (.referenceJoin(op, input: left, reference: right.input ?? "", alias: rightRelation.alias), scope)
         }
         guard let bound = timeBounds(j.on, scope: scope, right: rightRelation) else {
             diagnostics.append(.error("SAQL2110", "the join predicate is not time bounded", at: j.on.range,

@@ -32,7 +32,7 @@ public enum Explain {
         case .filter(let e, _): return "Filter: " + ExprPrinter(schema: inputSchema).print(e)
         case .apply(let a, _): return "Apply: " + describe(a, inputSchema)
         case .join(let j, _, _): return "Join: " + describe(j, job.schema(of: plan))
-        case .referenceJoin(let j, _, let reference):
+        case .referenceJoin(let j, _, let reference, _):
             return "ReferenceJoin: reference=\(ExprPrinter.quote(reference)), " + describe(j, job.schema(of: plan))
         case .analytic(let calls, _): return "Analytic: " + describe(calls, inputSchema)
         case .project(let items, _): return "Project: " + describe(items, inputSchema)

@@ -15,11 +15,14 @@ public struct ApplyOperation: Hashable, Sendable {
     public var outer: Bool
     public var function: Function
     public var argument: BoundExpr
+    /// The name its two columns are read through (`alias.ArrayValue`).
+    public var alias: String
 
-    public init(outer: Bool, function: Function, argument: BoundExpr) {
+    public init(outer: Bool, function: Function, argument: BoundExpr, alias: String) {
         self.outer = outer
         self.function = function
         self.argument = argument
+        self.alias = alias
     }
 }
 

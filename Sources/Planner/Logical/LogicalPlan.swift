@@ -17,7 +17,7 @@ public indirect enum LogicalPlan: Hashable, Sendable {
     /// A time-bounded join of two streams.
     case join(JoinOperation, left: LogicalPlan, right: LogicalPlan)
     /// A join of a stream with a reference input (its rows come from a table, not a stream).
-    case referenceJoin(JoinOperation, input: LogicalPlan, reference: String)
+    case referenceJoin(JoinOperation, input: LogicalPlan, reference: String, alias: String)
     /// Computes one output column per item.
     case project([ProjectItem], input: LogicalPlan)
     /// Groups rows by window and keys; emits keys then aggregates, timestamped at the window end.
@@ -31,7 +31,7 @@ public indirect enum LogicalPlan: Hashable, Sendable {
         switch self {
         case .scan: return []
         case .assignTimestamp(_, let i), .filter(_, let i), .project(_, let i), .windowAggregate(_, let i), .step(_, let i),
-             .analytic(_, let i), .apply(_, let i), .referenceJoin(_, let i, _):
+             .analytic(_, let i), .apply(_, let i), .referenceJoin(_, let i, _, _):
             return [i]
         case .join(_, let l, let r): return [l, r]
         case .union(let list): return list
@@ -144,14 +144,20 @@ public struct LogicalJob: Sendable {
             return schema(of: i)
         case .apply(let a, let i):
             var s = schema(of: i)
-            s.columns += a.function.columns.map { Column(name: $0, type: .any) }
+            s.columns += a.function.columns.map { Column(name: "\(a.alias).\($0)", type: .any) }
             return s
         case .join(_, let l, let r):
             let left = schema(of: l), right = schema(of: r)
             return Schema(columns: left.columns + right.columns, origins: left.origins + right.origins)
-        case .referenceJoin(_, let i, let reference):
+        case .referenceJoin(_, let i, let reference, let alias):
             let left = schema(of: i), right = layouts[reference]?.schema ?? Schema(columns: [])
-            return Schema(columns: left.columns + right.columns, origins: left.origins + right.origins)
+            // Reference columns are qualified by the alias, like a stream join's (for EXPLAIN).
+            let qualified = right.columns.map { c in
+                var c = c
+                c.name = "\(alias).\(c.name)"
+                return c
+            }
+            return Schema(columns: left.columns + qualified, origins: left.origins + right.origins)
         case .analytic(let calls, let i):
             var s = schema(of: i)
             let printer = ExprPrinter(schema: s)

@@ -109,7 +109,7 @@ public struct PhysicalPlanner {
             id = add(.apply(a), inputs: [lower(input)], schema: job.schema(of: plan))
         case .join(let j, let left, let right):
             id = add(.join(j), inputs: [lower(left), lower(right)], schema: job.schema(of: plan))
-        case .referenceJoin(let j, let input, let reference):
+        case .referenceJoin(let j, let input, let reference, _):
             let layout = job.layouts[reference] ?? InputLayout(input: reference, fields: [], wantsRecord: false, declaredTypes: [])
             let binding = inputs[reference] ?? InputBinding(name: reference, kind: .reference, connector: .unbound)
             id = add(.referenceJoin(j, reference: binding, layout: layout), inputs: [lower(input)], schema: job.schema(of: plan))

@@ -242,11 +242,14 @@ enum GeoFunctions {
         return 2 * 6_371_008.8 * asin(min(1, h.squareRoot()))
     }
 
-    /// Metres from `p` to the segment `a`–`b`, in a local plane around `p` (fine below ~100 km).
+    /// Metres from `p` to the segment `a`–`b`, in the plane tangent to the WGS 84 ellipsoid at `p`
+    /// (fine below ~100 km).
     static func segmentDistance(_ p: Geometry.Position, _ a: Geometry.Position, _ b: Geometry.Position) -> Double {
-        let metresPerDegree = 111_320.0, k = cos(p.lat * Double.pi / 180)
-        let ax = (a.lon - p.lon) * k * metresPerDegree, ay = (a.lat - p.lat) * metresPerDegree
-        let bx = (b.lon - p.lon) * k * metresPerDegree, by = (b.lat - p.lat) * metresPerDegree
+        let e2 = 0.00669437999014, rad = Double.pi / 180, phi = p.lat * rad
+        let w = 1 - e2 * sin(phi) * sin(phi)
+        let perLat = 6_378_137.0 * (1 - e2) / pow(w, 1.5) * rad, perLon = 6_378_137.0 / w.squareRoot() * cos(phi) * rad
+        let ax = (a.lon - p.lon) * perLon, ay = (a.lat - p.lat) * perLat
+        let bx = (b.lon - p.lon) * perLon, by = (b.lat - p.lat) * perLat
         let dx = bx - ax, dy = by - ay
         let len2 = dx * dx + dy * dy
         let t = len2 == 0 ? 0 : max(0, min(1, -(ax * dx + ay * dy) / len2))
