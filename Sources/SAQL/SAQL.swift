@@ -90,6 +90,13 @@ public final class Engine: @unchecked Sendable {
         try push(json: String(decoding: bytes, as: UTF8.self), to: input, arrival: arrival)
     }
 
+    /// Replaces a reference input's table. Rows pushed afterwards join with the new table; a table
+    /// is swapped whole, never seen half-updated. Bind the input with
+    /// `overrides.references[name] = .embedded(format: .json)` to feed it only through this call.
+    public func setReference(_ input: String, rows: [Record]) throws {
+        try pipeline.replaceReference(input, records: rows)
+    }
+
     /// Moves the engine's clock forward. Inputs that received nothing advance their watermark to
     /// `time - late_arrival_tolerance`, so windows close even while a device is silent.
     public func advance(to time: Timestamp) throws {

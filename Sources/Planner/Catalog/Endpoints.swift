@@ -37,6 +37,8 @@ public enum InputConnector: Hashable, Sendable {
     /// A local file: JSON Lines or a JSON array, or CSV with a header.
     /// `arrivalTimeField` names the payload field holding each event's arrival time.
     case file(path: String, format: DataFormat, arrivalTimeField: String?)
+    /// Rows of a SQLite query (reference data only).
+    case sqlite(path: String, query: String)
     /// Events pushed in-process through the embedding API.
     case embedded(format: DataFormat)
     /// Not bound yet (`saql check` and `explain` accept this; `run` does not).

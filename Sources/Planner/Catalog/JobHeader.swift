@@ -30,7 +30,7 @@ public struct JobHeader: Sendable {
     public var deadLetter: OutputBinding?
     /// `CREATE TABLE` schemas by input name.
     public var tables: [String: [(name: String, type: DataType)]] = [:]
-    /// True when the file declares inputs (or outputs), so undeclared input (or output) names are errors.
+    /// True when the file declares stream inputs (or outputs), so undeclared input (or output) names are errors.
     public var declaresInputs = false
     public var declaresOutputs = false
     /// Lower-cased names of declarations that had errors; references to them report nothing more.
@@ -56,7 +56,8 @@ struct HeaderBinder {
     }
 
     static let inputKeys: [String: Set<String>] = [
-        "file": ["connector", "path", "format", "arrival_time"],
+        "file": ["connector", "path", "format", "arrival_time", "refresh"],
+        "sqlite": ["connector", "path", "query", "table", "refresh"],
     ]
     static let outputKeys: [String: Set<String>] = [
         "file": ["connector", "path", "format", "role"],
@@ -71,7 +72,7 @@ struct HeaderBinder {
                 apply(key: s.key.text, value: substitute(s.value), range: s.value.range, keyRange: s.key.range,
                       to: &header.settings)
             case .createEndpoint(let c):
-                if c.kind == .output { header.declaresOutputs = true } else { header.declaresInputs = true }
+                if c.kind == .output { header.declaresOutputs = true } else if c.kind == .input { header.declaresInputs = true }
                 bindEndpoint(c, into: &header)
             case .createTable(let t):
                 var columns: [(name: String, type: DataType)] = []
@@ -239,14 +240,45 @@ struct HeaderBinder {
                 }
             }
         } else {
-            guard let path = required("path"), let fmt = format(default: path) else { return }
             let kind: InputBinding.Kind = c.kind == .referenceInput ? .reference : .stream
+            var refresh: Duration?
+            if let r = options["refresh"] {
+                if kind != .reference {
+                    diagnostics.append(.error("SAQL3018", "'refresh' applies to reference inputs only", at: r.range))
+                } else if let d = Duration(parsing: r.value), d.ticks > 0 {
+                    refresh = d
+                } else {
+                    diagnostics.append(.error("SAQL3019", "refresh '\(r.value)' is not a positive duration", at: r.range,
+                                              helps: [.init("write a duration such as '30s', '5m' or '1h'")]))
+                }
+            }
+            let input: InputConnector
+            switch connector {
+            case "sqlite":
+                guard kind == .reference else {
+                    diagnostics.append(.error("SAQL3022", "the sqlite connector reads reference data: declare CREATE REFERENCE INPUT",
+                                              at: connectorOption.range))
+                    return
+                }
+                guard let path = required("path") else { return }
+                let query: String
+                switch (options["query"], options["table"]) {
+                case (let q?, nil): query = q.value
+                case (nil, let t?): query = "SELECT * FROM \"\(t.value.replacingOccurrences(of: "\"", with: "\"\""))\""
+                default:
+                    diagnostics.append(.error("SAQL3023", "the sqlite connector needs either 'query' or 'table'", at: c.name.range,
+                                              helps: [.init("add table = 'devices', or query = 'SELECT ... FROM ...'")]))
+                    return
+                }
+                input = .sqlite(path: path, query: query)
+            default:
+                guard let path = required("path"), let fmt = format(default: path) else { return }
+                input = .file(path: path, format: fmt, arrivalTimeField: options["arrival_time"]?.value)
+            }
             if header.input(named: c.name.text) != nil {
                 diagnostics.append(.error("SAQL3015", "input '\(c.name.text)' is declared twice", at: c.name.range))
             }
-            header.inputs.append(InputBinding(name: c.name.text, kind: kind,
-                                              connector: .file(path: path, format: fmt, arrivalTimeField: options["arrival_time"]?.value),
-                                              range: c.name.range))
+            header.inputs.append(InputBinding(name: c.name.text, kind: kind, connector: input, range: c.name.range, refresh: refresh))
         }
     }
 }

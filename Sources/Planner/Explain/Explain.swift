@@ -178,6 +178,7 @@ public enum Explain {
         switch c {
         case .file(let path, let format, let arrival):
             return "connector=file, path=\(path), format=\(format.rawValue)" + (arrival.map { ", arrival_time=\($0)" } ?? "")
+        case .sqlite(let path, let query): return "connector=sqlite, path=\(path), query=\(query)"
         case .embedded(let format): return "connector=embedded, format=\(format.rawValue)"
         case .unbound: return "connector=unbound"
         }

@@ -153,6 +153,11 @@ public final class Pipeline {
                 }
                 return table
             }
+        case .sqlite(let path, let query):
+            loader = {
+                let records = try SQLiteDatabase(path: path, readOnly: true).query(query)
+                return try Self.decode(records, layout: layout, compatibility: compatibility)
+            }
         case .embedded:
             loader = nil
         case .unbound:
@@ -170,14 +175,19 @@ public final class Pipeline {
         guard let (data, layout) = references.first(where: { $0.key.caseInsensitiveEquals(name) })?.value else {
             throw ConnectorError("the job reads no reference input '\(name)'")
         }
+        data.replace(try Self.decode(records, layout: layout, compatibility: compatibility))
+    }
+
+    /// Rows of `layout` from records (through the JSON decoder, so types convert as for events).
+    static func decode(_ records: [Record], layout: InputLayout, compatibility: CompatibilityLevel) throws -> EventBatch {
         var decoder = EventDecoder(layout: layout, format: .json, arrivalField: nil, compatibility: compatibility)
-        var table = EventBatch(width: data.width)
+        var table = EventBatch(width: layout.schema.columns.count)
         for record in records {
             var bytes: [UInt8] = []
             JSONWriter.append(.record(record), to: &bytes)
             try bytes.withUnsafeBufferPointer { try decoder.decode($0, into: &table, defaultArrival: 0) }
         }
-        data.replace(table)
+        return table
     }
 
     private func makeWriter(_ binding: OutputBinding) throws -> RowWriter {
@@ -235,7 +245,7 @@ public final class Pipeline {
         switch port.binding.connector {
         case .file(_, let f, let a): format = f; arrival = a
         case .embedded(let f): format = f
-        case .unbound: break
+        case .sqlite, .unbound: break
         }
         return EventDecoder(layout: port.layout, format: format, arrivalField: arrival, compatibility: compatibility)
     }

@@ -1,0 +1,70 @@
+import CSQLite
+import Planner
+
+/// A connection to a SQLite database through the system library, for reference data (and sinks).
+///
+/// Not thread-safe: one thread uses a connection at a time.
+public final class SQLiteDatabase {
+    private var handle: OpaquePointer?
+    public let path: String
+
+    /// Opens `path`; `readOnly` connections never create the file.
+    public init(path: String, readOnly: Bool) throws {
+        self.path = path
+        let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        let rc = sqlite3_open_v2(path, &handle, flags | SQLITE_OPEN_NOMUTEX, nil)
+        guard rc == SQLITE_OK else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "error \(rc)"
+            sqlite3_close(handle)
+            throw ConnectorError("sqlite '\(path)': cannot open: \(message)")
+        }
+        // Readers wait for a writer's transaction instead of failing at once.
+        sqlite3_busy_timeout(handle, 5000)
+    }
+
+    deinit { sqlite3_close(handle) }
+
+    private var lastError: String { handle.map { String(cString: sqlite3_errmsg($0)) } ?? "no connection" }
+
+    /// Runs statements that return no rows.
+    public func execute(_ sql: String) throws {
+        var error: UnsafeMutablePointer<CChar>?
+        guard sqlite3_exec(handle, sql, nil, nil, &error) == SQLITE_OK else {
+            let message = error.map { String(cString: $0) } ?? lastError
+            sqlite3_free(error)
+            throw ConnectorError("sqlite '\(path)': \(message)")
+        }
+    }
+
+    /// Runs a query; each row is a record of its columns, in select order. SQLite's INTEGER, REAL,
+    /// TEXT and NULL map to bigint, float, nvarchar and NULL; BLOBs to their bytes as text.
+    public func query(_ sql: String) throws -> [Record] {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else {
+            throw ConnectorError("sqlite '\(path)': \(lastError)")
+        }
+        defer { sqlite3_finalize(statement) }
+        let columns = Int(sqlite3_column_count(statement))
+        let names = (0..<columns).map { String(cString: sqlite3_column_name(statement, Int32($0))) }
+        var rows: [Record] = []
+        while true {
+            let rc = sqlite3_step(statement)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else { throw ConnectorError("sqlite '\(path)': \(lastError)") }
+            var values: [Value] = []
+            values.reserveCapacity(columns)
+            for c in 0..<Int32(columns) {
+                switch sqlite3_column_type(statement, c) {
+                case SQLITE_INTEGER: values.append(.bigint(sqlite3_column_int64(statement, c)))
+                case SQLITE_FLOAT: values.append(.float(sqlite3_column_double(statement, c)))
+                case SQLITE_NULL: values.append(.null)
+                default:
+                    let text = sqlite3_column_text(statement, c).map { String(cString: $0) } ?? ""
+                    values.append(.string(text))
+                }
+            }
+            rows.append(Record(names: names, values: values))
+        }
+        return rows
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import SAQL
+import Testing
+
+/// Reference data through the real SQLite library and the embedding API: loading, refresh on a
+/// (test-controlled) wall clock, whole-table swaps, and keeping the last good table when a reload fails.
+struct ReferenceDataTests {
+    static func temporaryDirectory() throws -> String {
+        let dir = NSTemporaryDirectory() + "saql-ref-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func sqliteReferenceRefreshesOnTheWallClock() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try SQLiteDatabase(path: dir + "/devices.db", readOnly: false)
+        try db.execute("""
+            CREATE TABLE devices (id TEXT, site TEXT, max_temp REAL);
+            INSERT INTO devices VALUES ('d1', 'north', 80.0), ('d2', 'south', NULL);
+            """)
+        var now: Int64 = 0
+        var out: [Record] = []
+        var warnings: [String] = []
+        let job = """
+            CREATE REFERENCE INPUT Devices WITH (connector = 'sqlite', path = 'devices.db', table = 'devices', refresh = '1m')
+            SELECT t.id, d.site, d.max_temp INTO Out FROM Telemetry t JOIN Devices d ON t.id = d.id
+            """
+        var overrides = BindingOverrides()
+        overrides.embedded = true
+        overrides.jobDirectory = dir
+        let source = SourceFile(name: "job.saql", text: job)
+        let (compiled, diagnostics) = Compiler.compile(source, overrides: overrides, check: .complete)
+        let job1 = try #require(compiled, "\(DiagnosticRenderer().render(diagnostics, in: source))")
+        var options = PipelineOptions(runStart: 0)
+        options.onRow = { _, record, _ in out.append(record) }
+        options.wallClock = { now }
+        let context = RuntimeContext()
+        context.onRowError = { warnings.append($0) }
+        let pipeline = try Pipeline(plan: job1.physical, settings: job1.settings, options: options, context: context)
+        let decoder = try #require(pipeline.decoder(for: "Telemetry"))
+
+        func push(_ id: String) throws {
+            var batch = EventBatch(width: decoder.width)
+            var d = decoder
+            var bytes = Array(#"{"id":"\#(id)"}"#.utf8)
+            try bytes.withUnsafeMutableBufferPointer { try d.decode(UnsafeBufferPointer($0), into: &batch, defaultArrival: 0) }
+            try pipeline.push(batch, to: "Telemetry")
+        }
+
+        try push("d1")
+        try push("d2")
+        #expect(out == [
+            Record(["id": .string("d1"), "site": .string("north"), "max_temp": .float(80)]),
+            Record(["id": .string("d2"), "site": .string("south"), "max_temp": .null]),
+        ])
+        // The table changes; before the refresh interval the old rows are still used.
+        try db.execute("UPDATE devices SET site = 'east' WHERE id = 'd1'; INSERT INTO devices VALUES ('d3', 'west', 1.5);")
+        now = 30 * Timestamp.ticksPerSecond
+        out = []
+        try push("d1")
+        try push("d3")
+        #expect(out == [Record(["id": .string("d1"), "site": .string("north"), "max_temp": .float(80)])])
+        // After a minute the new table is loaded whole.
+        now = 61 * Timestamp.ticksPerSecond
+        out = []
+        try push("d1")
+        try push("d3")
+        #expect(out == [
+            Record(["id": .string("d1"), "site": .string("east"), "max_temp": .float(80)]),
+            Record(["id": .string("d3"), "site": .string("west"), "max_temp": .float(1.5)]),
+        ])
+        // A failed reload keeps the last good table and says so.
+        try db.execute("DROP TABLE devices")
+        now = 200 * Timestamp.ticksPerSecond
+        out = []
+        try push("d3")
+        #expect(out == [Record(["id": .string("d3"), "site": .string("west"), "max_temp": .float(1.5)])])
+        #expect(warnings.contains { $0.contains("reload failed, keeping the previous data") })
+        try pipeline.finish()
+    }
+
+    @Test func missingReferenceDatabaseFailsAtStart() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var overrides = BindingOverrides()
+        overrides.embedded = true
+        overrides.jobDirectory = dir
+        let source = SourceFile(name: "job.saql", text: """
+            CREATE REFERENCE INPUT Devices WITH (connector = 'sqlite', path = 'missing.db', query = 'SELECT 1 AS id')
+            SELECT t.id INTO Out FROM Telemetry t JOIN Devices d ON t.id = d.id
+            """)
+        let compiled = try #require(Compiler.compile(source, overrides: overrides, check: .complete).job)
+        #expect(throws: ConnectorError.self) {
+            _ = try Pipeline(plan: compiled.physical, settings: compiled.settings, options: PipelineOptions(runStart: 0))
+        }
+    }
+
+    @Test func embeddedReferenceTablesAreSwappedWhole() async throws {
+        var overrides = BindingOverrides()
+        overrides.references["Thresholds"] = .embedded(format: .json)
+        let engine = try Engine(job: """
+            SELECT t.DeviceId, t.Temp, th.Limit INTO Alerts
+            FROM Telemetry t JOIN Thresholds th ON t.DeviceId = th.DeviceId
+            WHERE t.Temp > th.Limit
+            """, overrides: overrides)
+        try engine.setReference("Thresholds", rows: [Record(["DeviceId": .string("d1"), "Limit": .bigint(30)])])
+        try engine.push(json: #"{"DeviceId":"d1","Temp":35}"#, to: "Telemetry")
+        try engine.setReference("thresholds", rows: [Record(["DeviceId": .string("d1"), "Limit": .bigint(40)])])
+        try engine.push(json: #"{"DeviceId":"d1","Temp":35}"#, to: "Telemetry")
+        try engine.push(json: #"{"DeviceId":"d1","Temp":45}"#, to: "Telemetry")
+        try engine.finish()
+        var temps: [Value] = []
+        for await row in engine.rows(of: "Alerts") { temps.append(row["Temp"] ?? .null) }
+        #expect(temps == [.bigint(35), .bigint(45)])
+        #expect(throws: ConnectorError.self) { try engine.setReference("Nope", rows: []) }
+    }
+}
