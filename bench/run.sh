@@ -37,6 +37,19 @@ for n in "${SIZES[@]}"; do
   python3 bench/duckdb_check.py "$data" bench/out
 done
 
+echo "stream-stream join (two 5M-event streams, DATEDIFF(second) BETWEEN 0 AND 10):"
+[ -f bench/data/join-readings.jsonl ] || python3 bench/gen_join.py --events 5000000 -o bench/data/join
+times=(); rss=0
+for _ in $(seq "$RUNS"); do
+  out=$( { /usr/bin/time -f "%e %M" .build/release/saql run bench/queries/join.saql --input Readings=bench/data/join-readings.jsonl \
+           --input Acks=bench/data/join-acks.jsonl --output output=bench/out/join.jsonl --quiet; } 2>&1 >/dev/null )
+  times+=("$(echo "$out" | tail -1 | cut -d' ' -f1)")
+  r=$(echo "$out" | tail -1 | cut -d' ' -f2); [ "$r" -gt "$rss" ] && rss=$r
+done
+median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+printf '%-10s %-7s %12.0f %10s %8.1f MB\n' 10000000 join "$(echo "10000000 / $median" | bc -l)" "$median" "$(echo "$rss / 1024" | bc -l)"
+python3 bench/duckdb_join.py bench/data/join-readings.jsonl bench/data/join-acks.jsonl bench/out/join.jsonl
+
 echo "anomaly detection (detector alone):"
 swift build -c release --product saql-bench >&2
 .build/release/saql-bench anomaly

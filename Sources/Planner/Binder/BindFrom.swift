@@ -145,9 +145,15 @@ extension Binder {
         }
         scope.relations.append(rightRelation)
         let on = bindPredicate(j.on, scope, clause: "ON")
-        // Split the ON condition: equalities between the two sides become hash keys; the rest stays.
         var conjuncts: [BoundExpr] = []
         if case .and(let list) = on.kind { conjuncts = list } else { conjuncts = [on] }
+        // The time bound: DATEDIFF conjuncts between the right source and one left source, which the
+        // join checks itself (exactly, as DATEDIFF would).
+        let rightTime = right.timeColumn.map { leftWidth + $0 }
+        let bound = rightTime.flatMap { timeBound(conjuncts, leftTimes: leftScope.relations.compactMap { r in r.timeColumn.map { r.offset + $0 } },
+                                                  rightTime: $0) }
+        if let bound { conjuncts = conjuncts.enumerated().filter { !bound.used.contains($0.offset) }.map(\.element) }
+        // Equalities between the two sides become hash keys; the rest is checked per candidate pair.
         var leftKeys: [BoundExpr] = [], rightKeys: [BoundExpr] = [], residual: [BoundExpr] = []
         let rightRange = leftWidth..<(leftWidth + rightRelation.width)
         func side(_ e: BoundExpr) -> Int? {
@@ -169,13 +175,10 @@ extension Binder {
         let residualExpr: BoundExpr? = residual.isEmpty ? nil : residual.count == 1 ? residual[0] : BoundExpr(.and(residual), .bit, on.range)
         let kind: JoinOperation.Kind = j.kind == .left ? .left : .inner
         if right.isReference {
-            if timeBounds(j.on, scope: scope, right: rightRelation) != nil {
-                diagnostics.append(.warning("SAQL2115", "reference data has no event time: DATEDIFF in this ON clause is always 0", at: j.on.range))
-            }
             let op = JoinOperation(kind: kind, leftWidth: leftWidth, leftKeys: leftKeys, rightKeys: rightKeys, residual: residualExpr, time: nil)
             return (.referenceJoin(op, input: left, reference: right.input ?? "", alias: rightRelation.alias), scope)
         }
-        guard let bound = timeBounds(j.on, scope: scope, right: rightRelation) else {
+        guard let bound else {
             diagnostics.append(.error("SAQL2110", "the join predicate is not time bounded", at: j.on.range,
                                       notes: [.init("a JOIN between data streams needs the largest time distance between matching events")],
                                       helps: [.init("add DATEDIFF to the ON clause, e.g. ... AND DATEDIFF(minute, \(leftScope.relations.last?.alias ?? "a"), \(rightRelation.alias)) BETWEEN 0 AND 10"),
@@ -190,7 +193,7 @@ extension Binder {
             diagnostics.append(.error("SAQL2118", "a join's time bound can span at most 7 days", at: j.on.range,
                                       helps: [.init("narrow the DATEDIFF range, or join with reference data instead")]))
         }
-        let time = JoinTimeBound(unit: bound.unit, low: bound.low, high: bound.high, leftTimeColumn: bound.leftTimeColumn,
+        let time = JoinTimeBound(unit: bound.unit, low: bound.low, high: bound.high, leftTimeColumn: bound.leftTime,
                                  rightTimeColumn: right.timeColumn ?? 0, leftSlack: slack)
         // A joined row's time is the latest of its sources' times, at most this far past any one of them.
         slack = Duration(ticks: slack.ticks + max(time.maxAhead, -time.minBehind))
@@ -212,82 +215,58 @@ extension Binder {
         return (converted(pair.0, to: pair.1), converted(pair.1, to: pair.0))
     }
 
-    /// The DATEDIFF bound between the right source and one left source, from the ON clause's
-    /// conjuncts (`BETWEEN lo AND hi`, or a lower and an upper comparison), normalized to
-    /// `DATEDIFF(unit, left, right) ∈ [low, high]`. `nil` unless some left source is bounded at both ends.
-    func timeBounds(_ on: Expr, scope: Scope, right: Scope.Relation)
-        -> (unit: DatePart, low: Int64, high: Int64, leftTimeColumn: Int)? {
-        var conjuncts: [Expr] = []
-        func flatten(_ e: Expr) {
-            if case .binary(.and, let a, let b) = e.kind { flatten(a); flatten(b) } else { conjuncts.append(e) }
-        }
-        flatten(on)
-        struct Bound { var unit: DatePart; var low: Int64?; var high: Int64? }
-        var bounds: [(relation: Int, bound: Bound)] = []
-        /// The left relation a join-bound DATEDIFF names, and +1 when it runs left → right, -1 when right → left.
-        func direction(_ e: Expr) -> (relation: Int, unit: DatePart, sign: Int64)? {
-            guard case .call(let c) = e.kind, c.name.count == 1, c.baseName.uppercased() == "DATEDIFF", c.arguments.count == 3,
-                  case .identifier(let u) = c.arguments[0].kind, let part = DatePart(name: u.text), part.fixedTicks != nil,
-                  case .identifier(let a) = c.arguments[1].kind, case .identifier(let b) = c.arguments[2].kind else { return nil }
-            let isRight = { (n: Name) in right.alias.caseInsensitiveEquals(n.text) }
-            let left = { (n: Name) in
-                scope.relations.firstIndex { $0.alias.caseInsensitiveEquals(n.text) && $0.timeColumn != nil && !isRight(n) }
-            }
-            if let l = left(a), isRight(b) { return (l, part, 1) }
-            if isRight(a), let l = left(b) { return (l, part, -1) }
+    /// The time bound in the ON clause's conjuncts: every `DATEDIFF(unit, l, r)` (or `(unit, r, l)`)
+    /// compared with integer constants (BETWEEN, =, <, <=, >, >=), where `r` is the right source's
+    /// time and `l` one left source's, intersected per (left source, unit) and normalized to
+    /// `DATEDIFF(unit, l, r) ∈ [low, high]`. The first pair bounded at both ends wins; `used` lists
+    /// the conjuncts it stands for. `nil` when no pair is bounded at both ends.
+    func timeBound(_ conjuncts: [BoundExpr], leftTimes: [Int], rightTime: Int)
+        -> (unit: DatePart, low: Int64, high: Int64, leftTime: Int, used: Set<Int>)? {
+        struct Bound { var leftTime: Int; var unit: DatePart; var low: Int64?; var high: Int64?; var used: Set<Int> = [] }
+        var bounds: [Bound] = []
+        /// The left time column a DATEDIFF bound names, and +1 when it runs left → right, -1 when right → left.
+        func direction(_ e: BoundExpr) -> (leftTime: Int, unit: DatePart, sign: Int64)? {
+            guard case .call(.dateDiff(let unit), let args) = e.kind, unit.fixedTicks != nil, args.count == 2,
+                  case .column(let a) = args[0].kind, case .column(let b) = args[1].kind else { return nil }
+            if leftTimes.contains(a) && b == rightTime { return (a, unit, 1) }
+            if a == rightTime && leftTimes.contains(b) { return (b, unit, -1) }
             return nil
         }
-        func integer(_ e: Expr) -> Int64? {
-            switch e.kind {
-            case .literal(.integer(let t)): return Int64(t)
-            case .unary(.negate, let x): return integer(x).map { -$0 }
-            default: return nil
-            }
-        }
-        func tighten(_ d: (relation: Int, unit: DatePart, sign: Int64), _ lo: Int64?, _ hi: Int64?) {
+        func integer(_ e: BoundExpr) -> Int64? { if case .literal(.bigint(let n)) = e.kind { return n } else { return nil } }
+        func tighten(_ i: Int, _ d: (leftTime: Int, unit: DatePart, sign: Int64), _ lo: Int64?, _ hi: Int64?) {
             // Bounds on sign * DATEDIFF(left, right).
             let (l, h) = d.sign == 1 ? (lo, hi) : (hi.map { -$0 }, lo.map { -$0 })
-            let i = bounds.firstIndex { $0.relation == d.relation && $0.bound.unit == d.unit } ?? {
-                bounds.append((d.relation, Bound(unit: d.unit)))
+            let k = bounds.firstIndex { $0.leftTime == d.leftTime && $0.unit == d.unit } ?? {
+                bounds.append(Bound(leftTime: d.leftTime, unit: d.unit))
                 return bounds.count - 1
             }()
-            if let l { bounds[i].bound.low = max(bounds[i].bound.low ?? l, l) }
-            if let h { bounds[i].bound.high = min(bounds[i].bound.high ?? h, h) }
+            if let l { bounds[k].low = max(bounds[k].low ?? l, l) }
+            if let h { bounds[k].high = min(bounds[k].high ?? h, h) }
+            bounds[k].used.insert(i)
         }
-        for c in conjuncts {
+        for (i, c) in conjuncts.enumerated() {
             switch c.kind {
             case .between(let x, let lo, let hi, false):
-                if let d = direction(x), let l = integer(lo), let h = integer(hi) { tighten(d, l, h) }
-            case .binary(let op, let a, let b) where op.isComparison:
-                var (x, k, o) = (a, b, op)
-                if direction(a) == nil {
-                    x = b
-                    k = a
-                    switch op {
-                    case .less: o = .greater
-                    case .lessEqual: o = .greaterEqual
-                    case .greater: o = .less
-                    case .greaterEqual: o = .lessEqual
-                    default: break
-                    }
-                }
-                guard let d = direction(x), let n = integer(k) else { continue }
-                switch o {
-                case .equal: tighten(d, n, n)
-                case .less: tighten(d, nil, n - 1)
-                case .lessEqual: tighten(d, nil, n)
-                case .greater: tighten(d, n + 1, nil)
-                case .greaterEqual: tighten(d, n, nil)
-                default: break
+                if let d = direction(x), let l = integer(lo), let h = integer(hi) { tighten(i, d, l, h) }
+            case .binary(let op, let a, let b):
+                // Put the DATEDIFF on the left of the comparison.
+                let flipped = direction(a) == nil
+                guard let d = direction(flipped ? b : a), let n = integer(flipped ? a : b) else { continue }
+                switch (op, flipped) {
+                case (.equal, _): tighten(i, d, n, n)
+                case (.less, false), (.greater, true): tighten(i, d, nil, n - 1)
+                case (.lessEqual, false), (.greaterEqual, true): tighten(i, d, nil, n)
+                case (.greater, false), (.less, true): tighten(i, d, n + 1, nil)
+                case (.greaterEqual, false), (.lessEqual, true): tighten(i, d, n, nil)
+                default: continue
                 }
             default:
                 continue
             }
         }
-        for (relation, b) in bounds {
+        for b in bounds {
             guard let low = b.low, let high = b.high else { continue }
-            let r = scope.relations[relation]
-            return (b.unit, low, high, r.offset + (r.timeColumn ?? 0))
+            return (b.unit, low, high, b.leftTime, b.used)
         }
         return nil
     }

@@ -65,7 +65,8 @@ public enum Explain {
         }
         if let r = j.residual { parts.append("condition=\(p.print(r))") }
         if let t = j.time {
-            parts.append("time=DATEDIFF(\(t.unit)) in [\(t.low), \(t.high)]")
+            let l = p.print(BoundExpr(.column(t.leftTimeColumn), .datetime)), r = p.print(BoundExpr(.column(j.leftWidth + t.rightTimeColumn), .datetime))
+            parts.append("time=DATEDIFF(\(t.unit), \(l), \(r)) in [\(t.low), \(t.high)]")
         }
         return parts.joined(separator: ", ")
     }

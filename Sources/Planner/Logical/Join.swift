@@ -36,9 +36,9 @@ public struct JoinOperation: Hashable, Sendable {
     /// Equality keys: `leftKeys[i]` over left rows equals `rightKeys[i]` over right rows (hash lookup).
     public var leftKeys: [BoundExpr]
     public var rightKeys: [BoundExpr]
-    /// Every other ON condition, over the combined row (time bounds included, checked exactly).
+    /// Every other ON condition, over the combined row.
     public var residual: BoundExpr?
-    /// The time bound of a stream-stream join; `nil` for reference data.
+    /// The time bound of a stream-stream join, checked by the join itself; `nil` for reference data.
     public var time: JoinTimeBound?
 
     public init(kind: Kind, leftWidth: Int, leftKeys: [BoundExpr], rightKeys: [BoundExpr], residual: BoundExpr?, time: JoinTimeBound?) {
@@ -51,9 +51,10 @@ public struct JoinOperation: Hashable, Sendable {
     }
 }
 
-/// `DATEDIFF(unit, left, right) BETWEEN low AND high`, normalized to left-to-right: it bounds how long
-/// each side's rows must be kept (DATEDIFF counts unit boundaries, so the retained span is one unit
-/// wider on each side) and when an unmatched left row is final.
+/// `DATEDIFF(unit, left, right) BETWEEN low AND high`, normalized to left-to-right. A pair matches
+/// only within it (DATEDIFF counts unit boundaries crossed, as everywhere); it also bounds how long
+/// each side's rows are kept (one unit wider on each side, for the boundary counting) and when an
+/// unmatched left row is final.
 public struct JoinTimeBound: Hashable, Sendable {
     public var unit: DatePart
     public var low: Int64
@@ -83,4 +84,11 @@ public struct JoinTimeBound: Hashable, Sendable {
     public var minBehind: Int64 { (low - 1) * unitTicks }
     /// An unmatched left row at `t` is emitted at `t + high units` (the latest time a match could come).
     public var unmatchedDelay: Int64 { high * unitTicks }
+
+    /// Whether a left time and a right time are within the bound.
+    @inline(__always)
+    public func contains(left: Int64, right: Int64) -> Bool {
+        let d = right.floorDiv(unitTicks) - left.floorDiv(unitTicks)
+        return d >= low && d <= high
+    }
 }

@@ -27,6 +27,7 @@ public final class Pipeline {
     private var inputs: [String: InputPort] = [:]
     private var inputOrder: [String] = []
     private var sinks: [SinkOperator] = []
+    private var operators: [Operator] = []
     private let compatibility: CompatibilityLevel
     private var deadLetterWriter: DeadLetterWriter?
     /// Reference inputs' tables, by name, with the layout their rows have.
@@ -55,7 +56,6 @@ public final class Pipeline {
             context.deadLetter = { writer.write($0) }
         }
         var outputs: [Int: Downstream] = [:]
-        var operators: [Int: Operator] = [:]
         var sourceOf: [Int: InputPort] = [:]
         for node in plan.nodes {
             let op: Operator?
@@ -129,7 +129,7 @@ public final class Pipeline {
                 op = s
             }
             guard let op else { continue }
-            operators[node.id] = op
+            operators.append(op)
             for (port, producer) in node.inputs.enumerated() {
                 outputs[producer]?.connect(op, port: port)
             }
@@ -205,6 +205,9 @@ public final class Pipeline {
         }
     }
 
+    /// Rows the operators hold right now (join sides, reorder buffers): a gauge for memory tests and metrics.
+    public var heldRows: Int { operators.reduce(0) { $0 + $1.heldRows } }
+
     /// The input names, in plan order.
     public var inputNames: [String] { inputOrder }
 
@@ -250,25 +253,33 @@ public final class Pipeline {
         return EventDecoder(layout: port.layout, format: format, arrivalField: arrival, compatibility: compatibility)
     }
 
-    /// Reads every file-bound input to its end, interleaving inputs by arrival time, then finishes.
+    /// Reads every file-bound input to its end, interleaving inputs in time, then finishes.
+    ///
+    /// The next batch comes from the input that is furthest behind: by arrival time when the file
+    /// gives one, else by event time (the input's watermark), since such files' events "arrive" at
+    /// their event times. Inputs then advance together, so joins and unions hold little state.
     public func runFileInputs() throws {
-        var sources: [(source: EventSource, clock: Int64)] = []
+        var sources: [(source: EventSource, port: InputPort, clock: Int64)] = []
         for name in inputOrder {
             guard let port = inputs[name], case .file(let path, let format, let arrival) = port.binding.connector else { continue }
             let source = try FileSource(input: name, path: path, format: format, arrivalField: arrival, layout: port.layout,
                                         compatibility: compatibility, runStart: options.runStart, context: context)
-            sources.append((source, .min))
+            sources.append((source, port, .min))
         }
         while !sources.isEmpty {
-            // Read from the input that is furthest behind, so inputs advance together.
             let i = sources.indices.min { sources[$0].clock < sources[$1].clock } ?? 0
             guard let batch = try sources[i].source.nextBatch(maxRows: options.batchSize) else {
                 try endInput(sources[i].source.input)
                 sources.remove(at: i)
                 continue
             }
-            sources[i].clock = batch.arrivals.last ?? sources[i].clock
             try push(batch, to: sources[i].source.input)
+            let port = sources[i].port
+            if case .file(_, _, nil) = port.binding.connector, let progress = port.timestampers.map(\.downstream.lastWatermark).min() {
+                sources[i].clock = progress
+            } else {
+                sources[i].clock = batch.arrivals.last ?? sources[i].clock
+            }
         }
         try finish()
     }

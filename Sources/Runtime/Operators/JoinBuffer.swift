@@ -2,8 +2,9 @@ import Planner
 
 /// The rows one side of a stream join keeps, in arrival order, indexed by join key.
 ///
-/// Rows leave only from the front (`evictFront`), so every key's list of rows also loses its oldest
-/// first: removal is O(1) and the index never holds a departed row.
+/// Rows with one key form a chain (by sequence number) from the index entry's head to its tail.
+/// Rows leave only from the front (`evictFront`), so a departing row is always the head of its
+/// chain: removal is O(1), and the index never holds a departed row.
 struct JoinBuffer {
     let width: Int
     private(set) var values: [Value] = []
@@ -11,62 +12,76 @@ struct JoinBuffer {
     private(set) var times: [Int64] = []
     /// Each row's time that the join's bound refers to.
     private(set) var boundTimes: [Int64] = []
-    private var keys: [JoinKey?] = []
+    /// Each row's index entry; -1 for rows with a NULL key part (indexed nowhere).
+    private var entries: [Int32] = []
+    /// The next row with the same key, by sequence number; -1 ends the chain.
+    private var links: [Int] = []
     /// Set when a row met a partner (LEFT JOIN bookkeeping).
     var matched: [Bool] = []
     /// Index of the first live row in the arrays, and the sequence number of array index 0.
-    private(set) var start = 0
+    private var start = 0
     private var base = 0
-    private var index: [JoinKey: Bucket] = [:]
+    private var index: KeyIndex
 
-    struct Bucket {
-        var sequences: [Int] = []
-        var start = 0
+    init(width: Int, keyWidth: Int) {
+        self.width = width
+        index = KeyIndex(width: keyWidth)
     }
-
-    init(width: Int) { self.width = width }
 
     var isEmpty: Bool { start == times.count }
     var count: Int { times.count - start }
-
     var frontBoundTime: Int64 { boundTimes[start] }
 
     /// Array position of a live row by sequence number.
     @inline(__always) func position(_ sequence: Int) -> Int { sequence - base }
 
-    /// Appends a row; returns its sequence number.
+    /// Appends a row with its key (`nil`: a NULL key part); returns its sequence number.
     @discardableResult
-    mutating func append(_ row: ArraySlice<Value>, time: Int64, boundTime: Int64, key: JoinKey?) -> Int {
+    mutating func append(_ row: ArraySlice<Value>, time: Int64, boundTime: Int64, key: UnsafePointer<Value>?, hash: UInt64) -> Int {
         let sequence = base + times.count
         values.append(contentsOf: row)
         times.append(time)
         boundTimes.append(boundTime)
-        keys.append(key)
+        links.append(-1)
         matched.append(false)
-        if let key { index[key, default: Bucket()].sequences.append(sequence) }
+        var entry = -1
+        if let key {
+            if let e = index.find(key, hash: hash) {
+                entry = e
+                links[index.append(e, row: sequence) - base] = sequence
+            } else {
+                entry = index.insert(key, hash: hash, row: sequence)
+            }
+        }
+        entries.append(Int32(entry))
         return sequence
     }
 
-    /// Calls `body` with the position of every live row under `key`, oldest first.
+    /// The live rows under one key, oldest first, as sequence numbers (see ``position(_:)``).
+    struct Chain: Sequence, IteratorProtocol {
+        let links: [Int]
+        let base: Int
+        var current: Int
+
+        mutating func next() -> Int? {
+            guard current >= 0 else { return nil }
+            defer { current = links[current - base] }
+            return current
+        }
+    }
+
+    /// The rows under a key. The chain shares storage with the buffer: taking it copies nothing.
     @inline(__always)
-    func forEachRow(withKey key: JoinKey, _ body: (Int) throws -> Void) rethrows {
-        guard let bucket = index[key] else { return }
-        for k in bucket.start..<bucket.sequences.count { try body(bucket.sequences[k] - base) }
+    func rows(withKey key: UnsafePointer<Value>, hash: UInt64) -> Chain {
+        Chain(links: links, base: base, current: index.find(key, hash: hash).map { index.heads[$0] } ?? -1)
     }
 
     /// Removes the oldest live row.
     mutating func evictFront() {
-        if let key = keys[start] {
-            if var bucket = index.removeValue(forKey: key) {
-                bucket.start += 1
-                if bucket.start < bucket.sequences.count {
-                    if bucket.start >= 32 && bucket.start * 2 >= bucket.sequences.count {
-                        bucket.sequences.removeFirst(bucket.start)
-                        bucket.start = 0
-                    }
-                    index[key] = bucket
-                }
-            }
+        let entry = Int(entries[start])
+        if entry >= 0 {
+            let next = links[start]
+            if next < 0 { index.remove(entry) } else { index.setHead(entry, next) }
         }
         start += 1
         if start >= 4096 && start * 2 >= times.count { compact() }
@@ -77,7 +92,8 @@ struct JoinBuffer {
         values.removeFirst(start * width)
         times.removeFirst(start)
         boundTimes.removeFirst(start)
-        keys.removeFirst(start)
+        entries.removeFirst(start)
+        links.removeFirst(start)
         matched.removeFirst(start)
         base += start
         start = 0

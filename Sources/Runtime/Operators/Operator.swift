@@ -18,10 +18,13 @@ public protocol Operator: AnyObject {
     func finish(port: Int) throws
     /// The state the operator keeps, for EXPLAIN and checkpoints (empty for stateless operators).
     var stateDescription: String { get }
+    /// How many rows the operator holds (0 for operators that hold none, or do not count them yet).
+    var heldRows: Int { get }
 }
 
 extension Operator {
     public var stateDescription: String { "" }
+    public var heldRows: Int { 0 }
 }
 
 /// Where an operator's output goes: every consumer, each on its own input port.

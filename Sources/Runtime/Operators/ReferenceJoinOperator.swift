@@ -16,8 +16,11 @@ public final class ReferenceJoinOperator: Operator {
     /// The table version the index was built from.
     @exclusivity(unchecked) private var version = -1
     @exclusivity(unchecked) private var table = EventBatch(width: 0)
-    @exclusivity(unchecked) private var index: [JoinKey: [Int]] = [:]
+    @exclusivity(unchecked) private var index: KeyIndex
+    /// The next table row with the same key; -1 ends the chain.
+    @exclusivity(unchecked) private var links: [Int] = []
     @exclusivity(unchecked) private var scratch: [Value]
+    @exclusivity(unchecked) private var key: [Value]
 
     public init(_ operation: JoinOperation, data: ReferenceData, leftWidth: Int, context: RuntimeContext) {
         self.operation = operation
@@ -29,6 +32,8 @@ public final class ReferenceJoinOperator: Operator {
         self.leftWidth = leftWidth
         rightWidth = data.width
         scratch = Array(repeating: .null, count: leftWidth + data.width)
+        index = KeyIndex(width: operation.leftKeys.count)
+        key = Array(repeating: .null, count: max(1, operation.leftKeys.count))
     }
 
     public var stateDescription: String { "reference rows=\(table.count) keys=\(index.count)" }
@@ -39,13 +44,21 @@ public final class ReferenceJoinOperator: Operator {
         guard data.version != version else { return }
         version = data.version
         table = data.rows
-        index = [:]
-        guard !rightKeys.isEmpty else { return }
+        index = KeyIndex(width: rightKeys.count)
+        links = Array(repeating: -1, count: table.count)
         table.forEachRow { i, row in
             do throws(EvalError) {
-                if let key = try JoinKey.of(row, rightKeys) { index[key, default: []].append(i) }
+                guard try KeyIndex.evaluate(rightKeys, row, into: &key) else { return }
             } catch {
                 context.rowError(error, in: "reference JOIN key")
+                return
+            }
+            key.withUnsafeBufferPointer { k in
+                guard let base = k.baseAddress else { return }
+                let hash = index.hash(base)
+                if let e = index.find(base, hash: hash) { links[index.append(e, row: i)] = i } else {
+                    _ = index.insert(base, hash: hash, row: i)
+                }
             }
         }
     }
@@ -53,19 +66,22 @@ public final class ReferenceJoinOperator: Operator {
     public func process(_ batch: EventBatch, port: Int) throws {
         sync()
         var out = EventBatch(width: leftWidth + rightWidth, capacity: batch.count)
-        let all = Array(0..<table.count)
         batch.forEachRow { i, row in
-            scratch.replaceSubrange(0..<leftWidth, with: batch.row(i))
-            var matched = false
-            do throws(EvalError) {
-                if rightKeys.isEmpty {
-                    matched = join(all, time: row.time, into: &out)
-                } else if let key = try JoinKey.of(row, leftKeys), let rows = index[key] {
-                    matched = join(rows, time: row.time, into: &out)
-                }
-            } catch {
+            let hasKey: Bool
+            do throws(EvalError) { hasKey = try KeyIndex.evaluate(leftKeys, row, into: &key) } catch {
                 context.rowError(error, in: "JOIN key")
                 return
+            }
+            scratch.replaceSubrange(0..<leftWidth, with: batch.row(i))
+            var matched = false
+            if hasKey {
+                var r = key.withUnsafeBufferPointer { k in
+                    k.baseAddress.flatMap { base in index.find(base, hash: index.hash(base)).map { index.heads[$0] } } ?? -1
+                }
+                while r >= 0 {
+                    if join(r, time: row.time, into: &out) { matched = true }
+                    r = links[r]
+                }
             }
             if !matched && operation.kind == .left {
                 for k in leftWidth..<(leftWidth + rightWidth) { scratch[k] = .null }
@@ -75,27 +91,23 @@ public final class ReferenceJoinOperator: Operator {
         try downstream.emit(out)
     }
 
-    /// Appends the joined rows of `scratch`'s left row with each candidate that passes the condition.
-    private func join(_ candidates: [Int], time: Int64, into out: inout EventBatch) -> Bool {
-        var matched = false
-        for r in candidates {
-            scratch.replaceSubrange(leftWidth..<(leftWidth + rightWidth), with: table.row(r))
-            if let residual {
-                let pass: Bool? = scratch.withUnsafeBufferPointer { buf in
-                    do throws(EvalError) {
-                        // swiftlint:disable:next force_unwrapping
-                        return try residual(RowRef(values: buf.baseAddress!, time: time))
-                    } catch {
-                        context.rowError(error, in: "JOIN ON")
-                        return nil
-                    }
+    /// Appends the joined row of `scratch`'s left row and table row `r` if it passes the condition.
+    private func join(_ r: Int, time: Int64, into out: inout EventBatch) -> Bool {
+        scratch.replaceSubrange(leftWidth..<(leftWidth + rightWidth), with: table.row(r))
+        if let residual {
+            let pass: Bool? = scratch.withUnsafeBufferPointer { buf in
+                guard let base = buf.baseAddress else { return nil }
+                do throws(EvalError) {
+                    return try residual(RowRef(values: base, time: time))
+                } catch {
+                    context.rowError(error, in: "JOIN ON")
+                    return nil
                 }
-                guard pass == true else { continue }
             }
-            out.append(scratch, time: time)
-            matched = true
+            guard pass == true else { return false }
         }
-        return matched
+        out.append(scratch, time: time)
+        return true
     }
 
     public func watermark(_ time: Int64, port: Int) throws { try downstream.watermark(time) }

@@ -5,8 +5,8 @@ import Planner
 ///
 /// Each side keeps its rows while a row of the other side could still match them: a left row at
 /// bound time `t` until the right watermark reaches `t + maxAhead`; a right row at `r` until no
-/// future left row can reach back to it. A probe finds candidates by equality key, then checks the
-/// whole ON condition (the DATEDIFF bound included, exactly).
+/// future left row can reach back to it. A probe finds candidates by equality key, checks the
+/// DATEDIFF bound on the two rows' times, then the rest of the ON condition.
 ///
 /// Output follows ASA: a match is timestamped with the later of its two rows' times; an unmatched
 /// LEFT row with its time plus the bound's upper end ("the latest time a match could have come").
@@ -32,6 +32,8 @@ public final class StreamJoinOperator: Operator {
     @exclusivity(unchecked) private var heldSorted = true
     /// The joined row being built: left columns, then right columns.
     @exclusivity(unchecked) private var scratch: [Value]
+    /// The current row's join key.
+    @exclusivity(unchecked) private var key: [Value]
 
     struct PendingRow: Comparable {
         var deadline: Int64
@@ -48,50 +50,64 @@ public final class StreamJoinOperator: Operator {
         residual = operation.residual.map(ExprCompiler.compilePredicate)
         self.context = context
         self.rightWidth = rightWidth
-        left = JoinBuffer(width: leftWidth)
-        right = JoinBuffer(width: rightWidth)
+        left = JoinBuffer(width: leftWidth, keyWidth: operation.leftKeys.count)
+        right = JoinBuffer(width: rightWidth, keyWidth: operation.rightKeys.count)
+        // Never empty, so it always has an address (a join without equality keys has width 0).
+        key = Array(repeating: .null, count: max(1, operation.leftKeys.count))
         held = EventBatch(width: leftWidth + rightWidth)
         scratch = Array(repeating: .null, count: leftWidth + rightWidth)
     }
 
     public var stateDescription: String { "left=\(left.count) right=\(right.count) held=\(held.count)" }
+    public var heldRows: Int { left.count + right.count + held.count }
 
     public func process(_ batch: EventBatch, port: Int) throws {
         let isLeft = port == 0
         let keys = isLeft ? leftKeys : rightKeys
         let timeColumn = isLeft ? bound.leftTimeColumn : bound.rightTimeColumn
         batch.forEachRow { i, row in
-            let key: JoinKey?
+            let hasKey: Bool
             do throws(EvalError) {
-                key = keys.isEmpty ? .many([]) : try JoinKey.of(row, keys)
+                hasKey = try KeyIndex.evaluate(keys, row, into: &key)
             } catch {
                 context.rowError(error, in: "JOIN")
                 return
             }
             var boundTime = row.time
             if case .datetime(let t) = row[timeColumn] { boundTime = t.ticks }
-            if isLeft {
-                var matched = false
-                if let key { matched = probe(leftRow: batch.row(i), time: row.time, key: key) }
-                let sequence = left.append(batch.row(i), time: row.time, boundTime: boundTime, key: key)
-                if operation.kind == .left {
-                    if matched { left.matched[left.position(sequence)] = true } else {
-                        pending.insert(PendingRow(deadline: boundTime.addingSaturating(bound.maxAhead), sequence: sequence))
+            key.withUnsafeBufferPointer { k in
+                guard let base = k.baseAddress else { return }
+                let keyPointer = hasKey ? base : nil
+                let hash = hasKey ? GroupTable.hash(base, width: keys.count) : 0
+                if isLeft {
+                    var matched = false
+                    if let keyPointer { matched = probe(leftRow: batch.row(i), time: row.time, boundTime: boundTime, key: keyPointer, hash: hash) }
+                    let sequence = left.append(batch.row(i), time: row.time, boundTime: boundTime, key: keyPointer, hash: hash)
+                    if operation.kind == .left {
+                        if matched { left.matched[left.position(sequence)] = true } else {
+                            pending.insert(PendingRow(deadline: boundTime.addingSaturating(bound.maxAhead), sequence: sequence))
+                        }
                     }
+                } else {
+                    if let keyPointer { probe(rightRow: batch.row(i), time: row.time, boundTime: boundTime, key: keyPointer, hash: hash) }
+                    right.append(batch.row(i), time: row.time, boundTime: boundTime, key: keyPointer, hash: hash)
                 }
-            } else {
-                if let key { probe(rightRow: batch.row(i), time: row.time, key: key) }
-                right.append(batch.row(i), time: row.time, boundTime: boundTime, key: key)
             }
         }
     }
 
     /// Joins a new left row with the right rows under its key; true if any matched.
-    private func probe(leftRow: ArraySlice<Value>, time: Int64, key: JoinKey) -> Bool {
+    private func probe(leftRow: ArraySlice<Value>, time: Int64, boundTime: Int64, key: UnsafePointer<Value>, hash: UInt64) -> Bool {
         let lw = left.width
-        scratch.replaceSubrange(0..<lw, with: leftRow)
+        var copied = false
         var matched = false
-        right.forEachRow(withKey: key) { p in
+        for sequence in right.rows(withKey: key, hash: hash) {
+            let p = right.position(sequence)
+            guard bound.contains(left: boundTime, right: right.boundTimes[p]) else { continue }
+            if !copied {
+                scratch.replaceSubrange(0..<lw, with: leftRow)
+                copied = true
+            }
             scratch.replaceSubrange(lw..<(lw + rightWidth), with: right.row(p))
             if emitIfJoined(time: max(time, right.times[p])) { matched = true }
         }
@@ -99,10 +115,16 @@ public final class StreamJoinOperator: Operator {
     }
 
     /// Joins a new right row with the left rows under its key.
-    private func probe(rightRow: ArraySlice<Value>, time: Int64, key: JoinKey) {
+    private func probe(rightRow: ArraySlice<Value>, time: Int64, boundTime: Int64, key: UnsafePointer<Value>, hash: UInt64) {
         let lw = left.width
-        scratch.replaceSubrange(lw..<(lw + rightWidth), with: rightRow)
-        left.forEachRow(withKey: key) { p in
+        var copied = false
+        for sequence in left.rows(withKey: key, hash: hash) {
+            let p = left.position(sequence)
+            guard bound.contains(left: left.boundTimes[p], right: boundTime) else { continue }
+            if !copied {
+                scratch.replaceSubrange(lw..<(lw + rightWidth), with: rightRow)
+                copied = true
+            }
             scratch.replaceSubrange(0..<lw, with: left.row(p))
             if emitIfJoined(time: max(time, left.times[p])) { left.matched[p] = true }
         }
@@ -112,9 +134,9 @@ public final class StreamJoinOperator: Operator {
     private func emitIfJoined(time: Int64) -> Bool {
         if let residual {
             let pass: Bool? = scratch.withUnsafeBufferPointer { buf in
+                guard let base = buf.baseAddress else { return nil }
                 do throws(EvalError) {
-                    // swiftlint:disable:next force_unwrapping
-                    return try residual(RowRef(values: buf.baseAddress!, time: time))
+                    return try residual(RowRef(values: base, time: time))
                 } catch {
                     context.rowError(error, in: "JOIN ON")
                     return nil
