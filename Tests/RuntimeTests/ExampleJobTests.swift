@@ -29,6 +29,18 @@ struct ExampleJobTests {
         return pipeline.context.counters
     }
 
+    /// A copy of the example job in a fresh directory, with its device registry built (through the
+    /// SQLite library) from devices.sql plus `registryChanges`.
+    func exampleCopy(registryChanges: String = "") throws -> String {
+        let dir = NSTemporaryDirectory() + "saql-iot-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.root + "/queries/iot-telemetry.saql", toPath: dir + "/iot-telemetry.saql")
+        try FileManager.default.copyItem(atPath: Self.root + "/queries/data/telemetry.jsonl", toPath: dir + "/data/telemetry.jsonl")
+        let db = try SQLiteDatabase(path: dir + "/data/devices.db", readOnly: false)
+        try db.execute(try String(contentsOfFile: Self.root + "/queries/data/devices.sql", encoding: .utf8) + registryChanges)
+        return dir
+    }
+
     func readJSONLines(_ path: String) throws -> [[String: Any]] {
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
             try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
@@ -36,10 +48,9 @@ struct ExampleJobTests {
     }
 
     @Test func iotAggregatesMatchAnIndependentComputation() throws {
-        let dir = NSTemporaryDirectory() + "saql-iot-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try exampleCopy()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let counters = try runJob(Self.root + "/queries/iot-telemetry.saql", outputDirectory: dir)
+        let counters = try runJob(dir + "/iot-telemetry.saql", outputDirectory: dir)
         #expect(counters.inputEvents["IoTHubInput"] == 7200)
         #expect(counters.malformedEvents == 0 && counters.evaluationErrors == 0)
 
@@ -72,6 +83,7 @@ struct ExampleJobTests {
                 return abs(got - want) <= 1e-9 * max(1, abs(want))
             }
             #expect((row["EventCount"] as? NSNumber)?.intValue == acc.n)
+            #expect(row["Site"] is String && row["Model"] is String, "registry fields missing: \(row)")
             #expect(close("AvgTemperature", acc.sumT / Double(acc.n)))
             #expect(close("MinTemperature", acc.minT) && close("MaxTemperature", acc.maxT))
             #expect(close("AvgPressure", acc.sumP / Double(acc.n)) && close("AvgVibration", acc.sumV / Double(acc.n)))
@@ -98,6 +110,22 @@ struct ExampleJobTests {
         let maintenance = try readJSONLines(dir + "/maintenance.jsonl")
         #expect(maintenance.contains { $0["DeviceId"] as? String == "dev-0007" && $0["MaintenanceStatus"] as? String == "CRITICAL" })
         #expect(maintenance.allSatisfy { (($0["AvgVibration"] as? NSNumber)?.doubleValue ?? 0) > 40 })
+        #expect(maintenance.contains { $0["DeviceId"] as? String == "dev-0003" && $0["MaintenanceStatus"] as? String == "WARNING" })
+    }
+
+    /// The maintenance limits come from the registry: raising one device's limits in SQLite silences
+    /// its alerts, and lowering another's raises them.
+    @Test func maintenanceLimitsComeFromTheRegistry() throws {
+        let dir = try exampleCopy(registryChanges: """
+            UPDATE devices SET VibrationWarning = 48, VibrationCritical = 60 WHERE DeviceId = 'dev-0003';
+            UPDATE devices SET VibrationWarning = 20, StdDevWarning = 2 WHERE DeviceId = 'dev-0011';
+            """)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try runJob(dir + "/iot-telemetry.saql", outputDirectory: dir)
+        let maintenance = try readJSONLines(dir + "/maintenance.jsonl")
+        #expect(!maintenance.contains { $0["DeviceId"] as? String == "dev-0003" })
+        #expect(maintenance.contains { $0["DeviceId"] as? String == "dev-0011" && $0["MaintenanceStatus"] as? String == "WARNING" })
+        #expect(maintenance.contains { $0["DeviceId"] as? String == "dev-0007" && $0["MaintenanceStatus"] as? String == "CRITICAL" })
     }
 
     @Test func seedQueryIsRejectedWithAFix() throws {

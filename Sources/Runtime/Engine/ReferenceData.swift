@@ -36,7 +36,7 @@ public final class ReferenceData {
     public func refreshIfDue() {
         guard let refresh, let loader else { return }
         let now = clock()
-        guard now.addingSaturating(-loadedAt) >= refresh else { return }
+        guard now >= loadedAt.addingSaturating(refresh) else { return }
         loadedAt = now
         do {
             replace(try loader())
