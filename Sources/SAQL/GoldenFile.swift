@@ -22,6 +22,11 @@
 /// grouped under `>> OutputName` lines. `query dead_letter` also captures rejected events under
 /// `>> dead_letter`. Inputs accumulate through the file; a later block with the
 /// same name replaces the earlier one.
+///
+/// A reference input's block may hold later versions of its file, each after a line `@ TIME`: the
+/// file is rewritten when the run's clock (the latest arrival time read) reaches TIME, so a query
+/// declaring the input with `refresh` shows a reload during the run. `query events` pushes events
+/// one at a time (as a live source does) instead of in batches too, for such time-sensitive cases.
 public struct GoldenFile: Sendable {
     public enum RecordKind: String, Sendable { case query, error, explain }
 
@@ -31,6 +36,8 @@ public struct GoldenFile: Sendable {
         public var rowsort: Bool
         /// Capture the dead-letter output too.
         public var deadLetter: Bool
+        /// Run with one-event batches only.
+        public var eventAtATime: Bool
         public var query: String
         /// Expected text, one entry per line.
         public var expected: [String]
@@ -50,6 +57,8 @@ public struct GoldenFile: Sendable {
         /// Bound as reference data (`--reference`) instead of a stream.
         public var reference = false
         public var lines: [String]
+        /// Later contents of the file, each from an arrival time on (ISO-8601 text).
+        public var versions: [(at: String, lines: [String])] = []
     }
 
     public var path: String
@@ -81,7 +90,16 @@ public struct GoldenFile: Sendable {
                     }
                 }
                 i += 1
-                while i < lines.count && !isBlank(lines[i]) { input.lines.append(lines[i]); i += 1 }
+                while i < lines.count && !isBlank(lines[i]) {
+                    if lines[i].hasPrefix("@ ") {
+                        input.versions.append((String(lines[i].dropFirst(2)), []))
+                    } else if input.versions.isEmpty {
+                        input.lines.append(lines[i])
+                    } else {
+                        input.versions[input.versions.count - 1].lines.append(lines[i])
+                    }
+                    i += 1
+                }
                 inputs.removeAll { $0.name == input.name }
                 inputs.append(input)
             case "query", "error", "explain":
@@ -97,6 +115,7 @@ public struct GoldenFile: Sendable {
                 var expected: [String] = []
                 while i < lines.count && !isBlank(lines[i]) { expected.append(lines[i]); i += 1 }
                 records.append(Record(kind: kind, rowsort: rowsort, deadLetter: words.contains("dead_letter"),
+                                      eventAtATime: words.contains("events"),
                                       query: query.joined(separator: "\n"), expected: expected,
                                       line: header, expectedLines: start..<i, inputs: inputs))
             default:

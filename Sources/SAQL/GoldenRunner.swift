@@ -29,11 +29,17 @@ public struct GoldenRunner {
         let dir = "\(workDirectory)/r\(record.line)"
         try makeDirectory(dir)
         var overrides = BindingOverrides()
+        overrides.jobDirectory = dir
+        var versions: [(at: Int64, path: String, text: String)] = []
         for input in record.inputs {
             let path = "\(dir)/\(input.name).\(input.format == .csv ? "csv" : "jsonl")"
             try writeFile(path, input.lines.joined(separator: "\n") + "\n")
             let connector = InputConnector.file(path: path, format: input.format, arrivalTimeField: input.arrivalField)
             if input.reference { overrides.references[input.name] = connector } else { overrides.inputs[input.name] = connector }
+            for v in input.versions {
+                guard let at = Timestamp(parsing: v.at) else { throw ConnectorError("version time '\(v.at)' is not ISO-8601") }
+                versions.append((at.ticks, path, v.lines.joined(separator: "\n") + "\n"))
+            }
         }
         let source = SourceFile(name: "query.saql", text: record.query + "\n")
         switch record.kind {
@@ -52,7 +58,7 @@ public struct GoldenRunner {
             var outputs: [String] = []
             var first: [String]?
             var problem: String?
-            for batchSize in [1024, 1] {
+            for batchSize in record.eventAtATime ? [1] : [1024, 1] {
                 overrides.outputDirectory = "\(dir)/out\(batchSize)"
                 if record.deadLetter { overrides.deadLetter = .file(path: "\(dir)/out\(batchSize)/dead_letter.jsonl", format: .json) }
                 let (job, diagnostics) = Compiler.compile(source, overrides: overrides, check: .complete)
@@ -62,7 +68,10 @@ public struct GoldenRunner {
                 var options = PipelineOptions(runStart: Self.runStart.ticks)
                 options.batchSize = batchSize
                 options.deadLetter = job.deadLetter
+                let clock = ReplayClock(versions: versions.sorted { $0.at < $1.at })
+                options.wallClock = { clock.now() }
                 let pipeline = try Pipeline(plan: job.physical, settings: job.settings, options: options)
+                clock.pipeline = pipeline
                 try pipeline.runFileInputs()
                 outputs = job.outputs.map(\.name) + (record.deadLetter ? ["dead_letter"] : [])
                 var lines: [String] = []
@@ -78,6 +87,24 @@ public struct GoldenRunner {
             }
             return Outcome(record: record, actual: first ?? [], problem: problem)
         }
+    }
+}
+
+/// The wall clock of a golden run: the latest arrival time read. Reference files change to their
+/// next version when it passes the version's time.
+final class ReplayClock {
+    weak var pipeline: Pipeline?
+    private var versions: [(at: Int64, path: String, text: String)]
+
+    init(versions: [(at: Int64, path: String, text: String)]) { self.versions = versions }
+
+    func now() -> Int64 {
+        let t = pipeline?.processingTime ?? .min
+        while let v = versions.first, v.at <= t {
+            try? writeFile(v.path, v.text)
+            versions.removeFirst()
+        }
+        return t
     }
 }
 

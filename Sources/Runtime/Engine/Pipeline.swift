@@ -214,9 +214,13 @@ public final class Pipeline {
     /// The layout of an input's rows (to build batches for ``push(_:to:)``).
     public func layout(of input: String) -> InputLayout? { inputs[input]?.layout }
 
+    /// The latest arrival time pushed so far: the run's processing time when replaying files.
+    public private(set) var processingTime = Int64.min
+
     /// Pushes decoded rows (with arrival times) into an input.
     public func push(_ batch: EventBatch, to input: String) throws {
         guard let port = inputs[input] else { throw ConnectorError("the job has no input '\(input)'") }
+        if let last = batch.arrivals.last { processingTime = max(processingTime, last) }
         try port.downstream.emit(batch)
     }
 
