@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "SAQLParser"),
         .target(name: "Planner", dependencies: ["SAQLParser"]),
         .target(name: "Runtime", dependencies: [
-            "Planner", "CSQLite",
+            "Planner", "CSQLite", "CRdKafka",
             .product(name: "Collections", package: "swift-collections"),
         ]),
         .target(name: "SAQL", dependencies: ["SAQLParser", "Planner", "Runtime"]),

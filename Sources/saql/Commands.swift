@@ -38,7 +38,9 @@ struct Run: ParsableCommand {
         context.onRowError = { printError("saql: warning: \($0)") }
         do {
             let pipeline = try Pipeline(plan: compiled.physical, settings: compiled.settings, options: options, context: context)
-            try pipeline.runFileInputs()
+            StopSignal.install()
+            try pipeline.run(until: { StopSignal.requested })
+            if StopSignal.requested && !quiet { printError("saql: stopped by signal; outputs flushed") }
         } catch let e as ConnectorError {
             printError("saql: error: \(e.message)")
             throw ExitCode(1)

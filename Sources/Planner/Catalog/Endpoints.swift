@@ -39,6 +39,8 @@ public enum InputConnector: Hashable, Sendable {
     case file(path: String, format: DataFormat, arrivalTimeField: String?)
     /// Rows of a SQLite query (reference data only).
     case sqlite(path: String, query: String)
+    /// Records of a Kafka topic, read in a consumer group.
+    case kafka(KafkaInputOptions)
     /// Events pushed in-process through the embedding API.
     case embedded(format: DataFormat)
     /// Not bound yet (`saql check` and `explain` accept this; `run` does not).
@@ -62,6 +64,8 @@ public struct OutputBinding: Hashable, Sendable {
 public enum OutputConnector: Hashable, Sendable {
     case file(path: String, format: DataFormat)
     case stdout(format: DataFormat)
+    /// Records produced to a Kafka topic.
+    case kafka(KafkaOutputOptions)
     /// Rows delivered in-process through the embedding API.
     case embedded
     /// Not bound yet (`saql check` and `explain` accept this; `run` does not).

@@ -58,10 +58,12 @@ struct HeaderBinder {
     static let inputKeys: [String: Set<String>] = [
         "file": ["connector", "path", "format", "arrival_time", "refresh"],
         "sqlite": ["connector", "path", "query", "table", "refresh"],
+        "kafka": ["connector", "brokers", "topic", "group_id", "format", "start", "stop"],
     ]
     static let outputKeys: [String: Set<String>] = [
         "file": ["connector", "path", "format", "role"],
         "stdout": ["connector", "format", "role"],
+        "kafka": ["connector", "brokers", "topic", "key", "format", "role"],
     ]
 
     mutating func bind(_ script: Script) -> JobHeader {
@@ -123,6 +125,8 @@ struct HeaderBinder {
                 return
             }
             settings.outOfOrderPolicy = p
+        case "partition_idle_timeout":
+            if let d = duration() { settings.partitionIdleTimeout = d }
         case "compatibility_level":
             guard let level = CompatibilityLevel(rawValue: value) else {
                 diagnostics.append(.error("SAQL3004", "unsupported compatibility level '\(value)'", at: range,
@@ -162,6 +166,13 @@ struct HeaderBinder {
         return out + rest
     }
 
+    /// The `properties.*` options, without the prefix.
+    private func kafkaProperties(_ options: [String: (value: String, range: SourceRange)]) -> [String: String] {
+        var out: [String: String] = [:]
+        for (key, v) in options where key.hasPrefix("properties.") { out[String(key.dropFirst("properties.".count))] = v.value }
+        return out
+    }
+
     private mutating func bindEndpoint(_ c: CreateEndpointStatement, into header: inout JobHeader) {
         let errorsBefore = diagnostics.count
         defer { if diagnostics.count > errorsBefore { header.invalidDeclarations.insert(c.name.text.lowercased()) } }
@@ -190,7 +201,9 @@ struct HeaderBinder {
             diagnostics.append(.error("SAQL3011", "unknown connector '\(connectorOption.value)'", at: connectorOption.range, helps: helps))
             return
         }
-        for o in c.options where !allowed.contains(o.key.text.lowercased()) {
+        // `properties.<librdkafka key>` passes through to the Kafka client.
+        for o in c.options where !allowed.contains(o.key.text.lowercased())
+            && !(connector == "kafka" && o.key.text.lowercased().hasPrefix("properties.")) {
             var helps: [Diagnostic.Help] = []
             if let near = Suggest.closest(o.key.text.lowercased(), in: Array(allowed)) {
                 helps.append(.init("did you mean '\(near)'?", replacing: o.key.range, with: near))
@@ -220,6 +233,10 @@ struct HeaderBinder {
             let out: OutputConnector?
             switch connector {
             case "file": out = required("path").flatMap { p in format(default: p).map { .file(path: p, format: $0) } }
+            case "kafka":
+                guard let brokers = required("brokers"), let topic = required("topic"), let fmt = format(default: nil) else { return }
+                out = .kafka(KafkaOutputOptions(brokers: brokers, topic: topic, key: options["key"]?.value, format: fmt,
+                                                properties: kafkaProperties(options)))
             default: out = format(default: nil).map { .stdout(format: $0) }
             }
             if let out {
@@ -254,6 +271,31 @@ struct HeaderBinder {
             }
             let input: InputConnector
             switch connector {
+            case "kafka":
+                guard kind == .stream else {
+                    diagnostics.append(.error("SAQL3022", "the kafka connector reads streams, not reference data", at: connectorOption.range))
+                    return
+                }
+                guard let brokers = required("brokers"), let topic = required("topic"), let fmt = format(default: nil) else { return }
+                var start = KafkaInputOptions.Start.committed
+                if let s = options["start"] {
+                    guard let v = KafkaInputOptions.Start(rawValue: s.value.lowercased()) else {
+                        diagnostics.append(.error("SAQL3024", "start '\(s.value)' is not one of 'committed', 'earliest', 'latest'", at: s.range))
+                        return
+                    }
+                    start = v
+                }
+                var stopAtEnd = false
+                if let s = options["stop"] {
+                    guard s.value.lowercased() == "end" else {
+                        diagnostics.append(.error("SAQL3025", "stop '\(s.value)' is not supported", at: s.range,
+                                                  helps: [.init("stop = 'end' reads each partition to its end, then ends the input; omit it to run until stopped")]))
+                        return
+                    }
+                    stopAtEnd = true
+                }
+                input = .kafka(KafkaInputOptions(brokers: brokers, topic: topic, groupId: options["group_id"]?.value ?? "saql-\(c.name.text)",
+                                                 format: fmt, start: start, stopAtEnd: stopAtEnd, properties: kafkaProperties(options)))
             case "sqlite":
                 guard kind == .reference else {
                     diagnostics.append(.error("SAQL3022", "the sqlite connector reads reference data: declare CREATE REFERENCE INPUT",

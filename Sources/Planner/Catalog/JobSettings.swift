@@ -15,6 +15,9 @@ public struct JobSettings: Hashable, Sendable {
     /// `nil` means ASA's `-1`: wait indefinitely, never adjust for lateness.
     public var lateArrivalTolerance: Duration? = .seconds(5)
     public var compatibilityLevel: CompatibilityLevel = .v1_2
+    /// How long a partition of a partitioned input (Kafka) may go without records before it stops
+    /// holding the input's time back.
+    public var partitionIdleTimeout: Duration = .seconds(5)
 
     public init() {}
 
@@ -24,6 +27,7 @@ public struct JobSettings: Hashable, Sendable {
         ("out_of_order_policy", "'adjust' or 'drop' for events beyond the tolerances (default 'adjust')"),
         ("late_arrival_tolerance", "how late an event may arrive relative to its arrival time (default '5s'; '-1' waits forever)"),
         ("compatibility_level", "ASA compatibility level: '1.0', '1.1' or '1.2' (default '1.2')"),
+        ("partition_idle_timeout", "wall-clock time after which a silent Kafka partition stops holding time back (default '5s')"),
     ]
 }
 

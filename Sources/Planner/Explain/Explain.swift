@@ -180,6 +180,10 @@ public enum Explain {
         case .file(let path, let format, let arrival):
             return "connector=file, path=\(path), format=\(format.rawValue)" + (arrival.map { ", arrival_time=\($0)" } ?? "")
         case .sqlite(let path, let query): return "connector=sqlite, path=\(path), query=\(query)"
+        case .kafka(let k):
+            // Property values may be secrets: only their keys are shown.
+            return "connector=kafka, topic=\(k.topic), group=\(k.groupId), format=\(k.format.rawValue), start=\(k.start.rawValue)"
+                + (k.stopAtEnd ? ", stop=end" : "") + (k.properties.isEmpty ? "" : ", properties=[\(k.properties.keys.sorted().joined(separator: ", "))]")
         case .embedded(let format): return "connector=embedded, format=\(format.rawValue)"
         case .unbound: return "connector=unbound"
         }
@@ -189,6 +193,9 @@ public enum Explain {
         switch c {
         case .file(let path, let format): return "connector=file, path=\(path), format=\(format.rawValue)"
         case .stdout(let format): return "connector=stdout, format=\(format.rawValue)"
+        case .kafka(let k):
+            return "connector=kafka, topic=\(k.topic), format=\(k.format.rawValue)" + (k.key.map { ", key=\($0)" } ?? "")
+                + (k.properties.isEmpty ? "" : ", properties=[\(k.properties.keys.sorted().joined(separator: ", "))]")
         case .embedded: return "connector=embedded"
         case .unbound: return "connector=unbound"
         }

@@ -48,6 +48,7 @@ public struct TimestampAssignment: Hashable, Sendable {
     public var outOfOrderTolerance: Duration
     public var lateArrivalTolerance: Duration?
     public var policy: EventOrderingPolicy
+    public var partitionIdleTimeout: Duration
 
     public init(expr: BoundExpr?, overKeys: [BoundExpr] = [], settings: JobSettings) {
         self.expr = expr
@@ -55,6 +56,7 @@ public struct TimestampAssignment: Hashable, Sendable {
         outOfOrderTolerance = settings.outOfOrderTolerance
         lateArrivalTolerance = settings.lateArrivalTolerance
         policy = settings.outOfOrderPolicy
+        partitionIdleTimeout = settings.partitionIdleTimeout
     }
 }
 

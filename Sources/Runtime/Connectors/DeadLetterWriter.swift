@@ -17,7 +17,7 @@ final class DeadLetterWriter {
         switch binding.connector {
         case .file(let path, _): sink = try ByteSink(path: path)
         case .stdout: sink = ByteSink(standardOutput: ())
-        case .embedded, .unbound: throw ConnectorError("the dead-letter output must be a file or stdout")
+        case .embedded, .unbound, .kafka: throw ConnectorError("the dead-letter output must be a file or stdout")
         }
     }
 

@@ -162,6 +162,8 @@ public final class Pipeline {
             loader = nil
         case .unbound:
             throw ConnectorError("reference input '\(binding.name)' is not bound")
+        case .kafka:
+            throw ConnectorError("reference input '\(binding.name)': the kafka connector reads streams, not reference data")
         }
         let data = try ReferenceData(name: binding.name, width: layout.schema.columns.count, refresh: binding.refresh,
                                      clock: options.wallClock, loader: loader)
@@ -196,6 +198,7 @@ public final class Pipeline {
         case .file(let path, .csv): return CSVWriter(sink: try ByteSink(path: path))
         case .stdout(.json): return JSONLinesWriter(sink: ByteSink(standardOutput: ()))
         case .stdout(.csv): return CSVWriter(sink: ByteSink(standardOutput: ()))
+        case .kafka(let k): return try KafkaWriter(output: binding.name, options: k, context: context)
         case .unbound:
             throw ConnectorError("output '\(binding.name)' is not bound")
         case .embedded:
@@ -252,39 +255,82 @@ public final class Pipeline {
         switch port.binding.connector {
         case .file(_, let f, let a): format = f; arrival = a
         case .embedded(let f): format = f
+        case .kafka(let k): format = k.format
         case .sqlite, .unbound: break
         }
         return EventDecoder(layout: port.layout, format: format, arrivalField: arrival, compatibility: compatibility)
     }
 
     /// Reads every file-bound input to its end, interleaving inputs in time, then finishes.
+    public func runFileInputs() throws { try run(until: { false }) }
+
+    /// Reads every file and Kafka input until each has ended (files at their end, Kafka inputs with
+    /// `stop = 'end'` at the end of their partitions) or `stopRequested` returns true, then finishes.
     ///
-    /// The next batch comes from the input that is furthest behind: by arrival time when the file
+    /// The next batch comes from the input that is furthest behind: by arrival time when the input
     /// gives one, else by event time (the input's watermark), since such files' events "arrive" at
-    /// their event times. Inputs then advance together, so joins and unions hold little state.
-    public func runFileInputs() throws {
+    /// their event times. Inputs then advance together, so joins and unions hold little state. An
+    /// idle Kafka input moves time on by ASA's rule (estimated arrival minus the late tolerance).
+    ///
+    /// A stop request ends the run without emitting open windows (they were not complete); outputs
+    /// are flushed. Kafka offsets are committed once outputs are flushed after a completed run, and
+    /// at a stop request when no operator holds rows (what was read is then fully written).
+    public func run(until stopRequested: () -> Bool) throws {
         var sources: [(source: EventSource, port: InputPort, clock: Int64)] = []
+        var kafka: [KafkaSource] = []
+        defer { for k in kafka { k.close() } }
         for name in inputOrder {
-            guard let port = inputs[name], case .file(let path, let format, let arrival) = port.binding.connector else { continue }
-            let source = try FileSource(input: name, path: path, format: format, arrivalField: arrival, layout: port.layout,
-                                        compatibility: compatibility, runStart: options.runStart, context: context)
-            sources.append((source, port, .min))
+            guard let port = inputs[name] else { continue }
+            switch port.binding.connector {
+            case .file(let path, let format, let arrival):
+                let source = try FileSource(input: name, path: path, format: format, arrivalField: arrival, layout: port.layout,
+                                            compatibility: compatibility, runStart: options.runStart, context: context)
+                sources.append((source, port, .min))
+            case .kafka(let k):
+                let source = try KafkaSource(input: name, options: k, layout: port.layout, compatibility: compatibility, context: context)
+                kafka.append(source)
+                sources.append((source, port, .min))
+            case .embedded, .sqlite, .unbound:
+                continue
+            }
         }
         while !sources.isEmpty {
+            if stopRequested() {
+                for s in sinks { try s.close() }
+                try deadLetterWriter?.close()
+                if heldRows == 0 { for k in kafka { try k.commit() } }
+                return
+            }
             let i = sources.indices.min { sources[$0].clock < sources[$1].clock } ?? 0
+            let port = sources[i].port
             guard let batch = try sources[i].source.nextBatch(maxRows: options.batchSize) else {
                 try endInput(sources[i].source.input)
                 sources.remove(at: i)
                 continue
             }
-            try push(batch, to: sources[i].source.input)
-            let port = sources[i].port
-            if case .file(_, _, nil) = port.binding.connector, let progress = port.timestampers.map(\.downstream.lastWatermark).min() {
+            // Partition ownership before the records, partition ends after them: together they decide
+            // how far the input's time may go.
+            let kafkaState = (sources[i].source as? KafkaSource)?.partitionState
+            if let kafkaState { for t in port.timestampers { t.assignPartitions(kafkaState.assigned) } }
+            if !batch.isEmpty { try push(batch, to: sources[i].source.input) }
+            if let kafkaState { for t in port.timestampers { try t.partitionsAtEnd(kafkaState.atEnd) } }
+            if batch.isEmpty {
+                // An idle live input: give the other inputs a turn.
+                sources[i].clock = sources.map(\.clock).max() ?? sources[i].clock
+                continue
+            }
+            let byEventTime: Bool
+            switch port.binding.connector {
+            case .file(_, _, nil): byEventTime = true
+            default: byEventTime = false
+            }
+            if byEventTime, let progress = port.timestampers.map(\.downstream.lastWatermark).min() {
                 sources[i].clock = progress
             } else {
                 sources[i].clock = batch.arrivals.last ?? sources[i].clock
             }
         }
         try finish()
+        for k in kafka { try k.commit() }
     }
 }

@@ -132,6 +132,8 @@ public final class RuntimeCounters: @unchecked Sendable {
     public var outOfOrderAdjusted = 0, outOfOrderDropped = 0
     public var earlyDropped = 0
     public var invalidTimestamps = 0
+    /// Output records that could not be delivered (after the connector's own retries).
+    public var outputErrors = 0
 
     public init() {}
 
@@ -142,6 +144,7 @@ public final class RuntimeCounters: @unchecked Sendable {
         s += "; adjusted late=\(lateAdjusted) out_of_order=\(outOfOrderAdjusted)"
         s += "; dropped late=\(lateDropped) out_of_order=\(outOfOrderDropped) early=\(earlyDropped)"
         s += " invalid_timestamp=\(invalidTimestamps) malformed=\(malformedEvents) evaluation_error=\(evaluationErrors)"
+        if outputErrors > 0 { s += "; output errors=\(outputErrors)" }
         return s
     }
 }

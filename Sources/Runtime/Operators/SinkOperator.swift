@@ -3,6 +3,8 @@ import Planner
 /// Receives an output's rows as field lists; one instance per output.
 public protocol RowWriter: AnyObject {
     func write(_ row: RowRef, shape: RowShape) throws
+    /// Makes everything written so far durable (before input offsets are committed).
+    func flush() throws
     func close() throws
 }
 
@@ -35,6 +37,9 @@ public final class SinkOperator: Operator {
         if clock.end(port) { try close() }
     }
 
+    /// Flushes the writer (everything written so far reaches its destination).
+    public func flush() throws { if !closed { try writer.flush() } }
+
     /// Flushes and closes the writer; safe to call more than once.
     public func close() throws {
         guard !closed else { return }
@@ -55,6 +60,7 @@ final class JSONLinesWriter: RowWriter {
         try sink.maybeFlush()
     }
 
+    func flush() throws { try sink.flush() }
     func close() throws { try sink.close() }
 }
 
@@ -79,28 +85,34 @@ final class CSVWriter: RowWriter {
     private func appendLine(_ values: [Value]) {
         for (i, v) in values.enumerated() {
             if i > 0 { sink.buffer.append(0x2C) }
-            let text: String
-            switch v {
-            case .null: continue
-            case .record: text = "Record"
-            case .array: text = "Array"
-            case .bit(let b): text = b ? "true" : "false"
-            default: text = Conversions.string(v) ?? ""
-            }
-            if text.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
-                sink.buffer.append(0x22)
-                for b in text.utf8 {
-                    if b == 0x22 { sink.buffer.append(0x22) }
-                    sink.buffer.append(b)
-                }
-                sink.buffer.append(0x22)
-            } else {
-                sink.buffer.append(contentsOf: text.utf8)
-            }
+            Self.appendField(v, to: &sink.buffer)
         }
         sink.buffer.append(0x0A)
     }
 
+    /// One CSV field, quoted when it holds a comma, a quote or a line break.
+    static func appendField(_ v: Value, to out: inout [UInt8]) {
+        let text: String
+        switch v {
+        case .null: return
+        case .record: text = "Record"
+        case .array: text = "Array"
+        case .bit(let b): text = b ? "true" : "false"
+        default: text = Conversions.string(v) ?? ""
+        }
+        if text.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
+            out.append(0x22)
+            for b in text.utf8 {
+                if b == 0x22 { out.append(0x22) }
+                out.append(b)
+            }
+            out.append(0x22)
+        } else {
+            out.append(contentsOf: text.utf8)
+        }
+    }
+
+    func flush() throws { try sink.flush() }
     func close() throws { try sink.close() }
 }
 
@@ -115,5 +127,6 @@ final class CallbackWriter: RowWriter {
     }
 
     func write(_ row: RowRef, shape: RowShape) throws { onRow(shape.record(row), row.time) }
+    func flush() throws {}
     func close() throws { onClose() }
 }

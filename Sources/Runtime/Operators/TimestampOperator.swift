@@ -15,6 +15,11 @@ import HeapModule
 /// applies within the key, and the late-arrival tolerance bounds how far keys drift apart (measured
 /// against the latest arrival, or the latest event time of any key when arrival times are copied from
 /// event times). The watermark sent downstream is that global bound; rows are ordered only per key.
+///
+/// A partitioned input (Kafka: rows carry their partition) keeps a clock per partition. Each event
+/// is judged against its own partition's watermark, and the input's watermark is the lowest among
+/// the partitions still holding time back: assigned, not at their end, and not silent for longer
+/// than the partition idle timeout (wall-clock time). Rows are released in event-time order.
 public final class TimestampOperator: Operator {
     public let downstream = Downstream()
     private let input: String
@@ -37,6 +42,19 @@ public final class TimestampOperator: Operator {
     @exclusivity(unchecked) private var emitted = Int64.min
     @exclusivity(unchecked) private var sequence = 0
     @exclusivity(unchecked) private var buffer = Heap<Buffered>()
+    /// Per-partition clocks, indexed by partition number (partitioned inputs only).
+    @exclusivity(unchecked) private var partitionClocks: [PartitionClock] = []
+    private let idleTimeout: Int64
+
+    struct PartitionClock {
+        var known = false
+        var assigned = false
+        var atEnd = false
+        var maxTime = Int64.min
+        var maxArrival = Int64.min
+        /// Wall-clock time of its last record (or of its assignment).
+        var lastSeen = Int64.min
+    }
 
     private static let earlyLimit: Int64 = 5 * 60 * Timestamp.ticksPerSecond
 
@@ -61,6 +79,7 @@ public final class TimestampOperator: Operator {
         self.context = context
         overKeys = assignment.overKeys.map(ExprCompiler.compile)
         substreams = GroupTable(width: assignment.overKeys.count)
+        idleTimeout = assignment.partitionIdleTimeout.ticks
     }
 
     public var stateDescription: String {
@@ -70,6 +89,8 @@ public final class TimestampOperator: Operator {
     public func process(_ batch: EventBatch, port: Int) throws {
         if !overKeys.isEmpty { return try processSubstreams(batch) }
         let c = context.counters
+        let partitioned = !batch.partitions.isEmpty
+        let wallNow = partitioned ? Timestamp.now.ticks : 0
         // Hot state in locals for the batch (no exclusivity checks per row); written back below.
         var maxTime = self.maxTime, maxArrival = self.maxArrival
         let emittedBefore = emitted
@@ -81,7 +102,13 @@ public final class TimestampOperator: Operator {
             let arrival = batch.arrivals.isEmpty ? Int64.min : batch.arrivals[i]
             let realArrival = arrival != .min && !arrivalFromEventTime
             if realArrival && arrival > maxArrival { maxArrival = arrival }
-            let w = watermark(maxTime: maxTime, maxArrival: maxArrival, emitted: emittedBefore)
+            let p = partitioned ? Int(batch.partitions[i]) : 0
+            if partitioned {
+                touchPartition(p, wallNow: wallNow)
+                if realArrival { partitionClocks[p].maxArrival = max(partitionClocks[p].maxArrival, arrival) }
+            }
+            let w = partitioned ? max(partitionWatermark(partitionClocks[p]), emitted)
+                : watermark(maxTime: maxTime, maxArrival: maxArrival, emitted: emittedBefore)
             var t: Int64
             if let timeExpr {
                 do throws(EvalError) {
@@ -130,7 +157,8 @@ public final class TimestampOperator: Operator {
                 t = w
             }
             if t > maxTime { maxTime = t }
-            if outOfOrder == 0 && buffer.isEmpty {
+            if partitioned { partitionClocks[p].maxTime = max(partitionClocks[p].maxTime, t) }
+            if outOfOrder == 0 && buffer.isEmpty && !partitioned {
                 keptRows.append(Int32(i))
                 keptTimes.append(t)
             } else {
@@ -161,7 +189,61 @@ public final class TimestampOperator: Operator {
     }
 
     /// The watermark implied by what has been seen so far (never below what was already emitted).
-    private var currentWatermark: Int64 { watermark(maxTime: maxTime, maxArrival: maxArrival, emitted: emitted) }
+    private var currentWatermark: Int64 {
+        partitionClocks.isEmpty ? watermark(maxTime: maxTime, maxArrival: maxArrival, emitted: emitted)
+            : max(partitionedWatermark(wallNow: Timestamp.now.ticks), emitted)
+    }
+
+    @inline(__always)
+    private func partitionWatermark(_ clock: PartitionClock) -> Int64 {
+        var w = clock.maxTime == .min ? Int64.min : clock.maxTime - outOfOrder
+        if clock.maxArrival != .min, let late { w = max(w, clock.maxArrival - late) }
+        return w
+    }
+
+    /// The lowest watermark among partitions still holding time back; when none does (all at their
+    /// end or idle), the highest.
+    private func partitionedWatermark(wallNow: Int64) -> Int64 {
+        var lowest = Int64.max, highest = Int64.min, holding = false
+        for clock in partitionClocks where clock.known {
+            let w = partitionWatermark(clock)
+            highest = max(highest, w)
+            if clock.assigned && !clock.atEnd && wallNow - clock.lastSeen < idleTimeout {
+                holding = true
+                lowest = min(lowest, w)
+            }
+        }
+        return holding ? lowest : highest
+    }
+
+    private func touchPartition(_ p: Int, wallNow: Int64) {
+        if p >= partitionClocks.count { partitionClocks += Array(repeating: PartitionClock(), count: p + 1 - partitionClocks.count) }
+        if !partitionClocks[p].known {
+            partitionClocks[p].known = true
+            partitionClocks[p].assigned = true
+        }
+        partitionClocks[p].atEnd = false
+        partitionClocks[p].lastSeen = wallNow
+    }
+
+    /// Tells a partitioned input which partitions it owns, before their records arrive: a partition
+    /// not heard from yet holds time back (until its end or the idle timeout).
+    public func assignPartitions(_ assigned: [Int32]) {
+        let wallNow = Timestamp.now.ticks
+        for i in partitionClocks.indices { partitionClocks[i].assigned = false }
+        for p in assigned.map(Int.init) {
+            if p >= partitionClocks.count || !partitionClocks[p].known { touchPartition(p, wallNow: wallNow) }
+            partitionClocks[p].assigned = true
+        }
+    }
+
+    /// Tells a partitioned input which partitions are read to their end (after their last records
+    /// were processed); moves time on when that, or silence, releases what held it back.
+    public func partitionsAtEnd(_ atEnd: Set<Int32>) throws {
+        for p in atEnd.map(Int.init) where p < partitionClocks.count { partitionClocks[p].atEnd = true }
+        var none = EventBatch(width: 0)
+        try advance(emitting: &none)
+    }
 
     private func advance(emitting out: inout EventBatch) throws {
         let w = currentWatermark
@@ -289,7 +371,7 @@ public final class TimestampOperator: Operator {
     /// Advances arrival time without an event: an idle input's watermark moves to
     /// `arrival - late-arrival tolerance`, as ASA's wall-clock rule does.
     public func heartbeat(arrival: Int64) throws {
-        guard !arrivalFromEventTime, arrival > maxArrival else { return }
+        guard !arrivalFromEventTime, arrival > maxArrival, partitionClocks.isEmpty else { return }
         maxArrival = arrival
         if !overKeys.isEmpty { return try processSubstreams(EventBatch(width: 0)) }
         var none = EventBatch(width: 0)

@@ -10,6 +10,8 @@ public struct EventBatch: Sendable {
     public var times: [Int64]
     /// Each row's arrival time; only sources fill it, for the event-ordering policies.
     public var arrivals: [Int64]
+    /// Each row's partition, for partitioned sources (Kafka); empty otherwise.
+    public var partitions: [Int32] = []
 
     public init(width: Int, capacity: Int = 0) {
         self.width = width
@@ -33,6 +35,7 @@ public struct EventBatch: Sendable {
         values.removeAll(keepingCapacity: true)
         times.removeAll(keepingCapacity: true)
         arrivals.removeAll(keepingCapacity: true)
+        partitions.removeAll(keepingCapacity: true)
     }
 
     /// The values of row `i`.

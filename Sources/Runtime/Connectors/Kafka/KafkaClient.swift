@@ -1,0 +1,217 @@
+import CRdKafka
+import Foundation
+import Planner
+
+/// librdkafka configuration. Values are passed through unchanged (security settings included) and
+/// never appear in errors or logs: a bad value is reported by its key only.
+public struct KafkaConfig: Sendable {
+    public var properties: [(key: String, value: String)]
+
+    public init(_ properties: [(key: String, value: String)]) { self.properties = properties }
+
+    /// Sets a property unless the user already did (user settings win over saql's defaults).
+    public mutating func setDefault(_ key: String, _ value: String) {
+        if !properties.contains(where: { $0.key == key }) { properties.append((key, value)) }
+    }
+
+    func make() throws -> OpaquePointer {
+        guard let conf = rd_kafka_conf_new() else { throw ConnectorError("kafka: cannot allocate a configuration") }
+        var error = [CChar](repeating: 0, count: 512)
+        for (key, value) in properties where rd_kafka_conf_set(conf, key, value, &error, error.count) != RD_KAFKA_CONF_OK {
+            let reason = cText(error).replacingOccurrences(of: value, with: "***")
+            rd_kafka_conf_destroy(conf)
+            throw ConnectorError("kafka: invalid setting '\(key)': \(reason)")
+        }
+        return conf
+    }
+}
+
+/// The text of a NUL-terminated error buffer.
+func cText(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// A Kafka error from librdkafka, with the operation that failed.
+func kafkaError(_ what: String, _ code: rd_kafka_resp_err_t) -> ConnectorError {
+    ConnectorError("kafka: \(what): \(String(cString: rd_kafka_err2str(code)))")
+}
+
+/// One consumed record, valid only inside the callback that receives it.
+public struct KafkaRecord {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    /// Milliseconds since the epoch; `nil` when the record has none.
+    public var timestampMs: Int64?
+    public var value: UnsafeBufferPointer<UInt8>
+    public var key: UnsafeBufferPointer<UInt8>?
+}
+
+/// A consumer in a consumer group (`subscribe`) reading records in batches.
+///
+/// Offsets are stored as records are handed out and committed only by ``commit()``, after the
+/// caller has flushed what the records produced: at-least-once delivery.
+public final class KafkaConsumer {
+    private let handle: OpaquePointer
+    private let queue: OpaquePointer
+    /// Partitions that reported end-of-partition since their last record.
+    public private(set) var atEnd: Set<Int32> = []
+
+    public init(config: KafkaConfig, topics: [String]) throws {
+        var config = config
+        config.setDefault("enable.auto.commit", "false")
+        config.setDefault("enable.auto.offset.store", "true")
+        config.setDefault("enable.partition.eof", "true")
+        let conf = try config.make()
+        var error = [CChar](repeating: 0, count: 512)
+        guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &error, error.count) else {
+            rd_kafka_conf_destroy(conf)
+            throw ConnectorError("kafka: cannot create a consumer: \(cText(error))")
+        }
+        handle = rk
+        rd_kafka_poll_set_consumer(rk)
+        guard let q = rd_kafka_queue_get_consumer(rk) else {
+            rd_kafka_destroy(rk)
+            throw ConnectorError("kafka: no consumer queue")
+        }
+        queue = q
+        guard let list = rd_kafka_topic_partition_list_new(Int32(topics.count)) else { throw ConnectorError("kafka: out of memory") }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for t in topics { rd_kafka_topic_partition_list_add(list, t, RD_KAFKA_PARTITION_UA) }
+        let rc = rd_kafka_subscribe(rk, list)
+        guard rc == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            rd_kafka_queue_destroy(q)
+            rd_kafka_destroy(rk)
+            throw kafkaError("subscribe", rc)
+        }
+    }
+
+    deinit {
+        rd_kafka_queue_destroy(queue)
+        rd_kafka_destroy(handle)
+    }
+
+    /// The partitions assigned to this member now.
+    public var assignment: [Int32] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        return (0..<Int(list.pointee.cnt)).map { list.pointee.elems[$0].partition }
+    }
+
+    /// Waits up to `timeoutMs` for records and hands up to `max` of them to `body`. Returns how many
+    /// records there were. Transport errors are reported through `onError` (librdkafka retries them).
+    @discardableResult
+    public func poll(max: Int, timeoutMs: Int32, onError: (String) -> Void, _ body: (KafkaRecord) throws -> Void) rethrows -> Int {
+        var messages = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: max)
+        let n = rd_kafka_consume_batch_queue(queue, Int32(timeoutMs), &messages, max)
+        guard n > 0 else { return 0 }
+        defer { for i in 0..<n { rd_kafka_message_destroy(messages[i]) } }
+        var records = 0
+        for i in 0..<n {
+            guard let m = messages[i]?.pointee else { continue }
+            if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                atEnd.insert(m.partition)
+                continue
+            }
+            if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                onError(String(cString: rd_kafka_err2str(m.err)))
+                continue
+            }
+            atEnd.remove(m.partition)
+            var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+            let ts = rd_kafka_message_timestamp(messages[i], &type)
+            let value = m.payload.map { UnsafeBufferPointer(start: $0.assumingMemoryBound(to: UInt8.self), count: m.len) }
+                ?? UnsafeBufferPointer(start: nil, count: 0)
+            let key = m.key.map { UnsafeBufferPointer(start: $0.assumingMemoryBound(to: UInt8.self), count: m.key_len) }
+            let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+            records += 1
+            try body(KafkaRecord(topic: topic, partition: m.partition, offset: m.offset,
+                                 timestampMs: type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ts, value: value, key: key))
+        }
+        return records
+    }
+
+    /// Commits the offsets of every record handed out so far (synchronously).
+    public func commit() throws {
+        let rc = rd_kafka_commit(handle, nil, 0)
+        // Nothing new to commit is not an error.
+        guard rc == RD_KAFKA_RESP_ERR_NO_ERROR || rc == RD_KAFKA_RESP_ERR__NO_OFFSET else { throw kafkaError("commit", rc) }
+    }
+
+    /// Leaves the group (so partitions move to other members at once).
+    public func close() { rd_kafka_consumer_close(handle) }
+}
+
+/// A producer whose every record's delivery is checked: ``flush(timeoutMs:)`` waits for all
+/// outstanding records and reports how many failed.
+public final class KafkaProducer {
+    private let handle: OpaquePointer
+    private let events: OpaquePointer
+    public private(set) var delivered = 0
+    public private(set) var failed = 0
+    public private(set) var lastError: String?
+
+    public init(config: KafkaConfig) throws {
+        let conf = try config.make()
+        rd_kafka_conf_set_events(conf, Int32(RD_KAFKA_EVENT_DR))
+        var error = [CChar](repeating: 0, count: 512)
+        guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &error, error.count) else {
+            rd_kafka_conf_destroy(conf)
+            throw ConnectorError("kafka: cannot create a producer: \(cText(error))")
+        }
+        handle = rk
+        guard let q = rd_kafka_queue_get_main(rk) else {
+            rd_kafka_destroy(rk)
+            throw ConnectorError("kafka: no producer queue")
+        }
+        events = q
+    }
+
+    deinit {
+        rd_kafka_queue_destroy(events)
+        rd_kafka_destroy(handle)
+    }
+
+    /// Queues a record. When librdkafka's queue is full, serves delivery reports until there is room
+    /// (backpressure instead of unbounded memory).
+    public func send(topic: String, value: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer?, timestampMs: Int64 = 0) throws {
+        while true {
+            let rc = saql_rd_produce(handle, topic, RD_KAFKA_PARTITION_UA, value.baseAddress, value.count,
+                                     key?.baseAddress, key?.count ?? 0, timestampMs)
+            if rc == RD_KAFKA_RESP_ERR_NO_ERROR { return }
+            guard rc == RD_KAFKA_RESP_ERR__QUEUE_FULL else { throw kafkaError("produce to '\(topic)'", rc) }
+            serveReports(timeoutMs: 100)
+        }
+    }
+
+    /// Handles delivery reports that have arrived, waiting up to `timeoutMs` for the first.
+    public func serveReports(timeoutMs: Int32) {
+        var wait = timeoutMs
+        while let event = rd_kafka_queue_poll(events, Int32(wait)) {
+            wait = 0
+            defer { rd_kafka_event_destroy(event) }
+            guard rd_kafka_event_type(event) == RD_KAFKA_EVENT_DR else { continue }
+            while let m = rd_kafka_event_message_next(event) {
+                if m.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR { delivered += 1 } else {
+                    failed += 1
+                    lastError = String(cString: rd_kafka_err2str(m.pointee.err))
+                }
+            }
+        }
+    }
+
+    /// Records queued and not yet reported.
+    public var outstanding: Int { Int(rd_kafka_outq_len(handle)) }
+
+    /// Waits until every queued record is reported (or the timeout passes).
+    public func flush(timeoutMs: Int) throws {
+        let deadline = Date().addingTimeInterval(Double(timeoutMs) / 1000)
+        serveReports(timeoutMs: 0)
+        while outstanding > 0 {
+            guard Date() < deadline else { throw ConnectorError("kafka: \(outstanding) records not delivered within \(timeoutMs) ms") }
+            _ = rd_kafka_flush(handle, 100)
+            serveReports(timeoutMs: 0)
+        }
+    }
+}

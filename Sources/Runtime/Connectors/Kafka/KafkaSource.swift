@@ -1,0 +1,104 @@
+import Foundation
+import Planner
+
+/// Reads a Kafka input's records into rows of its layout, adding ASA's system columns.
+///
+/// * `EventEnqueuedUtcTime`: the record's timestamp (LogAppendTime when the topic uses it, else the
+///   producer's CreateTime), also the event's arrival time;
+/// * `PartitionId`: the record's partition;
+/// * `EventProcessedUtcTime`: when saql read it.
+///
+/// A payload field with one of these names wins over the system value (the payload is the event).
+public final class KafkaSource: EventSource {
+    public let input: String
+    let consumer: KafkaConsumer
+    private var decoder: EventDecoder
+    private let options: KafkaInputOptions
+    private let context: RuntimeContext
+    private let layout: InputLayout
+    /// Row columns of the system fields the query reads, if any.
+    private let enqueuedColumn: Int?, partitionColumn: Int?, processedColumn: Int?
+    public private(set) var ended = false
+
+    public init(input: String, options: KafkaInputOptions, layout: InputLayout, compatibility: CompatibilityLevel,
+                context: RuntimeContext) throws {
+        self.input = input
+        self.options = options
+        self.context = context
+        self.layout = layout
+        var config = KafkaConfig(options.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        config.setDefault("bootstrap.servers", options.brokers)
+        config.setDefault("group.id", options.groupId)
+        config.setDefault("auto.offset.reset", options.start == .latest ? "latest" : "earliest")
+        consumer = try KafkaConsumer(config: config, topics: [options.topic])
+        decoder = EventDecoder(layout: layout, format: options.format, arrivalField: nil, compatibility: compatibility)
+        func column(_ name: String) -> Int? {
+            layout.fields.firstIndex { $0.caseInsensitiveEquals(name) }.map { layout.column(ofField: $0) }
+        }
+        enqueuedColumn = column("EventEnqueuedUtcTime")
+        partitionColumn = column("PartitionId")
+        processedColumn = column("EventProcessedUtcTime")
+    }
+
+    /// The next records, up to `maxRows`, waiting at most `timeoutMs` for the first. An empty batch
+    /// means none came; `nil` means the input ended (`stop = 'end'` and every partition read).
+    public func nextBatch(maxRows: Int, timeoutMs: Int32) throws -> EventBatch? {
+        guard !ended else { return nil }
+        var batch = EventBatch(width: decoder.width, capacity: maxRows)
+        let now = Timestamp.now.ticks
+        var local = decoder
+        defer { decoder = local }
+        let n = consumer.poll(max: maxRows, timeoutMs: timeoutMs, onError: { [context, input] in
+            context.onRowError?("kafka input '\(input)': \($0) (retrying)")
+        }) { record in
+            let arrival = record.timestampMs.map { $0 * 10_000 } ?? now
+            let before = batch.count
+            do throws(DecodeError) {
+                try local.decode(record.value, into: &batch, defaultArrival: arrival)
+            } catch {
+                context.counters.malformedEvents += 1
+                context.onRowError?("kafka \(record.topic)[\(record.partition)]@\(record.offset): malformed event skipped: \(error.message)")
+                context.deadLetter?(DeadLetter(reason: .malformed, input: input, detail: error.message,
+                                               event: Record(names: ["raw"], values: [.string(String(decoding: record.value.prefix(4096), as: UTF8.self))]),
+                                               arrivalTime: arrival, watermark: nil, originalTime: nil, adjustedTime: nil,
+                                               position: "\(record.topic)[\(record.partition)]@\(record.offset)"))
+                return
+            }
+            guard batch.count > before else { return }
+            batch.partitions.append(record.partition)
+            fillSystemColumns(&batch, row: before, arrival: arrival, partition: record.partition, processed: now)
+        }
+        context.counters.inputEvents[input, default: 0] += batch.count
+        if options.stopAtEnd && n == 0 {
+            let assigned = consumer.assignment
+            if !assigned.isEmpty && Set(assigned).isSubset(of: consumer.atEnd) { ended = true }
+        }
+        return batch
+    }
+
+    public func nextBatch(maxRows: Int) throws -> EventBatch? { try nextBatch(maxRows: maxRows, timeoutMs: 100) }
+
+    private func fillSystemColumns(_ batch: inout EventBatch, row: Int, arrival: Int64, partition: Int32, processed: Int64) {
+        let base = row * batch.width
+        let system: [(Int?, String, Value)] = [
+            (enqueuedColumn, "EventEnqueuedUtcTime", .datetime(Timestamp(ticks: arrival))),
+            (partitionColumn, "PartitionId", .bigint(Int64(partition))),
+            (processedColumn, "EventProcessedUtcTime", .datetime(Timestamp(ticks: processed))),
+        ]
+        for (column, _, value) in system {
+            if let c = column, batch.values[base + c].isNull { batch.values[base + c] = value }
+        }
+        if layout.wantsRecord, case .record(var r) = batch.values[base] {
+            for (_, name, value) in system where r.index(of: name) == nil { r.set(name, value) }
+            batch.values[base] = .record(r)
+        }
+    }
+
+    /// The partitions this consumer owns, and those read to their end.
+    public var partitionState: (assigned: [Int32], atEnd: Set<Int32>) { (consumer.assignment, consumer.atEnd) }
+
+    /// Commits what was read (call after the outputs are flushed).
+    public func commit() throws { try consumer.commit() }
+
+    public func close() { consumer.close() }
+}
