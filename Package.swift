@@ -33,5 +33,6 @@ let package = Package(
         .testTarget(name: "PlannerTests", dependencies: ["Planner"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "SAQL"], exclude: ["Fixtures"]),
         .testTarget(name: "CorpusTests", dependencies: ["SAQL"], exclude: ["Corpus"]),
+        .testTarget(name: "KafkaTests", dependencies: ["SAQL"]),
     ]
 )

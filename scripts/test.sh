@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# The test command: installs dependencies, builds, runs the Swift test suites (unit, golden corpus,
-# integration) and the public ASA conformance cases this project has implemented.
+# The test command: installs dependencies, builds, starts a Kafka-compatible broker on loopback, runs
+# the Swift test suites (unit, golden corpus, integration against the broker) and the public ASA
+# conformance cases this project has implemented.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
 echo "== swift build (warnings are errors)" >&2
 swift build -Xswiftc -warnings-as-errors 2>&1 | tail -n 3
+
+echo "== Kafka test broker (Tansu on loopback)" >&2
+PORT=${SAQL_TEST_KAFKA_PORT:-19100}
+eval "$(scripts/kafka-broker.sh start "$PORT")"
+trap 'scripts/kafka-broker.sh stop "$PORT"' EXIT
+export SAQL_REQUIRE_KAFKA=1
 
 echo "== swift test" >&2
 swift test 2>&1 | tail -n 25
