@@ -8,7 +8,7 @@ import Planner
 /// * `PartitionId`: the record's partition;
 /// * `EventProcessedUtcTime`: when saql read it.
 ///
-/// A payload field with one of these names wins over the system value (the payload is the event).
+/// As ASA documents for its metadata, a payload field with one of these names is overwritten.
 public final class KafkaSource: EventSource {
     public let input: String
     let consumer: KafkaConsumer
@@ -85,11 +85,9 @@ public final class KafkaSource: EventSource {
             (partitionColumn, "PartitionId", .bigint(Int64(partition))),
             (processedColumn, "EventProcessedUtcTime", .datetime(Timestamp(ticks: processed))),
         ]
-        for (column, _, value) in system {
-            if let c = column, batch.values[base + c].isNull { batch.values[base + c] = value }
-        }
+        for (column, _, value) in system { if let c = column { batch.values[base + c] = value } }
         if layout.wantsRecord, case .record(var r) = batch.values[base] {
-            for (_, name, value) in system where r.index(of: name) == nil { r.set(name, value) }
+            for (_, name, value) in system { r.set(name, value) }
             batch.values[base] = .record(r)
         }
     }
