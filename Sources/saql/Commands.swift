@@ -24,6 +24,12 @@ struct Run: ParsableCommand {
     @Flag(help: "Do not print the summary line.")
     var quiet = false
 
+    @Option(help: ArgumentHelp("Serve Prometheus metrics on http://HOST:PORT/metrics while the job runs.", valueName: "PORT"))
+    var metricsPort: Int?
+
+    @Option(help: ArgumentHelp("The address the metrics server binds.", valueName: "HOST"))
+    var metricsHost = "127.0.0.1"
+
     func run() throws {
         let compiled = try compileJob(path: job, overrides: try bindings.overrides(), check: .complete, color: color)
         var start = Timestamp(ticks: Int64(time(nil)) * Timestamp.ticksPerSecond)
@@ -36,6 +42,27 @@ struct Run: ParsableCommand {
         options.deadLetter = compiled.deadLetter
         let context = RuntimeContext()
         context.onRowError = { printError("saql: warning: \($0)") }
+        var metrics: MetricsServer?
+        if let metricsPort {
+            let server = MetricsServer()
+            do { try server.start(host: metricsHost, port: metricsPort) } catch {
+                printError("saql: error: cannot serve metrics on \(metricsHost):\(metricsPort): \(error)")
+                throw ExitCode(1)
+            }
+            metrics = server
+        }
+        defer { metrics?.stop() }
+        // Progress every few seconds on a terminal; metrics every second.
+        let tty = isatty(2) != 0 && !quiet
+        var lastLine = Int64.min
+        options.onProgress = { status in
+            metrics?.update(status)
+            let now = Timestamp.now.ticks
+            if tty && now - lastLine >= 5 * Timestamp.ticksPerSecond {
+                lastLine = now
+                printError("saql: \(status.line)")
+            }
+        }
         do {
             let pipeline = try Pipeline(plan: compiled.physical, settings: compiled.settings, options: options, context: context)
             StopSignal.install()

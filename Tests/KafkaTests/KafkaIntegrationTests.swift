@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import SAQL
 import Testing
 
@@ -129,5 +132,60 @@ struct KafkaIntegrationTests {
         #expect(!partA.isEmpty && !partB.isEmpty, "both processes should own partitions")
         #expect((partA + partB).sorted() == one)
         #expect(one.count > 100)
+    }
+}
+
+/// `saql run --metrics-port` serves Prometheus text during a run; the counters match what was sent.
+@Suite(.enabled(if: Broker.available, "needs KAFKA_BOOTSTRAP_SERVERS (scripts/kafka-broker.sh start)"))
+struct MetricsEndpointTests {
+    func scrape(_ port: Int) async -> String? {
+        guard let url = URL(string: "http://127.0.0.1:\(port)/metrics"), let (data, _) = try? await URLSession.shared.data(from: url) else {
+            return nil
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The value of the first sample line starting with `prefix`.
+    func sample(_ text: String, _ prefix: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+    }
+
+    @Test func metricsCountWhatWasSent() async throws {
+        let input = try Broker.topic("metrics", partitions: 2)
+        let dir = try Broker.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+            CREATE INPUT Events WITH (connector = 'kafka', brokers = '${KAFKA_BOOTSTRAP_SERVERS}', topic = '\(input)', group_id = 'g-\(input)',
+                \(Broker.jobProperties()));
+            CREATE OUTPUT Out WITH (connector = 'file', path = 'out.jsonl');
+            SELECT Id INTO Out FROM Events WHERE Id % 4 = 0
+            """.write(toFile: dir + "/job.saql", atomically: true, encoding: .utf8)
+        let port = Int.random(in: 20_000..<30_000)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Broker.root + "/.build/debug/saql")
+        p.arguments = ["run", dir + "/job.saql", "--metrics-port", String(port), "--quiet"]
+        try p.run()
+        defer { if p.isRunning { p.terminate() } }
+        let events = (0..<400).map { #"{"Id":\#($0),"K":"k\#($0 % 9)","Time":"2024-01-01T00:00:00.000Z"}"# }
+        try Broker.produce(events, to: input, keyField: "K", timeField: "Time")
+        var text = ""
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let t = await scrape(port), sample(t, #"saql_input_events_total{input="Events"}"#) == 400 {
+                text = t
+                break
+            }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(sample(text, #"saql_input_events_total{input="Events"}"#) == 400)
+        #expect(sample(text, #"saql_output_events_total{output="Out"}"#) == 100)
+        #expect(sample(text, #"saql_events_dropped_total{reason="malformed"}"#) == 0)
+        #expect(text.contains("saql_consumer_lag_records{"))
+        #expect(text.contains("# HELP saql_input_events_total"))
+        // SIGTERM: the run stops, flushes its output and exits 0.
+        p.terminate()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(try Broker.lines(dir + "/out.jsonl").count == 100)
     }
 }

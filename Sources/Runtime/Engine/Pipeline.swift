@@ -14,6 +14,9 @@ public struct PipelineOptions {
     public var deadLetter: OutputBinding?
     /// Wall-clock time in ticks, for reference data refresh (replaceable in tests).
     public var wallClock: () -> Int64 = { Timestamp.now.ticks }
+    /// Called about once a second while ``Pipeline/run(until:)`` runs, on its thread: for progress
+    /// lines and metrics.
+    public var onProgress: ((PipelineStatus) -> Void)?
 
     public init(runStart: Int64) { self.runStart = runStart }
 }
@@ -261,6 +264,16 @@ public final class Pipeline {
         return EventDecoder(layout: port.layout, format: format, arrivalField: arrival, compatibility: compatibility)
     }
 
+    /// What the pipeline has done and where its inputs stand.
+    public func status(kafkaLags: [(input: String, partition: Int32, lag: Int64)] = []) -> PipelineStatus {
+        var watermarks: [(input: String, watermark: Int64)] = []
+        for name in inputOrder {
+            guard let port = inputs[name], let w = port.timestampers.map(\.downstream.lastWatermark).min(), w != .min else { continue }
+            watermarks.append((name, w))
+        }
+        return PipelineStatus(counters: context.counters, watermarks: watermarks, lags: kafkaLags, heldRows: heldRows)
+    }
+
     /// Reads every file-bound input to its end, interleaving inputs in time, then finishes.
     public func runFileInputs() throws { try run(until: { false }) }
 
@@ -294,7 +307,17 @@ public final class Pipeline {
                 continue
             }
         }
+        var nextProgress = Timestamp.now.ticks + Timestamp.ticksPerSecond
+        var turns = 0
         while !sources.isEmpty {
+            turns += 1
+            if let onProgress = options.onProgress, turns % 64 == 0 || !kafka.isEmpty {
+                let now = Timestamp.now.ticks
+                if now >= nextProgress {
+                    nextProgress = now + Timestamp.ticksPerSecond
+                    onProgress(status(kafkaLags: kafka.flatMap { k in k.lags.map { (k.input, $0.partition, $0.lag) } }))
+                }
+            }
             if stopRequested() {
                 for s in sinks { try s.close() }
                 try deadLetterWriter?.close()

@@ -132,6 +132,24 @@ public final class KafkaConsumer {
         return records
     }
 
+    /// Records behind the end of each assigned partition (the high watermark from the latest fetch
+    /// minus the position); partitions without a position yet are left out.
+    public var lags: [(partition: Int32, lag: Int64)] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        guard rd_kafka_position(handle, list) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [] }
+        var out: [(Int32, Int64)] = []
+        for i in 0..<Int(list.pointee.cnt) {
+            let e = list.pointee.elems[i]
+            var low: Int64 = 0, high: Int64 = 0
+            guard e.offset >= 0, rd_kafka_get_watermark_offsets(handle, e.topic, e.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
+                  high >= 0 else { continue }
+            out.append((e.partition, max(0, high - e.offset)))
+        }
+        return out
+    }
+
     /// Commits the offsets of every record handed out so far (synchronously).
     public func commit() throws {
         let rc = rd_kafka_commit(handle, nil, 0)

@@ -92,6 +92,9 @@ public final class KafkaSource: EventSource {
         }
     }
 
+    /// Consumer lag per owned partition.
+    public var lags: [(partition: Int32, lag: Int64)] { consumer.lags }
+
     /// The partitions this consumer owns, and those read to their end.
     public var partitionState: (assigned: [Int32], atEnd: Set<Int32>) { (consumer.assignment, consumer.atEnd) }
 

@@ -1,0 +1,23 @@
+/// A snapshot of a running pipeline, for progress lines and metrics.
+public struct PipelineStatus {
+    public var counters: RuntimeCounters
+    /// Each input's watermark (inputs whose time has not started are left out).
+    public var watermarks: [(input: String, watermark: Int64)]
+    /// Consumer lag per Kafka partition.
+    public var lags: [(input: String, partition: Int32, lag: Int64)]
+    /// Rows held by operators.
+    public var heldRows: Int
+
+    /// `in=.. out=.. watermark=.. lag=..`, one line.
+    public var line: String {
+        let inTotal = counters.inputEvents.values.reduce(0, +), outTotal = counters.outputRows.values.reduce(0, +)
+        var s = "in=\(inTotal) out=\(outTotal)"
+        if let w = watermarks.map(\.watermark).min() { s += " watermark=\(Timestamp(ticks: w).iso8601)" }
+        if !lags.isEmpty { s += " lag=\(lags.map(\.lag).reduce(0, +))" }
+        let dropped = counters.lateDropped + counters.outOfOrderDropped + counters.earlyDropped + counters.malformedEvents
+        if dropped > 0 { s += " dropped=\(dropped)" }
+        return s
+    }
+}
+
+import Planner
