@@ -11,3 +11,22 @@ static inline rd_kafka_resp_err_t saql_rd_produce(rd_kafka_t *rk, const char *to
                              RD_KAFKA_V_KEY(key, key_len),
                              RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_END);
 }
+
+#include <stdio.h>
+
+/* Errors and warnings from librdkafka's threads, in saql's stderr format. librdkafka retries
+   connections itself (with backoff); these lines report what happens meanwhile. */
+static void saql_rd_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+    (void)opaque;
+    fprintf(stderr, "saql: warning: kafka %s: %s: %s (retrying)\n", rd_kafka_name(rk),
+            rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+static void saql_rd_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+    if (level <= 4) fprintf(stderr, "saql: warning: kafka %s: %s: %s\n", rd_kafka_name(rk), fac, buf);
+}
+
+static inline void saql_rd_report_errors(rd_kafka_conf_t *conf) {
+    rd_kafka_conf_set_error_cb(conf, saql_rd_error_cb);
+    rd_kafka_conf_set_log_cb(conf, saql_rd_log_cb);
+}

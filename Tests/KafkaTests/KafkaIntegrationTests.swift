@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -132,6 +135,96 @@ struct KafkaIntegrationTests {
         #expect(!partA.isEmpty && !partB.isEmpty, "both processes should own partitions")
         #expect((partA + partB).sorted() == one)
         #expect(one.count > 100)
+    }
+}
+
+/// A broker killed and restarted under a running job: saql reports the outage, reconnects by
+/// itself and processes what arrives afterwards, then stops cleanly on SIGTERM.
+@Suite(.enabled(if: Broker.available, "needs KAFKA_BOOTSTRAP_SERVERS (scripts/kafka-broker.sh start)"))
+struct BrokerRestartTests {
+    /// A broker of the test's own (memory storage: a restart loses every topic and offset).
+    final class PrivateBroker {
+        let port = Int.random(in: 30_000..<40_000)
+        var process: Process?
+        var address: String { "127.0.0.1:\(port)" }
+
+        func start() throws {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["TANSU_BIN"] ?? "")
+            p.arguments = ["broker", "--listener-url", "tcp://\(address)", "--advertised-listener-url", "tcp://\(address)",
+                           "--storage-engine", "memory://tansu/"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            process = p
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+
+        func kill() {
+            guard let p = process else { return }
+            Glibc.kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            process = nil
+        }
+
+        func topic(_ name: String, partitions: Int) throws {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["TANSU_BIN"] ?? "")
+            p.arguments = ["topic", "create", "--broker", "tcp://\(address)", "--partitions", "\(partitions)", name]
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+        }
+
+        func produce(_ ids: Range<Int>, topic: String) throws {
+            let producer = try KafkaProducer(config: KafkaConfig([("bootstrap.servers", address)]))
+            for id in ids {
+                try Array(#"{"Id":\#(id)}"#.utf8).withUnsafeBytes { try producer.send(topic: topic, value: $0, key: nil) }
+            }
+            try producer.flush(timeoutMs: 30_000)
+        }
+    }
+
+    @Test func survivesABrokerRestart() throws {
+        let broker = PrivateBroker()
+        try broker.start()
+        defer { broker.kill() }
+        try broker.topic("events", partitions: 2)
+        let dir = try Broker.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+            CREATE INPUT Events WITH (connector = 'kafka', brokers = '\(broker.address)', topic = 'events', group_id = 'restart',
+                \(Broker.jobProperties()), properties.reconnect.backoff.max.ms = '1000');
+            CREATE OUTPUT Out WITH (connector = 'file', path = 'out.jsonl');
+            SELECT Id INTO Out FROM Events
+            """.write(toFile: dir + "/job.saql", atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Broker.root + "/.build/debug/saql")
+        p.arguments = ["run", dir + "/job.saql", "--batch-size", "1"]
+        let stderr = Pipe()
+        p.standardError = stderr
+        try p.run()
+        defer { if p.isRunning { p.terminate() } }
+        func outputCount() -> Int { (try? Broker.lines(dir + "/out.jsonl").count) ?? 0 }
+        func wait(for n: Int) {
+            let deadline = Date().addingTimeInterval(60)
+            while outputCount() < n && Date() < deadline { Thread.sleep(forTimeInterval: 0.3) }
+        }
+        try broker.produce(0..<100, topic: "events")
+        wait(for: 100)
+        #expect(outputCount() == 100)
+        broker.kill()
+        Thread.sleep(forTimeInterval: 2)
+        try broker.start()
+        try broker.topic("events", partitions: 2)
+        try broker.produce(100..<150, topic: "events")
+        wait(for: 150)
+        p.terminate()
+        p.waitUntilExit()
+        let log = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 0)
+        #expect(outputCount() == 150)
+        #expect(log.contains("saql: warning: kafka"), "the outage should be reported: \(log.prefix(2000))")
     }
 }
 

@@ -34,6 +34,11 @@ final class DeadLetterWriter {
         do { try sink.maybeFlush() } catch { failed = failed ?? error }
     }
 
+    func flush() throws {
+        if let failed { throw failed }
+        try sink.flush()
+    }
+
     func close() throws {
         if let failed { throw failed }
         try sink.close()

@@ -59,6 +59,12 @@ public final class Pipeline {
             context.deadLetter = { writer.write($0) }
         }
         var outputs: [Int: Downstream] = [:]
+        stateless = plan.nodes.allSatisfy { node in
+            switch node.kind {
+            case .windowAggregate, .analytic, .join: return false
+            case .source, .assignTimestamp, .filter, .project, .apply, .referenceJoin, .union, .sink: return true
+            }
+        }
         var sourceOf: [Int: InputPort] = [:]
         for node in plan.nodes {
             let op: Operator?
@@ -264,6 +270,18 @@ public final class Pipeline {
         return EventDecoder(layout: port.layout, format: format, arrivalField: arrival, compatibility: compatibility)
     }
 
+    /// True when no operator keeps rows beyond the batch it is processing: then everything read has
+    /// been written once the outputs are flushed. Windows, analytic functions, joins and reorder
+    /// buffers keep rows (their state is not yet checkpointed, so their inputs' offsets wait).
+    let stateless: Bool
+
+    /// Flushes every output; commits Kafka offsets when what was read is then fully written.
+    private func flushAndCommit(_ kafka: [KafkaSource]) throws {
+        for s in sinks { try s.flush() }
+        try deadLetterWriter?.flush()
+        if stateless && heldRows == 0 { for k in kafka { try k.commit() } }
+    }
+
     /// What the pipeline has done and where its inputs stand.
     public func status(kafkaLags: [(input: String, partition: Int32, lag: Int64)] = []) -> PipelineStatus {
         var watermarks: [(input: String, watermark: Int64)] = []
@@ -307,21 +325,24 @@ public final class Pipeline {
                 continue
             }
         }
-        var nextProgress = Timestamp.now.ticks + Timestamp.ticksPerSecond
+        var nextTick = Timestamp.now.ticks + Timestamp.ticksPerSecond
         var turns = 0
         while !sources.isEmpty {
             turns += 1
-            if let onProgress = options.onProgress, turns % 64 == 0 || !kafka.isEmpty {
-                let now = Timestamp.now.ticks
-                if now >= nextProgress {
-                    nextProgress = now + Timestamp.ticksPerSecond
-                    onProgress(status(kafkaLags: kafka.flatMap { k in k.lags.map { (k.input, $0.partition, $0.lag) } }))
-                }
+            // Once a second on live inputs: outputs are flushed (rows reach them within about a second),
+            // offsets committed where that is safe, progress reported.
+            if !kafka.isEmpty, Timestamp.now.ticks >= nextTick {
+                nextTick = Timestamp.now.ticks + Timestamp.ticksPerSecond
+                try flushAndCommit(kafka)
+                options.onProgress?(status(kafkaLags: kafka.flatMap { k in k.lags.map { (k.input, $0.partition, $0.lag) } }))
+            } else if kafka.isEmpty, let onProgress = options.onProgress, turns % 64 == 0, Timestamp.now.ticks >= nextTick {
+                nextTick = Timestamp.now.ticks + Timestamp.ticksPerSecond
+                onProgress(status())
             }
             if stopRequested() {
+                try flushAndCommit(kafka)
                 for s in sinks { try s.close() }
                 try deadLetterWriter?.close()
-                if heldRows == 0 { for k in kafka { try k.commit() } }
                 return
             }
             let i = sources.indices.min { sources[$0].clock < sources[$1].clock } ?? 0

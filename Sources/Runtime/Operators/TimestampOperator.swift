@@ -82,6 +82,8 @@ public final class TimestampOperator: Operator {
         idleTimeout = assignment.partitionIdleTimeout.ticks
     }
 
+    public var heldRows: Int { buffer.count + keyBuffers.reduce(0) { $0 + $1.count } }
+
     public var stateDescription: String {
         overKeys.isEmpty ? "reorder buffer: \(buffer.count) events" : "\(keyMaxTime.count) substream clocks"
     }

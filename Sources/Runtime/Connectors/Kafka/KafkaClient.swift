@@ -22,6 +22,7 @@ public struct KafkaConfig: Sendable {
             rd_kafka_conf_destroy(conf)
             throw ConnectorError("kafka: invalid setting '\(key)': \(reason)")
         }
+        saql_rd_report_errors(conf)
         return conf
     }
 }
