@@ -17,9 +17,9 @@ enum Broker {
         return a
     }
 
-    /// A topic with `partitions` partitions and a unique name.
-    static func topic(_ prefix: String, partitions: Int) throws -> String {
-        let name = "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+    /// A topic with `partitions` partitions and a unique name (or exactly `prefix`).
+    static func topic(_ prefix: String, partitions: Int, exactName: Bool = false) throws -> String {
+        let name = exactName ? prefix : "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
         let tansu = ProcessInfo.processInfo.environment["TANSU_BIN"] ?? ""
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tansu)
@@ -73,10 +73,10 @@ enum Broker {
 
     /// Compiles and runs a job in-process until its inputs end; returns the counters.
     @discardableResult
-    static func run(_ job: String, directory: String) throws -> RuntimeCounters {
+    static func run(_ job: String, directory: String, environment: [String: String] = [:]) throws -> RuntimeCounters {
         var overrides = BindingOverrides()
         overrides.jobDirectory = directory
-        overrides.environment = ProcessInfo.processInfo.environment
+        overrides.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let source = SourceFile(name: "job.saql", text: job)
         let (compiled, diagnostics) = Compiler.compile(source, overrides: overrides, check: .complete)
         guard let compiled else { throw CompileFailure(diagnostics: diagnostics, source: source) }

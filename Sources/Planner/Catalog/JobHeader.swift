@@ -143,7 +143,8 @@ struct HeaderBinder {
         }
     }
 
-    /// Replaces `${NAME}` with the environment's value; an unset variable is an error.
+    /// Replaces `${NAME}` with the environment's value (an unset variable is an error) and
+    /// `${NAME:-default}` with the value, or the default when it is unset or empty.
     mutating func substitute(_ value: OptionValue) -> String {
         var out = ""
         var rest = Substring(value.text)
@@ -154,9 +155,16 @@ struct HeaderBinder {
                 rest = ""
                 break
             }
-            let name = String(rest[open.upperBound..<close])
-            if let v = environment[name] {
+            var name = String(rest[open.upperBound..<close])
+            var fallback: String?
+            if let dash = name.range(of: ":-") {
+                fallback = String(name[dash.upperBound...])
+                name = String(name[..<dash.lowerBound])
+            }
+            if let v = environment[name], !(fallback != nil && v.isEmpty) {
                 out += v
+            } else if let fallback {
+                out += fallback
             } else {
                 diagnostics.append(.error("SAQL3006", "environment variable '\(name)' is not set", at: value.range,
                                           helps: [.init("export \(name) before running, or pass it with --env")]))
@@ -287,12 +295,14 @@ struct HeaderBinder {
                 }
                 var stopAtEnd = false
                 if let s = options["stop"] {
-                    guard s.value.lowercased() == "end" else {
+                    switch s.value.lowercased() {
+                    case "end": stopAtEnd = true
+                    case "never": stopAtEnd = false
+                    default:
                         diagnostics.append(.error("SAQL3025", "stop '\(s.value)' is not supported", at: s.range,
-                                                  helps: [.init("stop = 'end' reads each partition to its end, then ends the input; omit it to run until stopped")]))
+                                                  helps: [.init("stop = 'end' reads each partition to its end, then ends the input; 'never' (the default) runs until stopped")]))
                         return
                     }
-                    stopAtEnd = true
                 }
                 input = .kafka(KafkaInputOptions(brokers: brokers, topic: topic, groupId: options["group_id"]?.value ?? "saql-\(c.name.text)",
                                                  format: fmt, start: start, stopAtEnd: stopAtEnd, properties: kafkaProperties(options)))
