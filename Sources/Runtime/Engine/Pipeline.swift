@@ -275,11 +275,12 @@ public final class Pipeline {
     /// buffers keep rows (their state is not yet checkpointed, so their inputs' offsets wait).
     let stateless: Bool
 
-    /// Flushes every output; commits Kafka offsets when what was read is then fully written.
-    private func flushAndCommit(_ kafka: [KafkaSource]) throws {
+    /// Flushes every output; commits Kafka offsets when what was read is then fully written
+    /// (asynchronously while running, so the commit's round trip does not hold events up).
+    private func flushAndCommit(_ kafka: [KafkaSource], final: Bool) throws {
         for s in sinks { try s.flush() }
         try deadLetterWriter?.flush()
-        if stateless && heldRows == 0 { for k in kafka { try k.commit() } }
+        if stateless && heldRows == 0 { for k in kafka { try k.commit(async: !final) } }
     }
 
     /// What the pipeline has done and where its inputs stand.
@@ -333,14 +334,14 @@ public final class Pipeline {
             // offsets committed where that is safe, progress reported.
             if !kafka.isEmpty, Timestamp.now.ticks >= nextTick {
                 nextTick = Timestamp.now.ticks + Timestamp.ticksPerSecond
-                try flushAndCommit(kafka)
+                try flushAndCommit(kafka, final: false)
                 options.onProgress?(status(kafkaLags: kafka.flatMap { k in k.lags.map { (k.input, $0.partition, $0.lag) } }))
             } else if kafka.isEmpty, let onProgress = options.onProgress, turns % 64 == 0, Timestamp.now.ticks >= nextTick {
                 nextTick = Timestamp.now.ticks + Timestamp.ticksPerSecond
                 onProgress(status())
             }
             if stopRequested() {
-                try flushAndCommit(kafka)
+                try flushAndCommit(kafka, final: true)
                 for s in sinks { try s.close() }
                 try deadLetterWriter?.close()
                 return

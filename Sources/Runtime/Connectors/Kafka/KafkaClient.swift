@@ -105,7 +105,15 @@ public final class KafkaConsumer {
     @discardableResult
     public func poll(max: Int, timeoutMs: Int32, onError: (String) -> Void, _ body: (KafkaRecord) throws -> Void) rethrows -> Int {
         var messages = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: max)
-        let n = rd_kafka_consume_batch_queue(queue, Int32(timeoutMs), &messages, max)
+        // Take what is there without waiting; only when nothing is, wait for the first record (a batch
+        // call would wait for a full batch or the timeout, which adds its timeout to latency).
+        var n = rd_kafka_consume_batch_queue(queue, 0, &messages, max)
+        if n == 0, let first = rd_kafka_consume_queue(queue, Int32(timeoutMs)) {
+            messages[0] = first
+            n = 1 + messages.withUnsafeMutableBufferPointer { buf in
+                Swift.max(0, max > 1 ? rd_kafka_consume_batch_queue(queue, 0, buf.baseAddress.map { $0 + 1 }, max - 1) : 0)
+            }
+        }
         guard n > 0 else { return 0 }
         defer { for i in 0..<n { rd_kafka_message_destroy(messages[i]) } }
         var records = 0
@@ -151,9 +159,10 @@ public final class KafkaConsumer {
         return out
     }
 
-    /// Commits the offsets of every record handed out so far (synchronously).
-    public func commit() throws {
-        let rc = rd_kafka_commit(handle, nil, 0)
+    /// Commits the offsets of every record handed out so far; `async` returns at once (a failure
+    /// is then reported through the error callback, and the next commit covers the same offsets).
+    public func commit(async: Bool = false) throws {
+        let rc = rd_kafka_commit(handle, nil, async ? 1 : 0)
         // Nothing new to commit is not an error.
         guard rc == RD_KAFKA_RESP_ERR_NO_ERROR || rc == RD_KAFKA_RESP_ERR__NO_OFFSET else { throw kafkaError("commit", rc) }
     }
@@ -229,8 +238,8 @@ public final class KafkaProducer {
         serveReports(timeoutMs: 0)
         while outstanding > 0 {
             guard Date() < deadline else { throw ConnectorError("kafka: \(outstanding) records not delivered within \(timeoutMs) ms") }
-            _ = rd_kafka_flush(handle, 100)
-            serveReports(timeoutMs: 0)
+            // Not rd_kafka_flush: with the event API it cannot serve the delivery reports it waits for.
+            serveReports(timeoutMs: 10)
         }
     }
 }

@@ -95,11 +95,21 @@ public final class KafkaSource: EventSource {
     /// Consumer lag per owned partition.
     public var lags: [(partition: Int32, lag: Int64)] { consumer.lags }
 
-    /// The partitions this consumer owns, and those read to their end.
-    public var partitionState: (assigned: [Int32], atEnd: Set<Int32>) { (consumer.assignment, consumer.atEnd) }
+    /// The partitions this consumer owns (asked of librdkafka at most every 200 ms: the call waits
+    /// on its group thread), and those read to their end.
+    public var partitionState: (assigned: [Int32], atEnd: Set<Int32>) {
+        let now = Timestamp.now.ticks
+        if now >= assignmentAsked.addingSaturating(200 * 10_000) || assignment.isEmpty {
+            assignment = consumer.assignment
+            assignmentAsked = now
+        }
+        return (assignment, consumer.atEnd)
+    }
+    private var assignment: [Int32] = []
+    private var assignmentAsked = Int64.min
 
-    /// Commits what was read (call after the outputs are flushed).
-    public func commit() throws { try consumer.commit() }
+    /// Commits what was read (call after the outputs are flushed); periodic commits are `async`.
+    public func commit(async: Bool = false) throws { try consumer.commit(async: async) }
 
     public func close() { consumer.close() }
 }
