@@ -1,10 +1,18 @@
 #include <librdkafka/rdkafka.h>
 
 /* rd_kafka_producev is variadic (not callable from Swift): a fixed-argument wrapper. The payload
-   and key are copied; timestamp 0 lets librdkafka stamp the record. */
+   and key are copied; timestamp 0 lets librdkafka stamp the record. `headers` may be NULL; when
+   the call succeeds librdkafka owns them. */
 static inline rd_kafka_resp_err_t saql_rd_produce(rd_kafka_t *rk, const char *topic, int32_t partition,
                                                   const void *value, size_t value_len,
-                                                  const void *key, size_t key_len, int64_t timestamp_ms) {
+                                                  const void *key, size_t key_len, int64_t timestamp_ms,
+                                                  rd_kafka_headers_t *headers) {
+    if (headers)
+        return rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_VALUE((void *)value, value_len),
+                                 RD_KAFKA_V_KEY(key, key_len),
+                                 RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
     return rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                              RD_KAFKA_V_VALUE((void *)value, value_len),

@@ -51,6 +51,7 @@ final class MetricsServer: @unchecked Sendable {
         }
         count(.evaluationErrors, [], c.evaluationErrors)
         count(.outputErrors, [], c.outputErrors)
+        count(.outputRetries, [], c.outputRetries)
         let now = Timestamp.now.ticks
         for (input, w) in status.watermarks {
             gauge(.watermarkDelay, [("input", input)], Double(now - w) / Double(Timestamp.ticksPerSecond))
@@ -62,7 +63,7 @@ final class MetricsServer: @unchecked Sendable {
     /// The exported metrics: `saql_<name>_<unit>`.
     enum Metric: String {
         case inputEvents = "input_events", outputEvents = "output_events", adjusted = "events_adjusted", dropped = "events_dropped"
-        case evaluationErrors = "evaluation_errors", outputErrors = "output_errors"
+        case evaluationErrors = "evaluation_errors", outputErrors = "output_errors", outputRetries = "output_retries"
         case watermarkDelay = "watermark_delay", consumerLag = "consumer_lag", heldRows = "held_rows"
 
         var descriptor: MetricNameDescriptor {
@@ -72,7 +73,8 @@ final class MetricsServer: @unchecked Sendable {
             case .adjusted: ("total", "Events whose timestamp was adjusted, by reason")
             case .dropped: ("total", "Events dropped, by reason")
             case .evaluationErrors: ("total", "Rows skipped because an expression failed")
-            case .outputErrors: ("total", "Output records that could not be delivered")
+            case .outputErrors: ("total", "Output records dropped because they could not be delivered")
+            case .outputRetries: ("total", "Output records sent again after a failed delivery")
             case .watermarkDelay: ("seconds", "Wall-clock time minus the input's watermark")
             case .consumerLag: ("records", "Records behind the end of each Kafka partition")
             case .heldRows: ("rows", "Rows held by operators (join sides, reorder buffers)")

@@ -85,6 +85,43 @@ struct KafkaIntegrationTests {
         #expect(rows.allSatisfy { ($0["EventEnqueuedUtcTime"] as? String)?.hasPrefix("2024-01-01T00:00:") ?? false })
     }
 
+    /// `GetMetadataPropertyValue` reads a record's key, headers, offset and topic.
+    @Test func metadataFunctionReadsKeyAndHeaders() throws {
+        let input = try Broker.topic("meta", partitions: 1)
+        let producer = try KafkaProducer(config: KafkaConfig([("bootstrap.servers", try Broker.bootstrap())]))
+        for i in 0..<3 {
+            let value = Array(#"{"Id":\#(i)}"#.utf8), key = Array("dev-\(i)".utf8)
+            try value.withUnsafeBytes { v in
+                try key.withUnsafeBytes { k in
+                    try producer.send(topic: input, value: v, key: i == 2 ? nil : k, timestampMs: 1_704_067_200_000 + Int64(i),
+                                      headers: i == 1 ? [] : [("trace", "t\(i)"), ("source", "gw")])
+                }
+            }
+        }
+        try producer.flush(timeoutMs: 30_000)
+        let dir = try Broker.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Broker.run("""
+            CREATE INPUT Events WITH (connector = 'kafka', brokers = '${KAFKA_BOOTSTRAP_SERVERS}', topic = '\(input)', group_id = 'g-\(input)',
+                stop = 'end', \(Broker.jobProperties()));
+            CREATE OUTPUT Out WITH (connector = 'file', path = 'out.jsonl');
+            SELECT Id, GetMetadataPropertyValue(Events, '[EventHub].[PartitionKey]') AS PartitionKey,
+                   GetMetadataPropertyValue(Events, '[User].[trace]') AS Trace,
+                   GetMetadataPropertyValue(Events, 'User') AS Headers,
+                   GetMetadataPropertyValue(Events, 'Kafka.Offset') AS Off,
+                   GetMetadataPropertyValue(Events, '[Kafka].[Topic]') AS Topic,
+                   GetMetadataPropertyValue(Events, '[Kafka].[TimestampType]') AS TsType,
+                   GetMetadataPropertyValue(Events, '[EventHub].[EventEnqueuedUtcTime]') AS Enqueued
+            INTO Out FROM Events
+            """, directory: dir)
+        let rows = try Broker.lines(dir + "/out.jsonl")
+        #expect(rows == [
+            #"{"Id":0,"PartitionKey":"dev-0","Trace":"t0","Headers":{"trace":"t0","source":"gw"},"Off":0,"Topic":"\#(input)","TsType":"CreateTime","Enqueued":"2024-01-01T00:00:00.0000000Z"}"#,
+            #"{"Id":1,"PartitionKey":"dev-1","Trace":null,"Headers":{},"Off":1,"Topic":"\#(input)","TsType":"CreateTime","Enqueued":"2024-01-01T00:00:00.0010000Z"}"#,
+            #"{"Id":2,"PartitionKey":null,"Trace":"t2","Headers":{"trace":"t2","source":"gw"},"Off":2,"Topic":"\#(input)","TsType":"CreateTime","Enqueued":"2024-01-01T00:00:00.0020000Z"}"#,
+        ])
+    }
+
     /// A second run with the same group starts where the first committed: nothing lost, nothing repeated.
     @Test func restartResumesFromCommittedOffsets() throws {
         let input = try Broker.topic("resume", partitions: 3)
@@ -237,6 +274,71 @@ struct BrokerRestartTests {
         #expect(p.terminationStatus == 0)
         #expect(outputCount() == 150)
         #expect(log.contains("saql: warning: kafka"), "the outage should be reported: \(log.prefix(2000))")
+    }
+
+    /// Ten events for a file input: the output side is what these tests exercise.
+    func fileJob(_ dir: String, broker: String, policy: String) throws -> String {
+        let events = (0..<10).map { #"{"Id":\#($0),"Time":"2024-01-01T00:00:0\#($0).000Z"}"# }
+        try events.joined(separator: "\n").write(toFile: dir + "/in.jsonl", atomically: true, encoding: .utf8)
+        let job = """
+            SET output_error_policy = '\(policy)';
+            CREATE INPUT Events WITH (connector = 'file', path = 'in.jsonl');
+            CREATE OUTPUT Out WITH (connector = 'kafka', brokers = '\(broker)', topic = 'out',
+                properties.message.timeout.ms = '800', properties.reconnect.backoff.max.ms = '500');
+            SELECT Id INTO Out FROM Events TIMESTAMP BY Time
+            """
+        try job.write(toFile: dir + "/job.saql", atomically: true, encoding: .utf8)
+        return dir + "/job.saql"
+    }
+
+    /// `retry` (the default): records that fail while the broker is down are sent again until it is
+    /// back; the run waits, then ends with every row delivered.
+    @Test func retryPolicyDeliversAfterTheBrokerReturns() throws {
+        let broker = PrivateBroker()
+        defer { broker.kill() }
+        let dir = try Broker.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Broker.root + "/.build/debug/saql")
+        p.arguments = ["run", try fileJob(dir, broker: broker.address, policy: "retry")]
+        let stderr = Pipe()
+        p.standardError = stderr
+        try p.run()
+        defer { if p.isRunning { p.terminate() } }
+        Thread.sleep(forTimeInterval: 3)
+        #expect(p.isRunning, "the run waits for its output")
+        try broker.start()
+        try broker.topic("out", partitions: 1)
+        let deadline = Date().addingTimeInterval(90)
+        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        let log = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 0, "\(log.prefix(2000))")
+        #expect(log.contains("retrying"), "\(log.prefix(2000))")
+        #expect(log.contains("output retries="), "\(log.prefix(2000))")
+        let ids = try Broker.readAll("out", bootstrap: broker.address).compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["Id"] as? Int
+        }
+        #expect(ids.sorted() == Array(0..<10))
+    }
+
+    /// `drop`: undeliverable records are counted and dead-lettered, and the run goes on to its end.
+    @Test func dropPolicyCountsAndDeadLetters() throws {
+        let broker = PrivateBroker()  // never started
+        let dir = try Broker.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Broker.root + "/.build/debug/saql")
+        p.arguments = ["run", try fileJob(dir, broker: broker.address, policy: "drop"), "--dead-letter", dir + "/dead.jsonl"]
+        let stderr = Pipe()
+        p.standardError = stderr
+        try p.run()
+        p.waitUntilExit()
+        let log = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 0, "\(log.prefix(2000))")
+        #expect(log.contains("output errors=10"), "\(log.prefix(2000))")
+        let dead = try Broker.lines(dir + "/dead.jsonl").filter { $0.contains(#""reason":"output_error""#) }
+        #expect(dead.count == 10)
+        #expect(dead.first?.contains(#""input":"Out""#) ?? false)
     }
 }
 

@@ -47,8 +47,10 @@ enum Broker {
     }
 
     /// Reads a topic to the end of every partition (a fresh group), returning the values.
-    static func readAll(_ topic: String) throws -> [String] {
-        let consumer = try KafkaConsumer(config: KafkaConfig(clientSettings(group: "reader-\(UUID().uuidString)")), topics: [topic])
+    static func readAll(_ topic: String, bootstrap: String? = nil) throws -> [String] {
+        var settings = try clientSettings(group: "reader-\(UUID().uuidString)")
+        if let bootstrap { settings[0].value = bootstrap }
+        let consumer = try KafkaConsumer(config: KafkaConfig(settings), topics: [topic])
         defer { consumer.close() }
         var out: [String] = []
         let deadline = Date().addingTimeInterval(60)

@@ -52,8 +52,9 @@ extension Binder {
             diagnostics.append(.error("SAQL2093", "an analytic function is not allowed here", at: call.nameRange))
             return .literal(.null, range)
         }
+        if upper == "GETMETADATAPROPERTYVALUE" { return bindMetadata(call, scope, range) }
         guard let sig = ScalarFunction.catalog[upper] else {
-            let names = Array(ScalarFunction.catalog.keys) + Array(AggregateFunction.allNames)
+            let names = Array(ScalarFunction.catalog.keys) + Array(AggregateFunction.allNames) + ["GETMETADATAPROPERTYVALUE"]
                 + ["LAG", "LAST", "ISFIRST", "ANOMALYDETECTION_SPIKEANDDIP", "ANOMALYDETECTION_CHANGEPOINT"]
             var helps: [Diagnostic.Help] = []
             if let near = Suggest.closest(upper, in: names.sorted()) {
@@ -108,6 +109,41 @@ extension Binder {
             type = known
         }
         return BoundExpr(.call(function, args), type, range)
+    }
+
+    /// `GetMetadataPropertyValue(input, 'path')`: a column the input's reader fills from the
+    /// transport (see ``MetadataProperty``). The first argument names an input read in this FROM.
+    mutating func bindMetadata(_ call: FunctionCall, _ scope: Scope, _ range: SourceRange) -> BoundExpr {
+        guard call.arguments.count == 2 else {
+            diagnostics.append(.error("SAQL2012", "'GETMETADATAPROPERTYVALUE' takes 2 arguments, got \(call.arguments.count)", at: range))
+            return .literal(.null, range)
+        }
+        let (source, pathExpr) = (call.arguments[0], call.arguments[1])
+        guard case .identifier(let name) = source.kind,
+              let relation = scope.relations.first(where: { $0.alias.caseInsensitiveEquals(name.text) }) else {
+            diagnostics.append(.error("SAQL2130", "the first argument of GetMetadataPropertyValue must name a source of this FROM",
+                                      at: source.range, helps: [.init("write the input's name or alias, e.g. GetMetadataPropertyValue(\(scope.relations.first?.alias ?? "input"), '[EventHub].[PartitionId]')")]))
+            return .literal(.null, range)
+        }
+        guard let input = relation.input, !relation.isReference else {
+            diagnostics.append(.error("SAQL2131", "'\(name.text)' is not a streaming input: metadata exists only where events are read",
+                                      at: source.range, helps: [.init("call GetMetadataPropertyValue in the step that reads the input, and pass the value on as a column")]))
+            return .literal(.null, range)
+        }
+        guard case .literal(.string(let path)) = pathExpr.kind, let property = MetadataProperty(path: path) else {
+            var helps: [Diagnostic.Help] = [.init("known properties: \(MetadataProperty.knownPaths.joined(separator: ", "))")]
+            if case .literal(.string(let path)) = pathExpr.kind,
+               let near = Suggest.closest(path, in: MetadataProperty.knownPaths.map { path.contains("[") ? $0 : $0.filter { $0 != "[" && $0 != "]" } }) {
+                helps.insert(.init("did you mean '\(near)'?", replacing: pathExpr.range, with: "'\(near)'"), at: 0)
+            }
+            diagnostics.append(.error("SAQL2132", "unknown metadata property \(sourceText(pathExpr))", at: pathExpr.range, helps: helps))
+            return .literal(.null, range)
+        }
+        if let binding = header.input(named: input), binding.connector.isFile {
+            diagnostics.append(.warning("SAQL2133", "file inputs carry no transport metadata: this is always NULL", at: range))
+        }
+        let column = metadataColumn(property, of: input)
+        return BoundExpr(.column(relation.offset + column), property.type, range)
     }
 
     /// In a join, `DATEDIFF(unit, a, b)` may name sources instead of fields: each stands for that

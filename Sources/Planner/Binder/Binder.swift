@@ -189,6 +189,16 @@ public struct Binder {
         return l.column(ofField: l.fields.count - 1)
     }
 
+    /// The column of a metadata property of `input` (declared schemas included).
+    mutating func metadataColumn(_ property: MetadataProperty, of input: String) -> Int {
+        var l = layout(of: input)
+        if let i = l.fields.firstIndex(of: property.layoutField) { return l.column(ofField: i) }
+        l.fields.append(property.layoutField)
+        l.declaredTypes.append(nil)
+        layouts[input] = l
+        return l.column(ofField: l.fields.count - 1)
+    }
+
     /// Marks the inputs behind an open relation as needing their whole event record.
     mutating func wantRecord(of schema: Schema) {
         for origin in schema.origins { recordWanted.insert(origin) }

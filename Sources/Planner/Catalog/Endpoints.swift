@@ -45,6 +45,9 @@ public enum InputConnector: Hashable, Sendable {
     case embedded(format: DataFormat)
     /// Not bound yet (`saql check` and `explain` accept this; `run` does not).
     case unbound
+
+    /// True for a local file.
+    public var isFile: Bool { if case .file = self { true } else { false } }
 }
 
 /// A bound output: where the rows of `SELECT ... INTO name` go.

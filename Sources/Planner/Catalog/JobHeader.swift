@@ -127,6 +127,13 @@ struct HeaderBinder {
             settings.outOfOrderPolicy = p
         case "partition_idle_timeout":
             if let d = duration() { settings.partitionIdleTimeout = d }
+        case "output_error_policy":
+            guard let p = OutputErrorPolicy(rawValue: value.lowercased()) else {
+                diagnostics.append(.error("SAQL3003", "invalid output error policy '\(value)'", at: range,
+                                          helps: [.init("use 'retry' or 'drop'")]))
+                return
+            }
+            settings.outputErrorPolicy = p
         case "compatibility_level":
             guard let level = CompatibilityLevel(rawValue: value) else {
                 diagnostics.append(.error("SAQL3004", "unsupported compatibility level '\(value)'", at: range,

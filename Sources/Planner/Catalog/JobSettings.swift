@@ -8,6 +8,14 @@ public enum EventOrderingPolicy: String, Hashable, Sendable {
     case drop
 }
 
+/// What happens to an output row that cannot be written (ASA's output error policy).
+public enum OutputErrorPolicy: String, Hashable, Sendable {
+    /// Write it again, with capped backoff, until it succeeds; the job waits meanwhile (ASA's default).
+    case retry
+    /// Count it (and dead-letter it when a dead-letter output exists), then go on.
+    case drop
+}
+
 /// Job-wide settings from `SET key = 'value'` statements, with ASA's defaults.
 public struct JobSettings: Hashable, Sendable {
     public var outOfOrderTolerance: Duration = .zero
@@ -18,6 +26,7 @@ public struct JobSettings: Hashable, Sendable {
     /// How long a partition of a partitioned input (Kafka) may go without records before it stops
     /// holding the input's time back.
     public var partitionIdleTimeout: Duration = .seconds(5)
+    public var outputErrorPolicy: OutputErrorPolicy = .retry
 
     public init() {}
 
@@ -28,6 +37,7 @@ public struct JobSettings: Hashable, Sendable {
         ("late_arrival_tolerance", "how late an event may arrive relative to its arrival time (default '5s'; '-1' waits forever)"),
         ("compatibility_level", "ASA compatibility level: '1.0', '1.1' or '1.2' (default '1.2')"),
         ("partition_idle_timeout", "wall-clock time after which a silent Kafka partition stops holding time back (default '5s')"),
+        ("output_error_policy", "'retry' (default: wait and write again) or 'drop' (count and go on) for rows an output rejects"),
     ]
 }
 

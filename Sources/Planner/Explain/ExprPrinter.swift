@@ -51,6 +51,7 @@ public struct ExprPrinter {
     /// A name as SAQL would spell it: bare when it is an identifier, else in brackets. A join's
     /// columns are qualified by their source (`e.Plate`); `$`-names are internal (`e.$time`).
     static func quote(_ name: String) -> String {
+        if let property = MetadataProperty(layoutField: name) { return "metadata '\(property)'" }
         func bare(_ part: Substring) -> Bool {
             let body = part.first == "$" ? part.dropFirst() : part
             return !body.isEmpty && body.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } && !(body.first?.isNumber ?? true)

@@ -109,13 +109,18 @@ public struct InputLayout: Hashable, Sendable {
     }
 
     /// True for inputs with a CREATE TABLE schema.
-    public var isDeclared: Bool { !declaredTypes.isEmpty && declaredTypes.allSatisfy { $0 != nil } }
+    public var isDeclared: Bool {
+        let payload = zip(fields, declaredTypes).filter { MetadataProperty(layoutField: $0.0) == nil }
+        return !payload.isEmpty && payload.allSatisfy { $0.1 != nil }
+    }
 
     /// Row layout: `[record] + fields` when the record is wanted, else `fields`. A schemaless input's
     /// fields are then hidden (`*` writes the record); a declared input's stay visible.
     public var schema: Schema {
         let hide = wantsRecord && !isDeclared
-        var cols = fields.enumerated().map { Column(name: $0.element, type: declaredTypes[$0.offset] ?? .any, hidden: hide) }
+        var cols = fields.enumerated().map {
+            Column(name: $0.element, type: declaredTypes[$0.offset] ?? .any, hidden: hide || MetadataProperty(layoutField: $0.element) != nil)
+        }
         if wantsRecord { cols.insert(Column(name: "*", type: .anyRecord, splice: true), at: 0) }
         return Schema(columns: cols, origins: [input])
     }

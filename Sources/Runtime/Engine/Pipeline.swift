@@ -32,6 +32,7 @@ public final class Pipeline {
     private var sinks: [SinkOperator] = []
     private var operators: [Operator] = []
     private let compatibility: CompatibilityLevel
+    private let outputErrorPolicy: OutputErrorPolicy
     private var deadLetterWriter: DeadLetterWriter?
     /// Reference inputs' tables, by name, with the layout their rows have.
     private var references: [String: (data: ReferenceData, layout: InputLayout)] = [:]
@@ -53,6 +54,7 @@ public final class Pipeline {
         self.context = context
         self.options = options
         compatibility = settings.compatibilityLevel
+        outputErrorPolicy = settings.outputErrorPolicy
         if let dl = options.deadLetter {
             let writer = try DeadLetterWriter(binding: dl)
             deadLetterWriter = writer
@@ -207,7 +209,7 @@ public final class Pipeline {
         case .file(let path, .csv): return CSVWriter(sink: try ByteSink(path: path))
         case .stdout(.json): return JSONLinesWriter(sink: ByteSink(standardOutput: ()))
         case .stdout(.csv): return CSVWriter(sink: ByteSink(standardOutput: ()))
-        case .kafka(let k): return try KafkaWriter(output: binding.name, options: k, context: context)
+        case .kafka(let k): return try KafkaWriter(output: binding.name, options: k, policy: outputErrorPolicy, context: context)
         case .unbound:
             throw ConnectorError("output '\(binding.name)' is not bound")
         case .embedded:

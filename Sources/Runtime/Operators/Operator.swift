@@ -108,6 +108,8 @@ public struct DeadLetter: Sendable {
     public enum Reason: String, Sendable {
         case late, outOfOrder = "out_of_order", early, invalidTimestamp = "invalid_timestamp"
         case malformed, evaluationError = "evaluation_error"
+        /// An output row its destination rejected (output error policy `drop`); `input` then names the output.
+        case outputError = "output_error"
     }
     public var reason: Reason
     public var input: String
@@ -134,6 +136,8 @@ public final class RuntimeCounters: @unchecked Sendable {
     public var invalidTimestamps = 0
     /// Output records that could not be delivered (after the connector's own retries).
     public var outputErrors = 0
+    /// Output records sent again after a failed delivery (output error policy `retry`).
+    public var outputRetries = 0
 
     public init() {}
 
@@ -145,6 +149,7 @@ public final class RuntimeCounters: @unchecked Sendable {
         s += "; dropped late=\(lateDropped) out_of_order=\(outOfOrderDropped) early=\(earlyDropped)"
         s += " invalid_timestamp=\(invalidTimestamps) malformed=\(malformedEvents) evaluation_error=\(evaluationErrors)"
         if outputErrors > 0 { s += "; output errors=\(outputErrors)" }
+        if outputRetries > 0 { s += "; output retries=\(outputRetries)" }
         return s
     }
 }

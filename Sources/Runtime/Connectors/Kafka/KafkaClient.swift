@@ -46,6 +46,27 @@ public struct KafkaRecord {
     public var timestampMs: Int64?
     public var value: UnsafeBufferPointer<UInt8>
     public var key: UnsafeBufferPointer<UInt8>?
+    /// True when the timestamp is the broker's LogAppendTime, false for the producer's CreateTime.
+    public var logAppendTime: Bool
+    let message: UnsafeMutablePointer<rd_kafka_message_t>
+
+    /// The record's headers in order (values as UTF-8 text; a NULL value gives `nil`).
+    public var headers: [(name: String, value: String?)] {
+        var list: OpaquePointer?
+        guard rd_kafka_message_headers(message, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+        var out: [(String, String?)] = []
+        var i = 0
+        while true {
+            var name: UnsafePointer<CChar>?
+            var value: UnsafeRawPointer?
+            var size = 0
+            guard rd_kafka_header_get_all(list, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR, let name else { break }
+            out.append((String(cString: name),
+                        value.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: size), as: UTF8.self) }))
+            i += 1
+        }
+        return out
+    }
 }
 
 /// A consumer in a consumer group (`subscribe`) reading records in batches.
@@ -118,7 +139,8 @@ public final class KafkaConsumer {
         defer { for i in 0..<n { rd_kafka_message_destroy(messages[i]) } }
         var records = 0
         for i in 0..<n {
-            guard let m = messages[i]?.pointee else { continue }
+            guard let message = messages[i] else { continue }
+            let m = message.pointee
             if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
                 atEnd.insert(m.partition)
                 continue
@@ -129,14 +151,15 @@ public final class KafkaConsumer {
             }
             atEnd.remove(m.partition)
             var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-            let ts = rd_kafka_message_timestamp(messages[i], &type)
+            let ts = rd_kafka_message_timestamp(message, &type)
             let value = m.payload.map { UnsafeBufferPointer(start: $0.assumingMemoryBound(to: UInt8.self), count: m.len) }
                 ?? UnsafeBufferPointer(start: nil, count: 0)
             let key = m.key.map { UnsafeBufferPointer(start: $0.assumingMemoryBound(to: UInt8.self), count: m.key_len) }
             let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
             records += 1
             try body(KafkaRecord(topic: topic, partition: m.partition, offset: m.offset,
-                                 timestampMs: type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ts, value: value, key: key))
+                                 timestampMs: type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ts, value: value, key: key,
+                                 logAppendTime: type == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME, message: message))
         }
         return records
     }
@@ -171,14 +194,25 @@ public final class KafkaConsumer {
     public func close() { rd_kafka_consumer_close(handle) }
 }
 
+/// A record librdkafka gave up on, copied out of its delivery report.
+public struct FailedRecord: Sendable {
+    public var topic: String
+    public var value: [UInt8]
+    public var key: [UInt8]?
+    public var timestampMs: Int64
+    public var error: String
+}
+
 /// A producer whose every record's delivery is checked: ``flush(timeoutMs:)`` waits for all
-/// outstanding records and reports how many failed.
+/// outstanding records and reports how many failed; `onFailure` receives each failed record.
 public final class KafkaProducer {
     private let handle: OpaquePointer
     private let events: OpaquePointer
     public private(set) var delivered = 0
     public private(set) var failed = 0
     public private(set) var lastError: String?
+    /// Called for each record whose delivery failed (after librdkafka's own retries).
+    public var onFailure: ((FailedRecord) -> Void)?
 
     public init(config: KafkaConfig) throws {
         let conf = try config.make()
@@ -203,11 +237,18 @@ public final class KafkaProducer {
 
     /// Queues a record. When librdkafka's queue is full, serves delivery reports until there is room
     /// (backpressure instead of unbounded memory).
-    public func send(topic: String, value: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer?, timestampMs: Int64 = 0) throws {
+    public func send(topic: String, value: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer?, timestampMs: Int64 = 0,
+                     headers: [(name: String, value: String)] = []) throws {
         while true {
+            var list: OpaquePointer?
+            if !headers.isEmpty {
+                list = rd_kafka_headers_new(headers.count)
+                for (name, value) in headers { rd_kafka_header_add(list, name, -1, value, -1) }
+            }
             let rc = saql_rd_produce(handle, topic, RD_KAFKA_PARTITION_UA, value.baseAddress, value.count,
-                                     key?.baseAddress, key?.count ?? 0, timestampMs)
+                                     key?.baseAddress, key?.count ?? 0, timestampMs, list)
             if rc == RD_KAFKA_RESP_ERR_NO_ERROR { return }
+            if let list { rd_kafka_headers_destroy(list) }
             guard rc == RD_KAFKA_RESP_ERR__QUEUE_FULL else { throw kafkaError("produce to '\(topic)'", rc) }
             serveReports(timeoutMs: 100)
         }
@@ -221,10 +262,18 @@ public final class KafkaProducer {
             defer { rd_kafka_event_destroy(event) }
             guard rd_kafka_event_type(event) == RD_KAFKA_EVENT_DR else { continue }
             while let m = rd_kafka_event_message_next(event) {
-                if m.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR { delivered += 1 } else {
-                    failed += 1
-                    lastError = String(cString: rd_kafka_err2str(m.pointee.err))
+                let r = m.pointee
+                if r.err == RD_KAFKA_RESP_ERR_NO_ERROR { delivered += 1; continue }
+                failed += 1
+                let reason = String(cString: rd_kafka_err2str(r.err))
+                lastError = reason
+                guard let onFailure else { continue }
+                func bytes(_ p: UnsafeMutableRawPointer?, _ n: Int) -> [UInt8]? {
+                    p.map { Array(UnsafeRawBufferPointer(start: $0, count: n)) }
                 }
+                onFailure(FailedRecord(topic: r.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "",
+                                       value: bytes(r.payload, r.len) ?? [], key: bytes(r.key, r.key_len),
+                                       timestampMs: rd_kafka_message_timestamp(m, nil), error: reason))
             }
         }
     }

@@ -9,6 +9,7 @@ import Planner
 /// * `EventProcessedUtcTime`: when saql read it.
 ///
 /// As ASA documents for its metadata, a payload field with one of these names is overwritten.
+/// `GetMetadataPropertyValue` columns (key, headers, offset, ...) are filled per record.
 public final class KafkaSource: EventSource {
     public let input: String
     let consumer: KafkaConsumer
@@ -18,6 +19,8 @@ public final class KafkaSource: EventSource {
     private let layout: InputLayout
     /// Row columns of the system fields the query reads, if any.
     private let enqueuedColumn: Int?, partitionColumn: Int?, processedColumn: Int?
+    /// Row columns of the metadata properties the query reads.
+    private let metadataColumns: [(column: Int, property: MetadataProperty)]
     public private(set) var ended = false
 
     public init(input: String, options: KafkaInputOptions, layout: InputLayout, compatibility: CompatibilityLevel,
@@ -38,6 +41,9 @@ public final class KafkaSource: EventSource {
         enqueuedColumn = column("EventEnqueuedUtcTime")
         partitionColumn = column("PartitionId")
         processedColumn = column("EventProcessedUtcTime")
+        metadataColumns = layout.fields.enumerated().compactMap { i, field in
+            MetadataProperty(layoutField: field).map { (layout.column(ofField: i), $0) }
+        }
     }
 
     /// The next records, up to `maxRows`, waiting at most `timeoutMs` for the first. An empty batch
@@ -67,6 +73,9 @@ public final class KafkaSource: EventSource {
             guard batch.count > before else { return }
             batch.partitions.append(record.partition)
             fillSystemColumns(&batch, row: before, arrival: arrival, partition: record.partition, processed: now)
+            for (column, property) in metadataColumns {
+                batch.values[before * batch.width + column] = Self.metadata(property, of: record, arrival: arrival, processed: now)
+            }
         }
         context.counters.inputEvents[input, default: 0] += batch.count
         if options.stopAtEnd && n == 0 {
@@ -89,6 +98,27 @@ public final class KafkaSource: EventSource {
         if layout.wantsRecord, case .record(var r) = batch.values[base] {
             for (_, name, value) in system { r.set(name, value) }
             batch.values[base] = .record(r)
+        }
+    }
+
+    static func metadata(_ property: MetadataProperty, of record: KafkaRecord, arrival: Int64, processed: Int64) -> Value {
+        switch property {
+        case .enqueuedTime: return .datetime(Timestamp(ticks: arrival))
+        case .processedTime: return .datetime(Timestamp(ticks: processed))
+        case .partition: return .bigint(Int64(record.partition))
+        case .offset: return .bigint(record.offset)
+        case .key: return record.key.map { .string(String(decoding: $0, as: UTF8.self)) } ?? .null
+        case .topic: return .string(record.topic)
+        case .timestampType: return .string(record.logAppendTime ? "LogAppendTime" : "CreateTime")
+        case .header(let name):
+            return record.headers.last { $0.name == name }.map { $0.value.map(Value.string) ?? .null } ?? .null
+        case .group(.user):
+            let headers = record.headers
+            return .record(Record(names: headers.map(\.name), values: headers.map { $0.value.map(Value.string) ?? .null }))
+        case .group(let group):
+            let members = MetadataProperty.members(of: group)
+            return .record(Record(names: members.map(\.0),
+                                  values: members.map { metadata($0.1, of: record, arrival: arrival, processed: processed) }))
         }
     }
 

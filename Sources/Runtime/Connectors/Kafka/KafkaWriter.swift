@@ -1,23 +1,35 @@
 import Planner
 
 /// Writes an output's rows as Kafka records: one JSON object (or one CSV line) each, keyed by the
-/// `key` column's text when one is named, timestamped with the row's event time. Every delivery is
-/// checked; failed records (after librdkafka's own retries) are counted as output errors.
+/// `key` column's text when one is named, timestamped with the row's event time.
+///
+/// Every delivery is checked. A record librdkafka gives up on follows the job's output error
+/// policy: `retry` sends it again after a capped, doubling backoff (100 ms to 30 s) until it is
+/// delivered, and ``flush()`` waits for that, so input offsets never pass an undelivered row; `drop`
+/// counts it as an output error and dead-letters it.
 final class KafkaWriter: RowWriter {
     private let producer: KafkaProducer
     private let options: KafkaOutputOptions
+    private let policy: OutputErrorPolicy
     private let context: RuntimeContext
     private let output: String
     private var payload: [UInt8] = []
-    private var reportedFailures = 0
+    /// Failed records waiting for their retry (policy `retry`).
+    private var pending: [FailedRecord] = []
+    private var backoffMs: Int64 = 100
+    private var retryAt: Int64 = 0
+    private var deliveredBeforeRetry = 0
+    private var lastReport: Int64 = .min
 
-    init(output: String, options: KafkaOutputOptions, context: RuntimeContext) throws {
+    init(output: String, options: KafkaOutputOptions, policy: OutputErrorPolicy, context: RuntimeContext) throws {
         var config = KafkaConfig(options.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         config.setDefault("bootstrap.servers", options.brokers)
         producer = try KafkaProducer(config: config)
         self.options = options
+        self.policy = policy
         self.context = context
         self.output = output
+        producer.onFailure = { [unowned self] in self.failed($0) }
     }
 
     func write(_ row: RowRef, shape: RowShape) throws {
@@ -36,30 +48,75 @@ final class KafkaWriter: RowWriter {
             shape.forEachField(row) { field, value in if field.caseInsensitiveEquals(name) { found = value } }
             key = Conversions.string(found).map { Array($0.utf8) }
         }
-        let timestampMs = row.time.floorDiv(10_000)
-        try payload.withUnsafeBytes { value in
-            if let key {
-                try key.withUnsafeBytes { try producer.send(topic: options.topic, value: value, key: $0, timestampMs: timestampMs) }
-            } else {
-                try producer.send(topic: options.topic, value: value, key: nil, timestampMs: timestampMs)
-            }
-        }
+        try send(FailedRecord(topic: options.topic, value: payload, key: key, timestampMs: row.time.floorDiv(10_000), error: ""))
         producer.serveReports(timeoutMs: 0)
-        countFailures()
+        try retryDue()
     }
 
+    private func send(_ r: FailedRecord) throws {
+        do {
+            try r.value.withUnsafeBytes { value in
+                if let key = r.key {
+                    try key.withUnsafeBytes { try producer.send(topic: r.topic, value: value, key: $0, timestampMs: r.timestampMs) }
+                } else {
+                    try producer.send(topic: r.topic, value: value, key: nil, timestampMs: r.timestampMs)
+                }
+            }
+        } catch let error as ConnectorError where policy == .drop {
+            // Refused before sending (too large, unknown topic, ...): no retry can succeed.
+            var r = r
+            r.error = error.message
+            dropped(r)
+        }
+    }
+
+    private func failed(_ r: FailedRecord) {
+        guard policy == .retry else { return dropped(r) }
+        context.counters.outputRetries += 1
+        if pending.isEmpty {
+            retryAt = Timestamp.now.ticks + backoffMs * 10_000
+            deliveredBeforeRetry = producer.delivered
+        }
+        pending.append(r)
+        report("kafka output '\(output)': delivery failed (\(r.error)); retrying \(pending.count) record(s) in \(backoffMs) ms")
+    }
+
+    private func dropped(_ r: FailedRecord) {
+        context.counters.outputErrors += 1
+        report("kafka output '\(output)': record dropped (\(r.error))")
+        context.deadLetter?(DeadLetter(reason: .outputError, input: output, detail: r.error,
+                                       event: Record(names: ["raw"], values: [.string(String(decoding: r.value.prefix(4096), as: UTF8.self))]),
+                                       arrivalTime: nil, watermark: nil, originalTime: nil, adjustedTime: nil,
+                                       position: "\(r.topic)"))
+    }
+
+    /// Sends the failed records again once their backoff has passed.
+    private func retryDue() throws {
+        guard !pending.isEmpty, Timestamp.now.ticks >= retryAt else { return }
+        // Deliveries since the failures mean the destination recovered: start the backoff again.
+        backoffMs = producer.delivered > deliveredBeforeRetry ? 100 : min(backoffMs * 2, 30_000)
+        let batch = pending
+        pending = []
+        for r in batch { try send(r) }
+    }
+
+    /// At most one line every 10 s per output: an outage fails many records at once.
+    private func report(_ line: String) {
+        let now = Timestamp.now.ticks
+        guard now >= lastReport.addingSaturating(10 * Timestamp.ticksPerSecond) else { return }
+        lastReport = now
+        context.onRowError?(line)
+    }
+
+    /// Returns when every record written so far is delivered (`retry`: however long that takes) or
+    /// dropped (`drop`).
     func flush() throws {
-        try producer.flush(timeoutMs: 60_000)
-        countFailures()
+        while true {
+            producer.serveReports(timeoutMs: 10)
+            try retryDue()
+            if producer.outstanding == 0 && pending.isEmpty { return }
+        }
     }
 
     func close() throws { try flush() }
-
-    private func countFailures() {
-        let new = producer.failed - reportedFailures
-        guard new > 0 else { return }
-        reportedFailures = producer.failed
-        context.counters.outputErrors += new
-        context.onRowError?("kafka output '\(output)': \(new) record(s) not delivered: \(producer.lastError ?? "unknown error")")
-    }
 }
