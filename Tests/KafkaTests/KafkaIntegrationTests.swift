@@ -122,6 +122,70 @@ struct KafkaIntegrationTests {
         ])
     }
 
+    /// Transactional outputs: the rows and the input offsets commit together, so a second run
+    /// continues exactly where the first's last transaction ended.
+    @Test func transactionsCommitOutputsWithOffsets() throws {
+        let input = try Broker.topic("txin", partitions: 2), output = try Broker.topic("txout", partitions: 2)
+        let events = (0..<300).map { #"{"Id":\#($0),"K":"k\#($0 % 7)","Time":"2024-01-01T00:00:00.000Z"}"# }
+        let dir = try Broker.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let job = """
+            CREATE INPUT Events WITH (connector = 'kafka', brokers = '${KAFKA_BOOTSTRAP_SERVERS}', topic = '\(input)', group_id = 'g-\(input)',
+                stop = 'end', \(Broker.jobProperties()));
+            CREATE OUTPUT Out WITH (connector = 'kafka', brokers = '${KAFKA_BOOTSTRAP_SERVERS}', topic = '\(output)', key = 'K',
+                transactional_id = 'saql-\(output)');
+            SELECT Id, K INTO Out FROM Events WHERE Id % 2 = 0
+            """
+        try Broker.produce(Array(events[..<100]), to: input, keyField: "K", timeField: "Time")
+        try Broker.run(job, directory: dir)
+        #expect(try Broker.readAll(output).count == 50)
+        try Broker.produce(Array(events[100...]), to: input, keyField: "K", timeField: "Time")
+        try Broker.run(job, directory: dir)
+        let ids = try Broker.readAll(output).compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["Id"] as? Int }
+        #expect(ids.sorted() == Array(stride(from: 0, to: 300, by: 2)))
+    }
+
+    /// A second producer with the same transactional id fences a running job: it stops with an
+    /// error instead of writing beside its replacement.
+    @Test func aFencedJobStops() throws {
+        let input = try Broker.topic("fencein", partitions: 1), output = try Broker.topic("fenceout", partitions: 1)
+        let dir = try Broker.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+            CREATE INPUT Events WITH (connector = 'kafka', brokers = '${KAFKA_BOOTSTRAP_SERVERS}', topic = '\(input)', group_id = 'g-\(input)',
+                \(Broker.jobProperties()));
+            CREATE OUTPUT Out WITH (connector = 'kafka', brokers = '${KAFKA_BOOTSTRAP_SERVERS}', topic = '\(output)',
+                transactional_id = 'fence-\(output)');
+            SELECT Id INTO Out FROM Events
+            """.write(toFile: dir + "/job.saql", atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Broker.root + "/.build/debug/saql")
+        p.arguments = ["run", dir + "/job.saql"]
+        let stderr = Pipe()
+        p.standardError = stderr
+        try p.run()
+        defer { if p.isRunning { p.terminate() } }
+        let first = (0..<20).map { #"{"Id":\#($0),"Time":"2024-01-01T00:00:00.000Z"}"# }
+        try Broker.produce(first, to: input, keyField: "Id", timeField: "Time")
+        var seen = 0
+        let deadline = Date().addingTimeInterval(60)
+        while seen < 20 && Date() < deadline {
+            seen = try Broker.readAll(output).count
+            if seen < 20 { Thread.sleep(forTimeInterval: 0.5) }
+        }
+        #expect(seen == 20, "the job's committed transactions are visible")
+        let zombieKiller = try KafkaTransaction(options: KafkaOutputOptions(brokers: try Broker.bootstrap(), topic: output, key: nil,
+                                                                             format: .json, properties: [:],
+                                                                             transactionalId: "fence-\(output)"))
+        try Broker.produce((20..<40).map { #"{"Id":\#($0),"Time":"2024-01-01T00:00:00.000Z"}"# }, to: input, keyField: "Id", timeField: "Time")
+        let stop = Date().addingTimeInterval(60)
+        while p.isRunning && Date() < stop { Thread.sleep(forTimeInterval: 0.2) }
+        let log = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(!p.isRunning && p.terminationStatus != 0, "\(log.prefix(2000))")
+        #expect(log.contains("fence"), "\(log.prefix(2000))")
+        zombieKiller.abort()
+    }
+
     /// A second run with the same group starts where the first committed: nothing lost, nothing repeated.
     @Test func restartResumesFromCommittedOffsets() throws {
         let input = try Broker.topic("resume", partitions: 3)

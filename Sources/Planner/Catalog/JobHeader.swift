@@ -63,7 +63,7 @@ struct HeaderBinder {
     static let outputKeys: [String: Set<String>] = [
         "file": ["connector", "path", "format", "role"],
         "stdout": ["connector", "format", "role"],
-        "kafka": ["connector", "brokers", "topic", "key", "format", "role"],
+        "kafka": ["connector", "brokers", "topic", "key", "format", "role", "transactional_id"],
     ]
 
     mutating func bind(_ script: Script) -> JobHeader {
@@ -250,8 +250,19 @@ struct HeaderBinder {
             case "file": out = required("path").flatMap { p in format(default: p).map { .file(path: p, format: $0) } }
             case "kafka":
                 guard let brokers = required("brokers"), let topic = required("topic"), let fmt = format(default: nil) else { return }
+                let transactionalId = options["transactional_id"]
+                if let t = transactionalId {
+                    for other in header.outputs {
+                        guard case .kafka(let o) = other.connector, let id = o.transactionalId else { continue }
+                        if id != t.value || o.brokers != brokers {
+                            diagnostics.append(.error("SAQL3031", "transactional Kafka outputs must share one transactional_id and brokers",
+                                                      at: t.range, notes: [.init("'\(other.name)' uses '\(id)' on '\(o.brokers)'", at: other.range)],
+                                                      helps: [.init("one transaction covers every output and the input offsets: give all the same transactional_id")]))
+                        }
+                    }
+                }
                 out = .kafka(KafkaOutputOptions(brokers: brokers, topic: topic, key: options["key"]?.value, format: fmt,
-                                                properties: kafkaProperties(options)))
+                                                properties: kafkaProperties(options), transactionalId: transactionalId?.value))
             default: out = format(default: nil).map { .stdout(format: $0) }
             }
             if let out {

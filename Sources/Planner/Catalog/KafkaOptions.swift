@@ -39,12 +39,18 @@ public struct KafkaOutputOptions: Hashable, Sendable {
     public var key: String?
     public var format: DataFormat
     public var properties: [String: String]
+    /// `transactional_id`: write in Kafka transactions that also commit the Kafka inputs' offsets
+    /// (exactly-once for stateless jobs on brokers that hide aborted records). Every transactional
+    /// output of a job shares one producer, so they must name the same id and brokers.
+    public var transactionalId: String?
 
-    public init(brokers: String, topic: String, key: String?, format: DataFormat, properties: [String: String]) {
+    public init(brokers: String, topic: String, key: String?, format: DataFormat, properties: [String: String],
+                transactionalId: String? = nil) {
         self.brokers = brokers
         self.topic = topic
         self.key = key
         self.format = format
         self.properties = properties
+        self.transactionalId = transactionalId
     }
 }

@@ -33,6 +33,8 @@ public final class Pipeline {
     private var operators: [Operator] = []
     private let compatibility: CompatibilityLevel
     private let outputErrorPolicy: OutputErrorPolicy
+    /// The producer of the transactional Kafka outputs, if the job has any.
+    private var transaction: KafkaTransaction?
     private var deadLetterWriter: DeadLetterWriter?
     /// Reference inputs' tables, by name, with the layout their rows have.
     private var references: [String: (data: ReferenceData, layout: InputLayout)] = [:]
@@ -209,7 +211,10 @@ public final class Pipeline {
         case .file(let path, .csv): return CSVWriter(sink: try ByteSink(path: path))
         case .stdout(.json): return JSONLinesWriter(sink: ByteSink(standardOutput: ()))
         case .stdout(.csv): return CSVWriter(sink: ByteSink(standardOutput: ()))
-        case .kafka(let k): return try KafkaWriter(output: binding.name, options: k, policy: outputErrorPolicy, context: context)
+        case .kafka(let k):
+            if k.transactionalId != nil && transaction == nil { transaction = try KafkaTransaction(options: k) }
+            return try KafkaWriter(output: binding.name, options: k, policy: outputErrorPolicy,
+                                   transaction: k.transactionalId == nil ? nil : transaction, context: context)
         case .unbound:
             throw ConnectorError("output '\(binding.name)' is not bound")
         case .embedded:
@@ -252,10 +257,14 @@ public final class Pipeline {
     }
 
     /// Ends every input still open, which emits every open window and closes the outputs.
-    public func finish() throws {
+    public func finish() throws { try finish(committing: []) }
+
+    /// Finishes; the transactional outputs' last transaction also commits `consumers`' positions.
+    private func finish(committing consumers: [KafkaConsumer]) throws {
         for name in inputOrder { try endInput(name) }
         for s in sinks { try s.close() }
         try deadLetterWriter?.close()
+        try transaction?.commit(offsetsOf: consumers)
     }
 
     /// A decoder for events pushed into `input` as text.
@@ -278,11 +287,17 @@ public final class Pipeline {
     let stateless: Bool
 
     /// Flushes every output; commits Kafka offsets when what was read is then fully written
-    /// (asynchronously while running, so the commit's round trip does not hold events up).
+    /// (asynchronously while running, so the commit's round trip does not hold events up). With
+    /// transactional outputs the offsets are committed in the outputs' transaction instead.
     private func flushAndCommit(_ kafka: [KafkaSource], final: Bool) throws {
         for s in sinks { try s.flush() }
         try deadLetterWriter?.flush()
-        if stateless && heldRows == 0 { for k in kafka { try k.commit(async: !final) } }
+        let complete = stateless && heldRows == 0
+        if let transaction {
+            try transaction.commit(offsetsOf: complete ? kafka.map(\.consumer) : [])
+        } else if complete {
+            for k in kafka { try k.commit(async: !final) }
+        }
     }
 
     /// What the pipeline has done and where its inputs stand.
@@ -310,6 +325,13 @@ public final class Pipeline {
     /// are flushed. Kafka offsets are committed once outputs are flushed after a completed run, and
     /// at a stop request when no operator holds rows (what was read is then fully written).
     public func run(until stopRequested: () -> Bool) throws {
+        do { try runLoop(until: stopRequested) } catch {
+            transaction?.abort()
+            throw error
+        }
+    }
+
+    private func runLoop(until stopRequested: () -> Bool) throws {
         var sources: [(source: EventSource, port: InputPort, clock: Int64)] = []
         var kafka: [KafkaSource] = []
         defer { for k in kafka { k.close() } }
@@ -334,7 +356,7 @@ public final class Pipeline {
             turns += 1
             // Once a second on live inputs: outputs are flushed (rows reach them within about a second),
             // offsets committed where that is safe, progress reported.
-            if !kafka.isEmpty, Timestamp.now.ticks >= nextTick {
+            if !kafka.isEmpty || transaction != nil, Timestamp.now.ticks >= nextTick {
                 nextTick = Timestamp.now.ticks + Timestamp.ticksPerSecond
                 try flushAndCommit(kafka, final: false)
                 options.onProgress?(status(kafkaLags: kafka.flatMap { k in k.lags.map { (k.input, $0.partition, $0.lag) } }))
@@ -377,7 +399,7 @@ public final class Pipeline {
                 sources[i].clock = batch.arrivals.last ?? sources[i].clock
             }
         }
-        try finish()
-        for k in kafka { try k.commit() }
+        try finish(committing: kafka.map(\.consumer))
+        if transaction == nil { for k in kafka { try k.commit() } }
     }
 }

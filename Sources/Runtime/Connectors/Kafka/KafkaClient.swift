@@ -74,7 +74,7 @@ public struct KafkaRecord {
 /// Offsets are stored as records are handed out and committed only by ``commit()``, after the
 /// caller has flushed what the records produced: at-least-once delivery.
 public final class KafkaConsumer {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     private let queue: OpaquePointer
     /// Partitions that reported end-of-partition since their last record.
     public private(set) var atEnd: Set<Int32> = []
@@ -164,13 +164,22 @@ public final class KafkaConsumer {
         return records
     }
 
+    /// The next offset to read of each assigned partition (caller destroys the list); `nil` on error.
+    func positions() -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t>? {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return nil }
+        guard rd_kafka_position(handle, list) == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            rd_kafka_topic_partition_list_destroy(list)
+            return nil
+        }
+        return list
+    }
+
     /// Records behind the end of each assigned partition (the high watermark from the latest fetch
     /// minus the position); partitions without a position yet are left out.
     public var lags: [(partition: Int32, lag: Int64)] {
-        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
-        guard rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+        guard let list = positions() else { return [] }
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        guard rd_kafka_position(handle, list) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [] }
         var out: [(Int32, Int64)] = []
         for i in 0..<Int(list.pointee.cnt) {
             let e = list.pointee.elems[i]
@@ -206,7 +215,7 @@ public struct FailedRecord: Sendable {
 /// A producer whose every record's delivery is checked: ``flush(timeoutMs:)`` waits for all
 /// outstanding records and reports how many failed; `onFailure` receives each failed record.
 public final class KafkaProducer {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     private let events: OpaquePointer
     public private(set) var delivered = 0
     public private(set) var failed = 0

@@ -6,9 +6,11 @@ import Planner
 /// Every delivery is checked. A record librdkafka gives up on follows the job's output error
 /// policy: `retry` sends it again after a capped, doubling backoff (100 ms to 30 s) until it is
 /// delivered, and ``flush()`` waits for that, so input offsets never pass an undelivered row; `drop`
-/// counts it as an output error and dead-letters it.
+/// counts it as an output error and dead-letters it. Inside a ``KafkaTransaction`` a failed record
+/// fails the transaction instead (no policy can keep a transaction's records in order).
 final class KafkaWriter: RowWriter {
     private let producer: KafkaProducer
+    private let transaction: KafkaTransaction?
     private let options: KafkaOutputOptions
     private let policy: OutputErrorPolicy
     private let context: RuntimeContext
@@ -21,15 +23,21 @@ final class KafkaWriter: RowWriter {
     private var deliveredBeforeRetry = 0
     private var lastReport: Int64 = .min
 
-    init(output: String, options: KafkaOutputOptions, policy: OutputErrorPolicy, context: RuntimeContext) throws {
-        var config = KafkaConfig(options.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-        config.setDefault("bootstrap.servers", options.brokers)
-        producer = try KafkaProducer(config: config)
+    init(output: String, options: KafkaOutputOptions, policy: OutputErrorPolicy, transaction: KafkaTransaction?,
+         context: RuntimeContext) throws {
+        if let transaction {
+            producer = transaction.producer
+        } else {
+            var config = KafkaConfig(options.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+            config.setDefault("bootstrap.servers", options.brokers)
+            producer = try KafkaProducer(config: config)
+        }
+        self.transaction = transaction
         self.options = options
         self.policy = policy
         self.context = context
         self.output = output
-        producer.onFailure = { [unowned self] in self.failed($0) }
+        if transaction == nil { producer.onFailure = { [unowned self] in self.failed($0) } }
     }
 
     func write(_ row: RowRef, shape: RowShape) throws {
@@ -111,6 +119,10 @@ final class KafkaWriter: RowWriter {
     /// Returns when every record written so far is delivered (`retry`: however long that takes) or
     /// dropped (`drop`).
     func flush() throws {
+        if let transaction {
+            try producer.flush(timeoutMs: 60_000)
+            return try transaction.checkDeliveries()
+        }
         while true {
             producer.serveReports(timeoutMs: 10)
             try retryDue()
