@@ -37,8 +37,13 @@ extension Binder {
         }
         if let pb = source.partitionBy, let first = pb.first {
             let range = pb.dropFirst().reduce(first.range) { $0.union($1.range) }
-            diagnostics.append(.warning("SAQL2040", "PARTITION BY in FROM is accepted and ignored: a local run has one partition",
-                                        at: range))
+            if case .kafka? = header.input(named: source.name.text)?.connector {
+                diagnostics.append(.warning("SAQL2040", "PARTITION BY in FROM is accepted: time is tracked per Kafka partition either way, but groups are not split by partition",
+                                            at: range, helps: [.init("key the topic by the GROUP BY key (each key in one partition) for ASA's partitioned result")]))
+            } else {
+                diagnostics.append(.warning("SAQL2040", "PARTITION BY in FROM is accepted and ignored: a local run has one partition",
+                                            at: range))
+            }
         }
         let alias = source.referenceName.text
         var plan: LogicalPlan

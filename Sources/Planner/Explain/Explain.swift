@@ -130,7 +130,53 @@ public enum Explain {
         var out = "physical_plan\n"
         var printed = Set<Int>()
         for sink in plan.sinks { render(sink.id, plan: plan, depth: 1, printed: &printed, into: &out) }
-        return out
+        return out + scaleOut(plan)
+    }
+
+    /// For jobs reading Kafka: whether several processes in one consumer group give exactly one
+    /// process's rows. That holds when every stateful operator's groups live in one partition: the
+    /// topic is keyed by a column every such operator keys on.
+    static func scaleOut(_ plan: PhysicalPlan) -> String {
+        let kafka = plan.nodes.compactMap { node -> String? in
+            guard case .source(let b, _) = node.kind, case .kafka(let k) = b.connector else { return nil }
+            return k.topic
+        }
+        guard !kafka.isEmpty else { return "" }
+        var out = "scale_out: topics=[\(kafka.joined(separator: ", "))]\n"
+        var common: [String]?
+        for node in plan.nodes {
+            let p = ExprPrinter(schema: node.inputSchemas.first ?? Schema(columns: []))
+            let keys: [BoundExpr]
+            switch node.kind {
+            case .windowAggregate(let w): keys = w.keys
+            case .analytic(let calls):
+                let sets = calls.map { Set($0.partitionBy.map { Self.keyName(p.print($0)) }) }
+                let shared = sets.dropFirst().reduce(sets.first ?? []) { $0.intersection($1) }
+                keys = []
+                if shared.isEmpty {
+                    out += "  not partition-local: #\(node.id) Analytic has no common PARTITION BY (its history spans partitions)\n"
+                    return out
+                }
+                common = common.map { $0.filter(shared.contains) } ?? shared.sorted()
+                continue
+            case .join(let j): keys = j.leftKeys
+            default: continue
+            }
+            let names = keys.map { Self.keyName(p.print($0)) }
+            if names.isEmpty {
+                out += "  not partition-local: #\(node.id) \(describe(node).prefix { $0 != ":" }) has no keys (its groups span partitions)\n"
+                return out
+            }
+            common = common.map { c in c.filter { n in names.contains { $0.caseInsensitiveEquals(n) } } } ?? names
+        }
+        guard let common else { return out + "  partition-local: no operator keeps state\n" }
+        if common.isEmpty { return out + "  not partition-local: the stateful operators share no key\n" }
+        return out + "  partition-local when the topics are keyed by one of: \(common.joined(separator: ", "))\n"
+    }
+
+    /// `a.DeviceId` → `DeviceId`: the key's column name, whatever relation it came through.
+    private static func keyName(_ printed: String) -> String {
+        printed.contains("(") ? printed : printed.split(separator: ".").last.map(String.init) ?? printed
     }
 
     private static func render(_ id: Int, plan: PhysicalPlan, depth: Int, printed: inout Set<Int>, into out: inout String) {
