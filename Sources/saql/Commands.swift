@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import SAQL
 #if canImport(Glibc)
@@ -29,6 +30,9 @@ struct Run: ParsableCommand {
 
     @Option(help: ArgumentHelp("The address the metrics server binds.", valueName: "HOST"))
     var metricsHost = "127.0.0.1"
+
+    @Option(help: ArgumentHelp("Keep checkpoints in DIR and resume from the latest one (overrides SET checkpoint_dir).", valueName: "DIR"))
+    var state: String?
 
     func run() throws {
         let compiled = try compileJob(path: job, overrides: try bindings.overrides(), check: .complete, color: color)
@@ -64,12 +68,22 @@ struct Run: ParsableCommand {
             }
         }
         do {
+            if let dir = state ?? compiled.settings.checkpointDirectory.map({ resolve($0, against: job) }) {
+                let store = try CheckpointStore(directory: dir)
+                options.checkpoints = store
+                options.checkpointInterval = compiled.settings.checkpointInterval.ticks
+                options.restore = try store.latest()
+                if options.restore != nil && !quiet { printError("saql: resuming from the checkpoint in \(dir)") }
+            }
             let pipeline = try Pipeline(plan: compiled.physical, settings: compiled.settings, options: options, context: context)
             StopSignal.install()
             try pipeline.run(until: { StopSignal.requested })
             if StopSignal.requested && !quiet { printError("saql: stopped by signal; outputs flushed") }
         } catch let e as ConnectorError {
             printError("saql: error: \(e.message)")
+            throw ExitCode(1)
+        } catch let e as StateError {
+            printError("saql: error: checkpoint: \(e.message)")
             throw ExitCode(1)
         }
         if !quiet { printError("saql: \(context.counters.summary)") }
@@ -116,4 +130,11 @@ struct ExplainCommand: ParsableCommand {
         print(Explain.logical(compiled.logical), terminator: "")
         print(Explain.physical(compiled.physical), terminator: "")
     }
+}
+
+/// A relative path in a job file is relative to the job file's directory.
+func resolve(_ path: String, against jobFile: String) -> String {
+    guard !path.hasPrefix("/") else { return path }
+    let dir = (jobFile as NSString).deletingLastPathComponent
+    return dir.isEmpty ? path : dir + "/" + path
 }

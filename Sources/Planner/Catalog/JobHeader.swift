@@ -127,6 +127,16 @@ struct HeaderBinder {
             settings.outOfOrderPolicy = p
         case "partition_idle_timeout":
             if let d = duration() { settings.partitionIdleTimeout = d }
+        case "checkpoint_dir":
+            settings.checkpointDirectory = value
+        case "checkpoint_interval":
+            if let d = duration() {
+                guard d.ticks > 0 else {
+                    diagnostics.append(.error("SAQL3002", "'checkpoint_interval' must be positive", at: range))
+                    return
+                }
+                settings.checkpointInterval = d
+            }
         case "output_error_policy":
             guard let p = OutputErrorPolicy(rawValue: value.lowercased()) else {
                 diagnostics.append(.error("SAQL3003", "invalid output error policy '\(value)'", at: range,

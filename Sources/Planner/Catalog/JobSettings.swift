@@ -27,6 +27,9 @@ public struct JobSettings: Hashable, Sendable {
     /// holding the input's time back.
     public var partitionIdleTimeout: Duration = .seconds(5)
     public var outputErrorPolicy: OutputErrorPolicy = .retry
+    /// Where checkpoints are kept (`saql run --state` overrides it); none: no checkpoints.
+    public var checkpointDirectory: String?
+    public var checkpointInterval: Duration = .seconds(10)
 
     public init() {}
 
@@ -37,6 +40,8 @@ public struct JobSettings: Hashable, Sendable {
         ("late_arrival_tolerance", "how late an event may arrive relative to its arrival time (default '5s'; '-1' waits forever)"),
         ("compatibility_level", "ASA compatibility level: '1.0', '1.1' or '1.2' (default '1.2')"),
         ("partition_idle_timeout", "wall-clock time after which a silent Kafka partition stops holding time back (default '5s')"),
+        ("checkpoint_dir", "directory for checkpoints (relative to the job file); the run resumes from the latest one"),
+        ("checkpoint_interval", "wall-clock time between checkpoints (default '10s')"),
         ("output_error_policy", "'retry' (default: wait and write again) or 'drop' (count and go on) for rows an output rejects"),
     ]
 }

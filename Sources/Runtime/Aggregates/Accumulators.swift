@@ -38,6 +38,12 @@ class AccumulatorColumn {
 
     /// Forgets every group, keeping capacity.
     func reset() {}
+
+    /// Writes one group's state (for checkpoints).
+    func save(_ slot: Int, into w: inout StateWriter) {}
+
+    /// Reads one group's state written by `save` into a grown, empty slot.
+    func restore(_ slot: Int, from r: inout StateReader) throws(StateError) {}
 }
 
 /// A manually allocated buffer of trivial values.
@@ -111,6 +117,9 @@ final class CountColumn: AccumulatorColumn {
 
     override func result(_ slot: Int) -> Value { .bigint(counts[slot]) }
     override func reset() { counts.reset(count: capacity, fill: 0) }
+
+    override func save(_ s: Int, into w: inout StateWriter) { w.write(counts[s]) }
+    override func restore(_ s: Int, from r: inout StateReader) throws(StateError) { counts[s] = try r.readInt64() }
 }
 
 /// SUM: bigint while every value is an integer (and fits), float once any value is a float.
@@ -164,6 +173,9 @@ final class SumColumn: AccumulatorColumn {
         floats.reset(count: capacity, fill: 0)
         state.reset(count: capacity, fill: 0)
     }
+
+    override func save(_ s: Int, into w: inout StateWriter) { w.write(ints[s]); w.write(floats[s]); w.write(Int(state[s])) }
+    override func restore(_ s: Int, from r: inout StateReader) throws(StateError) { ints[s] = try r.readInt64(); floats[s] = try r.readDouble(); state[s] = UInt8(truncatingIfNeeded: try r.readInt()) }
 }
 
 /// AVG, always a float (see Grammar.md: ASA leaves the type of an integer average open).
@@ -210,6 +222,9 @@ final class AverageColumn: AccumulatorColumn {
         sums.reset(count: capacity, fill: 0)
         counts.reset(count: capacity, fill: 0)
     }
+
+    override func save(_ s: Int, into w: inout StateWriter) { w.write(sums[s]); w.write(counts[s]) }
+    override func restore(_ s: Int, from r: inout StateReader) throws(StateError) { sums[s] = try r.readDouble(); counts[s] = try r.readInt64() }
 }
 
 /// MIN and MAX over any comparable type (strings ignore case). Floats take a fast path.
@@ -245,6 +260,9 @@ final class ExtremumColumn: AccumulatorColumn {
 
     override func result(_ slot: Int) -> Value { values[slot] }
     override func reset() { values.reset(count: capacity, fill: .null) }
+
+    override func save(_ s: Int, into w: inout StateWriter) { w.write(values[s]) }
+    override func restore(_ s: Int, from r: inout StateReader) throws(StateError) { values[s] = try r.readValue() }
 }
 
 /// STDEV, STDEVP, VAR, VARP with Welford's online algorithm (stable for large means).
@@ -313,4 +331,7 @@ final class VarianceColumn: AccumulatorColumn {
         means.reset(count: capacity, fill: 0)
         m2.reset(count: capacity, fill: 0)
     }
+
+    override func save(_ s: Int, into w: inout StateWriter) { w.write(counts[s]); w.write(means[s]); w.write(m2[s]) }
+    override func restore(_ s: Int, from r: inout StateReader) throws(StateError) { counts[s] = try r.readInt64(); means[s] = try r.readDouble(); m2[s] = try r.readDouble() }
 }

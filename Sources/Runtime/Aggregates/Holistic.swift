@@ -116,4 +116,6 @@ final class HolisticColumn: AccumulatorColumn {
     override func add(_ slot: Int, _ v: Value) throws(EvalError) { lists[slot].append(v) }
     override func result(_ slot: Int) -> Value { Holistic.result(call, lists[slot]) }
     override func reset() { lists.reset(count: capacity, fill: []) }
+    override func save(_ s: Int, into w: inout StateWriter) { w.write(lists[s]) }
+    override func restore(_ s: Int, from r: inout StateReader) throws(StateError) { lists[s] = try r.readValues() }
 }

@@ -19,11 +19,25 @@ final class ByteSink {
     var buffer: [UInt8] = []
     private let flushAt = 1 << 20
 
-    /// Opens (creating or truncating) `path`, creating missing parent directories.
-    init(path: String) throws {
+    /// Bytes written to the descriptor so far (plus `resumeAt`).
+    private(set) var written: Int64 = 0
+
+    /// Opens (creating or truncating) `path`, creating missing parent directories. With `resumeAt`,
+    /// the file is cut to that length instead and written on from there (restoring a checkpoint:
+    /// rows written after it are removed, to be written again).
+    init(path: String, resumeAt: Int64? = nil) throws {
         try Self.makeParentDirectories(path)
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(path, O_WRONLY | O_CREAT | (resumeAt == nil ? O_TRUNC : 0) | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ConnectorError("cannot open '\(path)' for writing: \(String(cString: strerror(errno)))") }
+        if let resumeAt {
+            var info = stat()
+            guard fstat(fd, &info) == 0, Int64(info.st_size) >= resumeAt, ftruncate(fd, off_t(resumeAt)) == 0,
+                  lseek(fd, off_t(resumeAt), SEEK_SET) == off_t(resumeAt) else {
+                _ = Glibc.close(fd)
+                throw ConnectorError("cannot resume '\(path)' at byte \(resumeAt): the file is shorter or cannot be cut")
+            }
+            written = resumeAt
+        }
         self.fd = fd
         ownsDescriptor = true
         name = path
@@ -49,7 +63,16 @@ final class ByteSink {
             }
             offset += n
         }
+        written += Int64(buffer.count)
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes and waits until the bytes are on disk.
+    func sync() throws {
+        try flush()
+        guard fsync(fd) == 0 || errno == EINVAL else {
+            throw ConnectorError("cannot sync \(name): \(String(cString: strerror(errno)))")
+        }
     }
 
     func close() throws {

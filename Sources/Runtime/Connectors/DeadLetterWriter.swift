@@ -13,9 +13,9 @@ final class DeadLetterWriter {
     private let sink: ByteSink
     private var failed: Error?
 
-    init(binding: OutputBinding) throws {
+    init(binding: OutputBinding, resumeAt: Int64? = nil) throws {
         switch binding.connector {
-        case .file(let path, _): sink = try ByteSink(path: path)
+        case .file(let path, _): sink = try ByteSink(path: path, resumeAt: resumeAt)
         case .stdout: sink = ByteSink(standardOutput: ())
         case .embedded, .unbound, .kafka: throw ConnectorError("the dead-letter output must be a file or stdout")
         }
@@ -41,6 +41,16 @@ final class DeadLetterWriter {
 
     func close() throws {
         if let failed { throw failed }
+        guard closedPosition == nil else { return }
+        closedPosition = try filePosition(sink)
         try sink.close()
+    }
+
+    private var closedPosition: [UInt8]?
+
+    /// Durable position for checkpoints (see ``RowWriter/checkpoint()``).
+    func checkpoint() throws -> [UInt8] {
+        if let failed { throw failed }
+        return try closedPosition ?? filePosition(sink)
     }
 }

@@ -91,19 +91,42 @@ public final class FileSource: EventSource {
         self.maxEventBytes = maxEventBytes
     }
 
-    public func nextBatch(maxRows: Int) throws -> EventBatch? {
-        if !started {
-            started = true
-            if decoder.isCSV {
-                var headerError: DecodeError?
-                _ = try reader.nextLine { line in
-                    do throws(DecodeError) { try decoder.readHeader(line) } catch { headerError = error }
-                }
-                if let headerError { throw ConnectorError("\(reader.path):1: invalid CSV header: \(headerError.message)") }
-            } else if try reader.firstSignificantByte() == UInt8(ascii: "[") {
-                arrayEvents = try reader.readAll()
+    /// Reads what precedes the events: a CSV header, or a whole JSON array.
+    private func start() throws {
+        guard !started else { return }
+        started = true
+        if decoder.isCSV {
+            var headerError: DecodeError?
+            _ = try reader.nextLine { line in
+                do throws(DecodeError) { try decoder.readHeader(line) } catch { headerError = error }
             }
+            if let headerError { throw ConnectorError("\(reader.path):1: invalid CSV header: \(headerError.message)") }
+        } else if try reader.firstSignificantByte() == UInt8(ascii: "[") {
+            arrayEvents = try reader.readAll()
         }
+    }
+
+    /// Where the next event starts (for checkpoints).
+    public var position: [UInt8] {
+        var w = StateWriter()
+        w.write(started)
+        w.write(reader.offset)
+        w.write(reader.lineNumber)
+        w.write(arrayCursor)
+        return w.bytes
+    }
+
+    /// Continues from a position written by ``position``.
+    public func restore(position: [UInt8]) throws {
+        var r = StateReader(bytes: position)
+        guard try r.readBool() else { return }
+        let offset = try r.readInt64(), line = try r.readInt(), cursor = try r.readInt()
+        try start()
+        if arrayEvents != nil { arrayCursor = cursor } else { try reader.seek(to: offset, lineNumber: line) }
+    }
+
+    public func nextBatch(maxRows: Int) throws -> EventBatch? {
+        try start()
         var batch = EventBatch(width: decoder.width, capacity: maxRows)
         if arrayEvents != nil { return try nextArrayBatch(&batch, maxRows: maxRows) }
         // The decoder lives in a local for the loop: no exclusivity checks per event.

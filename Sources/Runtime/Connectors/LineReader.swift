@@ -14,6 +14,28 @@ final class LineReader {
     let path: String
     /// 1-based number of the line last returned.
     @exclusivity(unchecked) private(set) var lineNumber = 0
+    /// Bytes read from the file into the buffer so far.
+    @exclusivity(unchecked) private var bytesRead: Int64 = 0
+
+    /// The file offset of the first byte not yet returned.
+    var offset: Int64 { bytesRead - Int64(end - start) }
+
+    /// Continues at `offset`, which starts line `lineNumber + 1` (from a checkpoint).
+    func seek(to offset: Int64, lineNumber: Int) throws {
+        var info = stat()
+        guard fstat(fd, &info) == 0, Int64(info.st_size) >= offset else {
+            throw ConnectorError("'\(path)' is shorter than the checkpoint's position \(offset): the input changed since the checkpoint")
+        }
+        guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else {
+            throw ConnectorError("cannot seek in '\(path)': \(String(cString: strerror(errno)))")
+        }
+        start = 0
+        end = 0
+        scanFrom = 0
+        eof = false
+        bytesRead = offset
+        self.lineNumber = lineNumber
+    }
 
     init(path: String, chunk: Int = 4 << 20) throws {
         fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -80,7 +102,10 @@ final class LineReader {
             if errno == EINTR { return }
             throw ConnectorError("cannot read '\(path)': \(String(cString: strerror(errno)))")
         }
-        if n == 0 { eof = true } else { end += n }
+        if n == 0 { eof = true } else {
+            end += n
+            bytesRead += Int64(n)
+        }
     }
 
     /// The whole rest of the file (used for JSON array files).

@@ -17,6 +17,11 @@ public struct PipelineOptions {
     /// Called about once a second while ``Pipeline/run(until:)`` runs, on its thread: for progress
     /// lines and metrics.
     public var onProgress: ((PipelineStatus) -> Void)?
+    /// A checkpoint to continue from: operators, input positions and outputs resume where it was taken.
+    public var restore: Checkpoint?
+    /// Where ``Pipeline/run(until:)`` stores checkpoints, and how often (wall-clock ticks).
+    public var checkpoints: CheckpointStore?
+    public var checkpointInterval: Int64 = 10 * Timestamp.ticksPerSecond
 
     public init(runStart: Int64) { self.runStart = runStart }
 }
@@ -27,15 +32,22 @@ public struct PipelineOptions {
 public final class Pipeline {
     public let context: RuntimeContext
     let options: PipelineOptions
-    private var inputs: [String: InputPort] = [:]
-    private var inputOrder: [String] = []
-    private var sinks: [SinkOperator] = []
-    private var operators: [Operator] = []
+    var inputs: [String: InputPort] = [:]
+    var inputOrder: [String] = []
+    var sinks: [SinkOperator] = []
+    var operators: [Operator] = []
     private let compatibility: CompatibilityLevel
     private let outputErrorPolicy: OutputErrorPolicy
     /// The producer of the transactional Kafka outputs, if the job has any.
-    private var transaction: KafkaTransaction?
-    private var deadLetterWriter: DeadLetterWriter?
+    var transaction: KafkaTransaction?
+    var deadLetterWriter: DeadLetterWriter?
+    /// Every operator with its plan node id, and every node's output (for checkpoints).
+    var nodeOperators: [(id: Int, op: Operator)] = []
+    var nodeOutputs: [Int: Downstream] = [:]
+    /// Identifies the plan in checkpoints.
+    public let fingerprint: UInt64
+    /// The open inputs of a run, with where the run loop has got to in time.
+    var sources: [(source: EventSource, port: InputPort, clock: Int64)] = []
     /// Reference inputs' tables, by name, with the layout their rows have.
     private var references: [String: (data: ReferenceData, layout: InputLayout)] = [:]
 
@@ -58,7 +70,7 @@ public final class Pipeline {
         compatibility = settings.compatibilityLevel
         outputErrorPolicy = settings.outputErrorPolicy
         if let dl = options.deadLetter {
-            let writer = try DeadLetterWriter(binding: dl)
+            let writer = try DeadLetterWriter(binding: dl, resumeAt: try fileResumeOffset(options.restore?.outputs[Self.deadLetterKey]))
             deadLetterWriter = writer
             context.deadLetter = { writer.write($0) }
         }
@@ -70,6 +82,11 @@ public final class Pipeline {
             }
         }
         var sourceOf: [Int: InputPort] = [:]
+        fingerprint = Self.fingerprint(of: plan)
+        if let restore = options.restore, restore.fingerprint != fingerprint {
+            throw StateError("the checkpoint was taken for another version of this job (its query, bindings or options changed); "
+                + "remove the state directory to start from the beginning")
+        }
         for node in plan.nodes {
             let op: Operator?
             switch node.kind {
@@ -136,17 +153,21 @@ public final class Pipeline {
                 outputs[node.id] = u.downstream
                 op = u
             case .sink(let binding):
-                let s = SinkOperator(name: binding.name, schemas: node.inputSchemas, writer: try makeWriter(binding),
+                let resume = try fileResumeOffset(options.restore?.outputs[binding.name])
+                let s = SinkOperator(name: binding.name, schemas: node.inputSchemas, writer: try makeWriter(binding, resumeAt: resume),
                                      context: context)
                 sinks.append(s)
                 op = s
             }
             guard let op else { continue }
             operators.append(op)
+            nodeOperators.append((node.id, op))
             for (port, producer) in node.inputs.enumerated() {
                 outputs[producer]?.connect(op, port: port)
             }
         }
+        nodeOutputs = outputs
+        if let restore = options.restore { try restoreOperators(restore) }
     }
 
     /// The table of a reference input, loaded on first use.
@@ -205,10 +226,10 @@ public final class Pipeline {
         return table
     }
 
-    private func makeWriter(_ binding: OutputBinding) throws -> RowWriter {
+    private func makeWriter(_ binding: OutputBinding, resumeAt: Int64?) throws -> RowWriter {
         switch binding.connector {
-        case .file(let path, .json): return JSONLinesWriter(sink: try ByteSink(path: path))
-        case .file(let path, .csv): return CSVWriter(sink: try ByteSink(path: path))
+        case .file(let path, .json): return JSONLinesWriter(sink: try ByteSink(path: path, resumeAt: resumeAt))
+        case .file(let path, .csv): return CSVWriter(sink: try ByteSink(path: path, resumeAt: resumeAt))
         case .stdout(.json): return JSONLinesWriter(sink: ByteSink(standardOutput: ()))
         case .stdout(.csv): return CSVWriter(sink: ByteSink(standardOutput: ()))
         case .kafka(let k):
@@ -234,7 +255,7 @@ public final class Pipeline {
     public func layout(of input: String) -> InputLayout? { inputs[input]?.layout }
 
     /// The latest arrival time pushed so far: the run's processing time when replaying files.
-    public private(set) var processingTime = Int64.min
+    public internal(set) var processingTime = Int64.min
 
     /// Pushes decoded rows (with arrival times) into an input.
     public func push(_ batch: EventBatch, to input: String) throws {
@@ -332,7 +353,7 @@ public final class Pipeline {
     }
 
     private func runLoop(until stopRequested: () -> Bool) throws {
-        var sources: [(source: EventSource, port: InputPort, clock: Int64)] = []
+        sources = []
         var kafka: [KafkaSource] = []
         defer { for k in kafka { k.close() } }
         for name in inputOrder {
@@ -350,7 +371,9 @@ public final class Pipeline {
                 continue
             }
         }
+        if let restore = options.restore { try restoreSources(restore) }
         var nextTick = Timestamp.now.ticks + Timestamp.ticksPerSecond
+        var nextCheckpoint = Timestamp.now.ticks.addingSaturating(options.checkpointInterval)
         var turns = 0
         while !sources.isEmpty {
             turns += 1
@@ -364,8 +387,12 @@ public final class Pipeline {
                 nextTick = Timestamp.now.ticks + Timestamp.ticksPerSecond
                 onProgress(status())
             }
+            if options.checkpoints != nil, turns % 16 == 0, Timestamp.now.ticks >= nextCheckpoint {
+                try storeCheckpoint(kafka)
+                nextCheckpoint = Timestamp.now.ticks.addingSaturating(options.checkpointInterval)
+            }
             if stopRequested() {
-                try flushAndCommit(kafka, final: true)
+                if options.checkpoints != nil { try storeCheckpoint(kafka) } else { try flushAndCommit(kafka, final: true) }
                 for s in sinks { try s.close() }
                 try deadLetterWriter?.close()
                 return
@@ -400,6 +427,15 @@ public final class Pipeline {
             }
         }
         try finish(committing: kafka.map(\.consumer))
+        if options.checkpoints != nil { try storeCheckpoint([]) }
         if transaction == nil { for k in kafka { try k.commit() } }
+    }
+
+    /// Takes a checkpoint and stores it; then commits Kafka offsets, since the checkpoint holds the
+    /// state built from what was read.
+    private func storeCheckpoint(_ kafka: [KafkaSource]) throws {
+        guard let store = options.checkpoints else { return }
+        try store.save(try checkpoint())
+        if let transaction { try transaction.commit(offsetsOf: kafka.map(\.consumer)) } else { for k in kafka { try k.commit() } }
     }
 }

@@ -4,7 +4,7 @@ import Planner
 /// `ArrayValue`) or property of a record (`PropertyName`, `PropertyValue`), those two columns
 /// appended. CROSS drops rows that yield nothing (a NULL, an empty or a mistyped value); OUTER keeps
 /// them once, with two NULLs.
-public final class ApplyOperator: Operator {
+public final class ApplyOperator: StatelessOperator {
     public let downstream = Downstream()
     private let operation: ApplyOperation
     private let argument: CompiledExpr

@@ -1,7 +1,7 @@
 import Planner
 
 /// Keeps the rows whose predicate is true (not false, not unknown).
-public final class FilterOperator: Operator {
+public final class FilterOperator: StatelessOperator {
     public let downstream = Downstream()
     private let predicate: CompiledPredicate
     private let context: RuntimeContext
@@ -32,7 +32,7 @@ public final class FilterOperator: Operator {
 }
 
 /// Computes one output column per projection item.
-public final class ProjectOperator: Operator {
+public final class ProjectOperator: StatelessOperator {
     public let downstream = Downstream()
     private let items: [CompiledExpr]
     /// Items that just copy an input column, computed without a closure call.
@@ -67,9 +67,13 @@ public final class ProjectOperator: Operator {
 }
 
 /// Merges several inputs; its watermark is the minimum of theirs.
-public final class UnionOperator: Operator {
+public final class UnionOperator: PortClockOperator {
     public let downstream = Downstream()
     private var clock: PortClock
+    var portClock: PortClock {
+        get { clock }
+        set { clock = newValue }
+    }
 
     public init(ports: Int) { clock = PortClock(ports: ports) }
 

@@ -36,6 +36,9 @@ public final class Downstream {
 
     public func connect(_ op: Operator, port: Int) { targets.append((op, port)) }
 
+    /// Sets the last forwarded watermark (restoring a checkpoint).
+    func restore(watermark: Int64) { lastWatermark = watermark }
+
     @inline(__always)
     public func emit(_ batch: EventBatch) throws {
         guard !batch.isEmpty else { return }
@@ -80,6 +83,33 @@ struct PortClock {
     }
 
     var combined: Int64 { marks.min() ?? .min }
+
+    func save(into w: inout StateWriter) {
+        w.write(marks)
+        w.write(ended.map { $0 ? Int64(1) : 0 })
+    }
+
+    mutating func restore(from r: inout StateReader) throws(StateError) {
+        let m = try r.readInt64s(), e = try r.readInt64s()
+        guard m.count == marks.count, e.count == ended.count else { throw StateError("checkpoint does not match the job: port count") }
+        marks = m
+        ended = e.map { $0 != 0 }
+    }
+}
+
+/// An operator whose only state is its ports' clock.
+protocol PortClockOperator: StatefulOperator {
+    var portClock: PortClock { get set }
+}
+
+extension PortClockOperator {
+    public static var stateVersion: Int { 1 }
+    public func saveState(into w: inout StateWriter) { portClock.save(into: &w) }
+    public func restoreState(from r: inout StateReader) throws(StateError) {
+        var c = portClock
+        try c.restore(from: &r)
+        portClock = c
+    }
 }
 
 /// Shared services for operators: counters, the dead-letter output, and diagnostics for row errors.
@@ -140,6 +170,33 @@ public final class RuntimeCounters: @unchecked Sendable {
     public var outputRetries = 0
 
     public init() {}
+
+    func save(into w: inout StateWriter) {
+        for dict in [inputEvents, outputRows] {
+            w.write(dict.count)
+            for (k, v) in dict.sorted(by: { $0.key < $1.key }) {
+                w.write(k)
+                w.write(v)
+            }
+        }
+        w.write([malformedEvents, evaluationErrors, lateAdjusted, lateDropped, outOfOrderAdjusted, outOfOrderDropped,
+                 earlyDropped, invalidTimestamps, outputErrors, outputRetries].map(Int64.init))
+    }
+
+    func restore(from r: inout StateReader) throws(StateError) {
+        var dicts: [[String: Int]] = []
+        for _ in 0..<2 {
+            var d: [String: Int] = [:]
+            for _ in 0..<(try r.readInt()) { d[try r.readString()] = try r.readInt() }
+            dicts.append(d)
+        }
+        inputEvents = dicts[0]
+        outputRows = dicts[1]
+        let n = try r.readInt64s().map { Int($0) }
+        guard n.count == 10 else { throw StateError("checkpoint counters have a wrong shape") }
+        (malformedEvents, evaluationErrors, lateAdjusted, lateDropped, outOfOrderAdjusted) = (n[0], n[1], n[2], n[3], n[4])
+        (outOfOrderDropped, earlyDropped, invalidTimestamps, outputErrors, outputRetries) = (n[5], n[6], n[7], n[8], n[9])
+    }
 
     /// `events in=..., out=..., adjusted: late=.., out_of_order=..; dropped: ...`.
     public var summary: String {

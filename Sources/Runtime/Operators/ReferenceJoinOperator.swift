@@ -4,7 +4,7 @@ import Planner
 /// when the row arrives; it is matched by equality key through a hash index (or, without keys, by
 /// scanning the table), then the rest of the ON condition is checked. Rows keep their time, and
 /// watermarks pass through: reference data never holds time back (nor advances it).
-public final class ReferenceJoinOperator: Operator {
+public final class ReferenceJoinOperator: StatelessOperator {
     public let downstream = Downstream()
     private let operation: JoinOperation
     private let leftKeys: [CompiledExpr], rightKeys: [CompiledExpr]

@@ -3,17 +3,46 @@ import Planner
 /// Receives an output's rows as field lists; one instance per output.
 public protocol RowWriter: AnyObject {
     func write(_ row: RowRef, shape: RowShape) throws
-    /// Makes everything written so far durable (before input offsets are committed).
+    /// Makes everything written so far reach its destination (before input offsets are committed).
     func flush() throws
     func close() throws
+    /// Makes everything written so far durable and returns the position to resume from after a
+    /// restart (see ``Pipeline``'s checkpoints); empty when the destination needs none.
+    func checkpoint() throws -> [UInt8]
+}
+
+extension RowWriter {
+    public func checkpoint() throws -> [UInt8] {
+        try flush()
+        return []
+    }
+}
+
+/// The resume position of a file writer: its length.
+func filePosition(_ sink: ByteSink) throws -> [UInt8] {
+    try sink.sync()
+    var w = StateWriter()
+    w.write(sink.written)
+    return w.bytes
+}
+
+/// Reads a position written by ``filePosition(_:)``.
+func fileResumeOffset(_ position: [UInt8]?) throws -> Int64? {
+    guard let position, !position.isEmpty else { return nil }
+    var r = StateReader(bytes: position)
+    return try r.readInt64()
 }
 
 /// Writes an output: every input port is one `SELECT ... INTO` statement with its own row shape.
-public final class SinkOperator: Operator {
+public final class SinkOperator: PortClockOperator {
     let name: String
     private let shapes: [RowShape]
     private let writer: RowWriter
     private var clock: PortClock
+    var portClock: PortClock {
+        get { clock }
+        set { clock = newValue }
+    }
     private let counters: RuntimeCounters
     private var closed = false
 
@@ -40,9 +69,15 @@ public final class SinkOperator: Operator {
     /// Flushes the writer (everything written so far reaches its destination).
     public func flush() throws { if !closed { try writer.flush() } }
 
+    /// The writer's durable resume position (see ``RowWriter/checkpoint()``).
+    func checkpointPosition() throws -> [UInt8] { closed ? closedPosition : try writer.checkpoint() }
+    /// The position when the writer closed (its final length).
+    private var closedPosition: [UInt8] = []
+
     /// Flushes and closes the writer; safe to call more than once.
     public func close() throws {
         guard !closed else { return }
+        closedPosition = try writer.checkpoint()
         closed = true
         try writer.close()
     }
@@ -62,6 +97,7 @@ final class JSONLinesWriter: RowWriter {
 
     func flush() throws { try sink.flush() }
     func close() throws { try sink.close() }
+    func checkpoint() throws -> [UInt8] { try filePosition(sink) }
 }
 
 /// CSV with a header row taken from the first row's fields. Records and arrays are written as
@@ -70,7 +106,10 @@ final class CSVWriter: RowWriter {
     private let sink: ByteSink
     private var header: [String]?
 
-    init(sink: ByteSink) { self.sink = sink }
+    init(sink: ByteSink) {
+        self.sink = sink
+        if sink.written > 0 { header = [] }  // resumed: the header is written
+    }
 
     func write(_ row: RowRef, shape: RowShape) throws {
         let record = shape.record(row)
@@ -114,6 +153,7 @@ final class CSVWriter: RowWriter {
 
     func flush() throws { try sink.flush() }
     func close() throws { try sink.close() }
+    func checkpoint() throws -> [UInt8] { try filePosition(sink) }
 }
 
 /// Hands rows to a closure as records (the embedding API).

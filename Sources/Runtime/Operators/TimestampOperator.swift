@@ -409,3 +409,52 @@ public final class TimestampOperator: Operator {
                         watermark: watermark == .min ? nil : watermark, originalTime: original, adjustedTime: adjusted, position: nil))
     }
 }
+
+extension TimestampOperator: StatefulOperator {
+    public static var stateVersion: Int { 1 }
+
+    private static func save(_ heap: Heap<Buffered>, into w: inout StateWriter) {
+        let items = heap.unordered
+        w.write(items.count)
+        for b in items {
+            w.write(b.time)
+            w.write(b.seq)
+            w.write(b.row)
+        }
+    }
+
+    private static func restoreHeap(from r: inout StateReader) throws(StateError) -> Heap<Buffered> {
+        var items: [Buffered] = []
+        for _ in 0..<(try r.readInt()) { items.append(Buffered(time: try r.readInt64(), seq: try r.readInt(), row: try r.readValues())) }
+        return Heap(items)
+    }
+
+    public func saveState(into w: inout StateWriter) {
+        w.write([maxTime, maxArrival, emitted, Int64(sequence)])
+        Self.save(buffer, into: &w)
+        substreams.save(into: &w)
+        w.write(keyMaxTime)
+        for heap in keyBuffers { Self.save(heap, into: &w) }
+        // Partition clocks keep their times; ownership and idleness are decided afresh by the new run.
+        w.write(partitionClocks.count)
+        for c in partitionClocks { w.write([c.known ? 1 : 0, c.maxTime, c.maxArrival]) }
+    }
+
+    public func restoreState(from r: inout StateReader) throws(StateError) {
+        let clocks = try r.readInt64s()
+        guard clocks.count == 4 else { throw StateError("timestamp state has a wrong shape") }
+        (maxTime, maxArrival, emitted, sequence) = (clocks[0], clocks[1], clocks[2], Int(clocks[3]))
+        buffer = try Self.restoreHeap(from: &r)
+        substreams = try GroupTable.restore(from: &r, width: overKeys.count)
+        keyMaxTime = try r.readInt64s()
+        guard keyMaxTime.count == substreams.count else { throw StateError("timestamp state has a wrong shape") }
+        keyBuffers = []
+        for _ in 0..<substreams.count { keyBuffers.append(try Self.restoreHeap(from: &r)) }
+        partitionClocks = []
+        for _ in 0..<(try r.readInt()) {
+            let v = try r.readInt64s()
+            guard v.count == 3 else { throw StateError("timestamp state has a wrong shape") }
+            partitionClocks.append(PartitionClock(known: v[0] != 0, maxTime: v[1], maxArrival: v[2]))
+        }
+    }
+}

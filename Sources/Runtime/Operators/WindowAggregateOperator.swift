@@ -227,6 +227,37 @@ public final class WindowAggregateOperator: Operator {
     }
 }
 
+extension WindowAggregateOperator: StatefulOperator {
+    public static var stateVersion: Int { 1 }
+
+    public func saveState(into w: inout StateWriter) {
+        w.write(watermark)
+        w.write(open.count)
+        for window in open {
+            w.write(window.end)
+            window.groups.save(into: &w)
+            for c in window.columns {
+                for slot in 0..<window.groups.count { c.save(slot, into: &w) }
+            }
+        }
+    }
+
+    public func restoreState(from r: inout StateReader) throws(StateError) {
+        watermark = try r.readInt64()
+        open = []
+        for _ in 0..<(try r.readInt()) {
+            let end = try r.readInt64()
+            let groups = try GroupTable.restore(from: &r, width: keys.count)
+            let columns = calls.map(makeAccumulator)
+            for c in columns {
+                c.grow(to: groups.count)
+                for slot in 0..<groups.count { try c.restore(slot, from: &r) }
+            }
+            open.append(Window(end: end, groups: groups, columns: columns))
+        }
+    }
+}
+
 extension Int64 {
     /// Division rounding toward positive infinity.
     @inline(__always)

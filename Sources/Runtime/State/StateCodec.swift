@@ -21,6 +21,11 @@ public struct StateWriter: Sendable {
     public mutating func write(_ v: Float) { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
     public mutating func write(_ v: Bool) { bytes.append(v ? 1 : 0) }
 
+    public mutating func write(bytes: [UInt8]) {
+        write(bytes.count)
+        self.bytes.append(contentsOf: bytes)
+    }
+
     public mutating func write(_ s: String) {
         let utf8 = Array(s.utf8)
         write(utf8.count)
@@ -79,6 +84,8 @@ public struct StateReader: Sendable {
         return Float(bitPattern: v)
     }
     public mutating func readBool() throws(StateError) -> Bool { try take(1).first == 1 }
+
+    public mutating func readBytes() throws(StateError) -> [UInt8] { Array(try take(try readInt())) }
 
     public mutating func readString() throws(StateError) -> String {
         String(decoding: try take(try readInt()), as: UTF8.self)
