@@ -12,6 +12,11 @@ class SlidingAggregator {
     /// The result, given the window's current values (oldest first) for holistic aggregates.
     func result(_ values: () -> [Value]) -> Value { .null }
 
+    /// Writes the running state (for checkpoints); holistic aggregates keep none of their own.
+    func save(into w: inout StateWriter) {}
+    /// Reads what `save` wrote into a fresh aggregator of the same call.
+    func restore(from r: inout StateReader) throws(StateError) {}
+
     static func make(_ call: AggregateCall) -> SlidingAggregator {
         if Holistic.applies(to: call) { return HolisticSliding(call) }
         switch call.function {
@@ -35,6 +40,8 @@ final class CountSliding: SlidingAggregator {
     override func add(_ v: Value) throws(EvalError) { if nulls || !v.isNull { n += 1 } }
     override func removeOldest(_ v: Value) { if nulls || !v.isNull { n -= 1 } }
     override func result(_ values: () -> [Value]) -> Value { .bigint(n) }
+    override func save(into w: inout StateWriter) { w.write(n) }
+    override func restore(from r: inout StateReader) throws(StateError) { n = try r.readInt64() }
 }
 
 /// SUM (bigint while all values are integers) and AVG (float).
@@ -77,6 +84,13 @@ final class SumSliding: SlidingAggregator {
         if average { return .float(floatSum / Double(count)) }
         return floats == 0 ? .bigint(intSum) : .float(floatSum)
     }
+
+    override func save(into w: inout StateWriter) { w.write([count, floats, intSum, Int64(bitPattern: floatSum.bitPattern)]) }
+    override func restore(from r: inout StateReader) throws(StateError) {
+        let v = try r.readInt64s()
+        guard v.count == 4 else { throw StateError("sum state has a wrong shape") }
+        (count, floats, intSum, floatSum) = (v[0], v[1], v[2], Double(bitPattern: UInt64(bitPattern: v[3])))
+    }
 }
 
 /// MIN/MAX with a monotonic deque: amortized O(1) per value.
@@ -102,6 +116,21 @@ final class ExtremumSliding: SlidingAggregator {
     }
 
     override func result(_ values: () -> [Value]) -> Value { deque.first?.value ?? .null }
+
+    override func save(into w: inout StateWriter) {
+        w.write(added)
+        w.write(removed)
+        w.write(deque.map { Int64($0.seq) })
+        w.write(deque.map(\.value))
+    }
+
+    override func restore(from r: inout StateReader) throws(StateError) {
+        added = try r.readInt()
+        removed = try r.readInt()
+        let seqs = try r.readInt64s(), values = try r.readValues()
+        guard seqs.count == values.count else { throw StateError("extremum state has a wrong shape") }
+        deque = Deque(zip(seqs, values).map { (Int($0.0), $0.1) })
+    }
 }
 
 /// STDEV/STDEVP/VAR/VARP with Welford's update and its inverse for removals.
@@ -135,6 +164,18 @@ final class VarianceSliding: SlidingAggregator {
         guard n > (sample ? 1 : 0) else { return .null }
         let v = m2 / (sample ? n - 1 : n)
         return .float(function == .stdev || function == .stdevp ? v.squareRoot() : v)
+    }
+
+    override func save(into w: inout StateWriter) {
+        w.write(n)
+        w.write(mean)
+        w.write(m2)
+    }
+
+    override func restore(from r: inout StateReader) throws(StateError) {
+        n = try r.readDouble()
+        mean = try r.readDouble()
+        m2 = try r.readDouble()
     }
 }
 

@@ -48,20 +48,23 @@ public final class AnalyticOperator: Operator {
                 // swiftlint:disable:next force_unwrapping
                 let base = kb.baseAddress!
                 let (slot, inserted) = partitions.slot(for: base, hash: GroupTable.hash(base, width: partitionBy.count))
-                if inserted {
-                    let h = History()
-                    switch function {
-                    case .aggregate(let a): h.aggregator = SlidingAggregator.make(a)
-                    case .spikeAndDip(let confidence, let size, let mode):
-                        h.detector = IIDAnomalyDetector(kind: .spikeAndDip(mode), confidence: confidence, historySize: size)
-                    case .changePoint(let confidence, let size):
-                        h.detector = IIDAnomalyDetector(kind: .changePoint, confidence: confidence, historySize: size)
-                    case .lag, .last, .isFirst: break
-                    }
-                    histories.append(h)
-                }
+                if inserted { histories.append(makeHistory()) }
                 return histories[slot]
             }
+        }
+
+        /// A new partition's empty history.
+        func makeHistory() -> History {
+            let h = History()
+            switch function {
+            case .aggregate(let a): h.aggregator = SlidingAggregator.make(a)
+            case .spikeAndDip(let confidence, let size, let mode):
+                h.detector = IIDAnomalyDetector(kind: .spikeAndDip(mode), confidence: confidence, historySize: size)
+            case .changePoint(let confidence, let size):
+                h.detector = IIDAnomalyDetector(kind: .changePoint, confidence: confidence, historySize: size)
+            case .lag, .last, .isFirst: break
+            }
+            return h
         }
     }
 
@@ -164,4 +167,40 @@ public final class AnalyticOperator: Operator {
 
     public func watermark(_ time: Int64, port: Int) throws { try downstream.watermark(time) }
     public func finish(port: Int) throws { try downstream.finish() }
+}
+
+extension AnalyticOperator: StatefulOperator {
+    public static var stateVersion: Int { 1 }
+
+    public func saveState(into w: inout StateWriter) {
+        w.write(calls.count)
+        for call in calls {
+            call.partitions.save(into: &w)
+            for h in call.histories {
+                w.write(h.entries.map(\.time))
+                w.write(h.entries.map(\.value))
+                w.write(h.lastInterval)
+                h.aggregator?.save(into: &w)
+                h.detector?.checkpoint(into: &w)
+            }
+        }
+    }
+
+    public func restoreState(from r: inout StateReader) throws(StateError) {
+        try r.expect(calls.count, "the number of analytic calls")
+        for call in calls {
+            call.partitions = try GroupTable.restore(from: &r, width: call.partitionBy.count)
+            call.histories = []
+            for _ in 0..<call.partitions.count {
+                let h = call.makeHistory()
+                let times = try r.readInt64s(), values = try r.readValues()
+                guard times.count == values.count else { throw StateError("analytic history has a wrong shape") }
+                h.entries = Deque(zip(times, values).map { ($0.0, $0.1) })
+                h.lastInterval = try r.readInt64()
+                try h.aggregator?.restore(from: &r)
+                try h.detector?.restore(from: &r)
+                call.histories.append(h)
+            }
+        }
+    }
 }

@@ -101,4 +101,42 @@ struct JoinBuffer {
 
     /// The values of the row at array position `p`.
     @inline(__always) func row(_ p: Int) -> ArraySlice<Value> { values[p * width ..< (p + 1) * width] }
+
+    /// Writes the live rows with their keys (for checkpoints).
+    func save(into w: inout StateWriter) {
+        w.write(base + start)
+        w.write(count)
+        for p in start..<times.count {
+            w.write(Array(row(p)))
+            w.write(times[p])
+            w.write(boundTimes[p])
+            w.write(matched[p])
+            let entry = Int(entries[p])
+            w.write(entry >= 0)
+            if entry >= 0 { w.write(Array(index.key(entry))) }
+        }
+    }
+
+    /// Rebuilds a buffer written by `save`: the same rows under the same sequence numbers.
+    static func restore(from r: inout StateReader, width: Int, keyWidth: Int) throws(StateError) -> JoinBuffer {
+        var buffer = JoinBuffer(width: width, keyWidth: keyWidth)
+        buffer.base = try r.readInt()
+        for _ in 0..<(try r.readInt()) {
+            let row = try r.readValues()
+            let time = try r.readInt64(), boundTime = try r.readInt64(), matched = try r.readBool()
+            var key: [Value]? = try r.readBool() ? try r.readValues() : nil
+            guard row.count == width, key.map({ $0.count == keyWidth }) ?? true else { throw StateError("join state has a wrong shape") }
+            if key?.isEmpty == true { key = [.null] }  // a valid pointer for width-0 keys
+            if let key {
+                key.withUnsafeBufferPointer { k in
+                    guard let p = k.baseAddress else { return }
+                    buffer.append(row[...], time: time, boundTime: boundTime, key: p, hash: buffer.index.hash(p))
+                }
+            } else {
+                buffer.append(row[...], time: time, boundTime: boundTime, key: nil, hash: 0)
+            }
+            buffer.matched[buffer.matched.count - 1] = matched
+        }
+        return buffer
+    }
 }

@@ -30,6 +30,9 @@ struct KeyIndex {
         mask = 63
     }
 
+    /// The key of a live entry.
+    func key(_ entry: Int) -> ArraySlice<Value> { keys[(entry * width)..<((entry + 1) * width)] }
+
     /// The hash of `key[0..<width]`.
     @inline(__always)
     func hash(_ key: UnsafePointer<Value>) -> UInt64 { GroupTable.hash(key, width: width) }

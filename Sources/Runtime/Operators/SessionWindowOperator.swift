@@ -153,3 +153,58 @@ public final class SessionWindowOperator: Operator {
         }
     }
 }
+
+extension SessionWindowOperator: StatefulOperator {
+    public static var stateVersion: Int { 1 }
+
+    public func saveState(into w: inout StateWriter) {
+        partitions.save(into: &w)
+        for session in sessions {
+            w.write(session.open)
+            w.write(session.start)
+            w.write(session.last)
+            w.write(session.carry != nil)
+            w.write(session.carry?.start ?? 0)
+            w.write(session.carry?.last ?? 0)
+            session.groups.save(into: &w)
+            for c in session.columns {
+                for slot in 0..<session.groups.count { c.save(slot, into: &w) }
+            }
+        }
+        let candidates = ends.unordered
+        w.write(candidates.map(\.end))
+        w.write(candidates.map { Int64($0.partition) })
+        w.write(closed.count)
+        for (end, rows) in closed {
+            w.write(end)
+            w.write(rows)
+        }
+    }
+
+    public func restoreState(from r: inout StateReader) throws(StateError) {
+        partitions = try GroupTable.restore(from: &r, width: partitionKeys.count)
+        sessions = []
+        for _ in 0..<partitions.count {
+            let session = Session(keys: keys.count, calls: calls)
+            session.open = try r.readBool()
+            session.start = try r.readInt64()
+            session.last = try r.readInt64()
+            let hasCarry = try r.readBool()
+            let carry = (start: try r.readInt64(), last: try r.readInt64())
+            session.carry = hasCarry ? carry : nil
+            session.groups = try GroupTable.restore(from: &r, width: keys.count)
+            for c in session.columns {
+                c.grow(to: session.groups.count)
+                for slot in 0..<session.groups.count { try c.restore(slot, from: &r) }
+            }
+            sessions.append(session)
+        }
+        let endTimes = try r.readInt64s(), owners = try r.readInt64s()
+        guard endTimes.count == owners.count, owners.allSatisfy({ $0 >= 0 && Int($0) < sessions.count }) else {
+            throw StateError("session window state has a wrong shape")
+        }
+        ends = Heap(zip(endTimes, owners).map { Candidate(end: $0.0, partition: Int($0.1)) })
+        closed = []
+        for _ in 0..<(try r.readInt()) { closed.append((try r.readInt64(), try r.readBatch())) }
+    }
+}

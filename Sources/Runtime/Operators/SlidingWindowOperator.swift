@@ -156,3 +156,55 @@ public final class SlidingWindowOperator: Operator {
         try downstream.emit(out)
     }
 }
+
+extension SlidingWindowOperator: StatefulOperator {
+    public static var stateVersion: Int { 1 }
+
+    private static func save(_ changes: some Sequence<Change>, into w: inout StateWriter) {
+        let list = Array(changes)
+        w.write(list.map(\.time))
+        w.write(list.map { Int64($0.group) })
+    }
+
+    private static func restoreChanges(from r: inout StateReader) throws(StateError) -> [Change] {
+        let times = try r.readInt64s(), groups = try r.readInt64s()
+        guard times.count == groups.count else { throw StateError("sliding window state has a wrong shape") }
+        return zip(times, groups).map { Change(time: $0.0, group: Int($0.1)) }
+    }
+
+    public func saveState(into w: inout StateWriter) {
+        w.write(lastEntry)
+        groups.save(into: &w)
+        for g in states {
+            w.write(Array(g.pendingTimes))
+            w.write(Array(g.pendingValues))
+            w.write(Array(g.activeTimes))
+            w.write(Array(g.activeValues))
+            w.write(g.lastEmitted)
+            for a in g.aggregators { a.save(into: &w) }
+        }
+        Self.save(entries, into: &w)
+        Self.save(exits, into: &w)
+        Self.save(unordered.unordered, into: &w)
+    }
+
+    public func restoreState(from r: inout StateReader) throws(StateError) {
+        lastEntry = try r.readInt64()
+        groups = try GroupTable.restore(from: &r, width: keys.count)
+        states = []
+        for slot in 0..<groups.count {
+            let g = Group(key: Array(groups.keys[(slot * keys.count)..<((slot + 1) * keys.count)]), calls: calls)
+            g.pendingTimes = Deque(try r.readInt64s())
+            g.pendingValues = Deque(try r.readValues())
+            g.activeTimes = Deque(try r.readInt64s())
+            g.activeValues = Deque(try r.readValues())
+            g.lastEmitted = try r.readInt64()
+            for a in g.aggregators { try a.restore(from: &r) }
+            states.append(g)
+        }
+        entries = Deque(try Self.restoreChanges(from: &r))
+        exits = Deque(try Self.restoreChanges(from: &r))
+        unordered = Heap(try Self.restoreChanges(from: &r))
+        guard (entries + exits).allSatisfy({ $0.group < states.count }) else { throw StateError("sliding window state has a wrong shape") }
+    }
+}

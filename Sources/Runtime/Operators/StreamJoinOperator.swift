@@ -220,3 +220,34 @@ public final class StreamJoinOperator: Operator {
         try downstream.emit(out)
     }
 }
+
+extension StreamJoinOperator: StatefulOperator {
+    public static var stateVersion: Int { 1 }
+
+    public func saveState(into w: inout StateWriter) {
+        left.save(into: &w)
+        right.save(into: &w)
+        w.write(ended.left)
+        w.write(ended.right)
+        w.write([leftMark, rightMark])
+        let rows = pending.unordered
+        w.write(rows.map(\.deadline))
+        w.write(rows.map { Int64($0.sequence) })
+        w.write(held)
+        w.write(heldSorted)
+    }
+
+    public func restoreState(from r: inout StateReader) throws(StateError) {
+        left = try JoinBuffer.restore(from: &r, width: left.width, keyWidth: leftKeys.count)
+        right = try JoinBuffer.restore(from: &r, width: rightWidth, keyWidth: rightKeys.count)
+        ended = (try r.readBool(), try r.readBool())
+        let marks = try r.readInt64s()
+        guard marks.count == 2 else { throw StateError("join state has a wrong shape") }
+        (leftMark, rightMark) = (marks[0], marks[1])
+        let deadlines = try r.readInt64s(), sequences = try r.readInt64s()
+        guard deadlines.count == sequences.count else { throw StateError("join state has a wrong shape") }
+        pending = Heap(zip(deadlines, sequences).map { PendingRow(deadline: $0.0, sequence: Int($0.1)) })
+        held = try r.readBatch()
+        heldSorted = try r.readBool()
+    }
+}
