@@ -387,7 +387,7 @@ public final class Pipeline {
                 nextTick = Timestamp.now.ticks + Timestamp.ticksPerSecond
                 onProgress(status())
             }
-            if options.checkpoints != nil, turns % 16 == 0, Timestamp.now.ticks >= nextCheckpoint {
+            if options.checkpoints != nil, Timestamp.now.ticks >= nextCheckpoint {
                 try storeCheckpoint(kafka)
                 nextCheckpoint = Timestamp.now.ticks.addingSaturating(options.checkpointInterval)
             }

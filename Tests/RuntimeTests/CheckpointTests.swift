@@ -1,0 +1,145 @@
+import Foundation
+import SAQL
+import Testing
+
+/// Checkpoints under `kill -9`: a job killed at random points and restarted from its checkpoint
+/// each time ends with exactly the outputs of an uninterrupted run.
+struct CheckpointTests {
+    static let root = ExampleJobTests.root
+    static let saql = root + "/.build/debug/saql"
+
+    /// 1,000 devices, one event per device every ~20 s of event time, a few out of order.
+    static func telemetry(_ n: Int) -> String {
+        var rng = SplitMix(seed: 7)
+        var lines: [String] = []
+        lines.reserveCapacity(n)
+        let start = Timestamp(year: 2024, month: 1, day: 1).ticks
+        for i in 0..<n {
+            let jitter = Int64(rng.next() % 3) * Timestamp.ticksPerSecond
+            let t = Timestamp(ticks: start + Int64(i) * Timestamp.ticksPerSecond / 50 - jitter)
+            let device = "dev-\(rng.next() % 1000)"
+            let temperature = 60 + Double(rng.next() % 4000) / 100
+            lines.append(#"{"DeviceId":"\#(device)","Temperature":\#(temperature),"Vibration":\#(rng.next() % 100),"EventTime":"\#(t.iso8601)"}"#)
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static let job = """
+        SET checkpoint_interval = '100ms';
+        SET out_of_order_tolerance = '5s';
+        CREATE INPUT Telemetry WITH (connector = 'file', path = 'telemetry.jsonl');
+        CREATE OUTPUT Aggregates WITH (connector = 'file', path = 'out/aggregates.jsonl');
+        CREATE OUTPUT Hot WITH (connector = 'file', path = 'out/hot.csv');
+        CREATE OUTPUT Changes WITH (connector = 'file', path = 'out/changes.jsonl');
+        WITH T AS (SELECT * FROM Telemetry TIMESTAMP BY EventTime)
+        SELECT DeviceId, COUNT(*) AS n, AVG(Temperature) AS avgTemp, STDEV(Vibration) AS sdVib, System.Timestamp() AS WindowEnd
+        INTO Aggregates FROM T GROUP BY DeviceId, TumblingWindow(minute, 5)
+        SELECT DeviceId, Temperature, EventTime INTO Hot FROM T WHERE Temperature > 99.5
+        SELECT DeviceId, Temperature, LAG(Temperature) OVER (PARTITION BY DeviceId LIMIT DURATION(minute, 10)) AS previous
+        INTO Changes FROM T WHERE Vibration > 97
+        """
+
+    func directory(_ name: String, events: String) throws -> String {
+        let dir = NSTemporaryDirectory() + "saql-\(name)-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Self.job.write(toFile: dir + "/job.saql", atomically: true, encoding: .utf8)
+        try events.write(toFile: dir + "/telemetry.jsonl", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    /// Starts a run; its stderr goes to `log` (when given).
+    func start(_ dir: String, log: String? = nil) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.saql)
+        p.arguments = ["run", dir + "/job.saql", "--state", dir + "/state"]
+        if let log {
+            FileManager.default.createFile(atPath: log, contents: nil)
+            p.standardError = FileHandle(forWritingAtPath: log)
+        } else {
+            p.standardError = FileHandle.nullDevice
+        }
+        try p.run()
+        return p
+    }
+
+    func outputs(_ dir: String) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for name in ["aggregates.jsonl", "hot.csv", "changes.jsonl"] {
+            out[name] = try String(contentsOfFile: "\(dir)/out/\(name)", encoding: .utf8)
+        }
+        return out
+    }
+
+    @Test func killNineAtRandomPointsLosesAndDoublesNothing() throws {
+        let events = Self.telemetry(200_000)
+        let reference = try directory("reference", events: events), crashed = try directory("crashed", events: events)
+        defer {
+            try? FileManager.default.removeItem(atPath: reference)
+            try? FileManager.default.removeItem(atPath: crashed)
+        }
+        let whole = try start(reference)
+        whole.waitUntilExit()
+        #expect(whole.terminationStatus == 0)
+        var rng = SplitMix(seed: 42)
+        var kills = 0, restarts = 0, resumed = 0
+        while restarts < 200 {
+            let log = crashed + "/run\(restarts).log"
+            let p = try start(crashed, log: log)
+            restarts += 1
+            defer { if (try? String(contentsOfFile: log, encoding: .utf8))?.contains("resuming from the checkpoint") == true { resumed += 1 } }
+            // Kill early and often until ten kills are in, then let a run finish.
+            let delay = kills < 10 ? 0.15 + Double(rng.next() % 500) / 1000 : 600
+            let deadline = Date().addingTimeInterval(delay)
+            while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            if p.isRunning {
+                kill(p.processIdentifier, SIGKILL)
+                p.waitUntilExit()
+                kills += 1
+                continue
+            }
+            #expect(p.terminationStatus == 0)
+            break
+        }
+        #expect(kills >= 10, "the job should have been killed at least ten times, was \(kills) times")
+        #expect(resumed >= kills - 1, "runs after a kill resume from a checkpoint: \(resumed) of \(restarts) did")
+        let expected = try outputs(reference), actual = try outputs(crashed)
+        #expect(expected["aggregates.jsonl"]?.split(separator: "\n").count ?? 0 > 1000)
+        for (name, text) in expected {
+            let got = actual[name] ?? ""
+            #expect(got == text, "\(name): \(got.split(separator: "\n").count) rows after \(kills) kills, \(text.split(separator: "\n").count) uninterrupted")
+        }
+    }
+
+    /// A checkpoint of another plan is refused with a clear message, not misread.
+    @Test func aChangedJobRefusesTheCheckpoint() throws {
+        let dir = try directory("changed", events: Self.telemetry(2_000))
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try start(dir)
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0)
+        try Self.job.replacingOccurrences(of: "minute, 5", with: "minute, 6").write(toFile: dir + "/job.saql", atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.saql)
+        p.arguments = ["run", dir + "/job.saql", "--state", dir + "/state"]
+        let stderr = Pipe()
+        p.standardError = stderr
+        try p.run()
+        p.waitUntilExit()
+        let log = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 1)
+        #expect(log.contains("checkpoint was taken for another version of this job"), "\(log)")
+    }
+}
+
+/// A small deterministic generator for test data.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
