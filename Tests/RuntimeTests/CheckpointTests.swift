@@ -31,12 +31,16 @@ struct CheckpointTests {
         CREATE OUTPUT Aggregates WITH (connector = 'file', path = 'out/aggregates.jsonl');
         CREATE OUTPUT Hot WITH (connector = 'file', path = 'out/hot.csv');
         CREATE OUTPUT Changes WITH (connector = 'file', path = 'out/changes.jsonl');
+        CREATE OUTPUT DeviceState WITH (connector = 'sqlite', path = 'out/iot.db', table = 'device_state', mode = 'upsert', key = 'DeviceId');
+        CREATE OUTPUT HotRows WITH (connector = 'sqlite', path = 'out/iot.db', table = 'hot');
         WITH T AS (SELECT * FROM Telemetry TIMESTAMP BY EventTime)
         SELECT DeviceId, COUNT(*) AS n, AVG(Temperature) AS avgTemp, STDEV(Vibration) AS sdVib, System.Timestamp() AS WindowEnd
         INTO Aggregates FROM T GROUP BY DeviceId, TumblingWindow(minute, 5)
         SELECT DeviceId, Temperature, EventTime INTO Hot FROM T WHERE Temperature > 99.5
         SELECT DeviceId, Temperature, LAG(Temperature) OVER (PARTITION BY DeviceId LIMIT DURATION(minute, 10)) AS previous
         INTO Changes FROM T WHERE Vibration > 97
+        SELECT DeviceId, Temperature, Vibration, EventTime INTO DeviceState FROM T
+        SELECT DeviceId, Temperature, EventTime INTO HotRows FROM T WHERE Temperature > 99
         """
 
     func directory(_ name: String, events: String) throws -> String {
@@ -66,6 +70,10 @@ struct CheckpointTests {
         var out: [String: String] = [:]
         for name in ["aggregates.jsonl", "hot.csv", "changes.jsonl"] {
             out[name] = try String(contentsOfFile: "\(dir)/out/\(name)", encoding: .utf8)
+        }
+        let db = try SQLiteDatabase(path: dir + "/out/iot.db", readOnly: true)
+        for (table, order) in [("device_state", "DeviceId"), ("hot", "rowid")] {
+            out[table] = try db.query("SELECT * FROM \(table) ORDER BY \(order)").map { "\($0)" }.joined(separator: "\n")
         }
         return out
     }
@@ -104,6 +112,8 @@ struct CheckpointTests {
         #expect(resumed >= kills - 1, "runs after a kill resume from a checkpoint: \(resumed) of \(restarts) did")
         let expected = try outputs(reference), actual = try outputs(crashed)
         #expect(expected["aggregates.jsonl"]?.split(separator: "\n").count ?? 0 > 1000)
+        #expect(expected["device_state"]?.split(separator: "\n").count == 1000)
+        #expect(expected["hot"]?.split(separator: "\n").count ?? 0 > 1000)
         for (name, text) in expected {
             let got = actual[name] ?? ""
             #expect(got == text, "\(name): \(got.split(separator: "\n").count) rows after \(kills) kills, \(text.split(separator: "\n").count) uninterrupted")

@@ -69,8 +69,33 @@ public enum OutputConnector: Hashable, Sendable {
     case stdout(format: DataFormat)
     /// Records produced to a Kafka topic.
     case kafka(KafkaOutputOptions)
+    /// Rows of a SQLite table (created from the output's columns when absent).
+    case sqlite(SQLiteOutputOptions)
     /// Rows delivered in-process through the embedding API.
     case embedded
     /// Not bound yet (`saql check` and `explain` accept this; `run` does not).
     case unbound
+}
+
+/// Where a SQLite output writes and how.
+public struct SQLiteOutputOptions: Hashable, Sendable {
+    public enum Mode: String, Hashable, Sendable {
+        /// Every row is a new table row.
+        case insert
+        /// One table row per key: the latest row wins (device state).
+        case upsert
+    }
+
+    public var path: String
+    public var table: String
+    public var mode: Mode
+    /// The key columns (`upsert`): the table's primary key.
+    public var key: [String]
+
+    public init(path: String, table: String, mode: Mode, key: [String]) {
+        self.path = path
+        self.table = table
+        self.mode = mode
+        self.key = key
+    }
 }

@@ -64,6 +64,7 @@ struct HeaderBinder {
         "file": ["connector", "path", "format", "role"],
         "stdout": ["connector", "format", "role"],
         "kafka": ["connector", "brokers", "topic", "key", "format", "role", "transactional_id"],
+        "sqlite": ["connector", "path", "table", "mode", "key", "role"],
     ]
 
     mutating func bind(_ script: Script) -> JobHeader {
@@ -273,6 +274,21 @@ struct HeaderBinder {
                 }
                 out = .kafka(KafkaOutputOptions(brokers: brokers, topic: topic, key: options["key"]?.value, format: fmt,
                                                 properties: kafkaProperties(options), transactionalId: transactionalId?.value))
+            case "sqlite":
+                guard let path = required("path") else { return }
+                let modeText = options["mode"]?.value.lowercased() ?? "insert"
+                guard let mode = SQLiteOutputOptions.Mode(rawValue: modeText) else {
+                    diagnostics.append(.error("SAQL3033", "unknown mode '\(modeText)'", at: options["mode"]?.range ?? c.name.range,
+                                              helps: [.init("modes are 'insert' (every row) and 'upsert' (the latest row per key)")]))
+                    return
+                }
+                let key = (options["key"]?.value ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                if mode == .upsert && key.isEmpty {
+                    diagnostics.append(.error("SAQL3032", "mode 'upsert' needs a key", at: options["mode"]?.range ?? c.name.range,
+                                              helps: [.init("name the key columns: key = 'DeviceId'")]))
+                    return
+                }
+                out = .sqlite(SQLiteOutputOptions(path: path, table: options["table"]?.value ?? c.name.text, mode: mode, key: key))
             default: out = format(default: nil).map { .stdout(format: $0) }
             }
             if let out {

@@ -239,6 +239,9 @@ public enum Explain {
         switch c {
         case .file(let path, let format): return "connector=file, path=\(path), format=\(format.rawValue)"
         case .stdout(let format): return "connector=stdout, format=\(format.rawValue)"
+        case .sqlite(let o):
+            return "connector=sqlite, path=\(o.path), table=\(o.table), mode=\(o.mode.rawValue)"
+                + (o.key.isEmpty ? "" : ", key=[\(o.key.joined(separator: ", "))]")
         case .kafka(let k):
             return "connector=kafka, topic=\(k.topic), format=\(k.format.rawValue)" + (k.key.map { ", key=\($0)" } ?? "")
                 + (k.properties.isEmpty ? "" : ", properties=[\(k.properties.keys.sorted().joined(separator: ", "))]")

@@ -111,7 +111,10 @@ public final class SQLiteStatement {
         while true {
             let rc = sqlite3_step(statement)
             if rc == SQLITE_DONE { return }
-            guard rc == SQLITE_ROW else { throw ConnectorError("sqlite '\(db.path)': \(db.lastError)") }
+            guard rc == SQLITE_ROW else {
+                let primary = rc & 0xFF
+                throw ConnectorError("sqlite '\(db.path)': \(db.lastError)", transient: primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+            }
         }
     }
 

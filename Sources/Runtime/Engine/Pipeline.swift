@@ -40,6 +40,8 @@ public final class Pipeline {
     private let outputErrorPolicy: OutputErrorPolicy
     /// The producer of the transactional Kafka outputs, if the job has any.
     var transaction: KafkaTransaction?
+    /// SQLite output databases by path: outputs to one file share its connection.
+    private var sqliteDatabases: [String: SQLiteSinkDatabase] = [:]
     var deadLetterWriter: DeadLetterWriter?
     /// Every operator with its plan node id, and every node's output (for checkpoints).
     var nodeOperators: [(id: Int, op: Operator)] = []
@@ -153,9 +155,8 @@ public final class Pipeline {
                 outputs[node.id] = u.downstream
                 op = u
             case .sink(let binding):
-                let resume = try fileResumeOffset(options.restore?.outputs[binding.name])
-                let s = SinkOperator(name: binding.name, schemas: node.inputSchemas, writer: try makeWriter(binding, resumeAt: resume),
-                                     context: context)
+                let s = SinkOperator(name: binding.name, schemas: node.inputSchemas,
+                                     writer: try makeWriter(binding, resume: options.restore?.outputs[binding.name]), context: context)
                 sinks.append(s)
                 op = s
             }
@@ -226,12 +227,19 @@ public final class Pipeline {
         return table
     }
 
-    private func makeWriter(_ binding: OutputBinding, resumeAt: Int64?) throws -> RowWriter {
+    /// The writer of an output; `resume` is its position in the checkpoint being restored.
+    private func makeWriter(_ binding: OutputBinding, resume: [UInt8]?) throws -> RowWriter {
+        let resumeAt = try fileResumeOffset(resume)
         switch binding.connector {
         case .file(let path, .json): return JSONLinesWriter(sink: try ByteSink(path: path, resumeAt: resumeAt))
         case .file(let path, .csv): return CSVWriter(sink: try ByteSink(path: path, resumeAt: resumeAt))
         case .stdout(.json): return JSONLinesWriter(sink: ByteSink(standardOutput: ()))
         case .stdout(.csv): return CSVWriter(sink: ByteSink(standardOutput: ()))
+        case .sqlite(let o):
+            let database = try sqliteDatabases[o.path] ?? SQLiteSinkDatabase(path: o.path)
+            sqliteDatabases[o.path] = database
+            return try SQLiteWriter(output: binding.name, options: o, database: database, policy: outputErrorPolicy, resume: resume,
+                                    context: context)
         case .kafka(let k):
             if k.transactionalId != nil && transaction == nil { transaction = try KafkaTransaction(options: k) }
             return try KafkaWriter(output: binding.name, options: k, policy: outputErrorPolicy,
