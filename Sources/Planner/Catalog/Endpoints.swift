@@ -71,6 +71,8 @@ public enum OutputConnector: Hashable, Sendable {
     case kafka(KafkaOutputOptions)
     /// Rows of a SQLite table (created from the output's columns when absent).
     case sqlite(SQLiteOutputOptions)
+    /// Files whose path holds `{date}`, `{time}` or `{datetime:FORMAT}`, one per time partition.
+    case partitionedFile(PartitionedFileOptions)
     /// Rows delivered in-process through the embedding API.
     case embedded
     /// Not bound yet (`saql check` and `explain` accept this; `run` does not).
@@ -98,4 +100,35 @@ public struct SQLiteOutputOptions: Hashable, Sendable {
         self.mode = mode
         self.key = key
     }
+}
+
+/// A file output partitioned by time, as ASA's blob output path patterns are.
+public struct PartitionedFileOptions: Hashable, Sendable {
+    /// The path with `{date}`, `{time}` and `{datetime:FORMAT}` tokens.
+    public var path: String
+    public var format: DataFormat
+    /// What `{date}` and `{time}` stand for, in `{datetime:...}` syntax (`yyyy/MM/dd`, `HH`).
+    public var dateFormat: String
+    public var timeFormat: String
+    /// Start a new part file once a file reaches this many bytes; `nil`: no size limit.
+    public var maxFileBytes: Int64?
+
+    public init(path: String, format: DataFormat, dateFormat: String = "yyyy/MM/dd", timeFormat: String = "HH",
+                maxFileBytes: Int64? = nil) {
+        self.path = path
+        self.format = format
+        self.dateFormat = dateFormat
+        self.timeFormat = timeFormat
+        self.maxFileBytes = maxFileBytes
+    }
+
+    /// ASA's `{date}` formats (`YYYY/MM/DD`, `DD-MM-YYYY`, ...) and `{time}` formats (`HH`, `HH/mm`,
+    /// `HH-mm`) in `{datetime:...}` syntax; `nil` for others.
+    public static func dateFormat(asa: String) -> String? {
+        let allowed = ["YYYY/MM/DD", "DD/MM/YYYY", "MM/DD/YYYY", "YYYY-MM-DD", "DD-MM-YYYY", "MM-DD-YYYY", "YYYY/MM", "YYYY-MM"]
+        guard allowed.contains(asa.uppercased()) else { return nil }
+        return asa.uppercased().replacingOccurrences(of: "YYYY", with: "yyyy").replacingOccurrences(of: "DD", with: "dd")
+    }
+
+    public static func timeFormat(asa: String) -> String? { ["HH", "HH/mm", "HH-mm"].contains(asa) ? asa : nil }
 }

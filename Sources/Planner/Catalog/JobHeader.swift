@@ -61,7 +61,7 @@ struct HeaderBinder {
         "kafka": ["connector", "brokers", "topic", "group_id", "format", "start", "stop"],
     ]
     static let outputKeys: [String: Set<String>] = [
-        "file": ["connector", "path", "format", "role"],
+        "file": ["connector", "path", "format", "role", "date_format", "time_format", "max_file_size"],
         "stdout": ["connector", "format", "role"],
         "kafka": ["connector", "brokers", "topic", "key", "format", "role", "transactional_id"],
         "sqlite": ["connector", "path", "table", "mode", "key", "role"],
@@ -161,6 +161,59 @@ struct HeaderBinder {
         }
     }
 
+    /// A file output with a time-partitioned path; reports bad tokens and options.
+    mutating func partitionedFile(_ path: String, _ format: DataFormat,
+                                  _ options: [String: (value: String, range: SourceRange)]) -> PartitionedFileOptions? {
+        var o = PartitionedFileOptions(path: path, format: format)
+        if let d = options["date_format"] {
+            guard let f = PartitionedFileOptions.dateFormat(asa: d.value) else {
+                diagnostics.append(.error("SAQL3034", "unsupported date_format '\(d.value)'", at: d.range,
+                                          helps: [.init("use one of ASA's: 'YYYY/MM/DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'YYYY-MM-DD', 'DD-MM-YYYY', 'MM-DD-YYYY'")]))
+                return nil
+            }
+            o.dateFormat = f
+        }
+        if let t = options["time_format"] {
+            guard let f = PartitionedFileOptions.timeFormat(asa: t.value) else {
+                diagnostics.append(.error("SAQL3034", "unsupported time_format '\(t.value)'", at: t.range,
+                                          helps: [.init("use one of ASA's: 'HH', 'HH/mm', 'HH-mm'")]))
+                return nil
+            }
+            o.timeFormat = f
+        }
+        if let m = options["max_file_size"] {
+            guard let bytes = Self.byteSize(m.value), bytes > 0 else {
+                diagnostics.append(.error("SAQL3035", "invalid max_file_size '\(m.value)'", at: m.range,
+                                          helps: [.init("write sizes as '64MB', '500KB', '1GB' or a number of bytes")]))
+                return nil
+            }
+            o.maxFileBytes = bytes
+        }
+        var rest = Substring(path)
+        while let open = rest.firstIndex(of: "{") {
+            guard let close = rest[open...].firstIndex(of: "}") else { break }
+            let token = rest[rest.index(after: open)..<close]
+            let known = token == "date" || token == "time"
+                || (token.hasPrefix("datetime:") && token.dropFirst(9).allSatisfy { "yMdHm/-_.".contains($0) } && token.count > 9)
+            if !known {
+                diagnostics.append(.error("SAQL3036", "unknown path token '{\(token)}'", at: options["path"]?.range ?? .unknown,
+                                          helps: [.init("tokens are {date}, {time} and {datetime:FORMAT} with yyyy, MM, dd, HH, mm")]))
+                return nil
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        return o
+    }
+
+    /// `'64MB'`, `'500KB'`, `'1GB'` or plain bytes.
+    static func byteSize(_ text: String) -> Int64? {
+        let t = text.trimmingCharacters(in: .whitespaces).uppercased()
+        for (suffix, factor) in [("GB", Int64(1) << 30), ("MB", Int64(1) << 20), ("KB", Int64(1) << 10), ("B", Int64(1))] where t.hasSuffix(suffix) {
+            return Int64(t.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)).map { $0 * factor }
+        }
+        return Int64(t)
+    }
+
     /// Replaces `${NAME}` with the environment's value (an unset variable is an error) and
     /// `${NAME:-default}` with the value, or the default when it is unset or empty.
     mutating func substitute(_ value: OptionValue) -> String {
@@ -258,7 +311,14 @@ struct HeaderBinder {
         if isOutput {
             let out: OutputConnector?
             switch connector {
-            case "file": out = required("path").flatMap { p in format(default: p).map { .file(path: p, format: $0) } }
+            case "file":
+                guard let p = required("path"), let fmt = format(default: p) else { return }
+                if p.contains("{") {
+                    guard let partitioned = partitionedFile(p, fmt, options) else { return }
+                    out = .partitionedFile(partitioned)
+                } else {
+                    out = .file(path: p, format: fmt)
+                }
             case "kafka":
                 guard let brokers = required("brokers"), let topic = required("topic"), let fmt = format(default: nil) else { return }
                 let transactionalId = options["transactional_id"]

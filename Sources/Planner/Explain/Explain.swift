@@ -239,6 +239,9 @@ public enum Explain {
         switch c {
         case .file(let path, let format): return "connector=file, path=\(path), format=\(format.rawValue)"
         case .stdout(let format): return "connector=stdout, format=\(format.rawValue)"
+        case .partitionedFile(let o):
+            return "connector=file, path=\(o.path), format=\(o.format.rawValue), date=\(o.dateFormat), time=\(o.timeFormat)"
+                + (o.maxFileBytes.map { ", max_file_size=\($0)" } ?? "")
         case .sqlite(let o):
             return "connector=sqlite, path=\(o.path), table=\(o.table), mode=\(o.mode.rawValue)"
                 + (o.key.isEmpty ? "" : ", key=[\(o.key.joined(separator: ", "))]")

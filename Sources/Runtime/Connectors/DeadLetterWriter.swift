@@ -17,7 +17,7 @@ final class DeadLetterWriter {
         switch binding.connector {
         case .file(let path, _): sink = try ByteSink(path: path, resumeAt: resumeAt)
         case .stdout: sink = ByteSink(standardOutput: ())
-        case .embedded, .unbound, .kafka, .sqlite: throw ConnectorError("the dead-letter output must be a file or stdout")
+        case .embedded, .unbound, .kafka, .sqlite, .partitionedFile: throw ConnectorError("the dead-letter output must be a file or stdout")
         }
     }
 

@@ -235,6 +235,7 @@ public final class Pipeline {
         case .file(let path, .csv): return CSVWriter(sink: try ByteSink(path: path, resumeAt: resumeAt))
         case .stdout(.json): return JSONLinesWriter(sink: ByteSink(standardOutput: ()))
         case .stdout(.csv): return CSVWriter(sink: ByteSink(standardOutput: ()))
+        case .partitionedFile(let o): return try PartitionedFileWriter(options: o, resume: resume)
         case .sqlite(let o):
             let database = try sqliteDatabases[o.path] ?? SQLiteSinkDatabase(path: o.path)
             sqliteDatabases[o.path] = database

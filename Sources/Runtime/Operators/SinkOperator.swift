@@ -9,9 +9,13 @@ public protocol RowWriter: AnyObject {
     /// Makes everything written so far durable and returns the position to resume from after a
     /// restart (see ``Pipeline``'s checkpoints); empty when the destination needs none.
     func checkpoint() throws -> [UInt8]
+    /// No later row will have an event time below `time`.
+    func watermark(_ time: Int64) throws
 }
 
 extension RowWriter {
+    public func watermark(_ time: Int64) throws {}
+
     public func checkpoint() throws -> [UInt8] {
         try flush()
         return []
@@ -60,7 +64,11 @@ public final class SinkOperator: PortClockOperator {
         counters.outputRows[name, default: 0] += batch.count
     }
 
-    public func watermark(_ time: Int64, port: Int) throws { _ = clock.advance(port, to: time) }
+    public func watermark(_ time: Int64, port: Int) throws {
+        let before = clock.combined
+        let now = clock.advance(port, to: time)
+        if now > before && !closed { try writer.watermark(now) }
+    }
 
     public func finish(port: Int) throws {
         if clock.end(port) { try close() }

@@ -1,0 +1,205 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Planner
+
+/// A path with time tokens, rendered for an event time (UTC).
+struct PathTemplate {
+    private enum Part {
+        case literal(String)
+        case time(String)
+    }
+    private let parts: [Part]
+    /// The finest unit the path names: each partition spans one of it.
+    private let unit: Unit
+    enum Unit: Int { case year, month, day, hour, minute }
+
+    init(_ o: PartitionedFileOptions) {
+        var parts: [Part] = []
+        var rest = Substring(o.path)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            if open > rest.startIndex { parts.append(.literal(String(rest[..<open]))) }
+            let token = rest[rest.index(after: open)..<close]
+            switch token {
+            case "date": parts.append(.time(o.dateFormat))
+            case "time": parts.append(.time(o.timeFormat))
+            default: parts.append(.time(String(token.dropFirst("datetime:".count))))
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        if !rest.isEmpty { parts.append(.literal(String(rest))) }
+        self.parts = parts
+        let formats = parts.compactMap { if case .time(let f) = $0 { f } else { nil } }.joined()
+        unit = formats.contains("mm") ? .minute : formats.contains("HH") ? .hour : formats.contains("dd") ? .day
+            : formats.contains("MM") ? .month : .year
+    }
+
+    func render(_ t: Int64) -> String {
+        let c = Timestamp(ticks: t).components
+        func pad(_ v: Int, _ n: Int) -> String { String(repeating: "0", count: max(0, n - String(v).count)) + String(v) }
+        var out = ""
+        for p in parts {
+            switch p {
+            case .literal(let s): out += s
+            case .time(let f):
+                out += f.replacingOccurrences(of: "yyyy", with: pad(c.year, 4)).replacingOccurrences(of: "MM", with: pad(c.month, 2))
+                    .replacingOccurrences(of: "dd", with: pad(c.day, 2)).replacingOccurrences(of: "HH", with: pad(c.hour, 2))
+                    .replacingOccurrences(of: "mm", with: pad(c.minute, 2))
+            }
+        }
+        return out
+    }
+
+    /// The partition holding `t`: `[start, end)`.
+    func partition(of t: Int64) -> (start: Int64, end: Int64) {
+        let c = Timestamp(ticks: t).components
+        let start: Timestamp, end: Timestamp
+        switch unit {
+        case .year: (start, end) = (Timestamp(year: c.year, month: 1, day: 1), Timestamp(year: c.year + 1, month: 1, day: 1))
+        case .month: (start, end) = (Timestamp(year: c.year, month: c.month, day: 1), Timestamp(year: c.year, month: c.month + 1, day: 1))
+        case .day: (start, end) = (Timestamp(year: c.year, month: c.month, day: c.day), Timestamp(year: c.year, month: c.month, day: c.day + 1))
+        case .hour:
+            start = Timestamp(year: c.year, month: c.month, day: c.day, hour: c.hour)
+            end = Timestamp(year: c.year, month: c.month, day: c.day, hour: c.hour + 1)
+        case .minute:
+            start = Timestamp(year: c.year, month: c.month, day: c.day, hour: c.hour, minute: c.minute)
+            end = Timestamp(year: c.year, month: c.month, day: c.day, hour: c.hour, minute: c.minute + 1)
+        }
+        return (start.ticks, end.ticks)
+    }
+}
+
+/// Writes an output into one file per time partition of the rows' event times (ASA's blob path
+/// patterns): `lake/{date}/{time}/telemetry.jsonl`.
+///
+/// A file is written as `<path>.inprogress` and finished by an atomic rename once the output's
+/// watermark passes its partition's end (or it reaches `max_file_size`, when the partition goes on
+/// in `<name>-1.<ext>`, `-2`, ...). Finished files are complete: a checkpoint records each open
+/// file's length, and a restored run cuts the file back (renaming it back to `.inprogress` if it had
+/// been finished since), then writes the same rows to the same files again.
+final class PartitionedFileWriter: RowWriter {
+    private let template: PathTemplate
+    private let options: PartitionedFileOptions
+
+    private final class OpenFile {
+        let base: String
+        let part: Int
+        let end: Int64
+        let sink: ByteSink
+        let writer: RowWriter
+        init(base: String, part: Int, end: Int64, sink: ByteSink, format: DataFormat) {
+            self.base = base
+            self.part = part
+            self.end = end
+            self.sink = sink
+            writer = format == .csv ? CSVWriter(sink: sink) : JSONLinesWriter(sink: sink)
+        }
+        var path: String { PartitionedFileWriter.partPath(base, part) }
+    }
+
+    /// Open files by partition start.
+    private var open: [Int64: OpenFile] = [:]
+    /// The next part number of each base path (paths can repeat when the pattern is coarse).
+    private var nextPart: [String: Int] = [:]
+    private var last: (start: Int64, end: Int64, file: OpenFile)?
+
+    init(options: PartitionedFileOptions, resume: [UInt8]?) throws {
+        self.options = options
+        template = PathTemplate(options)
+        guard let resume, !resume.isEmpty else { return }
+        var r = StateReader(bytes: resume)
+        for _ in 0..<(try r.readInt()) { nextPart[try r.readString()] = try r.readInt() }
+        for _ in 0..<(try r.readInt()) {
+            let start = try r.readInt64(), end = try r.readInt64(), base = try r.readString(), part = try r.readInt()
+            let length = try r.readInt64()
+            let path = Self.partPath(base, part)
+            if access(path + ".inprogress", F_OK) != 0 && access(path, F_OK) == 0 {
+                // Finished after the checkpoint: it is reopened and written again from there.
+                guard rename(path, path + ".inprogress") == 0 else { throw ConnectorError("cannot reopen '\(path)' to resume it") }
+            }
+            let sink = try ByteSink(path: path + ".inprogress", resumeAt: length)
+            open[start] = OpenFile(base: base, part: part, end: end, sink: sink, format: options.format)
+        }
+    }
+
+    /// `name.ext` for part 0, `name-N.ext` after.
+    static func partPath(_ base: String, _ part: Int) -> String {
+        guard part > 0 else { return base }
+        let slash = base.lastIndex(of: "/").map { base.index(after: $0) } ?? base.startIndex
+        if let dot = base[slash...].lastIndex(of: "."), dot > slash {
+            return base[..<dot] + "-\(part)" + base[dot...]
+        }
+        return base + "-\(part)"
+    }
+
+    private func file(for t: Int64) throws -> OpenFile {
+        if let l = last, t >= l.start, t < l.end { return l.file }
+        let (start, end) = template.partition(of: t)
+        if let f = open[start] {
+            last = (start, end, f)
+            return f
+        }
+        let base = template.render(t)
+        let part = nextPart[base, default: 0]
+        nextPart[base] = part + 1
+        let f = OpenFile(base: base, part: part, end: end,
+                         sink: try ByteSink(path: Self.partPath(base, part) + ".inprogress"), format: options.format)
+        open[start] = f
+        last = (start, end, f)
+        return f
+    }
+
+    func write(_ row: RowRef, shape: RowShape) throws {
+        let f = try file(for: row.time)
+        try f.writer.write(row, shape: shape)
+        if let max = options.maxFileBytes, f.sink.written + Int64(f.sink.buffer.count) >= max {
+            // The partition continues in its next part.
+            let start = template.partition(of: row.time).start
+            try finish(f)
+            open[start] = nil
+            last = nil
+        }
+    }
+
+    /// Syncs, closes and renames a file to its final name (the rename is the commit).
+    private func finish(_ f: OpenFile) throws {
+        try f.sink.sync()
+        try f.writer.close()
+        guard rename(f.path + ".inprogress", f.path) == 0 else {
+            throw ConnectorError("cannot rename '\(f.path).inprogress' to '\(f.path)': \(String(cString: strerror(errno)))")
+        }
+    }
+
+    func watermark(_ time: Int64) throws {
+        for (start, f) in open.sorted(by: { $0.key < $1.key }) where f.end <= time {
+            try finish(f)
+            open[start] = nil
+            if last?.file === f { last = nil }
+        }
+    }
+
+    func flush() throws { for f in open.values { try f.writer.flush() } }
+
+    func close() throws {
+        try watermark(.max)
+    }
+
+    func checkpoint() throws -> [UInt8] {
+        var w = StateWriter()
+        w.write(nextPart.count)
+        for (base, n) in nextPart.sorted(by: { $0.key < $1.key }) {
+            w.write(base)
+            w.write(n)
+        }
+        w.write(open.count)
+        for (start, f) in open.sorted(by: { $0.key < $1.key }) {
+            try f.sink.sync()
+            w.write(start)
+            w.write(f.end)
+            w.write(f.base)
+            w.write(f.part)
+            w.write(f.sink.written)
+        }
+        return w.bytes
+    }
+}
