@@ -1,0 +1,78 @@
+import Foundation
+import SAQL
+import Testing
+
+/// Bad input never stops a job and never disappears: 10,000 malformed or ill-typed events among
+/// 100,000 good ones are each counted and dead-lettered with their line, and every good one is
+/// processed.
+struct BadInputTests {
+    /// The kinds of bad event, one per line, cycling.
+    static let bad: [String] = [
+        #"{"DeviceId":"d1","Temperature":21.5,"EventTime":"2024-01-01T00:00:00Z""#,   // truncated
+        #"["not","an","object"]"#,
+        #"42"#,
+        #"{"DeviceId":"d1","Temperature":"hot","EventTime":"2024-01-01T00:00:00Z"}"#,  // not a float
+        #"{"DeviceId":"d1","Temperature":1e999,"EventTime":"2024-01-01T00:00:00Z"}"#,  // not finite
+        #"{"DeviceId":"d1","Temperature":20,"EventTime":"yesterday"}"#,                // not a datetime
+        #"{"DeviceId":"d1","Temperature":20,"Count":99999999999999999999999,"EventTime":"2024-01-01T00:00:00Z"}"#,
+        #"{"DeviceId":"d1" "Temperature":20}"#,
+        "{\"DeviceId\":\"d1\",\"Temperature\":20,\"Note\":\"\u{1}\"}",                   // control character in a string
+    ]
+
+    @Test func malformedEventsAreCountedAndDeadLettered() throws {
+        let dir = NSTemporaryDirectory() + "saql-bad-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var lines: [String] = []
+        var badLines: Set<Int> = []
+        var good = 0
+        let start = Timestamp(year: 2024, month: 1, day: 1).ticks
+        for i in 0..<110_000 {
+            if i % 11 == 5 {
+                let n = badLines.count
+                // A few oversized events (over 1 MB) among them.
+                lines.append(n % 2_000 == 1 ? #"{"DeviceId":"big","Blob":""# + String(repeating: "x", count: 1_100_000) + #""}"#
+                             : Self.bad[n % Self.bad.count])
+                badLines.insert(lines.count)
+            } else {
+                let t = Timestamp(ticks: start + Int64(good) * Timestamp.ticksPerSecond / 100).iso8601
+                lines.append(#"{"DeviceId":"d\#(good % 100)","Temperature":\#(Double(good % 500) / 10),"EventTime":"\#(t)"}"#)
+                good += 1
+            }
+        }
+        #expect(badLines.count == 10_000 && good == 100_000)
+        try lines.joined(separator: "\n").write(toFile: dir + "/telemetry.jsonl", atomically: true, encoding: .utf8)
+        let job = """
+            CREATE TABLE Telemetry (DeviceId nvarchar(max), Temperature float, Count bigint, EventTime datetime);
+            CREATE INPUT Telemetry WITH (connector = 'file', path = 'telemetry.jsonl');
+            CREATE OUTPUT Out WITH (connector = 'file', path = 'out.jsonl');
+            CREATE OUTPUT Dead WITH (connector = 'file', path = 'dead.jsonl', role = 'dead_letter');
+            SELECT DeviceId, Temperature INTO Out FROM Telemetry TIMESTAMP BY EventTime
+            """
+        var overrides = BindingOverrides()
+        overrides.jobDirectory = dir
+        let source = SourceFile(name: "job.saql", text: job)
+        let (compiled, diagnostics) = Compiler.compile(source, overrides: overrides, check: .complete)
+        guard let compiled else { throw CompileFailure(diagnostics: diagnostics, source: source) }
+        var options = PipelineOptions(runStart: start)
+        options.deadLetter = compiled.deadLetter
+        let pipeline = try Pipeline(plan: compiled.physical, settings: compiled.settings, options: options)
+        try pipeline.runFileInputs()
+        let c = pipeline.context.counters
+        #expect(c.malformedEvents == 10_000)
+        #expect(c.outputRows["Out"] == 100_000)
+        #expect(c.inputEvents["Telemetry"] == 110_000)
+        let out = try String(contentsOfFile: dir + "/out.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(out.count == 100_000)
+        let dead = try String(contentsOfFile: dir + "/dead.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(dead.count == 10_000)
+        var positions: Set<Int> = []
+        for line in dead {
+            let d = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
+            #expect(d["reason"] as? String == "malformed")
+            let position = d["position"] as? String ?? ""
+            if let n = position.split(separator: ":").last.flatMap({ Int($0) }) { positions.insert(n) }
+        }
+        #expect(positions == badLines, "every bad event is dead-lettered at its own line")
+    }
+}
