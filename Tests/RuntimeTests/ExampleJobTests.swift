@@ -102,12 +102,32 @@ struct ExampleJobTests {
                 spikes.insert("\(d)|\(e["EventEnqueuedUtcTime"] as? String ?? "")")
             }
         }
-        let alerts = Set(try readJSONLines(dir + "/anomalies.jsonl").map { "\($0["DeviceId"] as? String ?? "")|\($0["EventTime"] as? String ?? "")" })
+        let db = try SQLiteDatabase(path: dir + "/out/iot.db", readOnly: true)
+        func table(_ sql: String) throws -> [[String: Any]] {
+            try db.query(sql).map { r in Dictionary(uniqueKeysWithValues: zip(r.names, r.values.map { v -> Any in
+                switch v {
+                case .string(let s): s
+                case .float(let d): NSNumber(value: d)
+                case .bigint(let i): NSNumber(value: i)
+                default: NSNull()
+                }
+            })) }
+        }
+        let alerts = Set(try table("SELECT * FROM anomaly_alerts").map { "\($0["DeviceId"] as? String ?? "")|\($0["EventTime"] as? String ?? "")" })
         #expect(spikes.count >= 20)
         #expect(spikes.isSubset(of: alerts), "spikes not flagged: \(spikes.subtracting(alerts).sorted())")
-        // The raw archive keeps every event; the failing device shows up as CRITICAL.
-        #expect(try readJSONLines(dir + "/raw.jsonl").count == 7200)
-        let maintenance = try readJSONLines(dir + "/maintenance.jsonl")
+        // The raw archive keeps every event, one file per hour of event time; the device state holds
+        // each device's latest reading; the failing device shows up as CRITICAL.
+        let lake = try FileManager.default.subpathsOfDirectory(atPath: dir + "/out/lake").filter { $0.hasSuffix(".jsonl") }.sorted()
+        #expect(lake.first == "2024/01/01/00/telemetry.jsonl")
+        #expect(try lake.reduce(0) { $0 + (try readJSONLines(dir + "/out/lake/" + $1)).count } == 7200)
+        let state = try table("SELECT * FROM device_state ORDER BY DeviceId")
+        let lastSeen = Dictionary(events.map { ($0["DeviceId"] as? String ?? "", $0["EventEnqueuedUtcTime"] as? String ?? "") }) { a, b in max(a, b) }
+        #expect(state.count == lastSeen.count)
+        #expect(state.allSatisfy { row in
+            (row["LastSeen"] as? String).flatMap(Timestamp.init(parsing:)) == lastSeen[row["DeviceId"] as? String ?? ""].flatMap(Timestamp.init(parsing:))
+        })
+        let maintenance = try table("SELECT * FROM maintenance_status")
         #expect(maintenance.contains { $0["DeviceId"] as? String == "dev-0007" && $0["MaintenanceStatus"] as? String == "CRITICAL" })
         #expect(maintenance.allSatisfy { (($0["AvgVibration"] as? NSNumber)?.doubleValue ?? 0) > 40 })
         #expect(maintenance.contains { $0["DeviceId"] as? String == "dev-0003" && $0["MaintenanceStatus"] as? String == "WARNING" })
@@ -122,7 +142,8 @@ struct ExampleJobTests {
             """)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         _ = try runJob(dir + "/iot-telemetry.saql", outputDirectory: dir)
-        let maintenance = try readJSONLines(dir + "/maintenance.jsonl")
+        let maintenance = try SQLiteDatabase(path: dir + "/out/iot.db", readOnly: true).query("SELECT DeviceId, MaintenanceStatus FROM maintenance_status")
+            .map { r in Dictionary(uniqueKeysWithValues: zip(r.names, r.values.map { v -> Any in if case .string(let s) = v { s } else { NSNull() } })) }
         #expect(!maintenance.contains { $0["DeviceId"] as? String == "dev-0003" })
         #expect(maintenance.contains { $0["DeviceId"] as? String == "dev-0011" && $0["MaintenanceStatus"] as? String == "WARNING" })
         #expect(maintenance.contains { $0["DeviceId"] as? String == "dev-0007" && $0["MaintenanceStatus"] as? String == "CRITICAL" })
