@@ -1,3 +1,4 @@
+import Dispatch
 import Planner
 
 /// Options for building a ``Pipeline``.
@@ -444,7 +445,13 @@ public final class Pipeline {
     /// state built from what was read.
     private func storeCheckpoint(_ kafka: [KafkaSource]) throws {
         guard let store = options.checkpoints else { return }
-        try store.save(try checkpoint())
+        let started = DispatchTime.now().uptimeNanoseconds
+        let c = try checkpoint()
+        let bytes = c.encoded()
+        try store.save(bytes)
+        context.counters.checkpoints += 1
+        context.counters.checkpointNanos += DispatchTime.now().uptimeNanoseconds - started
+        context.counters.checkpointBytes = max(context.counters.checkpointBytes, bytes.count)
         if let transaction { try transaction.commit(offsetsOf: kafka.map(\.consumer)) } else { for k in kafka { try k.commit() } }
     }
 }

@@ -168,6 +168,9 @@ public final class RuntimeCounters: @unchecked Sendable {
     public var outputErrors = 0
     /// Output records sent again after a failed delivery (output error policy `retry`).
     public var outputRetries = 0
+    /// Checkpoints stored by this process, their total time (ns) and the largest one's size (bytes).
+    /// Not part of checkpoints themselves.
+    public var checkpoints = 0, checkpointNanos: UInt64 = 0, checkpointBytes = 0
 
     public init() {}
 
@@ -207,6 +210,9 @@ public final class RuntimeCounters: @unchecked Sendable {
         s += " invalid_timestamp=\(invalidTimestamps) malformed=\(malformedEvents) evaluation_error=\(evaluationErrors)"
         if outputErrors > 0 { s += "; output errors=\(outputErrors)" }
         if outputRetries > 0 { s += "; output retries=\(outputRetries)" }
+        if checkpoints > 0 {
+            s += "; checkpoints=\(checkpoints) avg \(checkpointNanos / UInt64(checkpoints) / 1_000_000) ms, largest \(checkpointBytes / 1024) KB"
+        }
         return s
     }
 }
