@@ -46,6 +46,7 @@ struct Run: ParsableCommand {
         options.deadLetter = compiled.deadLetter
         let context = RuntimeContext()
         context.onRowError = { printError("saql: warning: \($0)") }
+        context.isStopping = { StopSignal.requested }
         var metrics: MetricsServer?
         if let metricsPort {
             let server = MetricsServer()

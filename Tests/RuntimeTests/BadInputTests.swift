@@ -76,3 +76,49 @@ struct BadInputTests {
         #expect(positions == badLines, "every bad event is dead-lettered at its own line")
     }
 }
+
+/// File outputs under ASA's output error policy: a full disk (`/dev/full`) drops and counts rows
+/// under `drop`, and is retried under `retry` (the job waits instead of losing rows).
+struct FileOutputErrorTests {
+    func pipeline(policy: String, dir: String) throws -> Pipeline {
+        try (0..<5_000).map { #"{"Id":\#($0)}"# }.joined(separator: "\n").write(toFile: dir + "/in.jsonl", atomically: true, encoding: .utf8)
+        var overrides = BindingOverrides()
+        overrides.jobDirectory = dir
+        let source = SourceFile(name: "job.saql", text: """
+            SET output_error_policy = '\(policy)';
+            CREATE INPUT Events WITH (connector = 'file', path = 'in.jsonl');
+            CREATE OUTPUT Full WITH (connector = 'file', path = '/dev/full');
+            CREATE OUTPUT Fine WITH (connector = 'file', path = 'fine.jsonl');
+            SELECT Id INTO Full FROM Events
+            SELECT Id INTO Fine FROM Events
+            """)
+        let (compiled, diagnostics) = Compiler.compile(source, overrides: overrides, check: .complete)
+        guard let compiled else { throw CompileFailure(diagnostics: diagnostics, source: source) }
+        return try Pipeline(plan: compiled.physical, settings: compiled.settings, options: PipelineOptions(runStart: 0))
+    }
+
+    @Test func dropCountsRowsADiskRefuses() throws {
+        let dir = NSTemporaryDirectory() + "saql-full-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let p = try pipeline(policy: "drop", dir: dir)
+        try p.runFileInputs()
+        #expect(p.context.counters.outputErrors == 5_000)
+        #expect(try String(contentsOfFile: dir + "/fine.jsonl", encoding: .utf8).split(separator: "\n").count == 5_000)
+    }
+
+    @Test func retryWaitsAndCountsRetries() throws {
+        let dir = NSTemporaryDirectory() + "saql-full-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let p = try pipeline(policy: "retry", dir: dir)
+        // The disk never frees up: after three retries the run is asked to stop (as SIGTERM does),
+        // and it says which rows it could not write instead of dropping them silently.
+        p.context.isStopping = { p.context.counters.outputRetries >= 3 }
+        #expect {
+            try p.runFileInputs()
+        } throws: { "\($0)".contains("stopped while retrying to write to /dev/full") }
+        #expect(p.context.counters.outputRetries == 3)
+        #expect(p.context.counters.outputErrors == 0)
+    }
+}

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Planner
 
 /// An I/O failure in a connector, with the path or resource it concerns.
 public struct ConnectorError: Error, Sendable, CustomStringConvertible {
@@ -16,7 +17,18 @@ public struct ConnectorError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// How a file output handles a failed write (ASA's output error policy).
+struct WriteErrorHandling {
+    let policy: OutputErrorPolicy
+    let output: String
+    let context: RuntimeContext
+}
+
 /// A buffered writer to a file descriptor (a file, or standard output).
+///
+/// With `errorHandling`, a failed write (a full disk, an I/O error) is retried with a doubling
+/// backoff capped at 30 s under `retry` (the job waits), or its lines are counted as output errors
+/// and dropped under `drop`. Without it, the error is thrown.
 final class ByteSink {
     private let fd: Int32
     private let ownsDescriptor: Bool
@@ -30,7 +42,10 @@ final class ByteSink {
     /// Opens (creating or truncating) `path`, creating missing parent directories. With `resumeAt`,
     /// the file is cut to that length instead and written on from there (restoring a checkpoint:
     /// rows written after it are removed, to be written again).
-    init(path: String, resumeAt: Int64? = nil) throws {
+    var errorHandling: WriteErrorHandling?
+
+    init(path: String, resumeAt: Int64? = nil, errorHandling: WriteErrorHandling? = nil) throws {
+        self.errorHandling = errorHandling
         try Self.makeParentDirectories(path)
         let fd = open(path, O_WRONLY | O_CREAT | (resumeAt == nil ? O_TRUNC : 0) | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ConnectorError("cannot open '\(path)' for writing: \(String(cString: strerror(errno)))") }
@@ -60,11 +75,30 @@ final class ByteSink {
 
     func flush() throws {
         var offset = 0
+        var backoff = 0.1
         while offset < buffer.count {
             let n = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw ConnectorError("cannot write to \(name): \(String(cString: strerror(errno)))")
+                let reason = String(cString: strerror(errno))
+                guard let h = errorHandling else { throw ConnectorError("cannot write to \(name): \(reason)") }
+                if h.policy == .drop {
+                    let lines = buffer[offset...].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+                    h.context.counters.outputErrors += lines
+                    h.context.onRowError?("output '\(h.output)': \(lines) row(s) dropped: cannot write to \(name): \(reason)")
+                    written += Int64(offset)
+                    buffer.removeAll(keepingCapacity: true)
+                    return
+                }
+                if h.context.isStopping() {
+                    throw ConnectorError("output '\(h.output)': stopped while retrying to write to \(name) (\(reason)); "
+                        + "the rows since the last flush were not written")
+                }
+                h.context.counters.outputRetries += 1
+                h.context.onRowError?("output '\(h.output)': cannot write to \(name): \(reason) (retrying in \(backoff) s)")
+                usleep(UInt32(backoff * 1_000_000))
+                backoff = min(backoff * 2, 30)
+                continue
             }
             offset += n
         }

@@ -103,8 +103,11 @@ final class PartitionedFileWriter: RowWriter {
     private var nextPart: [String: Int] = [:]
     private var last: (start: Int64, end: Int64, file: OpenFile)?
 
-    init(options: PartitionedFileOptions, resume: [UInt8]?) throws {
+    private let errorHandling: WriteErrorHandling?
+
+    init(options: PartitionedFileOptions, resume: [UInt8]?, errorHandling: WriteErrorHandling? = nil) throws {
         self.options = options
+        self.errorHandling = errorHandling
         template = PathTemplate(options)
         guard let resume, !resume.isEmpty else { return }
         var r = StateReader(bytes: resume)
@@ -117,7 +120,7 @@ final class PartitionedFileWriter: RowWriter {
                 // Finished after the checkpoint: it is reopened and written again from there.
                 guard rename(path, path + ".inprogress") == 0 else { throw ConnectorError("cannot reopen '\(path)' to resume it") }
             }
-            let sink = try ByteSink(path: path + ".inprogress", resumeAt: length)
+            let sink = try ByteSink(path: path + ".inprogress", resumeAt: length, errorHandling: errorHandling)
             open[start] = OpenFile(base: base, part: part, end: end, sink: sink, format: options.format)
         }
     }
@@ -143,7 +146,8 @@ final class PartitionedFileWriter: RowWriter {
         let part = nextPart[base, default: 0]
         nextPart[base] = part + 1
         let f = OpenFile(base: base, part: part, end: end,
-                         sink: try ByteSink(path: Self.partPath(base, part) + ".inprogress"), format: options.format)
+                         sink: try ByteSink(path: Self.partPath(base, part) + ".inprogress", errorHandling: errorHandling),
+                         format: options.format)
         open[start] = f
         last = (start, end, f)
         return f

@@ -119,6 +119,8 @@ public final class RuntimeContext {
     public var deadLetter: ((DeadLetter) -> Void)?
     /// Called for the first few row-level errors of each kind, for logging.
     public var onRowError: ((String) -> Void)?
+    /// True once the run should stop (a signal): outputs waiting to retry give up instead of waiting on.
+    public var isStopping: () -> Bool = { false }
     private var reported: [String: Int] = [:]
 
     public init() {}

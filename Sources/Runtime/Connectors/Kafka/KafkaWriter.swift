@@ -127,6 +127,9 @@ final class KafkaWriter: RowWriter {
             producer.serveReports(timeoutMs: 10)
             try retryDue()
             if producer.outstanding == 0 && pending.isEmpty { return }
+            if !pending.isEmpty && context.isStopping() {
+                throw ConnectorError("kafka output '\(output)': stopped while retrying; \(pending.count + producer.outstanding) record(s) not delivered")
+            }
         }
     }
 
