@@ -1,4 +1,5 @@
 #include <librdkafka/rdkafka.h>
+#include <string.h>
 
 /* rd_kafka_producev is variadic (not callable from Swift): a fixed-argument wrapper. The payload
    and key are copied; timestamp 0 lets librdkafka stamp the record. `headers` may be NULL; when
@@ -37,4 +38,36 @@ static void saql_rd_log_cb(const rd_kafka_t *rk, int level, const char *fac, con
 static inline void saql_rd_report_errors(rd_kafka_conf_t *conf) {
     rd_kafka_conf_set_error_cb(conf, saql_rd_error_cb);
     rd_kafka_conf_set_log_cb(conf, saql_rd_log_cb);
+}
+
+/* Partition assignment with start offsets chosen by saql (restoring a checkpoint): librdkafka calls
+   `fn(ctx, partitions)` before assigning, and the function may set each partition's offset. */
+typedef void (*saql_assign_fn)(void *ctx, rd_kafka_topic_partition_list_t *partitions);
+struct saql_rebalance_ctx { saql_assign_fn fn; void *ctx; };
+
+static void saql_rd_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                                 rd_kafka_topic_partition_list_t *partitions, void *opaque) {
+    struct saql_rebalance_ctx *c = (struct saql_rebalance_ctx *)opaque;
+    int cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        if (c && c->fn) c->fn(c->ctx, partitions);
+        if (cooperative) {
+            rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, partitions);
+            if (e) rd_kafka_error_destroy(e);
+        } else {
+            rd_kafka_assign(rk, partitions);
+        }
+    } else {
+        if (cooperative) {
+            rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, partitions);
+            if (e) rd_kafka_error_destroy(e);
+        } else {
+            rd_kafka_assign(rk, NULL);
+        }
+    }
+}
+
+static inline void saql_rd_set_rebalance(rd_kafka_conf_t *conf, struct saql_rebalance_ctx *ctx) {
+    rd_kafka_conf_set_opaque(conf, ctx);
+    rd_kafka_conf_set_rebalance_cb(conf, saql_rd_rebalance_cb);
 }

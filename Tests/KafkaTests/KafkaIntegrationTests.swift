@@ -17,8 +17,8 @@ struct KafkaIntegrationTests {
     /// rows as queries/iot-telemetry.saql on the same events from a file.
     @Test func iotJobOnKafkaMatchesTheFileRun() throws {
         let prefix = "iot-\(UUID().uuidString.prefix(8).lowercased())-"
-        let outputs = ["device-aggregates": "aggregates", "device-anomalies": "anomalies", "maintenance-alerts": "maintenance",
-                       "device-commands": "commands"]
+        let outputs = ["device-aggregates": "aggregates.jsonl", "device-anomalies": "anomaly_alerts", "maintenance-alerts": "maintenance_status",
+                       "device-commands": "commands.jsonl"]
         _ = try Broker.topic(prefix + "telemetry", partitions: 4, exactName: true)
         try Broker.produce(Self.telemetry, to: prefix + "telemetry", keyField: "DeviceId", timeField: "EventEnqueuedUtcTime")
         let dir = try Broker.temporaryDirectory()
@@ -35,11 +35,22 @@ struct KafkaIntegrationTests {
                                           "SAQL_GROUP": prefix + "group", "KAFKA_SESSION_TIMEOUT_MS": "6000"])
         #expect(counters.inputEvents["IoTHubInput"] == Self.telemetry.count)
         #expect(counters.outOfOrderAdjusted == 0 && counters.lateAdjusted == 0 && counters.outputErrors == 0)
+        // The file run's SQLite tables, as JSON lines.
+        let sink = try SQLiteDatabase(path: dir + "/out/iot.db", readOnly: true)
+        func table(_ name: String) throws -> [String] { try sink.query("SELECT * FROM \(name)").map { Conversions.string(.record($0)) ?? "" } }
         for (topic, file) in outputs {
             let fromKafka = try normalized(try Broker.readAll(prefix + topic))
-            let fromFile = try normalized(try Broker.lines(dir + "/out/\(file).jsonl"))
+            let fromFile = try normalized(file.hasSuffix(".jsonl") ? try Broker.lines(dir + "/out/" + file) : try table(file))
             #expect(fromKafka == fromFile, "\(topic): \(fromKafka.count) rows from Kafka, \(fromFile.count) from the file run")
         }
+        // The device-state topic's latest record per device (keyed: one partition each, in order) is
+        // the SQLite upsert table.
+        var latest: [String: String] = [:]
+        for line in try Broker.readAll(prefix + "device-state") {
+            latest[(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["DeviceId"] as? String ?? ""] = line
+        }
+        #expect(latest.count == 12)
+        #expect(try normalized(Array(latest.values)) == normalized(try table("device_state")))
         #expect(try Broker.readAll(prefix + "device-commands").contains { $0.contains("dev-0007") })
         #expect(try Broker.readAll(prefix + "telemetry-archive").count == Self.telemetry.count)
     }
@@ -58,9 +69,13 @@ struct KafkaIntegrationTests {
     /// payload fields named like system columns.
     func normalized(_ lines: [String]) throws -> [String] {
         lines.map { line in
-            guard let t = line.range(of: #""EventTime":"[^"]*""#, options: .regularExpression) else { return line }
-            let text = line[t].dropFirst(13).dropLast()
-            return line.replacingCharacters(in: t, with: "\"EventTime\":\"\(Timestamp(parsing: String(text))?.iso8601 ?? "?")\"")
+            var line = line
+            for field in ["EventTime", "LastSeen"] {
+                guard let t = line.range(of: "\"\(field)\":\"[^\"]*\"", options: .regularExpression) else { continue }
+                let text = line[t].dropFirst(field.count + 4).dropLast()
+                line = line.replacingCharacters(in: t, with: "\"\(field)\":\"\(Timestamp(parsing: String(text))?.iso8601 ?? "?")\"")
+            }
+            return line
         }.sorted()
     }
 
@@ -184,6 +199,78 @@ struct KafkaIntegrationTests {
         #expect(!p.isRunning && p.terminationStatus != 0, "\(log.prefix(2000))")
         #expect(log.contains("fence"), "\(log.prefix(2000))")
         zombieKiller.abort()
+    }
+
+    /// Kafka offsets live in checkpoints: a stateful job killed with `kill -9` and restarted from its
+    /// checkpoint (each time starting at the checkpoint's offsets, whatever the group committed)
+    /// ends with the rows of an uninterrupted run.
+    @Test func killNineResumesFromTheCheckpointsOffsets() throws {
+        let topic = try Broker.topic("cpk", partitions: 3)
+        let t0 = Timestamp(year: 2024, month: 1, day: 1).ticks
+        let events = (0..<60_000).map { i in
+            #"{"K":"k\#(i % 50)","V":\#(i % 7),"Time":"\#(Timestamp(ticks: t0 + Int64(i) * Timestamp.ticksPerSecond / 100).iso8601)"}"#
+        }
+        try Broker.produce(events, to: topic, keyField: "K", timeField: "Time")
+        func job(_ group: String) -> String {
+            """
+            SET checkpoint_interval = '200ms';
+            CREATE INPUT Events WITH (connector = 'kafka', brokers = '${KAFKA_BOOTSTRAP_SERVERS}', topic = '\(topic)', group_id = '\(group)',
+                stop = 'end', \(Broker.jobProperties()));
+            CREATE OUTPUT Out WITH (connector = 'file', path = 'out.jsonl');
+            SELECT K, COUNT(*) AS n, SUM(V) AS total, System.Timestamp() AS WindowEnd
+            INTO Out FROM Events TIMESTAMP BY Time GROUP BY K, TumblingWindow(second, 10)
+            """
+        }
+        let reference = try Broker.temporaryDirectory(), crashed = try Broker.temporaryDirectory()
+        defer {
+            try? FileManager.default.removeItem(atPath: reference)
+            try? FileManager.default.removeItem(atPath: crashed)
+        }
+        try job("ref-\(topic)").write(toFile: reference + "/job.saql", atomically: true, encoding: .utf8)
+        try job("crash-\(topic)").write(toFile: crashed + "/job.saql", atomically: true, encoding: .utf8)
+        func start(_ dir: String, log: String = "log") throws -> Process {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Broker.root + "/.build/debug/saql")
+            p.arguments = ["run", dir + "/job.saql", "--state", dir + "/state", "--batch-size", "64"]
+            FileManager.default.createFile(atPath: dir + "/" + log, contents: nil)
+            p.standardError = FileHandle(forWritingAtPath: dir + "/" + log)
+            try p.run()
+            return p
+        }
+        let whole = try start(reference)
+        whole.waitUntilExit()
+        #expect(whole.terminationStatus == 0)
+        var kills = 0, resumed = 0
+        for attempt in 0..<8 {
+            let p = try start(crashed, log: "log\(attempt)")
+            defer {
+                if (try? String(contentsOfFile: crashed + "/log\(attempt)", encoding: .utf8))?.contains("resuming") == true { resumed += 1 }
+            }
+            if kills < 3 {
+                // Kill once the run has written some rows past a checkpoint.
+                let deadline = Date().addingTimeInterval(60)
+                var grown: Date?
+                while p.isRunning && Date() < deadline {
+                    let size = (try? FileManager.default.attributesOfItem(atPath: crashed + "/out.jsonl")[.size] as? Int) ?? 0
+                    if size > 0 && grown == nil { grown = Date() }
+                    if let g = grown, Date().timeIntervalSince(g) > 0.3 { break }
+                    Thread.sleep(forTimeInterval: 0.02)
+                }
+                if p.isRunning {
+                    kill(p.processIdentifier, SIGKILL)
+                    p.waitUntilExit()
+                    kills += 1
+                    continue
+                }
+            }
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0)
+            break
+        }
+        #expect(kills >= 1 && resumed >= kills, "kills: \(kills), resumed: \(resumed)")
+        let want = try Broker.lines(reference + "/out.jsonl").sorted(), got = try Broker.lines(crashed + "/out.jsonl").sorted()
+        #expect(want.count > 2_900)
+        #expect(got == want, "\(got.count) rows after \(kills) kills, \(want.count) uninterrupted")
     }
 
     /// A second run with the same group starts where the first committed: nothing lost, nothing repeated.

@@ -5,6 +5,10 @@ public protocol EventSource: AnyObject {
     var input: String { get }
     /// The next batch of up to `maxRows` rows; `nil` at the end of the input.
     func nextBatch(maxRows: Int) throws -> EventBatch?
+    /// Where the next event comes from, for checkpoints.
+    var position: [UInt8] { get }
+    /// Continues from a position written by ``position``.
+    func restore(position: [UInt8]) throws
 }
 
 /// Decodes event text (one JSON object or one CSV record) into a row of an input's layout.

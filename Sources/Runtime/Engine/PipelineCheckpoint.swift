@@ -36,8 +36,7 @@ extension Pipeline {
         }
         for (id, d) in nodeOutputs where d.lastWatermark != .min { c.watermarks[id] = d.lastWatermark }
         for (source, _, clock) in sources {
-            let position = (source as? FileSource)?.position ?? []
-            c.inputs[source.input] = (position, clock, false)
+            c.inputs[source.input] = (source.position, clock, false)
         }
         for name in inputOrder where inputs[name]?.ended == true { c.inputs[name] = ([], .max, true) }
         var w = StateWriter()
@@ -75,7 +74,7 @@ extension Pipeline {
         for i in sources.indices {
             guard let saved = c.inputs[sources[i].source.input] else { continue }
             sources[i].clock = saved.clock
-            try (sources[i].source as? FileSource)?.restore(position: saved.position)
+            try sources[i].source.restore(position: saved.position)
         }
     }
 }

@@ -204,13 +204,14 @@ public final class TimestampOperator: Operator {
     }
 
     /// The lowest watermark among partitions still holding time back; when none does (all at their
-    /// end or idle), the highest.
+    /// end or idle), the highest. While no partition is assigned (a group still joining), time waits.
     private func partitionedWatermark(wallNow: Int64) -> Int64 {
+        guard partitionClocks.contains(where: \.assigned) else { return .min }
         var lowest = Int64.max, highest = Int64.min, holding = false
         for clock in partitionClocks where clock.known {
             let w = partitionWatermark(clock)
             highest = max(highest, w)
-            if clock.assigned && !clock.atEnd && wallNow - clock.lastSeen < idleTimeout {
+            if clock.assigned && !clock.atEnd && clock.lastSeen > wallNow - idleTimeout {
                 holding = true
                 lowest = min(lowest, w)
             }
@@ -232,9 +233,12 @@ public final class TimestampOperator: Operator {
     /// not heard from yet holds time back (until its end or the idle timeout).
     public func assignPartitions(_ assigned: [Int32]) {
         let wallNow = Timestamp.now.ticks
+        let before = partitionClocks.map(\.assigned)
         for i in partitionClocks.indices { partitionClocks[i].assigned = false }
         for p in assigned.map(Int.init) {
             if p >= partitionClocks.count || !partitionClocks[p].known { touchPartition(p, wallNow: wallNow) }
+            // A partition's idle time counts from when this process got it (a restored clock too).
+            if p >= before.count || !before[p] { partitionClocks[p].lastSeen = wallNow }
             partitionClocks[p].assigned = true
         }
     }
@@ -454,7 +458,8 @@ extension TimestampOperator: StatefulOperator {
         for _ in 0..<(try r.readInt()) {
             let v = try r.readInt64s()
             guard v.count == 3 else { throw StateError("timestamp state has a wrong shape") }
-            partitionClocks.append(PartitionClock(known: v[0] != 0, maxTime: v[1], maxArrival: v[2]))
+            // Heard from "now": a restored partition holds time back for the idle timeout, as a new one does.
+            partitionClocks.append(PartitionClock(known: v[0] != 0, maxTime: v[1], maxArrival: v[2], lastSeen: Timestamp.now.ticks))
         }
     }
 }

@@ -78,6 +78,10 @@ public final class KafkaConsumer {
     private let queue: OpaquePointer
     /// Partitions that reported end-of-partition since their last record.
     public private(set) var atEnd: Set<Int32> = []
+    /// Where assigned partitions start instead of the group's committed offsets (from a checkpoint),
+    /// by topic and partition.
+    public var startOffsets: [String: [Int32: Int64]] = [:]
+    private let rebalance: UnsafeMutablePointer<saql_rebalance_ctx>
 
     public init(config: KafkaConfig, topics: [String]) throws {
         var config = config
@@ -85,9 +89,13 @@ public final class KafkaConsumer {
         config.setDefault("enable.auto.offset.store", "true")
         config.setDefault("enable.partition.eof", "true")
         let conf = try config.make()
+        rebalance = .allocate(capacity: 1)
+        rebalance.initialize(to: saql_rebalance_ctx(fn: nil, ctx: nil))
+        saql_rd_set_rebalance(conf, rebalance)
         var error = [CChar](repeating: 0, count: 512)
         guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &error, error.count) else {
             rd_kafka_conf_destroy(conf)
+            rebalance.deallocate()
             throw ConnectorError("kafka: cannot create a consumer: \(cText(error))")
         }
         handle = rk
@@ -97,6 +105,13 @@ public final class KafkaConsumer {
             throw ConnectorError("kafka: no consumer queue")
         }
         queue = q
+        // Assignments arrive on this consumer's polling thread (the caller's): the hook reads
+        // `startOffsets` there.
+        rebalance.pointee.ctx = Unmanaged.passUnretained(self).toOpaque()
+        rebalance.pointee.fn = { ctx, list in
+            guard let ctx, let list else { return }
+            Unmanaged<KafkaConsumer>.fromOpaque(ctx).takeUnretainedValue().applyStartOffsets(list)
+        }
         guard let list = rd_kafka_topic_partition_list_new(Int32(topics.count)) else { throw ConnectorError("kafka: out of memory") }
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for t in topics { rd_kafka_topic_partition_list_add(list, t, RD_KAFKA_PARTITION_UA) }
@@ -111,6 +126,28 @@ public final class KafkaConsumer {
     deinit {
         rd_kafka_queue_destroy(queue)
         rd_kafka_destroy(handle)
+        rebalance.deallocate()
+    }
+
+    /// Sets newly assigned partitions' start offsets from `startOffsets`; each is used once.
+    private func applyStartOffsets(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
+        for i in 0..<Int(list.pointee.cnt) {
+            let topic = String(cString: list.pointee.elems[i].topic)
+            if let offset = startOffsets[topic]?.removeValue(forKey: list.pointee.elems[i].partition) {
+                list.pointee.elems[i].offset = offset
+            }
+        }
+    }
+
+    /// The next offset to read of each assigned partition that has one, by topic.
+    public var readPositions: [String: [Int32: Int64]] {
+        guard let list = positions() else { return [:] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        var out: [String: [Int32: Int64]] = [:]
+        for i in 0..<Int(list.pointee.cnt) where list.pointee.elems[i].offset >= 0 {
+            out[String(cString: list.pointee.elems[i].topic), default: [:]][list.pointee.elems[i].partition] = list.pointee.elems[i].offset
+        }
+        return out
     }
 
     /// The partitions assigned to this member now.

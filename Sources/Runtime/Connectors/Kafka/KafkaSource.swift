@@ -122,6 +122,31 @@ public final class KafkaSource: EventSource {
         }
     }
 
+    /// The next offset of every partition read so far (for checkpoints).
+    public var position: [UInt8] {
+        var w = StateWriter()
+        let positions = consumer.readPositions
+        w.write(positions.values.reduce(0) { $0 + $1.count })
+        for (topic, offsets) in positions.sorted(by: { $0.key < $1.key }) {
+            for (partition, offset) in offsets.sorted(by: { $0.key < $1.key }) {
+                w.write(topic)
+                w.write(Int(partition))
+                w.write(offset)
+            }
+        }
+        return w.bytes
+    }
+
+    /// Partitions assigned from now on start at the checkpoint's offsets instead of the group's.
+    public func restore(position: [UInt8]) throws {
+        var r = StateReader(bytes: position)
+        guard !r.isAtEnd else { return }
+        for _ in 0..<(try r.readInt()) {
+            let topic = try r.readString(), partition = Int32(try r.readInt()), offset = try r.readInt64()
+            consumer.startOffsets[topic, default: [:]][partition] = offset
+        }
+    }
+
     /// Consumer lag per owned partition.
     public var lags: [(partition: Int32, lag: Int64)] { consumer.lags }
 
