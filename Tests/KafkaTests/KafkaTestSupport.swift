@@ -97,3 +97,29 @@ enum Broker {
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
     }
 }
+
+/// Secrets given through `properties.*` never appear in errors, plans or logs.
+struct KafkaSecretTests {
+    @Test func aBadValueIsReportedByItsKeyOnly() throws {
+        let secret = "s3cr3t-Endpoint=sb://x;SharedAccessKey=abc"
+        #expect {
+            _ = try KafkaProducer(config: KafkaConfig([("bootstrap.servers", "127.0.0.1:1"), ("security.protocol", secret)]))
+        } throws: { error in
+            "\(error)".contains("'security.protocol'") && !"\(error)".contains(secret)
+        }
+    }
+
+    @Test func explainShowsPropertyKeysNotValues() throws {
+        let source = SourceFile(name: "job.saql", text: """
+            CREATE INPUT T WITH (connector = 'kafka', brokers = 'h:9093', topic = 't', properties.sasl.password = '${EH_SECRET}');
+            SELECT * INTO o FROM T
+            """)
+        var overrides = BindingOverrides()
+        overrides.environment = ["EH_SECRET": "Endpoint=sb://ns/;SharedAccessKey=topsecret"]
+        let (job, diagnostics) = Compiler.compile(source, overrides: overrides)
+        #expect(!diagnostics.hasErrors)
+        let plan = try #require(job).physical
+        let text = Explain.physical(plan)
+        #expect(text.contains("properties=[sasl.password]") && !text.contains("topsecret"))
+    }
+}
