@@ -57,6 +57,17 @@ public enum Compiler {
         let (inputs, outputs, bindingDiagnostics) = resolveBindings(logical, header: header, overrides: overrides, check: check)
         diagnostics += bindingDiagnostics
         diagnostics = deduplicated(diagnostics)
+        if check == .lenient {
+            // Valid ASA that saql cannot run yet (SAQL4xxx): `check` validates the query, so these
+            // are warnings there; `run` keeps them errors.
+            diagnostics = diagnostics.map { d in
+                guard d.code.hasPrefix("SAQL4"), d.severity == .error else { return d }
+                var w = d
+                w.severity = .warning
+                w.notes.append(.init("saql run cannot execute this yet"))
+                return w
+            }
+        }
         guard !diagnostics.hasErrors else { return (nil, diagnostics) }
         var planner = PhysicalPlanner(job: logical, inputs: inputs)
         let physical = planner.plan(outputs: outputs)

@@ -92,28 +92,44 @@ struct Run: ParsableCommand {
 }
 
 struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Parse, bind and plan jobs without running them.")
+    static let configuration = CommandConfiguration(
+        abstract: "Parse, bind, type-check and plan jobs without running them.",
+        discussion: "Exit status: 0 when no file has errors, 2 when one does, 1 when a file cannot be read.")
 
-    @Argument(help: "Job files to check.")
+    @Argument(help: "Job files to check (.saql, or bare ASA queries such as .asaql).")
     var jobs: [String]
 
     @OptionGroup var bindings: BindingOptions
+
+    @Option(help: "Output format: text (stderr), json, sarif or github (stdout).")
+    var format: DiagnosticFormat = .text
 
     @Option(help: "Color diagnostics: auto, on or off.")
     var color: ColorMode = .auto
 
     func run() throws {
-        var worst: Int32 = 0
+        var report = DiagnosticReport(files: [], toolVersion: SAQLCommand.configuration.version)
+        var unreadable = false
         for path in jobs {
-            do {
-                _ = try compileJob(path: path, overrides: try bindings.overrides(), check: .lenient, color: color)
-            } catch let e as ExitCode {
-                worst = max(worst, e.rawValue == 1 ? 1 : 2)
+            let text: String
+            do { text = try readTextFile(path) } catch {
+                printError("saql: error: \(error)")
+                unreadable = true
+                continue
             }
+            let source = SourceFile(name: path, text: text)
+            var overrides = try bindings.overrides()
+            if let slash = path.lastIndex(of: "/") { overrides.jobDirectory = String(path[..<slash]) }
+            report.append(source, Compiler.compile(source, overrides: overrides, check: .lenient).diagnostics)
         }
-        if worst != 0 { throw ExitCode(worst) }
+        let rendered = report.render(format, color: color.enabled)
+        if format == .text { printError(rendered, terminator: "") } else { print(rendered, terminator: "") }
+        if unreadable { throw ExitCode(1) }
+        if report.files.contains(where: { $0.diagnostics.hasErrors }) { throw ExitCode(2) }
     }
 }
+
+extension DiagnosticFormat: ExpressibleByArgument {}
 
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "explain", abstract: "Print a job's logical and physical plans.")
