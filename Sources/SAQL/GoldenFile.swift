@@ -38,6 +38,8 @@ public struct GoldenFile: Sendable {
         public var deadLetter: Bool
         /// Run with one-event batches only.
         public var eventAtATime: Bool
+        /// `explain json`: the physical plan as JSON instead of both plans as text.
+        public var json = false
         public var query: String
         /// Expected text, one entry per line.
         public var expected: [String]
@@ -115,7 +117,7 @@ public struct GoldenFile: Sendable {
                 var expected: [String] = []
                 while i < lines.count && !isBlank(lines[i]) { expected.append(lines[i]); i += 1 }
                 records.append(Record(kind: kind, rowsort: rowsort, deadLetter: words.contains("dead_letter"),
-                                      eventAtATime: words.contains("events"),
+                                      eventAtATime: words.contains("events"), json: words.contains("json"),
                                       query: query.joined(separator: "\n"), expected: expected,
                                       line: header, expectedLines: start..<i, inputs: inputs))
             default:

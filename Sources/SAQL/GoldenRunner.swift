@@ -54,7 +54,7 @@ public struct GoldenRunner {
             guard let job else {
                 return Outcome(record: record, actual: DiagnosticRenderer().render(diagnostics, in: source).split(separator: "\n").map(String.init))
             }
-            let text = Explain.logical(job.logical) + Explain.physical(job.physical)
+            let text = record.json ? Explain.physicalJSON(job.physical) : Explain.logical(job.logical) + Explain.physical(job.physical)
             return Outcome(record: record, actual: text.split(separator: "\n").map { String($0).replacingAll(dir + "/", with: "") })
         case .query:
             var outputs: [String] = []

@@ -142,8 +142,17 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Color diagnostics: auto, on or off.")
     var color: ColorMode = .auto
 
+    @Option(help: "text (both plans as trees) or json (the physical plan, one operator per line).")
+    var format: PlanFormat = .text
+
+    enum PlanFormat: String, ExpressibleByArgument { case text, json }
+
     func run() throws {
         let compiled = try compileJob(path: job, overrides: try bindings.overrides(), check: .lenient, color: color)
+        if format == .json {
+            print(Explain.physicalJSON(compiled.physical), terminator: "")
+            return
+        }
         print(Explain.logical(compiled.logical), terminator: "")
         print(Explain.physical(compiled.physical), terminator: "")
     }

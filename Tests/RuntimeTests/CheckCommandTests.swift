@@ -118,3 +118,22 @@ struct CheckCommandTests {
         #expect(checked >= 50)
     }
 }
+
+/// `saql explain --format json` is valid JSON with a field set per operator.
+struct ExplainJSONTests {
+    @Test func iotPlanAsJSON() throws {
+        let path = ExampleJobTests.root + "/queries/iot-telemetry.saql"
+        let source = SourceFile(name: path, text: try String(contentsOfFile: path, encoding: .utf8))
+        var overrides = BindingOverrides()
+        overrides.jobDirectory = ExampleJobTests.root + "/queries"
+        let job = try #require(Compiler.compile(source, overrides: overrides).job)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(Explain.physicalJSON(job.physical).utf8)) as? [String: Any])
+        let nodes = try #require(json["nodes"] as? [[String: Any]])
+        #expect(nodes.count == job.physical.nodes.count)
+        let byOperator = Dictionary(grouping: nodes) { $0["operator"] as? String ?? "" }
+        #expect(byOperator["AssignTimestamp"]?.first?["time"] as? String == "EventEnqueuedUtcTime")
+        #expect(byOperator["WindowAggregate"]?.contains { $0["window"] as? String == "tumbling(1h)" && $0["keys"] as? [String] == ["DeviceId"] } == true)
+        #expect(byOperator["Analytic"]?.first?["partition_keys"] as? [[String]] == [["DeviceId"]])
+        #expect((json["sinks"] as? [Int])?.count == 6)
+    }
+}

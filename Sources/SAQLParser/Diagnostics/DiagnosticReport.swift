@@ -171,9 +171,9 @@ public struct DiagnosticReport: Sendable {
     }
 }
 
-/// Minimal JSON text building (the parser module has no Foundation).
-enum JSONText {
-    static func string(_ s: String) -> String {
+/// Builds JSON text: strings escaped, objects from ordered fields (values are JSON text already).
+public enum JSONText {
+    public static func string(_ s: String) -> String {
         var out = "\""
         for c in s.unicodeScalars {
             switch c {
@@ -194,9 +194,9 @@ enum JSONText {
         return out + "\""
     }
 
-    static func object(_ fields: [(String, String)]) -> String {
+    public static func object(_ fields: [(String, String)]) -> String {
         "{" + fields.map { string($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
     }
 
-    static func array(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }
+    public static func array(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }
 }
