@@ -164,3 +164,92 @@ func resolve(_ path: String, against jobFile: String) -> String {
     let dir = (jobFile as NSString).deletingLastPathComponent
     return dir.isEmpty ? path : dir + "/" + path
 }
+
+struct TestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Run an ASA test suite (testConfig.json) against a query, offline.",
+        discussion: """
+            saql test QUERY --test-config testConfig.json, or saql test --project asaproj.json (its Test/testConfig.json).
+            Exit status: 0 when every case passes, 1 when one fails, 2 when the query does not compile.
+            """)
+
+    @Argument(help: "The query (.asaql or .saql); taken from the project or the test config when omitted.")
+    var query: String?
+
+    @Option(help: ArgumentHelp("The test suite, as azure-streamanalytics-cicd writes it.", valueName: "PATH"))
+    var testConfig: String?
+
+    @Option(help: ArgumentHelp("An ASA VS Code project (asaproj.json): its query, JobConfig.json and Test/testConfig.json.", valueName: "PATH"))
+    var project: String?
+
+    @Option(help: ArgumentHelp("ASA's JobConfig.json: event ordering, compatibility level, output error policy.", valueName: "PATH"))
+    var jobConfig: String?
+
+    @Option(help: ArgumentHelp("Where to write testResultSummary.json.", valueName: "DIR"))
+    var outputPath: String?
+
+    @Option(help: ArgumentHelp("Write a JUnit XML report to PATH.", valueName: "PATH"))
+    var junit: String?
+
+    func run() throws {
+        var queryPath = query, configPath = testConfig, jobConfigPath = jobConfig
+        if let project {
+            let dir = (project as NSString).deletingLastPathComponent
+            let base = dir.isEmpty ? "." : dir
+            guard let data = FileManager.default.contents(atPath: project),
+                  let p = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                printError("saql: error: cannot read the project '\(project)'")
+                throw ExitCode(1)
+            }
+            if queryPath == nil, let start = p["startFile"] as? String { queryPath = base + "/" + start }
+            for c in p["configurations"] as? [[String: Any]] ?? [] where jobConfigPath == nil && (c["subType"] as? String) == "JobConfig" {
+                jobConfigPath = (c["filePath"] as? String).map { base + "/" + $0 }
+            }
+            if configPath == nil { configPath = base + "/Test/testConfig.json" }
+        }
+        guard let configPath else { throw ValidationError("give --test-config PATH or --project asaproj.json") }
+        let config: ASATestConfig
+        var settings: [(key: String, value: String)] = []
+        do {
+            config = try ASATestConfig.load(configPath)
+            if let jobConfigPath { settings = try ASAJobConfig.load(jobConfigPath).settings }
+        } catch let e as ConnectorError {
+            printError("saql: error: \(e.message)")
+            throw ExitCode(1)
+        }
+        let base = (configPath as NSString).deletingLastPathComponent
+        if queryPath == nil, let script = config.Script, !script.isEmpty { queryPath = script.hasPrefix("/") ? script : base + "/" + script }
+        guard let queryPath else { throw ValidationError("give the query file (the test config names none)") }
+        let text: String
+        do { text = try readTextFile(queryPath) } catch {
+            printError("saql: error: \(error)")
+            throw ExitCode(1)
+        }
+        let work = NSTemporaryDirectory() + "saql-test-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let runner = ASATestRunner(query: SourceFile(name: queryPath, text: text), config: config, baseDirectory: base.isEmpty ? "." : base,
+                                   settings: settings, workDirectory: work)
+        let errors = runner.compileErrors()
+        if !errors.isEmpty {
+            printError(DiagnosticRenderer().render(errors, in: runner.query), terminator: "")
+            throw ExitCode(2)
+        }
+        let summary = try runner.run()
+        for c in summary.cases {
+            print("\(c.passed ? "PASS" : "FAIL")  \(c.name)")
+            if let e = c.error { print(e.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n")) }
+            for o in c.outputs where o.status != .matched {
+                print("      \(o.alias): \(o.status.rawValue)")
+                for line in o.diff { print("        " + line) }
+            }
+        }
+        print("\(summary.total) test cases: \(summary.passed) passed, \(summary.failed) failed")
+        if let outputPath {
+            try FileManager.default.createDirectory(atPath: outputPath, withIntermediateDirectories: true)
+            try summary.json.write(toFile: outputPath + "/testResultSummary.json", atomically: true, encoding: .utf8)
+        }
+        if let junit { try summary.junit(suite: (queryPath as NSString).lastPathComponent).write(toFile: junit, atomically: true, encoding: .utf8) }
+        if summary.failed > 0 { throw ExitCode(1) }
+    }
+}

@@ -13,7 +13,7 @@ struct SAQLCommand: ParsableCommand {
             Exit status: 0 on success, 2 when the job does not compile, 1 on usage or I/O errors.
             """,
         version: "0.1.0",
-        subcommands: [Run.self, Check.self, ExplainCommand.self])
+        subcommands: [Run.self, Check.self, ExplainCommand.self, TestCommand.self])
 }
 
 /// Options binding a job's inputs and outputs from the command line.
