@@ -38,6 +38,9 @@ public enum Compiler {
             headerBinder.apply(key: key, value: value, range: .unknown, keyRange: .unknown, to: &header.settings)
         }
         diagnostics += headerBinder.diagnostics
+        for (input, fields) in overrides.schemas where header.table(named: input) == nil {
+            header.tables[input] = fields.map { ($0, DataType.any) }
+        }
         for (name, connector) in overrides.references.sorted(by: { $0.key < $1.key }) {
             // `--reference NAME=PATH` declares (or rebinds) a reference input.
             if let i = header.inputs.firstIndex(where: { $0.name.caseInsensitiveEquals(name) }) {

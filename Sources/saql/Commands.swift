@@ -34,8 +34,18 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Keep checkpoints in DIR and resume from the latest one (overrides SET checkpoint_dir).", valueName: "DIR"))
     var state: String?
 
+    @Option(help: ArgumentHelp("ASA's JobConfig.json: event ordering, compatibility level, output error policy (--set wins).", valueName: "PATH"))
+    var jobConfig: String?
+
     func run() throws {
-        let compiled = try compileJob(path: job, overrides: try bindings.overrides(), check: .complete, color: color)
+        var overrides = try bindings.overrides()
+        if let jobConfig {
+            do { overrides.settings = try ASAJobConfig.load(jobConfig).settings.map { ($0.key, $0.value) } + overrides.settings } catch {
+                printError("saql: error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        let compiled = try compileJob(path: job, overrides: overrides, check: .complete, color: color)
         var start = Timestamp(ticks: Int64(time(nil)) * Timestamp.ticksPerSecond)
         if let startTime {
             guard let t = Timestamp(parsing: startTime) else { throw ValidationError("--start-time: '\(startTime)' is not an ISO-8601 time") }
@@ -104,6 +114,10 @@ struct Check: ParsableCommand {
     @Option(help: "Output format: text (stderr), json, sarif or github (stdout).")
     var format: DiagnosticFormat = .text
 
+    @Option(help: ArgumentHelp("Take an input's columns from a sample file (JSON Lines, JSON array or CSV): unknown columns become errors.",
+                               valueName: "NAME=PATH"))
+    var schemaFromSample: [String] = []
+
     @Option(help: "Color diagnostics: auto, on or off.")
     var color: ColorMode = .auto
 
@@ -120,6 +134,13 @@ struct Check: ParsableCommand {
             let source = SourceFile(name: path, text: text)
             var overrides = try bindings.overrides()
             if let slash = path.lastIndex(of: "/") { overrides.jobDirectory = String(path[..<slash]) }
+            for spec in schemaFromSample {
+                guard let eq = spec.firstIndex(of: "=") else { throw ValidationError("--schema-from-sample: expected NAME=PATH, got '\(spec)'") }
+                do { overrides.schemas[String(spec[..<eq])] = try sampleFields(String(spec[spec.index(after: eq)...])) } catch {
+                    printError("saql: error: \(error)")
+                    throw ExitCode(1)
+                }
+            }
             report.append(source, Compiler.compile(source, overrides: overrides, check: .lenient).diagnostics)
         }
         let rendered = report.render(format, color: color.enabled)
@@ -252,4 +273,29 @@ struct TestCommand: ParsableCommand {
         if let junit { try summary.junit(suite: (queryPath as NSString).lastPathComponent).write(toFile: junit, atomically: true, encoding: .utf8) }
         if summary.failed > 0 { throw ExitCode(1) }
     }
+}
+
+/// The field names of a sample input file: every top-level field of its first 1,000 JSON events, in
+/// first-seen order, or a CSV file's header.
+func sampleFields(_ path: String) throws -> [String] {
+    let text = try readTextFile(path)
+    if path.lowercased().hasSuffix(".csv") {
+        return text.split(separator: "\n", maxSplits: 1).first.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+    }
+    var objects: [[String: Any]] = []
+    let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+    if trimmed.hasPrefix("[") {
+        objects = (try JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [[String: Any]]) ?? []
+    } else {
+        for line in trimmed.split(separator: "\n").prefix(1_000) {
+            if let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] { objects.append(o) }
+        }
+    }
+    var fields: [String] = []
+    for o in objects.prefix(1_000) {
+        // JSONSerialization loses key order; sorting keeps the schema stable.
+        for key in o.keys.sorted() where !fields.contains(key) { fields.append(key) }
+    }
+    guard !fields.isEmpty else { throw ConnectorError("\(path): no events to take a schema from") }
+    return fields
 }

@@ -98,6 +98,7 @@ extension Binder {
             default: requireScalar(a, e, "'\(upper)'")
             }
         }
+        checkArgumentTypes(upper, args, argExprs, firstPosition: sig.takesDatePart ? 2 : 1)
         if case .dateDiff = function {
             for (a, e) in zip(args, argExprs) where a.type != .any && a.type != .datetime && a.type != .nvarchar {
                 diagnostics.append(.error("SAQL2016", "DATEDIFF needs datetime arguments, not \(a.type)", at: e.range))
@@ -144,6 +145,34 @@ extension Binder {
         }
         let column = metadataColumn(property, of: input)
         return BoundExpr(.column(relation.offset + column), property.type, range)
+    }
+
+    /// Argument positions (after any date part) that take numbers, and those that take datetimes.
+    static let numericArguments: [String: Set<Int>] = [
+        "SUBSTRING": [1, 2], "LEFT": [1], "RIGHT": [1], "REPLICATE": [1], "STUFF": [1, 2], "NCHAR": [0], "SPACE": [0],
+        "CHARINDEX": [2], "ABS": [0], "ROUND": [0, 1, 2], "FLOOR": [0], "CEILING": [0], "POWER": [0, 1], "SQRT": [0],
+        "SQUARE": [0], "LOG": [0, 1], "LOG10": [0], "EXP": [0], "SIGN": [0], "DATEADD": [0],
+        "DATETIMEFROMPARTS": [0, 1, 2, 3, 4, 5, 6], "CREATEPOINT": [0, 1],
+    ]
+    static let datetimeArguments: [String: Set<Int>] = ["DATEADD": [1], "DATEPART": [0], "DATENAME": [0], "DAY": [0], "MONTH": [0], "YEAR": [0]]
+
+    /// Reports arguments that cannot convert to what the function takes: datetimes, records, arrays
+    /// and non-numeric string literals where a number goes; numbers, records and arrays where a
+    /// datetime goes. (Strings in general may convert at run time, as in ASA.)
+    mutating func checkArgumentTypes(_ name: String, _ args: [BoundExpr], _ exprs: [Expr], firstPosition: Int) {
+        for (i, (a, e)) in zip(args, exprs).enumerated() {
+            var nonNumericText = false
+            if case .literal(.string(let text)) = a.kind { nonNumericText = Double(text) == nil }
+            if Self.numericArguments[name]?.contains(i) == true, nonNumericText || a.type == .datetime || a.type.isRecord || a.type == .array {
+                diagnostics.append(.error("SAQL2018", "'\(name)' takes a number as argument \(i + firstPosition), not \(a.type)", at: e.range,
+                                          helps: [.init(a.type == .nvarchar ? "pass a bigint or float value; TRY_CAST converts text that may not be a number"
+                                                        : "pass a bigint or float value")]))
+            }
+            if Self.datetimeArguments[name]?.contains(i) == true, [.bigint, .float, .bit].contains(a.type) || a.type.isRecord || a.type == .array {
+                diagnostics.append(.error("SAQL2018", "'\(name)' takes a datetime as argument \(i + firstPosition), not \(a.type)", at: e.range,
+                                          helps: [.init("pass a datetime or an ISO-8601 string, e.g. System.Timestamp()")]))
+            }
+        }
     }
 
     /// In a join, `DATEDIFF(unit, a, b)` may name sources instead of fields: each stands for that

@@ -49,6 +49,7 @@ extension Binder {
     /// Binds the select list into projection items and the resulting schema.
     mutating func bindSelectItems(_ items: [SelectItem], scope: Scope, mode: AggregateMode) -> ([ProjectItem], Schema) {
         var out: [ProjectItem] = []
+        var named: [String: SourceRange] = [:]
         var origins: [String] = []
         for (position, item) in items.enumerated() {
             switch item {
@@ -87,6 +88,13 @@ extension Binder {
             case .expr(let e, let alias):
                 let bound = bindExpr(e, scope, mode)
                 let name = alias?.text ?? defaultName(e, position: position)
+                if let previous = named[name.lowercased()] {
+                    diagnostics.append(.warning("SAQL2024", "column '\(name)' is selected twice; the output keeps the first",
+                                                at: alias?.range ?? e.range, notes: [.init("first selected here", at: previous)],
+                                                helps: [.init("give each column its own name with AS")]))
+                } else {
+                    named[name.lowercased()] = alias?.range ?? e.range
+                }
                 out.append(.expr(name: name, bound, hidden: false))
                 if case .grouped(let ctx) = mode, let alias { ctx.selectAliases[alias.text.lowercased()] = bound }
             }

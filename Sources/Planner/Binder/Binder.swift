@@ -144,6 +144,7 @@ public struct Binder {
 
     /// The canonical input name for a FROM name that is not a step, registering implicit inputs.
     mutating func inputName(_ name: Name) -> String? {
+        if !header.declaresInputs { warnIfNearStep(name) }
         if let known = inputNames[name.text.lowercased()] { return known }
         if let declared = header.input(named: name.text) {
             inputNames[name.text.lowercased()] = declared.name
@@ -164,6 +165,13 @@ public struct Binder {
         }
         inputNames[name.text.lowercased()] = name.text
         return name.text
+    }
+
+    /// Undeclared names are inputs; one a typo away from a step is likely meant to be the step.
+    mutating func warnIfNearStep(_ name: Name) {
+        guard header.input(named: name.text) == nil, let near = Suggest.closest(name.text, in: ctes.values.map(\.name.text).sorted()) else { return }
+        diagnostics.append(.warning("SAQL2025", "'\(name.text)' is read as an input, but there is a step '\(near)'", at: name.range,
+                                    helps: [.init("did you mean '\(near)'?", replacing: name.range, with: near)]))
     }
 
     /// The layout of an input, created on first use (with CREATE TABLE columns first, when declared).

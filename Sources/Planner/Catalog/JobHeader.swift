@@ -17,6 +17,9 @@ public struct BindingOverrides: Sendable {
     public var embedded = false
     /// Relative `path` options in the job file resolve against this directory (the job file's own).
     public var jobDirectory: String?
+    /// Input schemas known from elsewhere (`saql check --schema-from-sample`): unknown columns of
+    /// these inputs are errors, as with CREATE TABLE; types are not enforced.
+    public var schemas: [String: [String]] = [:]
 
     public init() {}
 }
