@@ -77,7 +77,8 @@ public struct Binder {
             let (plan, schema) = bindQuery(query)
             let into = query.first.into
             let output = into?.text ?? "output"
-            if let into, header.declaresOutputs, header.output(named: into.text) == nil {
+            if let into, header.declaresOutputs, header.output(named: into.text) == nil,
+               !header.invalidDeclarations.contains(into.text.lowercased()) {
                 var helps: [Diagnostic.Help] = []
                 if let near = Suggest.closest(into.text, in: header.outputs.map(\.name)) {
                     helps.append(.init("did you mean '\(near)'?", replacing: into.range, with: near))
