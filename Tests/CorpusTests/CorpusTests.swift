@@ -37,3 +37,22 @@ struct CorpusTests {
         }
     }
 }
+
+/// The diagnostics corpus stays broad: at least 60 golden error records, each giving a code, the
+/// exact place (line, column and caret) and a help.
+struct DiagnosticCorpusSizeTests {
+    @Test func sixtyDiagnosticsWithCodeRangeAndHelp() throws {
+        var complete = 0
+        for name in CorpusTests.files {
+            let path = "\(CorpusTests.directory)/\(name)"
+            let file = try GoldenFile(path: path, text: String(contentsOfFile: path, encoding: .utf8))
+            for r in file.records where r.kind == .error {
+                let coded = r.expected.contains { $0.range(of: #"^query\.saql:\d+:\d+: (error|warning)\[SAQL\d{4}\]"#, options: .regularExpression) != nil }
+                let caret = r.expected.contains { $0.contains("^") }
+                let help = r.expected.contains { $0.contains("= help:") }
+                if coded && caret && help { complete += 1 }
+            }
+        }
+        #expect(complete >= 60, "\(complete) complete diagnostic records")
+    }
+}

@@ -71,8 +71,9 @@ extension Binder {
         guard (sig.minArgs...sig.maxArgs).contains(call.arguments.count) else {
             let expected = sig.minArgs == sig.maxArgs ? "\(sig.minArgs)" : sig.maxArgs > 100 ? "at least \(sig.minArgs)"
                 : "\(sig.minArgs) to \(sig.maxArgs)"
+            let shape = (sig.takesDatePart ? ["datepart"] : []) + (0..<(sig.minArgs - (sig.takesDatePart ? 1 : 0))).map { "arg\($0 + 1)" }
             diagnostics.append(.error("SAQL2012", "'\(upper)' takes \(expected) argument\(expected == "1" ? "" : "s"), got \(call.arguments.count)",
-                                      at: range))
+                                      at: range, helps: [.init("call it as \(upper)(\(shape.joined(separator: ", "))\(sig.maxArgs > sig.minArgs ? ", ..." : ""))")]))
             for a in call.arguments { _ = bindExpr(a, scope, mode) }
             return .literal(.null, range)
         }

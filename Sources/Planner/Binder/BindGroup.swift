@@ -163,7 +163,7 @@ extension Binder {
             else { return nil }
             if d[1] > d[0] {
                 diagnostics.append(.error("SAQL2068", "the hop size (\(d[1])) cannot be larger than the window size (\(d[0]))",
-                                          at: range))
+                                          at: range, helps: [.init("the arguments are (unit, window size, hop size): a hop at most the size, e.g. HoppingWindow(minute, 5, 1)")]))
                 return nil
             }
             return .hopping(size: d[0], hop: d[1], offset: d.count > 2 ? d[2] : .zero)
@@ -185,7 +185,7 @@ extension Binder {
             else { return nil }
             if d[0] > d[1] {
                 diagnostics.append(.error("SAQL2068", "the timeout (\(d[0])) cannot be larger than the maximum duration (\(d[1]))",
-                                          at: range))
+                                          at: range, helps: [.init("the arguments are (unit, timeout, maximum duration), e.g. SessionWindow(minute, 5, 60)")]))
                 return nil
             }
             let partition = call.over?.partitionBy.map { bindExpr($0, scope, .forbidden(clause: "PARTITION BY")) } ?? []
@@ -203,7 +203,8 @@ extension Binder {
 
     private mutating func checkWindowSize(_ d: Duration, what: String, range: SourceRange) -> Bool {
         if d.ticks <= 0 {
-            diagnostics.append(.error("SAQL2069", "the \(what) must be positive", at: range))
+            diagnostics.append(.error("SAQL2069", "the \(what) must be positive", at: range,
+                                      helps: [.init("sizes count the unit, e.g. TumblingWindow(minute, 1)")]))
             return false
         }
         if d > Duration(ticks: 7 * Timestamp.ticksPerDay) {

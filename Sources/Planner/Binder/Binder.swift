@@ -61,7 +61,8 @@ public struct Binder {
                 let key = cte.name.text.lowercased()
                 if let previous = ctes[key] {
                     diagnostics.append(.error("SAQL2020", "step '\(cte.name.text)' is defined twice", at: cte.name.range,
-                                              notes: [.init("first defined here", at: previous.name.range)]))
+                                              notes: [.init("first defined here", at: previous.name.range)],
+                                              helps: [.init("give each step its own name")]))
                     continue
                 }
                 if header.input(named: cte.name.text) != nil {

@@ -95,7 +95,8 @@ public struct Lexer {
         // Skip the rest of a multi-byte scalar so the invalid token covers the whole character.
         while let d = peek(), d & 0xC0 == 0x80 { pos += 1 }
         let t = text(start, pos)
-        diagnostics.append(.error("SAQL1002", "unexpected character '\(t)'", at: SourceRange(start, pos)))
+        diagnostics.append(.error("SAQL1002", "unexpected character '\(t)'", at: SourceRange(start, pos),
+                                  helps: [.init("remove it; names with special characters go in brackets: [my-field]")]))
         return Token(kind: .invalid, range: SourceRange(start, pos), text: t)
     }
 
