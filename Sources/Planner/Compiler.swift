@@ -79,6 +79,18 @@ public enum Compiler {
         return (job, diagnostics)
     }
 
+    /// The job's header as `compile` binds it (declarations, settings, overrides), without the query.
+    public static func header(_ source: SourceFile, overrides: BindingOverrides = BindingOverrides()) -> JobHeader {
+        let (script, _) = Parser.parse(source.text)
+        var binder = HeaderBinder(environment: overrides.environment, jobDirectory: overrides.jobDirectory)
+        var header = binder.bind(script)
+        for (name, connector) in overrides.references {
+            header.inputs.removeAll { $0.name.caseInsensitiveEquals(name) }
+            header.inputs.append(InputBinding(name: name, kind: .reference, connector: connector))
+        }
+        return header
+    }
+
     /// Binds every input and output the plan uses: CLI/API overrides first, then declarations,
     /// then the output directory; finally the embedded connector or stdout.
     static func resolveBindings(_ job: LogicalJob, header: JobHeader, overrides: BindingOverrides,

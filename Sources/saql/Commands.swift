@@ -141,6 +141,10 @@ struct Check: ParsableCommand {
                     throw ExitCode(1)
                 }
             }
+            // Reference data on disk gives its columns, so references to missing ones are errors.
+            for r in Compiler.header(source, overrides: overrides).inputs where r.kind == .reference && overrides.schemas[r.name] == nil {
+                if let fields = referenceFields(r.connector) { overrides.schemas[r.name] = fields }
+            }
             report.append(source, Compiler.compile(source, overrides: overrides, check: .lenient).diagnostics)
         }
         let rendered = report.render(format, color: color.enabled)
@@ -298,4 +302,18 @@ func sampleFields(_ path: String) throws -> [String] {
     }
     guard !fields.isEmpty else { throw ConnectorError("\(path): no events to take a schema from") }
     return fields
+}
+
+/// The columns of a reference input that can be read now (a file or SQLite database that exists).
+func referenceFields(_ connector: InputConnector) -> [String]? {
+    switch connector {
+    case .file(let path, _, _):
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return try? sampleFields(path)
+    case .sqlite(let path, let query):
+        guard FileManager.default.fileExists(atPath: path), let db = try? SQLiteDatabase(path: path, readOnly: true),
+              let first = try? db.query("SELECT * FROM (\(query)) LIMIT 1").first else { return nil }
+        return first.names
+    default: return nil
+    }
 }

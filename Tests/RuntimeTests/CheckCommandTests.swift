@@ -86,6 +86,24 @@ struct CheckCommandTests {
         #expect(try saql(["check", dir + "/missing.asaql", dir + "/good.asaql"]).status == 1)
     }
 
+    /// Columns are checked wherever a schema is known: a sample of an input, and reference data on disk.
+    @Test func schemasFromSamplesAndReferenceData() throws {
+        let dir = NSTemporaryDirectory() + "saql-schema-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try #"{"DeviceId":"a","Temperature":20}"#.write(toFile: dir + "/sample.jsonl", atomically: true, encoding: .utf8)
+        try #"[{"DeviceId":"a","Site":"North"}]"#.write(toFile: dir + "/sites.json", atomically: true, encoding: .utf8)
+        try "SELECT t.DeviceId, t.Temprature, r.Sitee FROM Telemetry t JOIN Sites r ON t.DeviceId = r.DeviceId\n"
+            .write(toFile: dir + "/q.asaql", atomically: true, encoding: .utf8)
+        let r = try saql(["check", "--format", "json", dir + "/q.asaql", "--schema-from-sample", "Telemetry=\(dir)/sample.jsonl",
+                          "--reference", "Sites=\(dir)/sites.json"])
+        #expect(r.status == 2)
+        #expect(r.stdout.contains(#"column 'Temprature' not found in 't'"#) && r.stdout.contains(#""replacement":"Temperature""#), "\(r.stdout)")
+        #expect(r.stdout.contains(#"column 'Sitee' not found in 'r'"#) && r.stdout.contains(#""replacement":"Site""#), "\(r.stdout)")
+        // Without them, schemaless inputs accept any column.
+        #expect(try saql(["check", dir + "/q.asaql", "--reference", "Sites=/nonexistent.json"]).status == 0)
+    }
+
     /// No false errors: every job in queries/ (but the seed, which ASA rejects too) and every non-UDF
     /// query of the shared conformance cases (their corrected text where the docs have typos), with
     /// their reference inputs declared as the cases declare them.
