@@ -154,6 +154,35 @@ struct CheckpointTests {
     }
 }
 
+/// Operator state carries a version: a checkpoint written with another version is refused by name.
+struct CheckpointVersionTests {
+    @Test func anotherStateVersionIsRefused() throws {
+        let dir = NSTemporaryDirectory() + "saql-version-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try CheckpointTests.telemetry(1_000).write(toFile: dir + "/telemetry.jsonl", atomically: true, encoding: .utf8)
+        var overrides = BindingOverrides()
+        overrides.jobDirectory = dir
+        let source = SourceFile(name: "job.saql", text: """
+            CREATE INPUT Telemetry WITH (connector = 'file', path = 'telemetry.jsonl');
+            CREATE OUTPUT Out WITH (connector = 'file', path = 'out.jsonl');
+            SELECT DeviceId, COUNT(*) AS n INTO Out FROM Telemetry TIMESTAMP BY EventTime GROUP BY DeviceId, TumblingWindow(minute, 1)
+            """)
+        let job = try #require(Compiler.compile(source, overrides: overrides, check: .complete).job)
+        let first = try Pipeline(plan: job.physical, settings: job.settings, options: PipelineOptions(runStart: 0))
+        var reads = 0
+        try first.run(until: { reads += 1; return reads > 1 })
+        var checkpoint = try first.checkpoint()
+        let windowNode = try #require(job.physical.nodes.first { if case .windowAggregate = $0.kind { true } else { false } }).id
+        checkpoint.operators[windowNode]?.version = 99
+        var options = PipelineOptions(runStart: 0)
+        options.restore = try Checkpoint(decoding: checkpoint.encoded())
+        #expect {
+            _ = try Pipeline(plan: job.physical, settings: job.settings, options: options)
+        } throws: { "\($0)".contains("state version 99") && "\($0)".contains("WindowAggregateOperator") }
+    }
+}
+
 /// A small deterministic generator for test data.
 struct SplitMix {
     var state: UInt64
