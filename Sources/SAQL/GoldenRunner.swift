@@ -76,14 +76,7 @@ public struct GoldenRunner {
                 clock.pipeline = pipeline
                 try pipeline.runFileInputs()
                 outputs = job.outputs.map(\.name) + (record.deadLetter ? ["dead_letter"] : [])
-                var lines: [String] = []
-                for name in outputs.sorted() {
-                    var rows = ((try? readLines("\(dir)/out\(batchSize)/\(name).jsonl")) ?? []).map { $0.replacingAll(dir + "/", with: "") }
-                    // Rejections are reported as each stage meets them, which depends on batching.
-                    if record.rowsort || name == "dead_letter" { rows.sort() }
-                    if outputs.count > 1 || name != "output" { lines.append(">> \(name)") }
-                    lines += rows
-                }
+                let lines = printedOutputs(record, outputs, in: "\(dir)/out\(batchSize)", recordDirectory: dir)
                 if let f = first, f != lines { problem = "batch size 1 gave different output than batch size 1024" }
                 if first == nil { first = lines }
             }
@@ -136,9 +129,16 @@ extension GoldenRunner {
         let second = try Pipeline(plan: job.physical, settings: job.settings, options: options)
         clock.pipeline = second
         try second.runFileInputs()
+        return printedOutputs(record, outputs, in: out, recordDirectory: dir)
+    }
+
+    /// The outputs' rows as a record prints them: `>> name` headers when there are several, rows
+    /// sorted for `rowsort` records and for the dead-letter output, paths relative to the record.
+    func printedOutputs(_ record: GoldenFile.Record, _ outputs: [String], in directory: String, recordDirectory dir: String) -> [String] {
         var lines: [String] = []
         for name in outputs.sorted() {
-            var rows = ((try? readLines("\(out)/\(name).jsonl")) ?? []).map { $0.replacingAll(dir + "/", with: "") }
+            var rows = ((try? readLines("\(directory)/\(name).jsonl")) ?? []).map { $0.replacingAll(dir + "/", with: "") }
+            // Rejections are reported as each stage meets them, which depends on batching.
             if record.rowsort || name == "dead_letter" { rows.sort() }
             if outputs.count > 1 || name != "output" { lines.append(">> \(name)") }
             lines += rows

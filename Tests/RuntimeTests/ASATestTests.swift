@@ -7,18 +7,7 @@ import Testing
 struct ASATestTests {
     static let project = ExampleJobTests.root + "/queries/asa-project"
 
-    func saql(_ arguments: [String]) throws -> (status: Int32, stdout: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: ExampleJobTests.root + "/.build/debug/saql")
-        p.arguments = arguments
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    func saql(_ arguments: [String]) throws -> (status: Int32, stdout: String) { try runSAQL(arguments, includingErrors: true) }
 
     func copy() throws -> String {
         let dir = NSTemporaryDirectory() + "saql-asaproj-\(UUID().uuidString)"

@@ -60,18 +60,7 @@ struct CheckCommandTests {
         #expect((first["helps"] as? [[String: String]])?.first?["replacement"] == "UPPER")
     }
 
-    func saql(_ arguments: [String]) throws -> (status: Int32, stdout: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.root + "/.build/debug/saql")
-        p.arguments = arguments
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    func saql(_ arguments: [String]) throws -> (status: Int32, stdout: String) { try runSAQL(arguments) }
 
     @Test func exitCodes() throws {
         let dir = NSTemporaryDirectory() + "saql-check-\(UUID().uuidString)"

@@ -230,11 +230,11 @@ public final class Pipeline {
 
     /// The writer of an output; `resume` is its position in the checkpoint being restored.
     private func makeWriter(_ binding: OutputBinding, resume: [UInt8]?) throws -> RowWriter {
-        let resumeAt = try fileResumeOffset(resume)
         let errors = WriteErrorHandling(policy: outputErrorPolicy, output: binding.name, context: context)
         switch binding.connector {
-        case .file(let path, .json): return JSONLinesWriter(sink: try ByteSink(path: path, resumeAt: resumeAt, errorHandling: errors))
-        case .file(let path, .csv): return CSVWriter(sink: try ByteSink(path: path, resumeAt: resumeAt, errorHandling: errors))
+        case .file(let path, let format):
+            let sink = try ByteSink(path: path, resumeAt: try fileResumeOffset(resume), errorHandling: errors)
+            return format == .csv ? CSVWriter(sink: sink) : JSONLinesWriter(sink: sink)
         case .stdout(.json): return JSONLinesWriter(sink: ByteSink(standardOutput: ()))
         case .stdout(.csv): return CSVWriter(sink: ByteSink(standardOutput: ()))
         case .partitionedFile(let o): return try PartitionedFileWriter(options: o, resume: resume, errorHandling: errors)

@@ -140,3 +140,18 @@ struct JoinBuffer {
         return buffer
     }
 }
+
+/// Whether a joined row passes the ON condition's non-equality part (none: it does). A row whose
+/// condition fails to evaluate is counted as a row error and does not join.
+func joinConditionHolds(_ residual: CompiledPredicate?, on row: [Value], time: Int64, context: RuntimeContext) -> Bool {
+    guard let residual else { return true }
+    return row.withUnsafeBufferPointer { buf in
+        guard let base = buf.baseAddress else { return false }
+        do throws(EvalError) {
+            return try residual(RowRef(values: base, time: time)) == true
+        } catch {
+            context.rowError(error, in: "JOIN ON")
+            return false
+        }
+    }
+}

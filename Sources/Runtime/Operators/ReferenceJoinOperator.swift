@@ -94,18 +94,7 @@ public final class ReferenceJoinOperator: StatelessOperator {
     /// Appends the joined row of `scratch`'s left row and table row `r` if it passes the condition.
     private func join(_ r: Int, time: Int64, into out: inout EventBatch) -> Bool {
         scratch.replaceSubrange(leftWidth..<(leftWidth + rightWidth), with: table.row(r))
-        if let residual {
-            let pass: Bool? = scratch.withUnsafeBufferPointer { buf in
-                guard let base = buf.baseAddress else { return nil }
-                do throws(EvalError) {
-                    return try residual(RowRef(values: base, time: time))
-                } catch {
-                    context.rowError(error, in: "JOIN ON")
-                    return nil
-                }
-            }
-            guard pass == true else { return false }
-        }
+        guard joinConditionHolds(residual, on: scratch, time: time, context: context) else { return false }
         out.append(scratch, time: time)
         return true
     }

@@ -132,18 +132,7 @@ public final class StreamJoinOperator: Operator {
 
     /// Checks the ON condition on `scratch`; holds the joined row if it passes.
     private func emitIfJoined(time: Int64) -> Bool {
-        if let residual {
-            let pass: Bool? = scratch.withUnsafeBufferPointer { buf in
-                guard let base = buf.baseAddress else { return nil }
-                do throws(EvalError) {
-                    return try residual(RowRef(values: base, time: time))
-                } catch {
-                    context.rowError(error, in: "JOIN ON")
-                    return nil
-                }
-            }
-            guard pass == true else { return false }
-        }
+        guard joinConditionHolds(residual, on: scratch, time: time, context: context) else { return false }
         hold(scratch[...], time: time)
         return true
     }

@@ -113,10 +113,7 @@ public final class CheckpointStore {
         }
     }
 
-    /// Stores `checkpoint` durably, replacing the previous one.
-    public func save(_ checkpoint: Checkpoint) throws { try save(checkpoint.encoded()) }
-
-    /// Stores an encoded checkpoint durably, replacing the previous one.
+    /// Stores an encoded checkpoint (``Checkpoint/encoded()``) durably, replacing the previous one.
     public func save(_ encoded: [UInt8]) throws {
         insert.bind(1, .string(Timestamp.now.iso8601))
         insert.bind(2, blob: encoded)

@@ -1,0 +1,16 @@
+import Foundation
+
+/// Runs the built `saql` binary to completion; returns its exit status and standard output (with
+/// standard error too when `includingErrors`).
+func runSAQL(_ arguments: [String], includingErrors: Bool = false) throws -> (status: Int32, stdout: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: ExampleJobTests.root + "/.build/debug/saql")
+    p.arguments = arguments
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = includingErrors ? out : FileHandle.nullDevice
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
