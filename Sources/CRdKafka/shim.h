@@ -40,17 +40,20 @@ static inline void saql_rd_report_errors(rd_kafka_conf_t *conf) {
     rd_kafka_conf_set_log_cb(conf, saql_rd_log_cb);
 }
 
-/* Partition assignment with start offsets chosen by saql (restoring a checkpoint): librdkafka calls
-   `fn(ctx, partitions)` before assigning, and the function may set each partition's offset. */
-typedef void (*saql_assign_fn)(void *ctx, rd_kafka_topic_partition_list_t *partitions);
-struct saql_rebalance_ctx { saql_assign_fn fn; void *ctx; };
+/* Partition assignment with start offsets chosen by saql (restoring a checkpoint) and hand-off of
+   partition state: librdkafka calls `fn(ctx, 1, partitions)` before assigning (the function may
+   set each partition's offset) and `fn(ctx, 0, partitions)` before revoking, while the partitions
+   are still owned (state saved there is there before another member gets them). */
+typedef void (*saql_rebalance_fn)(void *ctx, int assign, rd_kafka_topic_partition_list_t *partitions);
+struct saql_rebalance_ctx { saql_rebalance_fn fn; void *ctx; };
 
 static void saql_rd_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                                  rd_kafka_topic_partition_list_t *partitions, void *opaque) {
     struct saql_rebalance_ctx *c = (struct saql_rebalance_ctx *)opaque;
     int cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
-    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        if (c && c->fn) c->fn(c->ctx, partitions);
+    int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+    if (c && c->fn) c->fn(c->ctx, assign, partitions);
+    if (assign) {
         if (cooperative) {
             rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, partitions);
             if (e) rd_kafka_error_destroy(e);

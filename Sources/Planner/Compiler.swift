@@ -74,9 +74,32 @@ public enum Compiler {
         guard !diagnostics.hasErrors else { return (nil, diagnostics) }
         var planner = PhysicalPlanner(job: logical, inputs: inputs)
         let physical = planner.plan(outputs: outputs)
+        diagnostics += checkPartitionState(physical)
+        guard !diagnostics.hasErrors else { return (nil, diagnostics) }
         let job = CompiledJob(source: source, script: script, header: header, logical: logical, physical: physical,
                               diagnostics: diagnostics, inputs: inputs, outputs: outputs, deadLetter: deadLetter)
         return (job, diagnostics)
+    }
+
+    /// `state_topic` runs each partition of its input on its own: the job must read only that stream,
+    /// and its query must be partition-local (else each partition would give its own groups).
+    static func checkPartitionState(_ plan: PhysicalPlan) -> [Diagnostic] {
+        let sources = plan.nodes.compactMap { node -> InputBinding? in
+            if case .source(let b, _) = node.kind { return b }
+            return nil
+        }
+        guard let stateful = sources.first(where: { if case .kafka(let k) = $0.connector { return k.stateTopic != nil } else { return false } })
+        else { return [] }
+        if sources.count > 1 {
+            return [.error("SAQL3037", "state_topic needs '\(stateful.name)' to be the job's only stream input", at: stateful.range,
+                           helps: [.init("read the other streams in another job, or remove state_topic to run in one process")])]
+        }
+        if let verdict = ScaleOut.analyze(plan), case .spansPartitions(let why) = verdict {
+            return [.error("SAQL3038", "state_topic runs each partition on its own, but the query is not partition-local: \(why)",
+                           at: stateful.range,
+                           helps: [.init("group by the column the topic is keyed by (or PartitionId), or remove state_topic")])]
+        }
+        return []
     }
 
     /// The job's header as `compile` binds it (declarations, settings, overrides), without the query.

@@ -79,16 +79,24 @@ struct Run: ParsableCommand {
             }
         }
         do {
-            if let dir = state ?? compiled.settings.checkpointDirectory.map({ resolve($0, against: job) }) {
-                let store = try CheckpointStore(directory: dir)
-                options.checkpoints = store
+            let run: (() -> Bool) throws -> Void
+            if compiled.physical.nodes.contains(where: { $0.kafkaInput?.stateTopic != nil }) {
+                // State lives in the input's state topic, per partition.
+                if state != nil { throw ValidationError("--state: this job keeps its state in its input's state_topic") }
                 options.checkpointInterval = compiled.settings.checkpointInterval.ticks
-                options.restore = try store.latest()
-                if options.restore != nil && !quiet { printError("saql: resuming from the checkpoint in \(dir)") }
+                run = try PartitionedRun(plan: compiled.physical, settings: compiled.settings, options: options, context: context).run
+            } else {
+                if let dir = state ?? compiled.settings.checkpointDirectory.map({ resolve($0, against: job) }) {
+                    let store = try CheckpointStore(directory: dir)
+                    options.checkpoints = store
+                    options.checkpointInterval = compiled.settings.checkpointInterval.ticks
+                    options.restore = try store.latest()
+                    if options.restore != nil && !quiet { printError("saql: resuming from the checkpoint in \(dir)") }
+                }
+                run = try Pipeline(plan: compiled.physical, settings: compiled.settings, options: options, context: context).run
             }
-            let pipeline = try Pipeline(plan: compiled.physical, settings: compiled.settings, options: options, context: context)
             StopSignal.install()
-            try pipeline.run(until: { StopSignal.requested })
+            try run { StopSignal.requested }
             if StopSignal.requested && !quiet { printError("saql: stopped by signal; outputs flushed") }
         } catch let e as ConnectorError {
             printError("saql: error: \(e.message)")

@@ -61,7 +61,7 @@ struct HeaderBinder {
     static let inputKeys: [String: Set<String>] = [
         "file": ["connector", "path", "format", "arrival_time", "refresh"],
         "sqlite": ["connector", "path", "query", "table", "refresh"],
-        "kafka": ["connector", "brokers", "topic", "group_id", "format", "start", "stop"],
+        "kafka": ["connector", "brokers", "topic", "group_id", "format", "start", "stop", "state_topic"],
     ]
     static let outputKeys: [String: Set<String>] = [
         "file": ["connector", "path", "format", "role", "date_format", "time_format", "max_file_size"],
@@ -412,7 +412,8 @@ struct HeaderBinder {
                     }
                 }
                 input = .kafka(KafkaInputOptions(brokers: brokers, topic: topic, groupId: options["group_id"]?.value ?? "saql-\(c.name.text)",
-                                                 format: fmt, start: start, stopAtEnd: stopAtEnd, properties: kafkaProperties(options)))
+                                                 format: fmt, start: start, stopAtEnd: stopAtEnd, properties: kafkaProperties(options),
+                                                 stateTopic: options["state_topic"]?.value))
             case "sqlite":
                 guard kind == .reference else {
                     diagnostics.append(.error("SAQL3022", "the sqlite connector reads reference data: declare CREATE REFERENCE INPUT",

@@ -18,9 +18,12 @@ public struct KafkaInputOptions: Hashable, Sendable {
     public var stopAtEnd: Bool
     /// `properties.<key>`: passed to librdkafka unchanged (security settings and tuning).
     public var properties: [String: String]
+    /// `state_topic`: run each partition on its own and keep its state in this topic, so that state
+    /// moves with the partition when the consumer group rebalances.
+    public var stateTopic: String?
 
     public init(brokers: String, topic: String, groupId: String, format: DataFormat, start: Start, stopAtEnd: Bool,
-                properties: [String: String]) {
+                properties: [String: String], stateTopic: String? = nil) {
         self.brokers = brokers
         self.topic = topic
         self.groupId = groupId
@@ -28,6 +31,7 @@ public struct KafkaInputOptions: Hashable, Sendable {
         self.start = start
         self.stopAtEnd = stopAtEnd
         self.properties = properties
+        self.stateTopic = stateTopic
     }
 }
 

@@ -133,50 +133,16 @@ public enum Explain {
         return out + scaleOut(plan)
     }
 
-    /// For jobs reading Kafka: whether several processes in one consumer group give exactly one
-    /// process's rows. That holds when every stateful operator's groups live in one partition: the
-    /// topic is keyed by a column every such operator keys on.
+    /// For jobs reading Kafka: the topics, the ``ScaleOut`` verdict and where partition state lives.
     static func scaleOut(_ plan: PhysicalPlan) -> String {
-        let kafka = plan.nodes.compactMap { node -> String? in
-            guard case .source(let b, _) = node.kind, case .kafka(let k) = b.connector else { return nil }
-            return k.topic
+        guard let verdict = ScaleOut.analyze(plan) else { return "" }
+        let kafka = plan.nodes.compactMap(\.kafkaInput)
+        var out = "scale_out: topics=[\(kafka.map(\.topic).joined(separator: ", "))]\n  \(verdict.detail)\n"
+        for k in kafka {
+            guard let topic = k.stateTopic else { continue }
+            out += "  state: per partition in topic \(topic); each partition runs on its own and its state moves with it at a rebalance\n"
         }
-        guard !kafka.isEmpty else { return "" }
-        var out = "scale_out: topics=[\(kafka.joined(separator: ", "))]\n"
-        var common: [String]?
-        for node in plan.nodes {
-            let p = ExprPrinter(schema: node.inputSchemas.first ?? Schema(columns: []))
-            let keys: [BoundExpr]
-            switch node.kind {
-            case .windowAggregate(let w): keys = w.keys
-            case .analytic(let calls):
-                let sets = calls.map { Set($0.partitionBy.map { Self.keyName(p.print($0)) }) }
-                let shared = sets.dropFirst().reduce(sets.first ?? []) { $0.intersection($1) }
-                keys = []
-                if shared.isEmpty {
-                    out += "  not partition-local: #\(node.id) Analytic has no common PARTITION BY (its history spans partitions)\n"
-                    return out
-                }
-                common = common.map { $0.filter(shared.contains) } ?? shared.sorted()
-                continue
-            case .join(let j): keys = j.leftKeys
-            default: continue
-            }
-            let names = keys.map { Self.keyName(p.print($0)) }
-            if names.isEmpty {
-                out += "  not partition-local: #\(node.id) \(describe(node).prefix { $0 != ":" }) has no keys (its groups span partitions)\n"
-                return out
-            }
-            common = common.map { c in c.filter { n in names.contains { $0.caseInsensitiveEquals(n) } } } ?? names
-        }
-        guard let common else { return out + "  partition-local: no operator keeps state\n" }
-        if common.isEmpty { return out + "  not partition-local: the stateful operators share no key\n" }
-        return out + "  partition-local when the topics are keyed by one of: \(common.joined(separator: ", "))\n"
-    }
-
-    /// `a.DeviceId` → `DeviceId`: the key's column name, whatever relation it came through.
-    private static func keyName(_ printed: String) -> String {
-        printed.contains("(") ? printed : printed.split(separator: ".").last.map(String.init) ?? printed
+        return out
     }
 
     private static func render(_ id: Int, plan: PhysicalPlan, depth: Int, printed: inout Set<Int>, into out: inout String) {
@@ -229,7 +195,7 @@ public enum Explain {
         case .kafka(let k):
             // Property values may be secrets: only their keys are shown.
             return "connector=kafka, topic=\(k.topic), group=\(k.groupId), format=\(k.format.rawValue), start=\(k.start.rawValue)"
-                + (k.stopAtEnd ? ", stop=end" : "") + (k.properties.isEmpty ? "" : ", properties=[\(k.properties.keys.sorted().joined(separator: ", "))]")
+                + (k.stopAtEnd ? ", stop=end" : "") + (k.stateTopic.map { ", state_topic=\($0)" } ?? "") + (k.properties.isEmpty ? "" : ", properties=[\(k.properties.keys.sorted().joined(separator: ", "))]")
         case .embedded(let format): return "connector=embedded, format=\(format.rawValue)"
         case .unbound: return "connector=unbound"
         }

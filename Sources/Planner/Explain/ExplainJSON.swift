@@ -19,10 +19,10 @@ extension Explain {
         }
         var out = "{\"nodes\": [\n" + nodes.joined(separator: ",\n") + "\n],\n"
         out += "\"sinks\": " + JSONText.array(plan.sinks.map { "\($0.id)" })
-        let scale = scaleOut(plan).split(separator: "\n").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
-        if let verdict = scale.first {
-            out += ",\n\"scale_out\": " + JSONText.object([("partition_local", verdict.hasPrefix("partition-local") ? "true" : "false"),
-                                                          ("detail", JSONText.string(verdict))])
+        if let verdict = ScaleOut.analyze(plan) {
+            var fields = [("partition_local", verdict.isPartitionLocal ? "true" : "false"), ("detail", JSONText.string(verdict.detail))]
+            if let topic = plan.nodes.lazy.compactMap({ $0.kafkaInput?.stateTopic }).first { fields.append(("state_topic", JSONText.string(topic))) }
+            out += ",\n\"scale_out\": " + JSONText.object(fields)
         }
         return out + "}\n"
     }

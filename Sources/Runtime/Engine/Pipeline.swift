@@ -23,6 +23,8 @@ public struct PipelineOptions {
     /// Where ``Pipeline/run(until:)`` stores checkpoints, and how often (wall-clock ticks).
     public var checkpoints: CheckpointStore?
     public var checkpointInterval: Int64 = 10 * Timestamp.ticksPerSecond
+    /// Outputs opened by a ``PartitionedRun`` for all its pipelines.
+    var sharedOutputs: SharedOutputs?
 
     public init(runStart: Int64) { self.runStart = runStart }
 }
@@ -156,8 +158,9 @@ public final class Pipeline {
                 outputs[node.id] = u.downstream
                 op = u
             case .sink(let binding):
-                let s = SinkOperator(name: binding.name, schemas: node.inputSchemas,
-                                     writer: try makeWriter(binding, resume: options.restore?.outputs[binding.name]), context: context)
+                let writer = try options.sharedOutputs.map { try $0.member(binding.name) { try makeWriter(binding, resume: nil) } }
+                    ?? makeWriter(binding, resume: options.restore?.outputs[binding.name])
+                let s = SinkOperator(name: binding.name, schemas: node.inputSchemas, writer: writer, context: context)
                 sinks.append(s)
                 op = s
             }
@@ -281,12 +284,25 @@ public final class Pipeline {
         for t in port.timestampers { try t.heartbeat(arrival: arrival) }
     }
 
+    /// Tells a partitioned input which partitions are read to their end (after their records).
+    func partitionsAtEnd(_ input: String, _ atEnd: Set<Int32>) throws {
+        for t in inputs[input]?.timestampers ?? [] { try t.partitionsAtEnd(atEnd) }
+    }
+
+    /// Tells a partitioned input which partitions it owns (before their records).
+    func assignPartitions(_ input: String, _ assigned: [Int32]) {
+        for t in inputs[input]?.timestampers ?? [] { t.assignPartitions(assigned) }
+    }
+
     /// Ends an input: its watermark moves to +infinity and buffered rows flush.
     public func endInput(_ input: String) throws {
         guard let port = inputs[input], !port.ended else { return }
         port.ended = true
         try port.downstream.finish()
     }
+
+    /// Closes the outputs without ending the inputs (the pipeline is given up; its state was saved).
+    func detachOutputs() throws { for s in sinks { try s.close() } }
 
     /// Ends every input still open, which emits every open window and closes the outputs.
     public func finish() throws { try finish(committing: []) }
@@ -404,7 +420,7 @@ public final class Pipeline {
             }
             if stopRequested() {
                 if options.checkpoints != nil { try storeCheckpoint(kafka) } else { try flushAndCommit(kafka, final: true) }
-                for s in sinks { try s.close() }
+                try detachOutputs()
                 try deadLetterWriter?.close()
                 return
             }
@@ -417,10 +433,11 @@ public final class Pipeline {
             }
             // Partition ownership before the records, partition ends after them: together they decide
             // how far the input's time may go.
+            let input = sources[i].source.input
             let kafkaState = (sources[i].source as? KafkaSource)?.partitionState
-            if let kafkaState { for t in port.timestampers { t.assignPartitions(kafkaState.assigned) } }
-            if !batch.isEmpty { try push(batch, to: sources[i].source.input) }
-            if let kafkaState { for t in port.timestampers { try t.partitionsAtEnd(kafkaState.atEnd) } }
+            if let kafkaState { assignPartitions(input, kafkaState.assigned) }
+            if !batch.isEmpty { try push(batch, to: input) }
+            if let kafkaState { try partitionsAtEnd(input, kafkaState.atEnd) }
             if batch.isEmpty {
                 // An idle live input: give the other inputs a turn.
                 sources[i].clock = sources.map(\.clock).max() ?? sources[i].clock

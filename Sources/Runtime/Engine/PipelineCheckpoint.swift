@@ -62,9 +62,11 @@ extension Pipeline {
             }
         }
         for (id, w) in c.watermarks { nodeOutputs[id]?.restore(watermark: w) }
+        processingTime = c.processingTime
+        // A partition's checkpoint has no counters: the run's go on.
+        guard !c.counters.isEmpty else { return }
         var r = StateReader(bytes: c.counters)
         try context.counters.restore(from: &r)
-        processingTime = c.processingTime
     }
 
     /// Moves the opened sources to the checkpoint's positions; inputs that had ended stay ended.

@@ -83,7 +83,24 @@ public final class KafkaConsumer {
     public var startOffsets: [String: [Int32: Int64]] = [:]
     private let rebalance: UnsafeMutablePointer<saql_rebalance_ctx>
 
-    public init(config: KafkaConfig, topics: [String]) throws {
+    /// Called on the polling thread with partitions about to be assigned, before their start offsets
+    /// are read from ``startOffsets`` (so it may set them).
+    public var onAssign: (([Int32]) -> Void)?
+    /// Called on the polling thread with partitions about to be revoked, while they are still owned.
+    public var onRevoke: (([Int32]) -> Void)?
+
+    /// A member of the group `group.id` reading `topics`.
+    public convenience init(config: KafkaConfig, topics: [String]) throws {
+        try self.init(config: config)
+        guard let list = rd_kafka_topic_partition_list_new(Int32(topics.count)) else { throw ConnectorError("kafka: out of memory") }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for t in topics { rd_kafka_topic_partition_list_add(list, t, RD_KAFKA_PARTITION_UA) }
+        let rc = rd_kafka_subscribe(handle, list)
+        guard rc == RD_KAFKA_RESP_ERR_NO_ERROR else { throw kafkaError("subscribe", rc) }
+    }
+
+    /// A consumer outside any group: it reads what ``assign(_:)`` gives it.
+    public init(config: KafkaConfig) throws {
         var config = config
         config.setDefault("enable.auto.commit", "false")
         config.setDefault("enable.auto.offset.store", "true")
@@ -98,29 +115,38 @@ public final class KafkaConsumer {
             rebalance.deallocate()
             throw ConnectorError("kafka: cannot create a consumer: \(cText(error))")
         }
-        handle = rk
         rd_kafka_poll_set_consumer(rk)
         guard let q = rd_kafka_queue_get_consumer(rk) else {
             rd_kafka_destroy(rk)
+            rebalance.deallocate()
             throw ConnectorError("kafka: no consumer queue")
         }
+        handle = rk
         queue = q
-        // Assignments arrive on this consumer's polling thread (the caller's): the hook reads
-        // `startOffsets` there.
+        // Rebalances arrive on this consumer's polling thread (the caller's).
         rebalance.pointee.ctx = Unmanaged.passUnretained(self).toOpaque()
-        rebalance.pointee.fn = { ctx, list in
+        rebalance.pointee.fn = { ctx, assign, list in
             guard let ctx, let list else { return }
-            Unmanaged<KafkaConsumer>.fromOpaque(ctx).takeUnretainedValue().applyStartOffsets(list)
+            let consumer = Unmanaged<KafkaConsumer>.fromOpaque(ctx).takeUnretainedValue()
+            let partitions = (0..<Int(list.pointee.cnt)).map { list.pointee.elems[$0].partition }
+            if assign != 0 {
+                consumer.onAssign?(partitions)
+                consumer.applyStartOffsets(list)
+            } else {
+                consumer.onRevoke?(partitions)
+            }
         }
-        guard let list = rd_kafka_topic_partition_list_new(Int32(topics.count)) else { throw ConnectorError("kafka: out of memory") }
+    }
+
+    /// Reads exactly these partitions from these offsets (replacing any earlier assignment). A
+    /// partition read to its end reports it again after being assigned anew.
+    public func assign(_ partitions: [(topic: String, partition: Int32, offset: Int64)]) throws {
+        guard let list = rd_kafka_topic_partition_list_new(Int32(partitions.count)) else { throw ConnectorError("kafka: out of memory") }
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        for t in topics { rd_kafka_topic_partition_list_add(list, t, RD_KAFKA_PARTITION_UA) }
-        let rc = rd_kafka_subscribe(rk, list)
-        guard rc == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            rd_kafka_queue_destroy(q)
-            rd_kafka_destroy(rk)
-            throw kafkaError("subscribe", rc)
-        }
+        for p in partitions { rd_kafka_topic_partition_list_add(list, p.topic, p.partition)?.pointee.offset = p.offset }
+        for p in partitions { atEnd.remove(p.partition) }
+        let rc = rd_kafka_assign(handle, list)
+        guard rc == RD_KAFKA_RESP_ERR_NO_ERROR else { throw kafkaError("assign", rc) }
     }
 
     deinit {
@@ -236,6 +262,16 @@ public final class KafkaConsumer {
         guard rc == RD_KAFKA_RESP_ERR_NO_ERROR || rc == RD_KAFKA_RESP_ERR__NO_OFFSET else { throw kafkaError("commit", rc) }
     }
 
+    /// Commits these next offsets of `topic`'s partitions (those of the records fully processed,
+    /// which may be behind what was read).
+    public func commit(topic: String, offsets: [Int32: Int64]) throws {
+        guard !offsets.isEmpty, let list = rd_kafka_topic_partition_list_new(Int32(offsets.count)) else { return }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for (p, o) in offsets.sorted(by: { $0.key < $1.key }) { rd_kafka_topic_partition_list_add(list, topic, p)?.pointee.offset = o }
+        let rc = rd_kafka_commit(handle, list, 0)
+        guard rc == RD_KAFKA_RESP_ERR_NO_ERROR || rc == RD_KAFKA_RESP_ERR__NO_OFFSET else { throw kafkaError("commit", rc) }
+    }
+
     /// Leaves the group (so partitions move to other members at once).
     public func close() { rd_kafka_consumer_close(handle) }
 }
@@ -283,15 +319,15 @@ public final class KafkaProducer {
 
     /// Queues a record. When librdkafka's queue is full, serves delivery reports until there is room
     /// (backpressure instead of unbounded memory).
-    public func send(topic: String, value: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer?, timestampMs: Int64 = 0,
-                     headers: [(name: String, value: String)] = []) throws {
+    public func send(topic: String, partition: Int32 = RD_KAFKA_PARTITION_UA, value: UnsafeRawBufferPointer,
+                     key: UnsafeRawBufferPointer?, timestampMs: Int64 = 0, headers: [(name: String, value: String)] = []) throws {
         while true {
             var list: OpaquePointer?
             if !headers.isEmpty {
                 list = rd_kafka_headers_new(headers.count)
                 for (name, value) in headers { rd_kafka_header_add(list, name, -1, value, -1) }
             }
-            let rc = saql_rd_produce(handle, topic, RD_KAFKA_PARTITION_UA, value.baseAddress, value.count,
+            let rc = saql_rd_produce(handle, topic, partition, value.baseAddress, value.count,
                                      key?.baseAddress, key?.count ?? 0, timestampMs, list)
             if rc == RD_KAFKA_RESP_ERR_NO_ERROR { return }
             if let list { rd_kafka_headers_destroy(list) }

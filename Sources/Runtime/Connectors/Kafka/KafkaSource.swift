@@ -22,6 +22,8 @@ public final class KafkaSource: EventSource {
     /// Row columns of the metadata properties the query reads.
     private let metadataColumns: [(column: Int, property: MetadataProperty)]
     public private(set) var ended = false
+    /// The offset of each row of the latest batch.
+    public private(set) var offsets: [Int64] = []
 
     public init(input: String, options: KafkaInputOptions, layout: InputLayout, compatibility: CompatibilityLevel,
                 context: RuntimeContext) throws {
@@ -53,7 +55,11 @@ public final class KafkaSource: EventSource {
         var batch = EventBatch(width: decoder.width, capacity: maxRows)
         let now = Timestamp.now.ticks
         var local = decoder
-        defer { decoder = local }
+        var offsets: [Int64] = []
+        defer {
+            decoder = local
+            self.offsets = offsets
+        }
         let n = consumer.poll(max: maxRows, timeoutMs: timeoutMs, onError: { [context, input] in
             context.onRowError?("kafka input '\(input)': \($0) (retrying)")
         }) { record in
@@ -72,6 +78,7 @@ public final class KafkaSource: EventSource {
             }
             guard batch.count > before else { return }
             batch.partitions.append(record.partition)
+            offsets.append(record.offset)
             fillSystemColumns(&batch, row: before, arrival: arrival, partition: record.partition, processed: now)
             for (column, property) in metadataColumns {
                 batch.values[before * batch.width + column] = Self.metadata(property, of: record, arrival: arrival, processed: now)

@@ -1,0 +1,88 @@
+import Planner
+
+/// The latest state of each partition of a Kafka input, kept in a Kafka topic (`state_topic`) so
+/// that whichever process of the consumer group owns a partition next can continue from it.
+///
+/// Records go to partition 0 of the state topic, keyed `<input topic>/<partition>`, valued with an
+/// encoded ``Checkpoint`` (operators, watermarks, and the partition's next offset). The latest
+/// record per key wins, so a compacted topic (`cleanup.policy=compact`) keeps it small. A save
+/// returns once the broker has acknowledged the record: state saved before a partition is revoked
+/// is there before another member is assigned it.
+final class PartitionStateStore {
+    let topic: String
+    private let inputTopic: String
+    private let producer: KafkaProducer
+    private let reader: KafkaConsumer
+    /// The latest state read per key, and where reading goes on.
+    private var latest: [String: [UInt8]] = [:]
+    private var nextOffset: Int64 = 0
+    private let timeoutMs: Int
+
+    init(input: KafkaInputOptions, stateTopic: String, timeoutMs: Int = 30_000) throws {
+        topic = stateTopic
+        inputTopic = input.topic
+        self.timeoutMs = timeoutMs
+        // The input's settings (security) serve the state topic too; consumer-only ones are dropped
+        // for the producer by librdkafka with a warning, so only shared keys are passed on.
+        let shared = input.properties.filter { !Self.consumerOnly.contains($0.key) }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        var p = KafkaConfig(shared)
+        p.setDefault("bootstrap.servers", input.brokers)
+        p.setDefault("acks", "all")
+        p.setDefault("linger.ms", "0")
+        producer = try KafkaProducer(config: p)
+        var c = KafkaConfig(input.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        c.setDefault("bootstrap.servers", input.brokers)
+        c.properties.removeAll { $0.key == "group.id" }
+        c.properties.append(("group.id", "\(input.groupId).saql-state-reader"))
+        reader = try KafkaConsumer(config: c)
+    }
+
+    static let consumerOnly: Set<String> = [
+        "group.id", "auto.offset.reset", "session.timeout.ms", "heartbeat.interval.ms", "fetch.wait.max.ms",
+        "partition.assignment.strategy", "enable.auto.commit", "isolation.level", "max.poll.interval.ms",
+        "fetch.min.bytes", "enable.partition.eof", "group.instance.id",
+    ]
+
+    private func key(_ partition: Int32) -> String { "\(inputTopic)/\(partition)" }
+
+    /// Stores a partition's state (several may be queued; ``flush()`` waits for them).
+    func save(partition: Int32, state: [UInt8]) throws {
+        let key = Array(key(partition).utf8)
+        try state.withUnsafeBytes { value in
+            try key.withUnsafeBytes { try producer.send(topic: topic, partition: 0, value: value, key: $0) }
+        }
+        latest[self.key(partition)] = state
+    }
+
+    /// Waits until every saved state is acknowledged.
+    func flush() throws {
+        let failed = producer.failed
+        try producer.flush(timeoutMs: timeoutMs)
+        guard producer.failed == failed else {
+            throw StateError("state topic '\(topic)': \(producer.failed - failed) partition states not stored: \(producer.lastError ?? "unknown error")")
+        }
+    }
+
+    /// The latest stored state of each of `partitions` that has one, after reading the topic to its end.
+    func load(_ partitions: [Int32]) throws -> [Int32: [UInt8]] {
+        try reader.assign([(topic, 0, nextOffset)])
+        let deadline = Timestamp.now.ticks + Int64(timeoutMs) * 10_000
+        var failure: String?
+        while !reader.atEnd.contains(0) {
+            guard Timestamp.now.ticks < deadline else {
+                throw StateError("state topic '\(topic)': not read to its end within \(timeoutMs / 1000) s"
+                    + (failure.map { " (\($0))" } ?? "") + "; create it with one partition")
+            }
+            reader.poll(max: 1024, timeoutMs: 100, onError: { failure = $0 }) { record in
+                guard let key = record.key else { return }
+                latest[String(decoding: key, as: UTF8.self)] = Array(record.value)
+                nextOffset = record.offset + 1
+            }
+        }
+        var out: [Int32: [UInt8]] = [:]
+        for p in partitions { if let s = latest[key(p)], !s.isEmpty { out[p] = s } }
+        return out
+    }
+
+    func close() { reader.close() }
+}
