@@ -84,7 +84,9 @@ struct Run: ParsableCommand {
                 // State lives in the input's state topic, per partition.
                 if state != nil { throw ValidationError("--state: this job keeps its state in its input's state_topic") }
                 options.checkpointInterval = compiled.settings.checkpointInterval.ticks
-                run = try PartitionedRun(plan: compiled.physical, settings: compiled.settings, options: options, context: context).run
+                let partitioned = try PartitionedRun(plan: compiled.physical, settings: compiled.settings, options: options, context: context)
+                if !quiet { partitioned.onNotice = { printError("saql: \($0)") } }
+                run = partitioned.run
             } else {
                 if let dir = state ?? compiled.settings.checkpointDirectory.map({ resolve($0, against: job) }) {
                     let store = try CheckpointStore(directory: dir)

@@ -22,10 +22,15 @@ public final class PartitionedRun {
     private let kafka: KafkaInputOptions
     private let stateTopic: String
     private let layout: InputLayout
+    /// Identifies the query a partition's state belongs to (see ``stateFingerprint(_:)``).
     private let fingerprint: UInt64
+    /// The whole plan's fingerprint, which the partitions' pipelines check.
+    private let planFingerprint: UInt64
     private let outputs = SharedOutputs()
     private var deadLetter: DeadLetterWriter?
     private var tasks: [Int32: Task] = [:]
+    /// Receives a line at each assignment and revocation (for logs).
+    public var onNotice: ((String) -> Void)?
     /// The first error of a rebalance callback (which cannot throw), thrown after the poll.
     private var failure: Error?
 
@@ -59,7 +64,8 @@ public final class PartitionedRun {
         kafka = k
         stateTopic = topic
         self.layout = layout
-        fingerprint = Pipeline.fingerprint(of: plan)
+        fingerprint = Self.stateFingerprint(plan)
+        planFingerprint = Pipeline.fingerprint(of: plan)
         self.options = options
         if let dl = options.deadLetter {
             let writer = try DeadLetterWriter(binding: dl, resumeAt: nil)
@@ -153,7 +159,7 @@ public final class PartitionedRun {
                 tasks[p] = Task(pipeline: try Pipeline(plan: plan, settings: settings, options: options, context: context))
                 continue
             }
-            let c: Checkpoint
+            var c: Checkpoint
             do throws(StateError) { c = try Checkpoint(decoding: bytes) } catch {
                 throw StateError("state topic '\(stateTopic)', partition \(p): \(error.message)")
             }
@@ -161,6 +167,8 @@ public final class PartitionedRun {
                 throw StateError("state topic '\(stateTopic)' holds partition \(p)'s state for another version of this job "
                     + "(its query, bindings or options changed): use a new state topic to start over")
             }
+            // The pipeline checks the checkpoint against its whole plan: this process's outputs may differ.
+            c.fingerprint = planFingerprint
             guard let position = c.inputs[input] else { throw StateError("state topic '\(stateTopic)', partition \(p): no offset") }
             var r = StateReader(bytes: position.position)
             let offset = try r.readInt64()
@@ -170,6 +178,7 @@ public final class PartitionedRun {
                             nextOffset: offset, ended: position.ended)
             source.consumer.startOffsets[kafka.topic, default: [:]][p] = offset
         }
+        onNotice?("partitions \(partitions.sorted()) of \(kafka.topic) assigned; \(saved.count) continue from their saved state")
     }
 
     /// Saves revoked partitions' state and drops their pipelines.
@@ -179,6 +188,7 @@ public final class PartitionedRun {
             try tasks[p]?.pipeline.detachOutputs()
             tasks[p] = nil
         }
+        onNotice?("partitions \(partitions.sorted()) of \(kafka.topic) revoked; their state is saved in \(stateTopic)")
     }
 
     /// Flushes the outputs, then saves each partition's state (acknowledged by the broker), then
@@ -193,6 +203,7 @@ public final class PartitionedRun {
         for p in partitions.sorted() {
             guard let task = tasks[p], task.nextOffset >= 0 else { continue }
             var c = try task.pipeline.checkpoint()
+            c.fingerprint = fingerprint
             c.counters = []
             var w = StateWriter()
             w.write(task.nextOffset)
@@ -208,6 +219,24 @@ public final class PartitionedRun {
         context.counters.checkpoints += 1
         context.counters.checkpointNanos += DispatchTime.now().uptimeNanoseconds - started
         context.counters.checkpointBytes = max(context.counters.checkpointBytes, bytes)
+    }
+
+    /// The plan's fingerprint without what may differ between the processes of one group: output
+    /// connectors (each may write its own files) and the input's librdkafka properties.
+    static func stateFingerprint(_ plan: PhysicalPlan) -> UInt64 {
+        var plan = plan
+        for i in plan.nodes.indices {
+            switch plan.nodes[i].kind {
+            case .sink(let b): plan.nodes[i].kind = .sink(OutputBinding(name: b.name, connector: .unbound))
+            case .source(var b, let layout):
+                guard case .kafka(var k) = b.connector else { continue }
+                k.properties = [:]
+                b.connector = .kafka(k)
+                plan.nodes[i].kind = .source(b, layout)
+            default: continue
+            }
+        }
+        return Pipeline.fingerprint(of: plan)
     }
 
     private func close() throws {
