@@ -74,7 +74,7 @@ public enum Compiler {
         guard !diagnostics.hasErrors else { return (nil, diagnostics) }
         var planner = PhysicalPlanner(job: logical, inputs: inputs)
         let physical = planner.plan(outputs: outputs)
-        diagnostics += checkPartitionState(physical)
+        diagnostics += checkPartitionState(physical, script: script)
         guard !diagnostics.hasErrors else { return (nil, diagnostics) }
         let job = CompiledJob(source: source, script: script, header: header, logical: logical, physical: physical,
                               diagnostics: diagnostics, inputs: inputs, outputs: outputs, deadLetter: deadLetter)
@@ -83,20 +83,31 @@ public enum Compiler {
 
     /// `state_topic` runs each partition of its input on its own: the job must read only that stream,
     /// and its query must be partition-local (else each partition would give its own groups).
-    static func checkPartitionState(_ plan: PhysicalPlan) -> [Diagnostic] {
+    static func checkPartitionState(_ plan: PhysicalPlan, script: Script) -> [Diagnostic] {
         let sources = plan.nodes.compactMap { node -> InputBinding? in
             if case .source(let b, _) = node.kind { return b }
             return nil
         }
         guard let stateful = sources.first(where: { if case .kafka(let k) = $0.connector { return k.stateTopic != nil } else { return false } })
         else { return [] }
+        // Point at the option where it was written.
+        var range = stateful.range
+        for case .createEndpoint(let c) in script.statements where c.name.text.caseInsensitiveEquals(stateful.name) {
+            range = c.options.first { $0.key.text.caseInsensitiveEquals("state_topic") }?.key.range ?? range
+        }
         if sources.count > 1 {
-            return [.error("SAQL3037", "state_topic needs '\(stateful.name)' to be the job's only stream input", at: stateful.range,
+            return [.error("SAQL3037", "state_topic needs '\(stateful.name)' to be the job's only stream input", at: range,
                            helps: [.init("read the other streams in another job, or remove state_topic to run in one process")])]
+        }
+        for node in plan.nodes {
+            guard case .sink(let b) = node.kind, case .kafka(let k) = b.connector, k.transactionalId != nil else { continue }
+            return [.error("SAQL3039", "transactional output '\(b.name)' cannot be combined with state_topic yet", at: range,
+                           notes: [.init("a partition's state and its outputs would need one transaction")],
+                           helps: [.init("remove transactional_id (outputs are then at-least-once), or state_topic")])]
         }
         if let verdict = ScaleOut.analyze(plan), case .spansPartitions(let why) = verdict {
             return [.error("SAQL3038", "state_topic runs each partition on its own, but the query is not partition-local: \(why)",
-                           at: stateful.range,
+                           at: range,
                            helps: [.init("group by the column the topic is keyed by (or PartitionId), or remove state_topic")])]
         }
         return []

@@ -79,26 +79,23 @@ struct Run: ParsableCommand {
             }
         }
         do {
-            let run: (() -> Bool) throws -> Void
-            if compiled.physical.nodes.contains(where: { $0.kafkaInput?.stateTopic != nil }) {
+            let partitioned = compiled.physical.nodes.contains { $0.kafkaInput?.stateTopic != nil }
+            if partitioned {
                 // State lives in the input's state topic, per partition.
-                if state != nil { throw ValidationError("--state: this job keeps its state in its input's state_topic") }
-                options.checkpointInterval = compiled.settings.checkpointInterval.ticks
-                let partitioned = try PartitionedRun(plan: compiled.physical, settings: compiled.settings, options: options, context: context)
-                if !quiet { partitioned.onNotice = { printError("saql: \($0)") } }
-                run = partitioned.run
-            } else {
-                if let dir = state ?? compiled.settings.checkpointDirectory.map({ resolve($0, against: job) }) {
-                    let store = try CheckpointStore(directory: dir)
-                    options.checkpoints = store
-                    options.checkpointInterval = compiled.settings.checkpointInterval.ticks
-                    options.restore = try store.latest()
-                    if options.restore != nil && !quiet { printError("saql: resuming from the checkpoint in \(dir)") }
+                if state != nil || compiled.settings.checkpointDirectory != nil {
+                    throw ValidationError("this job keeps its state in its input's state_topic: --state and checkpoint_dir do not apply")
                 }
-                run = try Pipeline(plan: compiled.physical, settings: compiled.settings, options: options, context: context).run
+            } else if let dir = state ?? compiled.settings.checkpointDirectory.map({ resolve($0, against: job) }) {
+                let store = try CheckpointStore(directory: dir)
+                options.checkpoints = store
+                options.restore = try store.latest()
+                if options.restore != nil && !quiet { printError("saql: resuming from the checkpoint in \(dir)") }
             }
+            options.checkpointInterval = compiled.settings.checkpointInterval.ticks
+            let run = try makeJobRun(plan: compiled.physical, settings: compiled.settings, options: options, context: context)
+            if let p = run as? PartitionedRun, !quiet { p.onNotice = { printError("saql: \($0)") } }
             StopSignal.install()
-            try run { StopSignal.requested }
+            try run.run { StopSignal.requested }
             if StopSignal.requested && !quiet { printError("saql: stopped by signal; outputs flushed") }
         } catch let e as ConnectorError {
             printError("saql: error: \(e.message)")

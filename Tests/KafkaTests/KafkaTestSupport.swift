@@ -82,9 +82,9 @@ enum Broker {
         let source = SourceFile(name: "job.saql", text: job)
         let (compiled, diagnostics) = Compiler.compile(source, overrides: overrides, check: .complete)
         guard let compiled else { throw CompileFailure(diagnostics: diagnostics, source: source) }
-        let pipeline = try Pipeline(plan: compiled.physical, settings: compiled.settings, options: PipelineOptions(runStart: 0))
-        try pipeline.run(until: { false })
-        return pipeline.context.counters
+        let run = try makeJobRun(plan: compiled.physical, settings: compiled.settings, options: PipelineOptions(runStart: 0))
+        try run.run(until: { false })
+        return run.context.counters
     }
 
     static func temporaryDirectory() throws -> String {

@@ -80,12 +80,12 @@ struct PartitionStateTests {
         }
     }
 
-    /// Waits up to `seconds` for `condition`.
-    static func wait(_ seconds: Double, for condition: () -> Bool) -> Bool {
+    /// Waits up to `seconds` for `condition`, without holding a test thread meanwhile.
+    static func wait(_ seconds: Double, for condition: () -> Bool) async throws -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if condition() { return true }
-            Thread.sleep(forTimeInterval: 0.1)
+            try await Task.sleep(for: .milliseconds(100))
         }
         return condition()
     }
@@ -101,21 +101,21 @@ struct PartitionStateTests {
     /// A second process joins while the first holds every partition's minute 00:03 window half full
     /// (no periodic save in between): the partitions that move take that state along, so across both
     /// processes each window comes out once, whole.
-    @Test func stateMovesWithItsPartitionAtARebalance() throws {
+    @Test func stateMovesWithItsPartitionAtARebalance() async throws {
         let (topic, dir, job) = try Self.setUp("move", interval: "1h")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Broker.produce(Self.events(0..<150), to: topic, keyField: "DeviceId", timeField: "Time")
         let a = try Member(job: job, directory: dir, name: "a")
         // Windows ending 00:00, 00:01 and 00:02 are complete; 00:03 holds 30 of its 60 seconds.
-        #expect(Self.wait(60) { a.lines.count >= 24 }, "\(a.logText)")
+        #expect(try await Self.wait(120) { a.lines.count >= 24 }, "\(a.logText)")
         let b = try Member(job: job, directory: dir, name: "b")
-        #expect(Self.wait(60) { b.logText.contains("assigned") && a.logText.components(separatedBy: "assigned").count > 2 },
+        #expect(try await Self.wait(120) { b.logText.contains("assigned") && a.logText.components(separatedBy: "assigned").count > 2 },
                 "\(a.logText)\n\(b.logText)")
         // Then the rest, and a reading at 00:20 that closes every window up to 00:06.
         try Broker.produce(Self.events(150..<360) + Self.events(1200..<1201), to: topic, keyField: "DeviceId", timeField: "Time")
         let want = Self.expected(0..<360, through: 360)
-        #expect(Self.wait(60) { a.lines.count + b.lines.count >= want.count })
-        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try await Self.wait(120) { a.lines.count + b.lines.count >= want.count })
+        try await Task.sleep(for: .milliseconds(500))
         #expect(a.stop() == 0 && b.stop() == 0)
         let rowsA = Self.rows(a.lines), rowsB = Self.rows(b.lines)
         #expect((rowsA + rowsB).count == want.count, "a window came out twice or in parts")
@@ -128,19 +128,19 @@ struct PartitionStateTests {
     /// A member killed with -9 saves nothing at the end: the survivor continues its partitions from
     /// their last periodic save and their offsets, so windows come out whole (some twice: rows
     /// emitted after that save are emitted again, at-least-once).
-    @Test func aKilledMembersPartitionsContinueFromTheirLastSave() throws {
+    @Test func aKilledMembersPartitionsContinueFromTheirLastSave() async throws {
         let (topic, dir, job) = try Self.setUp("kill", interval: "200ms")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Broker.produce(Self.events(0..<150), to: topic, keyField: "DeviceId", timeField: "Time")
         let a = try Member(job: job, directory: dir, name: "a")
-        #expect(Self.wait(60) { a.lines.count >= 24 }, "\(a.logText)")
-        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try await Self.wait(120) { a.lines.count >= 24 }, "\(a.logText)")
+        try await Task.sleep(for: .milliseconds(500))
         kill(a.process.processIdentifier, SIGKILL)
         a.process.waitUntilExit()
         let b = try Member(job: job, directory: dir, name: "b")
         try Broker.produce(Self.events(150..<360) + Self.events(1200..<1201), to: topic, keyField: "DeviceId", timeField: "Time")
         let want = Self.expected(0..<360, through: 360)
-        #expect(Self.wait(90) { Set(Self.rows(a.lines + b.lines)).count >= want.count }, "\(b.logText)")
+        #expect(try await Self.wait(120) { Set(Self.rows(a.lines + b.lines)).count >= want.count }, "\(b.logText)")
         #expect(b.stop() == 0)
         #expect(Set(Self.rows(a.lines + b.lines)) == want)
         #expect(b.logText.contains("assigned; 4 continue from their saved state"), "\(b.logText)")

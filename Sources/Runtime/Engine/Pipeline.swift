@@ -391,6 +391,7 @@ public final class Pipeline {
                                             compatibility: compatibility, runStart: options.runStart, context: context)
                 sources.append((source, port, .min))
             case .kafka(let k):
+                if k.stateTopic != nil { throw ConnectorError("input '\(name)' has state_topic: run the job with makeJobRun (a PartitionedRun)") }
                 let source = try KafkaSource(input: name, options: k, layout: port.layout, compatibility: compatibility, context: context)
                 kafka.append(source)
                 sources.append((source, port, .min))

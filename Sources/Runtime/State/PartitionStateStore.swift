@@ -7,7 +7,8 @@ import Planner
 /// encoded ``Checkpoint`` (operators, watermarks, and the partition's next offset). The latest
 /// record per key wins, so a compacted topic (`cleanup.policy=compact`) keeps it small. A save
 /// returns once the broker has acknowledged the record: state saved before a partition is revoked
-/// is there before another member is assigned it.
+/// is there before another member is assigned it. A missing state topic is created (one
+/// partition, compacted).
 final class PartitionStateStore {
     let topic: String
     private let inputTopic: String
@@ -30,6 +31,7 @@ final class PartitionStateStore {
         p.setDefault("acks", "all")
         p.setDefault("linger.ms", "0")
         producer = try KafkaProducer(config: p)
+        try producer.createTopic(stateTopic, partitions: 1, config: [("cleanup.policy", "compact")])
         var c = KafkaConfig(input.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         c.setDefault("bootstrap.servers", input.brokers)
         c.properties.removeAll { $0.key == "group.id" }

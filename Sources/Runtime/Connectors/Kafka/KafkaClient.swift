@@ -360,6 +360,36 @@ public final class KafkaProducer {
         }
     }
 
+    /// Creates `topic` unless it exists (the broker's default replication factor).
+    public func createTopic(_ topic: String, partitions: Int32, config: [(key: String, value: String)], timeoutMs: Int32 = 30_000) throws {
+        var error = [CChar](repeating: 0, count: 512)
+        guard let newTopic = rd_kafka_NewTopic_new(topic, partitions, -1, &error, error.count) else {
+            throw ConnectorError("kafka: cannot describe topic '\(topic)': \(cText(error))")
+        }
+        defer { rd_kafka_NewTopic_destroy(newTopic) }
+        for (key, value) in config { rd_kafka_NewTopic_set_config(newTopic, key, value) }
+        guard let queue = rd_kafka_queue_new(handle) else { throw ConnectorError("kafka: no admin queue") }
+        defer { rd_kafka_queue_destroy(queue) }
+        let options = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_CREATETOPICS)
+        defer { rd_kafka_AdminOptions_destroy(options) }
+        rd_kafka_AdminOptions_set_request_timeout(options, timeoutMs, nil, 0)
+        var topics: [OpaquePointer?] = [newTopic]
+        rd_kafka_CreateTopics(handle, &topics, 1, options, queue)
+        guard let event = rd_kafka_queue_poll(queue, timeoutMs + 1000) else {
+            throw ConnectorError("kafka: creating topic '\(topic)' timed out")
+        }
+        defer { rd_kafka_event_destroy(event) }
+        let rc = rd_kafka_event_error(event)
+        guard rc == RD_KAFKA_RESP_ERR_NO_ERROR else { throw kafkaError("create topic '\(topic)'", rc) }
+        var count = 0
+        guard let result = rd_kafka_event_CreateTopics_result(event),
+              let results = rd_kafka_CreateTopics_result_topics(result, &count), count == 1, let first = results[0] else { return }
+        let err = rd_kafka_topic_result_error(first)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS else {
+            throw kafkaError("create topic '\(topic)'", err)
+        }
+    }
+
     /// Records queued and not yet reported.
     public var outstanding: Int { Int(rd_kafka_outq_len(handle)) }
 
