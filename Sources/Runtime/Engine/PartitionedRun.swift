@@ -119,10 +119,10 @@ public final class PartitionedRun {
                 try close()
                 return
             }
-            let batch = try source.nextBatch(maxRows: options.batchSize)
+            let rows = try source.nextBatches(maxRows: options.batchSize, timeoutMs: 100)
             if let failure { throw failure }
-            guard let batch else { break }
-            try dispatch(batch, offsets: source.offsets, atEnd: source.partitionState.atEnd)
+            guard let rows else { break }
+            try dispatch(rows, atEnd: source.partitionState.atEnd)
         }
         for task in tasks.values where !task.ended {
             try task.pipeline.finish()
@@ -135,17 +135,17 @@ public final class PartitionedRun {
     /// Hands each owned partition its rows: those at or after its next offset (a partition revoked
     /// and assigned again within one poll may see rows twice; rows of partitions no longer owned
     /// are read again by their new owner).
-    private func dispatch(_ batch: EventBatch, offsets: [Int64], atEnd: Set<Int32>) throws {
-        var rows: [Int32: [Int]] = [:]
-        for i in 0..<batch.count {
-            let p = batch.partitions[i]
-            guard let task = tasks[p], !task.ended, offsets[i] >= task.nextOffset else { continue }
-            task.nextOffset = offsets[i] + 1
-            rows[p, default: []].append(i)
-        }
+    private func dispatch(_ rows: [Int32: PartitionRows], atEnd: Set<Int32>) throws {
         for (p, task) in tasks.sorted(by: { $0.key < $1.key }) where !task.ended {
             task.pipeline.assignPartitions(input, [p])
-            if let r = rows[p] { try task.pipeline.push(r.count == batch.count ? batch : batch.selecting(r), to: input) }
+            if let r = rows[p] {
+                var fresh: [Int] = []
+                for (i, offset) in r.offsets.enumerated() where offset >= task.nextOffset {
+                    fresh.append(i)
+                    task.nextOffset = offset + 1
+                }
+                if !fresh.isEmpty { try task.pipeline.push(fresh.count == r.offsets.count ? r.batch : r.batch.selecting(fresh), to: input) }
+            }
             try task.pipeline.partitionsAtEnd(input, atEnd.contains(p) ? [p] : [])
         }
     }

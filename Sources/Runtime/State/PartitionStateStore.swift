@@ -23,9 +23,9 @@ final class PartitionStateStore {
         topic = stateTopic
         inputTopic = input.topic
         self.timeoutMs = timeoutMs
-        // The input's settings (security) serve the state topic too; consumer-only ones are dropped
-        // for the producer by librdkafka with a warning, so only shared keys are passed on.
-        let shared = input.properties.filter { !Self.consumerOnly.contains($0.key) }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        // The input's settings (security) serve the state topic too; consumer-only ones would make
+        // librdkafka warn on the producer, so they are left out there.
+        let shared = input.properties.filter { !Self.consumerOnly($0.key) }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         var p = KafkaConfig(shared)
         p.setDefault("bootstrap.servers", input.brokers)
         p.setDefault("acks", "all")
@@ -39,11 +39,12 @@ final class PartitionStateStore {
         reader = try KafkaConsumer(config: c)
     }
 
-    static let consumerOnly: Set<String> = [
-        "group.id", "auto.offset.reset", "session.timeout.ms", "heartbeat.interval.ms", "fetch.wait.max.ms",
-        "partition.assignment.strategy", "enable.auto.commit", "isolation.level", "max.poll.interval.ms",
-        "fetch.min.bytes", "enable.partition.eof", "group.instance.id",
-    ]
+    /// librdkafka's consumer-only properties (CONFIGURATION.md, "C" column).
+    static func consumerOnly(_ key: String) -> Bool {
+        ["fetch.", "queued.", "group.", "auto.", "enable.auto.", "partition.assignment", "heartbeat.", "session.timeout",
+         "max.poll", "enable.partition.eof", "isolation.level", "check.crcs", "coordinator.", "consume."]
+            .contains { key.hasPrefix($0) }
+    }
 
     private func key(_ partition: Int32) -> String { "\(inputTopic)/\(partition)" }
 

@@ -1,6 +1,12 @@
 import Foundation
 import Planner
 
+/// Rows of one partition, with each row's offset.
+public struct PartitionRows {
+    public var batch: EventBatch
+    public var offsets: [Int64] = []
+}
+
 /// Reads a Kafka input's records into rows of its layout, adding ASA's system columns.
 ///
 /// * `EventEnqueuedUtcTime`: the record's timestamp (LogAppendTime when the topic uses it, else the
@@ -22,8 +28,6 @@ public final class KafkaSource: EventSource {
     /// Row columns of the metadata properties the query reads.
     private let metadataColumns: [(column: Int, property: MetadataProperty)]
     public private(set) var ended = false
-    /// The offset of each row of the latest batch.
-    public private(set) var offsets: [Int64] = []
 
     public init(input: String, options: KafkaInputOptions, layout: InputLayout, compatibility: CompatibilityLevel,
                 context: RuntimeContext) throws {
@@ -51,22 +55,44 @@ public final class KafkaSource: EventSource {
     /// The next records, up to `maxRows`, waiting at most `timeoutMs` for the first. An empty batch
     /// means none came; `nil` means the input ended (`stop = 'end'` and every partition read).
     public func nextBatch(maxRows: Int, timeoutMs: Int32) throws -> EventBatch? {
+        guard let rows = try read(maxRows: maxRows, timeoutMs: timeoutMs, byPartition: false) else { return nil }
+        return rows[0]?.batch ?? EventBatch(width: decoder.width)
+    }
+
+    /// Like ``nextBatch(maxRows:timeoutMs:)``, with the records decoded into one batch per partition.
+    public func nextBatches(maxRows: Int, timeoutMs: Int32) throws -> [Int32: PartitionRows]? {
+        try read(maxRows: maxRows, timeoutMs: timeoutMs, byPartition: true)
+    }
+
+    /// Decodes the next records into batches: one per partition, or all under key 0.
+    private func read(maxRows: Int, timeoutMs: Int32, byPartition: Bool) throws -> [Int32: PartitionRows]? {
         guard !ended else { return nil }
-        var batch = EventBatch(width: decoder.width, capacity: maxRows)
+        var parts: [Int32: PartitionRows] = [:]
         let now = Timestamp.now.ticks
+        let width = decoder.width, capacity = byPartition ? maxRows / 4 : maxRows
         var local = decoder
-        var offsets: [Int64] = []
-        defer {
-            decoder = local
-            self.offsets = offsets
-        }
+        defer { decoder = local }
+        var count = 0
         let n = consumer.poll(max: maxRows, timeoutMs: timeoutMs, onError: { [context, input] in
             context.onRowError?("kafka input '\(input)': \($0) (retrying)")
         }) { record in
             let arrival = record.timestampMs.map { $0 * 10_000 } ?? now
-            let before = batch.count
+            let key = byPartition ? record.partition : 0
+            // In place: the dictionary's storage is not copied.
+            func decode(into rows: inout PartitionRows) throws(DecodeError) {
+                let before = rows.batch.count
+                try local.decode(record.value, into: &rows.batch, defaultArrival: arrival)
+                guard rows.batch.count > before else { return }
+                rows.batch.partitions.append(record.partition)
+                rows.offsets.append(record.offset)
+                fillSystemColumns(&rows.batch, row: before, arrival: arrival, partition: record.partition, processed: now)
+                for (column, property) in metadataColumns {
+                    rows.batch.values[before * width + column] = Self.metadata(property, of: record, arrival: arrival, processed: now)
+                }
+                count += 1
+            }
             do throws(DecodeError) {
-                try local.decode(record.value, into: &batch, defaultArrival: arrival)
+                try decode(into: &parts[key, default: PartitionRows(batch: EventBatch(width: width, capacity: capacity))])
             } catch {
                 context.counters.malformedEvents += 1
                 context.onRowError?("kafka \(record.topic)[\(record.partition)]@\(record.offset): malformed event skipped: \(error.message)")
@@ -74,22 +100,14 @@ public final class KafkaSource: EventSource {
                                                event: Record(names: ["raw"], values: [.string(String(decoding: record.value.prefix(4096), as: UTF8.self))]),
                                                arrivalTime: arrival, watermark: nil, originalTime: nil, adjustedTime: nil,
                                                position: "\(record.topic)[\(record.partition)]@\(record.offset)"))
-                return
-            }
-            guard batch.count > before else { return }
-            batch.partitions.append(record.partition)
-            offsets.append(record.offset)
-            fillSystemColumns(&batch, row: before, arrival: arrival, partition: record.partition, processed: now)
-            for (column, property) in metadataColumns {
-                batch.values[before * batch.width + column] = Self.metadata(property, of: record, arrival: arrival, processed: now)
             }
         }
-        context.counters.inputEvents[input, default: 0] += batch.count
+        context.counters.inputEvents[input, default: 0] += count
         if options.stopAtEnd && n == 0 {
             let assigned = consumer.assignment
             if !assigned.isEmpty && Set(assigned).isSubset(of: consumer.atEnd) { ended = true }
         }
-        return batch
+        return parts
     }
 
     public func nextBatch(maxRows: Int) throws -> EventBatch? { try nextBatch(maxRows: maxRows, timeoutMs: 100) }
