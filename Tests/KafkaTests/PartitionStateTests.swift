@@ -49,28 +49,50 @@ struct PartitionStateTests {
         SET checkpoint_interval = '\(interval)';
         CREATE INPUT Telemetry WITH (connector = 'kafka', brokers = '${KAFKA_BOOTSTRAP_SERVERS}', topic = '\(topic)', group_id = 'g-\(topic)',
             state_topic = '\(topic)-state', \(Broker.jobProperties()));
+        WITH Readings AS (SELECT * FROM Telemetry TIMESTAMP BY Time)
         SELECT DeviceId, COUNT(*) AS n, SUM(V) AS total, System.Timestamp() AS WindowEnd
-        FROM Telemetry TIMESTAMP BY Time
-        GROUP BY DeviceId, TumblingWindow(minute, 1)
+        INTO Windows FROM Readings GROUP BY DeviceId, TumblingWindow(minute, 1)
+        SELECT DeviceId, Time, LAG(V) OVER (PARTITION BY DeviceId LIMIT DURATION(hour, 1)) AS Previous
+        INTO Changes FROM Readings
         """
     }
 
-    /// A `saql run` of the job writing `out`, its stderr in `log`.
+    /// `DeviceId|Time|Previous` of the Changes rows (LAG's history moves with the partition too).
+    static func changes(_ lines: [String]) -> [String] {
+        lines.compactMap { line in
+            guard let r = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let d = r["DeviceId"] as? String, let t = r["Time"] as? String else { return nil }
+            return "\(d)|\(t)|\((r["Previous"] as? Int).map(String.init) ?? "null")"
+        }
+    }
+
+    /// Each reading with the previous reading's V of its device (none for the first).
+    static func expectedChanges(_ seconds: [Int]) -> Set<String> {
+        Set(devices.flatMap { d in
+            seconds.indices.map { i in
+                "\(d)|\(Timestamp(ticks: t0 + Int64(seconds[i]) * Timestamp.ticksPerSecond).iso8601)|\(i == 0 ? "null" : String(seconds[i - 1] % 7))"
+            }
+        })
+    }
+
+    /// A `saql run` of the job writing windows to `out` and changes to `changesOut`, its stderr in `log`.
     final class Member {
         let process = Process()
-        let out: String, log: String
+        let out: String, changesOut: String, log: String
 
         init(job: String, directory: String, name: String) throws {
             out = "\(directory)/\(name).jsonl"
+            changesOut = "\(directory)/\(name)-changes.jsonl"
             log = "\(directory)/\(name).log"
             process.executableURL = URL(fileURLWithPath: Broker.root + "/.build/debug/saql")
-            process.arguments = ["run", job, "--output", "output=\(out)"]
+            process.arguments = ["run", job, "--output", "Windows=\(out)", "--output", "Changes=\(changesOut)"]
             FileManager.default.createFile(atPath: log, contents: nil)
             process.standardError = FileHandle(forWritingAtPath: log)
             try process.run()
         }
 
         var lines: [String] { (try? Broker.lines(out)) ?? [] }
+        var changes: [String] { PartitionStateTests.changes((try? Broker.lines(changesOut)) ?? []) }
         var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
 
         func stop() -> Int32 {
@@ -114,7 +136,9 @@ struct PartitionStateTests {
         // Then the rest, and a reading at 00:20 that closes every window up to 00:06.
         try Broker.produce(Self.events(150..<360) + Self.events(1200..<1201), to: topic, keyField: "DeviceId", timeField: "Time")
         let want = Self.expected(0..<360, through: 360)
-        #expect(try await Self.wait(120) { a.lines.count + b.lines.count >= want.count })
+        #expect(try await Self.wait(120) {
+            a.lines.count + b.lines.count >= want.count && a.changes.count + b.changes.count >= 361 * Self.devices.count
+        })
         try await Task.sleep(for: .milliseconds(500))
         #expect(a.stop() == 0 && b.stop() == 0)
         let rowsA = Self.rows(a.lines), rowsB = Self.rows(b.lines)
@@ -123,6 +147,10 @@ struct PartitionStateTests {
         // The window open at the rebalance came out of B for B's partitions, from A's state.
         #expect(rowsB.contains { $0.contains("T00:03:00") }, "\(b.logText)")
         #expect(b.logText.contains("continue from their saved state") && !b.logText.contains("; 0 continue"), "\(b.logText)")
+        // Every reading once, each with its device's previous reading, across the move.
+        let seconds = Array(0..<360) + [1200]
+        #expect((a.changes + b.changes).count == seconds.count * Self.devices.count)
+        #expect(Set(a.changes + b.changes) == Self.expectedChanges(seconds))
     }
 
     /// A member killed with -9 saves nothing at the end: the survivor continues its partitions from
@@ -141,8 +169,10 @@ struct PartitionStateTests {
         try Broker.produce(Self.events(150..<360) + Self.events(1200..<1201), to: topic, keyField: "DeviceId", timeField: "Time")
         let want = Self.expected(0..<360, through: 360)
         #expect(try await Self.wait(120) { Set(Self.rows(a.lines + b.lines)).count >= want.count }, "\(b.logText)")
+        #expect(try await Self.wait(30) { Set(a.changes + b.changes).count >= 361 * Self.devices.count })
         #expect(b.stop() == 0)
         #expect(Set(Self.rows(a.lines + b.lines)) == want)
+        #expect(Set(a.changes + b.changes) == Self.expectedChanges(Array(0..<360) + [1200]))
         #expect(b.logText.contains("assigned; 4 continue from their saved state"), "\(b.logText)")
     }
 }
