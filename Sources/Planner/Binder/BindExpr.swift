@@ -18,6 +18,7 @@ extension Binder {
     /// Binds an expression against a scope. Never fails: errors become diagnostics and NULL literals.
     mutating func bindExpr(_ e: Expr, _ scope: Scope, _ mode: AggregateMode) -> BoundExpr {
         if case .grouped(let ctx) = mode, let grouped = bindGroupedLeaf(e, scope, ctx) { return grouped }
+        if case .measures(let ctx) = mode, let slot = bindMeasureLeaf(e, scope, ctx) { return slot }
         switch e.kind {
         case .missing:
             return .literal(.null, e.range)
@@ -248,7 +249,7 @@ extension Binder {
     /// Resolves a bare name against the scope's relations.
     mutating func bindName(_ name: Name, _ scope: Scope, _ range: SourceRange) -> BoundExpr {
         var found: [BoundExpr] = []
-        for relation in scope.relations {
+        for relation in scope.relations where !relation.qualifiedOnly {
             if let e = resolve(name.text, in: relation, range: range, quoted: name.quoting == .doubleQuotes) { found.append(e) }
         }
         if found.count > 1 && name.quoting == .doubleQuotes {

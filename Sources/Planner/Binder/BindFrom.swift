@@ -31,10 +31,6 @@ extension Binder {
     /// One FROM or JOIN source. In a join, a stream source carries its own event time as a hidden
     /// column, for DATEDIFF(unit, a, b) and the join's time bound.
     mutating func bindSource(_ source: TableSource, inJoin: Bool) -> (LogicalPlan, Scope.Relation)? {
-        if let mr = source.matchRecognize {
-            diagnostics.append(.error("SAQL4004", "MATCH_RECOGNIZE is not supported yet", at: mr,
-                                      helps: [.init("express the pattern with LAG/LAST and windows for now")]))
-        }
         if let pb = source.partitionBy, let first = pb.first {
             let range = pb.dropFirst().reduce(first.range) { $0.union($1.range) }
             if case .kafka(let k)? = header.input(named: source.name.text)?.connector, k.stateTopic != nil {
@@ -89,6 +85,14 @@ extension Binder {
             // Re-read the layout: binding TIMESTAMP BY may have added a field.
             let schema = layout(of: input).schema
             relation = Scope.Relation(alias: alias, schema: schema, offset: 0, input: input, width: schema.columns.count)
+        }
+        if let mr = source.matchRecognize {
+            if inJoin {
+                diagnostics.append(.error("SAQL4004", "MATCH_RECOGNIZE in a JOIN is not supported yet", at: mr.keyword,
+                                      helps: [.init("match in a WITH step, then join the step")]))
+            } else {
+                (plan, relation) = bindMatchRecognize(mr, plan: plan, relation: relation)
+            }
         }
         if inJoin {
             // Pass every column through and add the event time (hidden) for time bounds.

@@ -19,6 +19,8 @@ struct Scope {
         var width = 0
         /// True for a reference input (joined as a table, not a stream).
         var isReference = false
+        /// Reachable only by qualified names (`alias.column`): MATCH_RECOGNIZE's pattern variables.
+        var qualifiedOnly = false
     }
 
     var relations: [Relation]
@@ -33,6 +35,8 @@ enum AggregateMode {
     case forbidden(clause: String)
     /// SELECT or HAVING of a grouped query: aggregates and group keys become columns of the aggregate output.
     case grouped(GroupContext)
+    /// MATCH_RECOGNIZE's MEASURES: FIRST, LAST, aggregates and variable columns become match slots.
+    case measures(MeasureContext)
 }
 
 /// The state of a grouped SELECT: its keys and the aggregates found so far.

@@ -35,6 +35,7 @@ public enum Explain {
         case .referenceJoin(let j, _, let reference, _):
             return "ReferenceJoin: reference=\(ExprPrinter.quote(reference)), " + describe(j, job.schema(of: plan))
         case .analytic(let calls, _): return "Analytic: " + describe(calls, inputSchema)
+        case .matchRecognize(let m, _): return "MatchRecognize: " + describe(m, inputSchema)
         case .project(let items, _): return "Project: " + describe(items, inputSchema)
         case .windowAggregate(let w, _): return "WindowAggregate: " + describe(w, inputSchema)
         case .union(let l): return "Union: inputs=\(l.count)"
@@ -82,6 +83,35 @@ public enum Explain {
                 return text == ExprPrinter.quote(name) ? text : "\(ExprPrinter.quote(name))=\(text)"
             }
         }.joined(separator: ", ")
+    }
+
+    /// `partition=[...], duration=1m, pattern=(...), define=[V: cond, ...], measures=[name=expr, ...]`.
+    static func describe(_ m: MatchRecognize, _ schema: Schema) -> String {
+        let p = ExprPrinter(schema: schema)
+        var parts: [String] = []
+        if !m.partitionBy.isEmpty { parts.append("partition=[\(m.partitionBy.map(p.print).joined(separator: ", "))]") }
+        if let d = m.duration { parts.append("duration=\(d)") }
+        parts.append("pattern=(\(m.patternText))")
+        let defines = zip(m.variables, m.definitions).compactMap { v, d in d.map { "\(v): \(p.print($0))" } }
+        if !defines.isEmpty { parts.append("define=[\(defines.joined(separator: ", "))]") }
+        let slots = ExprPrinter(schema: Schema(columns: m.slots.map { Column(name: slotName($0, m, schema), type: $0.type) }))
+        parts.append("measures=[\(m.measures.map { "\($0.name)=\(slots.print($0.expr))" }.joined(separator: ", "))]")
+        return parts.joined(separator: ", ")
+    }
+
+    /// `FIRST(Warning.Time)`, `LAST(Time)`, `COUNT(Warning.Operation_Id)`: columns qualified by the
+    /// variable whose events the slot reads.
+    private static func slotName(_ s: MatchSlot, _ m: MatchRecognize, _ schema: Schema) -> String {
+        var qualified = schema
+        if let v = s.variable {
+            for i in qualified.columns.indices { qualified.columns[i].name = "\(m.variables[v]).\(qualified.columns[i].name)" }
+        }
+        let p = ExprPrinter(schema: qualified)
+        switch s.pick {
+        case .first: return "FIRST(\(s.value.map(p.print) ?? "*"))"
+        case .last: return "LAST(\(s.value.map(p.print) ?? "*"))"
+        case .aggregate(let a): return a.display(p)
+        }
     }
 
     static func describe(_ calls: [AnalyticCall], _ schema: Schema) -> String {
@@ -179,6 +209,7 @@ public enum Explain {
             return "ReferenceJoin: reference=\(ExprPrinter.quote(reference.name)) (\(describe(reference.connector))), "
                 + "\(describe(j, node.schema)), state=reference table indexed by key"
         case .analytic(let calls): return "Analytic: \(describe(calls, schema)), state=history per partition"
+        case .matchRecognize(let m): return "MatchRecognize: \(describe(m, schema)), state=partial matches per partition"
         case .project(let items): return "Project: \(describe(items, schema))"
         case .windowAggregate(let w):
             return "WindowAggregate: \(describe(w, schema)), \(emission(w.window))"

@@ -69,6 +69,9 @@ extension Explain {
             f.append(("emit", s(String(emission.dropFirst("emit=".count).prefix { $0 != "," }))))
             f.append(("state", s(String(emission.split(separator: "=").last ?? ""))))
             return f
+        case .matchRecognize(let m):
+            return [("match", s(describe(m, schema))), ("partition_keys", strings(m.partitionBy, schema)),
+                    ("state", s("partial matches per partition"))]
         case .analytic(let calls):
             return [("functions", s(describe(calls, schema))),
                     ("partition_keys", JSONText.array(calls.map { strings($0.partitionBy, schema) })),

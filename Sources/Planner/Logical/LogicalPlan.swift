@@ -10,6 +10,8 @@ public indirect enum LogicalPlan: Hashable, Sendable {
     /// Appends one column per analytic call (LAG, LAST, ISFIRST, aggregates with OVER, anomaly
     /// detection), computed over each partition's history before any filtering.
     case analytic([AnalyticCall], input: LogicalPlan)
+    /// MATCH_RECOGNIZE: one row of measures per match of a row pattern, per partition.
+    case matchRecognize(MatchRecognize, input: LogicalPlan)
     /// Keeps rows where the predicate is true.
     case filter(BoundExpr, input: LogicalPlan)
     /// CROSS/OUTER APPLY: one row per array element or record property, appending two columns.
@@ -31,7 +33,7 @@ public indirect enum LogicalPlan: Hashable, Sendable {
         switch self {
         case .scan: return []
         case .assignTimestamp(_, let i), .filter(_, let i), .project(_, let i), .windowAggregate(_, let i), .step(_, let i),
-             .analytic(_, let i), .apply(_, let i), .referenceJoin(_, let i, _, _):
+             .analytic(_, let i), .apply(_, let i), .referenceJoin(_, let i, _, _), .matchRecognize(_, let i):
             return [i]
         case .join(_, let l, let r): return [l, r]
         case .union(let list): return list
@@ -184,6 +186,8 @@ public struct LogicalJob: Sendable {
                 + w.aggregates.map { Column(name: $0.display(printer), type: $0.resultType) })
         case .union(let list):
             return list.first.map { schema(of: $0) } ?? Schema(columns: [])
+        case .matchRecognize(let m, _):
+            return Schema(columns: m.measures.map { Column(name: $0.name, type: $0.expr.type) })
         }
     }
 }

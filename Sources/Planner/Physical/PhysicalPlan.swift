@@ -37,6 +37,8 @@ public enum PhysicalOperatorKind: Sendable {
     /// Evaluates event time and applies late-arrival and out-of-order policies; emits watermarks.
     case assignTimestamp(TimestampAssignment)
     case analytic([AnalyticCall])
+    /// One row of measures per match of a row pattern, per partition; rows in event-time order.
+    case matchRecognize(MatchRecognize)
     case filter(BoundExpr)
     /// CROSS/OUTER APPLY: one row per array element or record property.
     case apply(ApplyOperation)
@@ -115,6 +117,8 @@ public struct PhysicalPlanner {
             id = add(.referenceJoin(j, reference: binding, layout: layout), inputs: [lower(input)], schema: job.schema(of: plan))
         case .analytic(let calls, let input):
             id = add(.analytic(calls), inputs: [lower(input)], schema: job.schema(of: plan))
+        case .matchRecognize(let m, let input):
+            id = add(.matchRecognize(m), inputs: [lower(input)], schema: job.schema(of: plan))
         case .project(let items, let input):
             id = add(.project(items), inputs: [lower(input)], schema: job.schema(of: plan))
         case .windowAggregate(let w, let input):

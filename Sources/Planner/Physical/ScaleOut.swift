@@ -19,6 +19,7 @@ public enum ScaleOut: Equatable, Sendable {
             switch node.kind {
             case .windowAggregate(let w): names = w.keys.map { keyName(p.print($0)) }
             case .join(let j): names = j.leftKeys.map { keyName(p.print($0)) }
+            case .matchRecognize(let m): names = m.partitionBy.map { keyName(p.print($0)) }
             case .analytic(let calls):
                 let sets = calls.map { Set($0.partitionBy.map { keyName(p.print($0)) }) }
                 let shared = sets.dropFirst().reduce(sets.first ?? []) { $0.intersection($1) }

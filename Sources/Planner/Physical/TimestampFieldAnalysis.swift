@@ -39,7 +39,7 @@ enum TimestampFieldAnalysis {
             case .windowAggregate(let w):
                 for k in w.keys { out.formUnion(k.columnsRead) }
                 for a in w.aggregates { if let e = a.argument { out.formUnion(e.columnsRead) } }
-            case .source, .assignTimestamp, .union, .sink, .apply, .join, .referenceJoin:
+            case .source, .assignTimestamp, .union, .sink, .apply, .join, .referenceJoin, .matchRecognize:
                 out.formUnion(0..<width)
             }
         }

@@ -48,6 +48,15 @@ struct GroupTable {
         return (s, true)
     }
 
+    /// The slot of the key in `key[0..<width]` (an array never empty: callers size it `max(width, 1)`).
+    @inline(__always)
+    mutating func slot(for key: [Value]) -> (slot: Int, inserted: Bool) {
+        key.withUnsafeBufferPointer { kb in
+            guard let base = kb.baseAddress else { preconditionFailure("group keys are held in a non-empty array") }
+            return slot(for: base, hash: Self.hash(base, width: width))
+        }
+    }
+
     @inline(__always)
     private func equal(_ slot: Int, _ key: UnsafePointer<Value>) -> Bool {
         let base = slot * width

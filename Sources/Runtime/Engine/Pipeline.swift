@@ -82,7 +82,7 @@ public final class Pipeline {
         var outputs: [Int: Downstream] = [:]
         stateless = plan.nodes.allSatisfy { node in
             switch node.kind {
-            case .windowAggregate, .analytic, .join: return false
+            case .windowAggregate, .analytic, .join, .matchRecognize: return false
             case .source, .assignTimestamp, .filter, .project, .apply, .referenceJoin, .union, .sink: return true
             }
         }
@@ -153,6 +153,10 @@ public final class Pipeline {
                 let a = AnalyticOperator(calls: calls, context: context)
                 outputs[node.id] = a.downstream
                 op = a
+            case .matchRecognize(let m):
+                let x = MatchRecognizeOperator(m, context: context)
+                outputs[node.id] = x.downstream
+                op = x
             case .union:
                 let u = UnionOperator(ports: node.inputs.count)
                 outputs[node.id] = u.downstream

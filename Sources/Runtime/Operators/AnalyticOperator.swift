@@ -44,13 +44,9 @@ public final class AnalyticOperator: Operator {
 
         func history(for row: RowRef) throws(EvalError) -> History {
             for k in partitionBy.indices { key[k] = try partitionBy[k](row) }
-            return key.withUnsafeBufferPointer { kb in
-                // swiftlint:disable:next force_unwrapping
-                let base = kb.baseAddress!
-                let (slot, inserted) = partitions.slot(for: base, hash: GroupTable.hash(base, width: partitionBy.count))
-                if inserted { histories.append(makeHistory()) }
-                return histories[slot]
-            }
+            let (slot, inserted) = partitions.slot(for: key)
+            if inserted { histories.append(makeHistory()) }
+            return histories[slot]
         }
 
         /// A new partition's empty history.

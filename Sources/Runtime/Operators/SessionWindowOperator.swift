@@ -77,13 +77,8 @@ public final class SessionWindowOperator: Operator {
                 context.rowError(error, in: "GROUP BY")
                 return
             }
-            let p: Int = pkey.withUnsafeBufferPointer { kb in
-                // swiftlint:disable:next force_unwrapping
-                let base = kb.baseAddress!
-                let (slot, inserted) = partitions.slot(for: base, hash: GroupTable.hash(base, width: partitionKeys.count))
-                if inserted { sessions.append(Session(keys: keys.count, calls: calls)) }
-                return slot
-            }
+            let (p, newPartition) = partitions.slot(for: pkey)
+            if newPartition { sessions.append(Session(keys: keys.count, calls: calls)) }
             let s = sessions[p]
             let t = row.time
             if s.open && t > end(of: s) { try close(p) }
@@ -98,15 +93,11 @@ public final class SessionWindowOperator: Operator {
                 s.last = t
             }
             s.last = max(s.last, t)
-            key.withUnsafeBufferPointer { kb in
-                // swiftlint:disable:next force_unwrapping
-                let base = kb.baseAddress!
-                let (slot, inserted) = s.groups.slot(for: base, hash: GroupTable.hash(base, width: keys.count))
-                if inserted { for c in s.columns { c.grow(to: slot + 1) } }
-                for (a, column) in s.columns.enumerated() {
-                    if args[a].isNull && !column.countsNulls { continue }
-                    do throws(EvalError) { try column.add(slot, args[a]) } catch { context.rowError(error, in: calls[a].function.rawValue) }
-                }
+            let (slot, inserted) = s.groups.slot(for: key)
+            if inserted { for c in s.columns { c.grow(to: slot + 1) } }
+            for (a, column) in s.columns.enumerated() {
+                if args[a].isNull && !column.countsNulls { continue }
+                do throws(EvalError) { try column.add(slot, args[a]) } catch { context.rowError(error, in: calls[a].function.rawValue) }
             }
             ends.insert(Candidate(end: end(of: s), partition: p))
         }

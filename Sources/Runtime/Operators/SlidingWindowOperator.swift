@@ -68,13 +68,8 @@ public final class SlidingWindowOperator: Operator {
                 context.rowError(error, in: "GROUP BY")
                 return
             }
-            let g: Int = key.withUnsafeBufferPointer { kb in
-                // swiftlint:disable:next force_unwrapping
-                let base = kb.baseAddress!
-                let (slot, inserted) = groups.slot(for: base, hash: GroupTable.hash(base, width: keys.count))
-                if inserted { states.append(Group(key: Array(kb.prefix(keys.count)), calls: calls)) }
-                return slot
-            }
+            let (g, inserted) = groups.slot(for: key)
+            if inserted { states.append(Group(key: Array(key.prefix(keys.count)), calls: calls)) }
             let t = row.time
             let state = states[g]
             if t >= lastEntry && (state.pendingTimes.last ?? .min) <= t {

@@ -324,15 +324,10 @@ public final class TimestampOperator: Operator {
                        original: t, adjusted: global)
                 t = global
             }
-            let s: Int = key.withUnsafeBufferPointer { kb in
-                // swiftlint:disable:next force_unwrapping
-                let base = kb.baseAddress!
-                let (slot, inserted) = substreams.slot(for: base, hash: GroupTable.hash(base, width: overKeys.count))
-                if inserted {
-                    keyMaxTime.append(.min)
-                    keyBuffers.append(Heap())
-                }
-                return slot
+            let (s, inserted) = substreams.slot(for: key)
+            if inserted {
+                keyMaxTime.append(.min)
+                keyBuffers.append(Heap())
             }
             // Out of order: within the substream only.
             let own = keyMaxTime[s] == .min ? Int64.min : keyMaxTime[s] - outOfOrder

@@ -326,7 +326,7 @@ extension Parser {
     }
 
     /// Reads `(unit, size)`.
-    private mutating func parseDurationArgs(start: SourceRange) -> DurationSpec? {
+    mutating func parseDurationArgs(start: SourceRange) -> DurationSpec? {
         guard expect(.lparen) else { return nil }
         guard let unit = parseName("a time unit", allowReserved: true) else { skipBalanced(); return nil }
         expect(.comma, " after the time unit")

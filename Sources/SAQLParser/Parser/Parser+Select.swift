@@ -150,10 +150,7 @@ extension Parser {
                 source.partitionBy = parseExprList()
                 if accept("INTO") != nil { source.partitionCount = parsePrimary() }
             } else if at("MATCH_RECOGNIZE") {
-                let s = advance().range
-                if expect(.lparen, " after MATCH_RECOGNIZE") { skipBalanced() }
-                source.matchRecognize = s.union(tokens[index - 1].range)
-                if accept("AS") != nil { _ = parseName("an alias after AS") }
+                source.matchRecognize = parseMatchRecognize()
             } else {
                 break
             }

@@ -118,3 +118,28 @@ public struct OrderItem: Hashable, Sendable {
     public var expr: Expr
     public var descending: Bool
 }
+
+extension Expr {
+    /// The direct subexpressions in source order: operands, function arguments, CASE parts (not
+    /// the OVER or WITHIN GROUP clauses of a call).
+    public var children: [Expr] {
+        switch kind {
+        case .call(let c): return c.arguments
+        case .member(let b, _): return [b]
+        case .star(let b): return b.map { [$0] } ?? []
+        case .unary(_, let x), .cast(let x, _, _), .isNull(let x, _): return [x]
+        case .binary(_, let a, let b), .like(let a, let b, _): return [a, b]
+        case .between(let x, let a, let b, _): return [x, a, b]
+        case .inList(let x, let l, _): return [x] + l
+        case .caseWhen(let c):
+            return (c.operand.map { [$0] } ?? []) + c.whens.flatMap { [$0.condition, $0.result] } + (c.elseResult.map { [$0] } ?? [])
+        case .identifier, .literal, .missing: return []
+        }
+    }
+
+    /// Calls `body` with this expression and every subexpression, depth first.
+    public func visit(_ body: (Expr) -> Void) {
+        body(self)
+        for c in children { c.visit(body) }
+    }
+}

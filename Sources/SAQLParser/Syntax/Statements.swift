@@ -178,8 +178,8 @@ public struct TableSource: Hashable, Sendable {
     public var partitionBy: [Expr]?
     /// `INTO n` after `PARTITION BY`: the repartition shard count.
     public var partitionCount: Expr?
-    /// The raw extent of a `MATCH_RECOGNIZE (...)` clause, which is recognized but not supported.
-    public var matchRecognize: SourceRange?
+    /// `MATCH_RECOGNIZE (...)`: the source's events matched against a row pattern.
+    public var matchRecognize: MatchRecognizeClause?
     public var range: SourceRange
 
     /// The name the source is referred to by: its alias, else its name.
@@ -191,4 +191,36 @@ public struct TimestampBy: Hashable, Sendable {
     public var expr: Expr
     public var over: [Expr]
     public var range: SourceRange
+}
+
+/// `MATCH_RECOGNIZE (LIMIT DURATION(...) PARTITION BY ... MEASURES ... AFTER MATCH SKIP TO NEXT ROW
+/// PATTERN (...) DEFINE ...) [AS alias]`: one row per match of the pattern over each partition's events.
+public struct MatchRecognizeClause: Hashable, Sendable {
+    public struct Measure: Hashable, Sendable {
+        public var expr: Expr
+        public var alias: Name
+    }
+    public struct Definition: Hashable, Sendable {
+        public var name: Name
+        public var condition: Expr
+    }
+    public var limitDuration: DurationSpec?
+    public var partitionBy: [Expr]
+    public var measures: [Measure]
+    public var pattern: RowPattern
+    public var definitions: [Definition]
+    public var alias: Name?
+    /// The MATCH_RECOGNIZE keyword.
+    public var keyword: SourceRange
+    public var range: SourceRange
+}
+
+/// A row pattern: pattern variables (or `.`, any event) in sequence, alternatives and quantified.
+public indirect enum RowPattern: Hashable, Sendable {
+    case variable(Name)
+    case any(SourceRange)
+    case sequence([RowPattern])
+    case alternation([RowPattern])
+    /// `p*`, `p+`, `p?`, `p{n}`, `p{n,}`, `p{n,m}`; `max` nil is unbounded.
+    case quantified(RowPattern, min: Int, max: Int?, range: SourceRange)
 }

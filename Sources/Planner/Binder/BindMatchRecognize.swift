@@ -1,0 +1,184 @@
+import SAQLParser
+
+/// The match slots found while binding MATCH_RECOGNIZE's MEASURES.
+final class MeasureContext {
+    let variables: [String]
+    var slots: [MatchSlot] = []
+
+    init(variables: [String]) { self.variables = variables }
+
+    func index(of name: String) -> Int? { variables.firstIndex { $0.caseInsensitiveEquals(name) } }
+
+    /// The slot's column in the row of slot values, added on first use.
+    func column(for slot: MatchSlot) -> Int {
+        if let i = slots.firstIndex(of: slot) { return i }
+        slots.append(slot)
+        return slots.count - 1
+    }
+}
+
+extension Binder {
+    /// Binds `source MATCH_RECOGNIZE (...)`: the relation becomes the measures, one row per match.
+    mutating func bindMatchRecognize(_ mr: MatchRecognizeClause, plan: LogicalPlan,
+                                     relation: Scope.Relation) -> (LogicalPlan, Scope.Relation) {
+        // Variables: DEFINEd ones in order, then those the pattern names without a definition
+        // (any event qualifies for them).
+        var variables: [String] = []
+        for d in mr.definitions {
+            if variables.contains(where: { $0.caseInsensitiveEquals(d.name.text) }) {
+                diagnostics.append(.error("SAQL2150", "pattern variable '\(d.name.text)' is defined twice", at: d.name.range))
+            } else {
+                variables.append(d.name.text)
+            }
+        }
+        var used: [Name] = []
+        Self.patternNames(mr.pattern, into: &used)
+        for n in used where !variables.contains(where: { $0.caseInsensitiveEquals(n.text) }) { variables.append(n.text) }
+        for d in mr.definitions where !used.contains(where: { $0.text.caseInsensitiveEquals(d.name.text) }) {
+            diagnostics.append(.warning("SAQL2151", "pattern variable '\(d.name.text)' is defined but not used in PATTERN",
+                                        at: d.name.range))
+        }
+        let own = Scope(relations: [relation])
+        let partitionBy = mr.partitionBy.map { bindExpr($0, own, .forbidden(clause: "PARTITION BY")) }
+        var duration: Duration?
+        if let spec = mr.limitDuration {
+            duration = durationOf(spec)
+        } else {
+            diagnostics.append(.error("SAQL2152", "MATCH_RECOGNIZE needs LIMIT DURATION (how long a match may last)", at: mr.keyword,
+                                      helps: [.init("add LIMIT DURATION(minute, 1), say, before PARTITION BY")]))
+        }
+        func variableRelation(_ name: String) -> Scope.Relation {
+            var r = relation
+            r.alias = name
+            r.qualifiedOnly = true
+            return r
+        }
+        var definitions: [BoundExpr?] = Array(repeating: nil, count: variables.count)
+        for d in mr.definitions {
+            guard let i = variables.firstIndex(where: { $0.caseInsensitiveEquals(d.name.text) }), definitions[i] == nil else { continue }
+            var others: [Expr] = []
+            d.condition.visit { e in
+                if case .member(let base, _) = e.kind, case .identifier(let b) = base.kind, !b.text.caseInsensitiveEquals(d.name.text),
+                   variables.contains(where: { $0.caseInsensitiveEquals(b.text) }) { others.append(e) }
+            }
+            if let first = others.first {
+                diagnostics.append(.error("SAQL4005", "DEFINE of '\(d.name.text)' reads another pattern variable; that is not supported yet",
+                                          at: first.range, helps: [.init("compare the event's own columns: \(d.name.text).column")]))
+                continue
+            }
+            let scope = Scope(relations: [relation, variableRelation(d.name.text)])
+            let condition = bindExpr(d.condition, scope, .forbidden(clause: "DEFINE"))
+            if condition.type != .bit && condition.type != .any {
+                diagnostics.append(.error("SAQL2154", "DEFINE needs a condition, not \(condition.type)", at: d.condition.range))
+            }
+            definitions[i] = condition
+        }
+        let ctx = MeasureContext(variables: variables)
+        let eventScope = Scope(relations: [relation] + variables.map(variableRelation))
+        var measures: [(name: String, expr: BoundExpr)] = []
+        for m in mr.measures {
+            if measures.contains(where: { $0.name.caseInsensitiveEquals(m.alias.text) }) {
+                diagnostics.append(.error("SAQL2024", "measure '\(m.alias.text)' is named twice", at: m.alias.range))
+                continue
+            }
+            measures.append((m.alias.text, bindExpr(m.expr, eventScope, .measures(ctx))))
+        }
+        let program = RowPatternProgram.compile(mr.pattern, variables: variables)
+        let spec = MatchRecognize(partitionBy: partitionBy, duration: duration, variables: variables, definitions: definitions,
+                                  pattern: program, slots: ctx.slots, measures: measures, patternText: Self.describe(mr.pattern))
+        let schema = Schema(columns: measures.map { Column(name: $0.name, type: $0.expr.type) })
+        let alias = mr.alias?.text ?? relation.alias
+        return (.matchRecognize(spec, input: plan), Scope.Relation(alias: alias, schema: schema, offset: 0, width: measures.count))
+    }
+
+    /// A measure's FIRST/LAST, aggregate or column read, as a column of the row of slot values.
+    mutating func bindMeasureLeaf(_ e: Expr, _ scope: Scope, _ ctx: MeasureContext) -> BoundExpr? {
+        let forbidden = AggregateMode.forbidden(clause: "a measure's argument")
+        switch e.kind {
+        case .call(let c) where c.name.count == 1 && c.over == nil:
+            let upper = c.baseName.uppercased()
+            if upper == "FIRST" || upper == "LAST" {
+                guard c.arguments.count == 1 else {
+                    diagnostics.append(.error("SAQL2012", "'\(upper)' takes one argument, got \(c.arguments.count)", at: c.nameRange))
+                    return .literal(.null, e.range)
+                }
+                guard let variable = measureVariable([c.arguments[0]], ctx) else { return .literal(.null, e.range) }
+                let value = bindExpr(c.arguments[0], scope, forbidden)
+                let slot = MatchSlot(pick: upper == "FIRST" ? .first : .last, variable: variable, value: value, type: value.type)
+                return BoundExpr(.column(ctx.column(for: slot)), value.type, e.range)
+            }
+            guard let function = AggregateFunction(name: c.baseName) else { return nil }
+            guard let variable = measureVariable(c.arguments, ctx) else { return .literal(.null, e.range) }
+            guard let call = bindAggregateCall(function, c, scope) else { return .literal(.null, e.range) }
+            let slot = MatchSlot(pick: .aggregate(call), variable: variable, value: nil, type: call.resultType)
+            return BoundExpr(.column(ctx.column(for: slot)), call.resultType, e.range)
+        case .member(let base, _):
+            guard case .identifier(let b) = base.kind, let variable = ctx.index(of: b.text) else { return nil }
+            let value = bindExpr(e, scope, forbidden)
+            return BoundExpr(.column(ctx.column(for: MatchSlot(pick: .last, variable: variable, value: value, type: value.type))),
+                             value.type, e.range)
+        case .identifier(let n) where n.quoting != .doubleQuotes:
+            // A bare column: its value in the match's last event.
+            let value = bindExpr(e, scope, forbidden)
+            return BoundExpr(.column(ctx.column(for: MatchSlot(pick: .last, variable: nil, value: value, type: value.type))),
+                             value.type, e.range)
+        default:
+            return nil
+        }
+    }
+
+    /// The one pattern variable `exprs` read (`.some(nil)`: none, so every event of the match);
+    /// `nil` after reporting that they read several.
+    private mutating func measureVariable(_ exprs: [Expr], _ ctx: MeasureContext) -> Int?? {
+        var found: [Int] = []
+        for e in exprs {
+            e.visit { x in
+                if case .member(let base, _) = x.kind, case .identifier(let b) = base.kind, let i = ctx.index(of: b.text),
+                   !found.contains(i) { found.append(i) }
+            }
+        }
+        if found.count > 1, let first = exprs.first, let last = exprs.last {
+            diagnostics.append(.error("SAQL2153", "a measure's FIRST, LAST or aggregate reads one pattern variable, not "
+                + found.map { ctx.variables[$0] }.joined(separator: " and "), at: first.range.union(last.range)))
+            return nil
+        }
+        return .some(found.first)
+    }
+
+    static func patternNames(_ p: RowPattern, into out: inout [Name]) {
+        switch p {
+        case .variable(let n): if !out.contains(where: { $0.text.caseInsensitiveEquals(n.text) }) { out.append(n) }
+        case .any: break
+        case .sequence(let items), .alternation(let items): for i in items { patternNames(i, into: &out) }
+        case .quantified(let inner, _, _, _): patternNames(inner, into: &out)
+        }
+    }
+
+    /// The pattern in canonical text, for EXPLAIN.
+    static func describe(_ p: RowPattern) -> String {
+        switch p {
+        case .variable(let n): return n.text
+        case .any: return "."
+        case .sequence(let items): return items.map { describeAtom($0) }.joined(separator: " ")
+        case .alternation(let items): return items.map(describe).joined(separator: " | ")
+        case .quantified(let inner, let min, let max, _):
+            let q: String
+            switch (min, max) {
+            case (0, nil): q = "*"
+            case (1, nil): q = "+"
+            case (0, 1?): q = "?"
+            case (let n, nil): q = "{\(n),}"
+            case (let n, let m?) where n == m: q = "{\(n)}"
+            case (let n, let m?): q = "{\(n),\(m)}"
+            }
+            return describeAtom(inner) + q
+        }
+    }
+
+    private static func describeAtom(_ p: RowPattern) -> String {
+        switch p {
+        case .sequence, .alternation: return "(\(describe(p)))"
+        default: return describe(p)
+        }
+    }
+}

@@ -1,0 +1,246 @@
+import Planner
+
+/// Runs MATCH_RECOGNIZE: per partition, each event advances the partial matches (threads of the
+/// pattern's NFA, each with the events it bound to variables) and may start a new one.
+///
+/// Semantics (ASA documents ONE ROW PER MATCH and AFTER MATCH SKIP TO NEXT ROW, not the rest):
+/// * A match is reported at the event that completes it, as soon as the pattern accepts (a
+///   trailing `A+` does not wait for more A's). The row is timestamped at that event.
+/// * When several partial matches complete at one event, the one that started earliest is
+///   reported; the others (they end at the same event) are dropped, as are all partial matches
+///   that started at or before the reported one. The next match may start at the event after the
+///   reported match's first (SKIP TO NEXT ROW), so matches can overlap.
+/// * A match's last event comes less than LIMIT DURATION after its first (as analytic functions'
+///   LIMIT DURATION histories hold the events newer than `t - duration`).
+/// * Among ways to match the same events, quantifiers prefer more events and alternatives the
+///   earlier branch.
+///
+/// Events are taken in arrival order at this operator, which is event-time order for rows read
+/// from an input (as for analytic functions).
+public final class MatchRecognizeOperator: Operator {
+    public let downstream = Downstream()
+    private let program: [RowPatternProgram.Instruction]
+    private let start: Int
+    private let partitionBy: [CompiledExpr]
+    private let definitions: [CompiledPredicate?]
+    private let slots: [Slot]
+    private let measures: [CompiledExpr]
+    private let duration: Int64
+    private let context: RuntimeContext
+    @exclusivity(unchecked) private var partitions: GroupTable
+    @exclusivity(unchecked) private var states: [PartitionState] = []
+    @exclusivity(unchecked) private var key: [Value]
+    /// The consume instructions reachable from each instruction without consuming, and whether the
+    /// pattern accepts there (precomputed epsilon closures).
+    private let closures: [(consumes: [Int], accepts: Bool)]
+
+    /// One measure slot, compiled.
+    struct Slot {
+        enum Pick { case first, last, aggregate(AggregateCall) }
+        let pick: Pick
+        let variable: Int?
+        let value: CompiledExpr
+    }
+
+    /// A partial match: the consume instruction it waits at and the events it bound so far.
+    struct Thread {
+        var pc: Int
+        var start: Int64
+        var startTime: Int64
+        var events: [BoundEvent]
+    }
+
+    struct BoundEvent {
+        var variable: Int?
+        var time: Int64
+        var row: [Value]
+    }
+
+    final class PartitionState {
+        var threads: [Thread] = []
+        var sequence: Int64 = 0
+    }
+
+    public init(_ m: MatchRecognize, context: RuntimeContext) {
+        program = m.pattern.instructions
+        start = m.pattern.start
+        partitionBy = m.partitionBy.map(ExprCompiler.compile)
+        definitions = m.definitions.map { $0.map(ExprCompiler.compilePredicate) }
+        slots = m.slots.map { s in
+            switch s.pick {
+            case .first: return Slot(pick: .first, variable: s.variable, value: ExprCompiler.compile(s.value ?? .literal(.null)))
+            case .last: return Slot(pick: .last, variable: s.variable, value: ExprCompiler.compile(s.value ?? .literal(.null)))
+            case .aggregate(let a):
+                // COUNT(*) has no argument: each event counts as a non-NULL value.
+                return Slot(pick: .aggregate(a), variable: s.variable,
+                            value: ExprCompiler.compile(Holistic.orderedInput(a) ?? .literal(.bigint(1))))
+            }
+        }
+        measures = m.measures.map { ExprCompiler.compile($0.expr) }
+        duration = m.duration?.ticks ?? .max
+        self.context = context
+        partitions = GroupTable(width: m.partitionBy.count)
+        key = Array(repeating: .null, count: max(m.partitionBy.count, 1))
+        closures = m.pattern.instructions.indices.map { Self.closure(of: $0, in: m.pattern.instructions) }
+    }
+
+    /// The consume instructions reachable from `pc` through splits and jumps, in priority order.
+    private static func closure(of pc: Int, in code: [RowPatternProgram.Instruction]) -> (consumes: [Int], accepts: Bool) {
+        var consumes: [Int] = [], accepts = false, seen = Set<Int>()
+        func visit(_ i: Int) {
+            guard i >= 0, i < code.count, seen.insert(i).inserted else { return }
+            switch code[i] {
+            case .consume: consumes.append(i)
+            case .split(let a, let b): visit(a); visit(b)
+            case .jump(let t): visit(t)
+            case .accept: accepts = true
+            }
+        }
+        visit(pc)
+        return (consumes, accepts)
+    }
+
+    public var stateDescription: String { "\(states.reduce(0) { $0 + $1.threads.count }) partial matches" }
+    public var heldRows: Int { states.reduce(0) { $0 + $1.threads.reduce(0) { $0 + $1.events.count } } }
+
+    public func process(_ batch: EventBatch, port: Int) throws {
+        var out = EventBatch(width: measures.count)
+        batch.forEachRow { _, row in
+            do throws(EvalError) {
+                try step(row, width: batch.width, into: &out)
+            } catch {
+                context.rowError(error, in: "MATCH_RECOGNIZE")
+            }
+        }
+        try downstream.emit(out)
+    }
+
+    private func partition(for row: RowRef) throws(EvalError) -> PartitionState {
+        for k in partitionBy.indices { key[k] = try partitionBy[k](row) }
+        let (slot, inserted) = partitions.slot(for: key)
+        if inserted { states.append(PartitionState()) }
+        return states[slot]
+    }
+
+    /// Advances `row`'s partition by one event; appends a row of measures when a match completes.
+    private func step(_ row: RowRef, width: Int, into out: inout EventBatch) throws(EvalError) {
+        let state = try partition(for: row)
+        let t = row.time
+        var qualifies = [Bool](repeating: true, count: definitions.count)
+        for (v, d) in definitions.enumerated() { if let d { qualifies[v] = try d(row) == true } }
+        let seq = state.sequence
+        state.sequence += 1
+        let limit = duration == .max ? Int64.min : t &- duration
+        var current = state.threads.filter { $0.startTime > limit }
+        current += closures[start].consumes.map { Thread(pc: $0, start: seq, startTime: t, events: []) }
+        let values = Array(UnsafeBufferPointer(start: row.values, count: width))
+        var next: [Thread] = []
+        var waiting = Set<[Int64]>()
+        var completed: Thread?
+        var completedStarts = Set<Int64>()
+        for thread in current {
+            guard case .consume(let variable, let target) = program[thread.pc], variable.map({ qualifies[$0] }) ?? true else { continue }
+            var advanced = thread
+            advanced.events.append(BoundEvent(variable: variable, time: t, row: values))
+            let c = closures[target]
+            if c.accepts {
+                completedStarts.insert(thread.start)
+                if completed == nil { completed = advanced }
+            }
+            for pc in c.consumes where waiting.insert([Int64(pc), thread.start]).inserted {
+                advanced.pc = pc
+                next.append(advanced)
+            }
+        }
+        if let match = completed {
+            next.removeAll { $0.start <= match.start || completedStarts.contains($0.start) }
+            try emit(match, time: t, into: &out)
+        }
+        state.threads = next
+    }
+
+    private func emit(_ match: Thread, time: Int64, into out: inout EventBatch) throws(EvalError) {
+        var slotValues = [Value](repeating: .null, count: slots.count)
+        for (i, slot) in slots.enumerated() {
+            let events = match.events.filter { slot.variable == nil || $0.variable == slot.variable }
+            switch slot.pick {
+            case .first, .last:
+                guard let e = slot.pick.isFirst ? events.first : events.last else { continue }
+                slotValues[i] = try evaluate(slot.value, on: e)
+            case .aggregate(let call):
+                let aggregator = SlidingAggregator.make(call)
+                var inputs: [Value] = []
+                for e in events {
+                    let v = try evaluate(slot.value, on: e)
+                    try aggregator.add(v)
+                    inputs.append(v)
+                }
+                slotValues[i] = aggregator.result { inputs }
+            }
+        }
+        var results = [Value](repeating: .null, count: measures.count)
+        try slotValues.withUnsafeBufferPointer { (buf) throws(EvalError) in
+            guard let base = buf.baseAddress else { return }
+            let row = RowRef(values: base, time: time)
+            for (i, m) in measures.enumerated() { results[i] = try m(row) }
+        }
+        out.append(results, time: time)
+    }
+
+    private func evaluate(_ f: CompiledExpr, on e: BoundEvent) throws(EvalError) -> Value {
+        try e.row.withUnsafeBufferPointer { (buf) throws(EvalError) -> Value in
+            guard let base = buf.baseAddress else { return .null }
+            return try f(RowRef(values: base, time: e.time))
+        }
+    }
+
+    public func watermark(_ time: Int64, port: Int) throws { try downstream.watermark(time) }
+    public func finish(port: Int) throws { try downstream.finish() }
+}
+
+extension MatchRecognizeOperator.Slot.Pick {
+    var isFirst: Bool { if case .first = self { return true } else { return false } }
+}
+
+extension MatchRecognizeOperator: StatefulOperator {
+    public static var stateVersion: Int { 1 }
+
+    public func saveState(into w: inout StateWriter) {
+        partitions.save(into: &w)
+        for s in states {
+            w.write(s.sequence)
+            w.write(s.threads.count)
+            for t in s.threads {
+                w.write(t.pc)
+                w.write(t.start)
+                w.write(t.startTime)
+                w.write(t.events.count)
+                for e in t.events {
+                    w.write(e.variable ?? -1)
+                    w.write(e.time)
+                    w.write(e.row)
+                }
+            }
+        }
+    }
+
+    public func restoreState(from r: inout StateReader) throws(StateError) {
+        partitions = try GroupTable.restore(from: &r, width: partitionBy.count)
+        states = []
+        for _ in 0..<partitions.count {
+            let s = PartitionState()
+            s.sequence = try r.readInt64()
+            for _ in 0..<(try r.readInt()) {
+                let pc = try r.readInt(), start = try r.readInt64(), startTime = try r.readInt64()
+                guard program.indices.contains(pc) else { throw StateError("a partial match points outside the pattern") }
+                var events: [BoundEvent] = []
+                for _ in 0..<(try r.readInt()) {
+                    let v = try r.readInt()
+                    events.append(BoundEvent(variable: v < 0 ? nil : v, time: try r.readInt64(), row: try r.readValues()))
+                }
+                s.threads.append(Thread(pc: pc, start: start, startTime: startTime, events: events))
+            }
+            states.append(s)
+        }
+    }
+}
