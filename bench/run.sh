@@ -17,38 +17,40 @@ python3 -c 'import numpy, duckdb' 2>/dev/null || python3 -m pip install -q numpy
 swift build -c release --product saql >&2
 mkdir -p bench/data bench/out
 
+# measure EVENTS LABEL COMMAND...: runs COMMAND $RUNS times; prints events/s (median) and peak RSS.
+measure() {
+  local n=$1 label=$2 times=() rss=0 out r median
+  shift 2
+  for _ in $(seq "$RUNS"); do
+    out=$( { /usr/bin/time -f "%e %M" "$@"; } 2>&1 >/dev/null )
+    times+=("$(echo "$out" | tail -1 | cut -d' ' -f1)")
+    r=$(echo "$out" | tail -1 | cut -d' ' -f2); [ "$r" -gt "$rss" ] && rss=$r
+  done
+  median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+  printf '%-10s %-7s %12.0f %10s %8.1f MB\n' "$n" "$label" "$(echo "$n / $median" | bc -l)" "$median" "$(echo "$rss / 1024" | bc -l)"
+}
+
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
 printf '%-10s %-7s %12s %10s %10s\n' events query "events/s" "median s" "peak RSS"
 for n in "${SIZES[@]}"; do
   data=bench/data/telemetry-$n.jsonl
   [ -f "$data" ] || python3 "$GEN" --events "$n" --devices 1000 --rate 1000 --seed 42 -o "$data"
   for q in agg filter vib; do
-    times=()
-    rss=0
-    for _ in $(seq "$RUNS"); do
-      out=$( { /usr/bin/time -f "%e %M" .build/release/saql run "bench/queries/$q.saql" \
-               --input Telemetry="$data" --output-dir bench/out --quiet; } 2>&1 >/dev/null )
-      times+=("$(echo "$out" | tail -1 | cut -d' ' -f1)")
-      r=$(echo "$out" | tail -1 | cut -d' ' -f2); [ "$r" -gt "$rss" ] && rss=$r
-    done
-    median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
-    printf '%-10s %-7s %12.0f %10s %8.1f MB\n' "$n" "$q" "$(echo "$n / $median" | bc -l)" "$median" "$(echo "$rss / 1024" | bc -l)"
+    measure "$n" "$q" .build/release/saql run "bench/queries/$q.saql" --input Telemetry="$data" --output-dir bench/out --quiet
   done
   python3 bench/duckdb_check.py "$data" bench/out
 done
 
 echo "stream-stream join (two 5M-event streams, DATEDIFF(second) BETWEEN 0 AND 10):"
 [ -f bench/data/join-readings.jsonl ] || python3 bench/gen_join.py --events 5000000 -o bench/data/join
-times=(); rss=0
-for _ in $(seq "$RUNS"); do
-  out=$( { /usr/bin/time -f "%e %M" .build/release/saql run bench/queries/join.saql --input Readings=bench/data/join-readings.jsonl \
-           --input Acks=bench/data/join-acks.jsonl --output output=bench/out/join.jsonl --quiet; } 2>&1 >/dev/null )
-  times+=("$(echo "$out" | tail -1 | cut -d' ' -f1)")
-  r=$(echo "$out" | tail -1 | cut -d' ' -f2); [ "$r" -gt "$rss" ] && rss=$r
-done
-median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
-printf '%-10s %-7s %12.0f %10s %8.1f MB\n' 10000000 join "$(echo "10000000 / $median" | bc -l)" "$median" "$(echo "$rss / 1024" | bc -l)"
+measure 10000000 join .build/release/saql run bench/queries/join.saql --input Readings=bench/data/join-readings.jsonl \
+  --input Acks=bench/data/join-acks.jsonl --output output=bench/out/join.jsonl --quiet
 python3 bench/duckdb_join.py bench/data/join-readings.jsonl bench/data/join-acks.jsonl bench/out/join.jsonl
+
+echo "MATCH_RECOGNIZE (normal reading, then two or more hot ones, per device within a minute):"
+measure 1000000 match .build/release/saql run bench/queries/match.saql --input Telemetry=bench/data/telemetry-1000000.jsonl \
+  --output-dir bench/out --quiet
+python3 bench/match_check.py bench/data/telemetry-1000000.jsonl bench/out/Matches.jsonl
 
 echo "anomaly detection (detector alone):"
 swift build -c release --product saql-bench >&2
