@@ -30,6 +30,8 @@ public final class MatchRecognizeOperator: Operator {
     @exclusivity(unchecked) private var partitions: GroupTable
     @exclusivity(unchecked) private var states: [PartitionState] = []
     @exclusivity(unchecked) private var key: [Value]
+    /// Whether the current event satisfies each variable's condition.
+    @exclusivity(unchecked) private var qualifies: [Bool]
     /// The consume instructions reachable from each instruction without consuming, and whether the
     /// pattern accepts there (precomputed epsilon closures).
     private let closures: [(consumes: [Int], accepts: Bool)]
@@ -81,6 +83,7 @@ public final class MatchRecognizeOperator: Operator {
         self.context = context
         partitions = GroupTable(width: m.partitionBy.count)
         key = Array(repeating: .null, count: max(m.partitionBy.count, 1))
+        qualifies = Array(repeating: true, count: m.variables.count)
         closures = m.pattern.instructions.indices.map { Self.closure(of: $0, in: m.pattern.instructions) }
     }
 
@@ -126,28 +129,33 @@ public final class MatchRecognizeOperator: Operator {
     private func step(_ row: RowRef, width: Int, into out: inout EventBatch) throws(EvalError) {
         let state = try partition(for: row)
         let t = row.time
-        var qualifies = [Bool](repeating: true, count: definitions.count)
         for (v, d) in definitions.enumerated() { if let d { qualifies[v] = try d(row) == true } }
         let seq = state.sequence
         state.sequence += 1
         let limit = duration == .max ? Int64.min : t &- duration
-        var current = state.threads.filter { $0.startTime > limit }
-        current += closures[start].consumes.map { Thread(pc: $0, start: seq, startTime: t, events: []) }
-        let values = Array(UnsafeBufferPointer(start: row.values, count: width))
+        if state.threads.contains(where: { $0.startTime <= limit }) { state.threads.removeAll { $0.startTime <= limit } }
+        // A new partial match starts here only where the event can be its first.
+        for pc in closures[start].consumes where accepts(pc) {
+            state.threads.append(Thread(pc: pc, start: seq, startTime: t, events: []))
+        }
+        guard !state.threads.isEmpty else { return }
+        let event = BoundEvent(variable: nil, time: t, row: Array(UnsafeBufferPointer(start: row.values, count: width)))
         var next: [Thread] = []
-        var waiting = Set<[Int64]>()
+        var waiting = Set<ThreadKey>()
         var completed: Thread?
         var completedStarts = Set<Int64>()
-        for thread in current {
-            guard case .consume(let variable, let target) = program[thread.pc], variable.map({ qualifies[$0] }) ?? true else { continue }
+        for thread in state.threads {
+            guard case .consume(let variable, let target) = program[thread.pc], accepts(thread.pc) else { continue }
             var advanced = thread
-            advanced.events.append(BoundEvent(variable: variable, time: t, row: values))
+            var bound = event
+            bound.variable = variable
+            advanced.events.append(bound)
             let c = closures[target]
             if c.accepts {
                 completedStarts.insert(thread.start)
                 if completed == nil { completed = advanced }
             }
-            for pc in c.consumes where waiting.insert([Int64(pc), thread.start]).inserted {
+            for pc in c.consumes where waiting.insert(ThreadKey(pc: pc, start: thread.start)).inserted {
                 advanced.pc = pc
                 next.append(advanced)
             }
@@ -157,6 +165,19 @@ public final class MatchRecognizeOperator: Operator {
             try emit(match, time: t, into: &out)
         }
         state.threads = next
+    }
+
+    /// Whether the current event satisfies the consume instruction at `pc` (its variable's condition).
+    @inline(__always)
+    private func accepts(_ pc: Int) -> Bool {
+        guard case .consume(let variable, _) = program[pc], let v = variable else { return true }
+        return qualifies[v]
+    }
+
+    /// Identifies a partial match among those waiting: one per instruction and start.
+    struct ThreadKey: Hashable {
+        let pc: Int
+        let start: Int64
     }
 
     private func emit(_ match: Thread, time: Int64, into out: inout EventBatch) throws(EvalError) {
