@@ -1,3 +1,4 @@
+import DequeModule
 import Planner
 
 /// Runs MATCH_RECOGNIZE: per partition, each event advances the partial matches (threads of the
@@ -49,18 +50,37 @@ public final class MatchRecognizeOperator: Operator {
         var pc: Int
         var start: Int64
         var startTime: Int64
-        var events: [BoundEvent]
+        var bindings: [Binding]
     }
 
-    struct BoundEvent {
-        var variable: Int?
-        var time: Int64
-        var row: [Value]
+    /// Consecutive events of the partition (by sequence number) bound to one variable (-1: `.`):
+    /// a run like `.*` costs one binding, however long.
+    struct Binding {
+        var variable: Int32
+        var first: Int64
+        var last: Int64
     }
 
+    /// One partition's partial matches and the events they may bind: each event is kept once, from
+    /// the oldest partial match's first event on (so `.*` patterns cost bindings, not row copies).
     final class PartitionState {
         var threads: [Thread] = []
         var sequence: Int64 = 0
+        var events = Deque<(time: Int64, row: [Value])>()
+        /// The sequence number of `events.first`.
+        var firstSequence: Int64 = 0
+
+        func event(_ sequence: Int64) -> (time: Int64, row: [Value]) { events[Int(sequence - firstSequence)] }
+
+        /// Drops events no partial match can bind any more.
+        func trim() {
+            let oldest = threads.map(\.start).min() ?? sequence
+            while firstSequence < oldest, !events.isEmpty {
+                events.removeFirst()
+                firstSequence += 1
+            }
+            if events.isEmpty { firstSequence = sequence }
+        }
     }
 
     public init(_ m: MatchRecognize, context: RuntimeContext) {
@@ -104,7 +124,7 @@ public final class MatchRecognizeOperator: Operator {
     }
 
     public var stateDescription: String { "\(states.reduce(0) { $0 + $1.threads.count }) partial matches" }
-    public var heldRows: Int { states.reduce(0) { $0 + $1.threads.reduce(0) { $0 + $1.events.count } } }
+    public var heldRows: Int { states.reduce(0) { $0 + $1.events.count } }
 
     public func process(_ batch: EventBatch, port: Int) throws {
         var out = EventBatch(width: measures.count)
@@ -136,10 +156,14 @@ public final class MatchRecognizeOperator: Operator {
         if state.threads.contains(where: { $0.startTime <= limit }) { state.threads.removeAll { $0.startTime <= limit } }
         // A new partial match starts here only where the event can be its first.
         for pc in closures[start].consumes where accepts(pc) {
-            state.threads.append(Thread(pc: pc, start: seq, startTime: t, events: []))
+            state.threads.append(Thread(pc: pc, start: seq, startTime: t, bindings: []))
         }
-        guard !state.threads.isEmpty else { return }
-        let event = BoundEvent(variable: nil, time: t, row: Array(UnsafeBufferPointer(start: row.values, count: width)))
+        guard !state.threads.isEmpty else {
+            state.trim()
+            return
+        }
+        if state.events.isEmpty { state.firstSequence = seq }
+        state.events.append((t, Array(UnsafeBufferPointer(start: row.values, count: width))))
         var next: [Thread] = []
         var waiting = Set<ThreadKey>()
         var completed: Thread?
@@ -147,9 +171,12 @@ public final class MatchRecognizeOperator: Operator {
         for thread in state.threads {
             guard case .consume(let variable, let target) = program[thread.pc], accepts(thread.pc) else { continue }
             var advanced = thread
-            var bound = event
-            bound.variable = variable
-            advanced.events.append(bound)
+            let v = Int32(variable ?? -1)
+            if let end = advanced.bindings.last, end.variable == v, end.last == seq - 1 {
+                advanced.bindings[advanced.bindings.count - 1].last = seq
+            } else {
+                advanced.bindings.append(Binding(variable: v, first: seq, last: seq))
+            }
             let c = closures[target]
             if c.accepts {
                 completedStarts.insert(thread.start)
@@ -162,9 +189,10 @@ public final class MatchRecognizeOperator: Operator {
         }
         if let match = completed {
             next.removeAll { $0.start <= match.start || completedStarts.contains($0.start) }
-            try emit(match, time: t, into: &out)
+            try emit(match, in: state, time: t, into: &out)
         }
         state.threads = next
+        state.trim()
     }
 
     /// Whether the current event satisfies the consume instruction at `pc` (its variable's condition).
@@ -180,10 +208,11 @@ public final class MatchRecognizeOperator: Operator {
         let start: Int64
     }
 
-    private func emit(_ match: Thread, time: Int64, into out: inout EventBatch) throws(EvalError) {
+    private func emit(_ match: Thread, in state: PartitionState, time: Int64, into out: inout EventBatch) throws(EvalError) {
         var slotValues = [Value](repeating: .null, count: slots.count)
         for (i, slot) in slots.enumerated() {
-            let events = match.events.filter { slot.variable == nil || $0.variable == slot.variable }
+            let events = match.bindings.filter { slot.variable == nil || Int($0.variable) == slot.variable }
+                .flatMap { ($0.first...$0.last).map(state.event) }
             switch slot.pick {
             case .first, .last:
                 guard let e = slot.pick.isFirst ? events.first : events.last else { continue }
@@ -208,7 +237,7 @@ public final class MatchRecognizeOperator: Operator {
         out.append(results, time: time)
     }
 
-    private func evaluate(_ f: CompiledExpr, on e: BoundEvent) throws(EvalError) -> Value {
+    private func evaluate(_ f: CompiledExpr, on e: (time: Int64, row: [Value])) throws(EvalError) -> Value {
         try e.row.withUnsafeBufferPointer { (buf) throws(EvalError) -> Value in
             guard let base = buf.baseAddress else { return .null }
             return try f(RowRef(values: base, time: e.time))
@@ -230,17 +259,17 @@ extension MatchRecognizeOperator: StatefulOperator {
         partitions.save(into: &w)
         for s in states {
             w.write(s.sequence)
+            w.write(s.firstSequence)
+            w.write(s.events.map(\.time))
+            for e in s.events { w.write(e.row) }
             w.write(s.threads.count)
             for t in s.threads {
                 w.write(t.pc)
                 w.write(t.start)
                 w.write(t.startTime)
-                w.write(t.events.count)
-                for e in t.events {
-                    w.write(e.variable ?? -1)
-                    w.write(e.time)
-                    w.write(e.row)
-                }
+                w.write(t.bindings.map { Int64($0.variable) })
+                w.write(t.bindings.map(\.first))
+                w.write(t.bindings.map(\.last))
             }
         }
     }
@@ -251,15 +280,18 @@ extension MatchRecognizeOperator: StatefulOperator {
         for _ in 0..<partitions.count {
             let s = PartitionState()
             s.sequence = try r.readInt64()
+            s.firstSequence = try r.readInt64()
+            for time in try r.readInt64s() { s.events.append((time, try r.readValues())) }
             for _ in 0..<(try r.readInt()) {
                 let pc = try r.readInt(), start = try r.readInt64(), startTime = try r.readInt64()
-                guard program.indices.contains(pc) else { throw StateError("a partial match points outside the pattern") }
-                var events: [BoundEvent] = []
-                for _ in 0..<(try r.readInt()) {
-                    let v = try r.readInt()
-                    events.append(BoundEvent(variable: v < 0 ? nil : v, time: try r.readInt64(), row: try r.readValues()))
+                let variables = try r.readInt64s(), firsts = try r.readInt64s(), lasts = try r.readInt64s()
+                guard program.indices.contains(pc), variables.count == firsts.count, firsts.count == lasts.count,
+                      zip(firsts, lasts).allSatisfy({ $0 >= s.firstSequence && $0 <= $1 && $1 - s.firstSequence < s.events.count }) else {
+                    throw StateError("a partial match of MATCH_RECOGNIZE does not fit its pattern or events")
                 }
-                s.threads.append(Thread(pc: pc, start: start, startTime: startTime, events: events))
+                s.threads.append(Thread(pc: pc, start: start, startTime: startTime, bindings: variables.indices.map {
+                    Binding(variable: Int32(variables[$0]), first: firsts[$0], last: lasts[$0])
+                }))
             }
             states.append(s)
         }
