@@ -35,7 +35,11 @@ public final class MatchRecognizeOperator: Operator {
     @exclusivity(unchecked) private var qualifies: [Bool]
     /// The consume instructions reachable from each instruction without consuming, and whether the
     /// pattern accepts there (precomputed epsilon closures).
-    private let closures: [(consumes: [Int], accepts: Bool)]
+    /// Flattened: instruction `pc` reaches `closureTargets[closureRange[pc]]` and accepts when
+    /// `closureAccepts[pc]` (no per-event array retains in the hot loop).
+    private let closureTargets: [Int]
+    private let closureRange: [Range<Int>]
+    private let closureAccepts: [Bool]
 
     /// One measure slot, compiled.
     struct Slot {
@@ -74,7 +78,8 @@ public final class MatchRecognizeOperator: Operator {
 
         /// Drops events no partial match can bind any more.
         func trim() {
-            let oldest = threads.map(\.start).min() ?? sequence
+            // Partial matches are kept in the order they started.
+            let oldest = threads.first?.start ?? sequence
             while firstSequence < oldest, !events.isEmpty {
                 events.removeFirst()
                 firstSequence += 1
@@ -104,7 +109,15 @@ public final class MatchRecognizeOperator: Operator {
         partitions = GroupTable(width: m.partitionBy.count)
         key = Array(repeating: .null, count: max(m.partitionBy.count, 1))
         qualifies = Array(repeating: true, count: m.variables.count)
-        closures = m.pattern.instructions.indices.map { Self.closure(of: $0, in: m.pattern.instructions) }
+        let closures = m.pattern.instructions.indices.map { Self.closure(of: $0, in: m.pattern.instructions) }
+        var targets: [Int] = [], ranges: [Range<Int>] = []
+        for c in closures {
+            ranges.append(targets.count..<(targets.count + c.consumes.count))
+            targets += c.consumes
+        }
+        closureTargets = targets
+        closureRange = ranges
+        closureAccepts = closures.map(\.accepts)
     }
 
     /// The consume instructions reachable from `pc` through splits and jumps, in priority order.
@@ -155,7 +168,7 @@ public final class MatchRecognizeOperator: Operator {
         let limit = duration == .max ? Int64.min : t &- duration
         if state.threads.contains(where: { $0.startTime <= limit }) { state.threads.removeAll { $0.startTime <= limit } }
         // A new partial match starts here only where the event can be its first.
-        for pc in closures[start].consumes where accepts(pc) {
+        for pc in closureTargets[closureRange[start]] where accepts(pc) {
             state.threads.append(Thread(pc: pc, start: seq, startTime: t, bindings: []))
         }
         guard !state.threads.isEmpty else {
@@ -165,24 +178,37 @@ public final class MatchRecognizeOperator: Operator {
         if state.events.isEmpty { state.firstSequence = seq }
         state.events.append((t, Array(UnsafeBufferPointer(start: row.values, count: width))))
         var next: [Thread] = []
+        next.reserveCapacity(state.threads.count)
+        // Partial matches waiting at one instruction with one start are one: the first kept wins.
         var waiting = Set<ThreadKey>()
         var completed: Thread?
-        var completedStarts = Set<Int64>()
-        for thread in state.threads {
-            guard case .consume(let variable, let target) = program[thread.pc], accepts(thread.pc) else { continue }
-            var advanced = thread
+        var completedStarts: [Int64] = []
+        var threads = state.threads
+        state.threads = []
+        for i in threads.indices {
+            guard case .consume(let variable, let target) = program[threads[i].pc], accepts(threads[i].pc) else { continue }
+            // Moved out, so its bindings are extended in place rather than copied.
+            var advanced = threads[i]
+            threads[i].bindings = []
             let v = Int32(variable ?? -1)
             if let end = advanced.bindings.last, end.variable == v, end.last == seq - 1 {
                 advanced.bindings[advanced.bindings.count - 1].last = seq
             } else {
                 advanced.bindings.append(Binding(variable: v, first: seq, last: seq))
             }
-            let c = closures[target]
-            if c.accepts {
-                completedStarts.insert(thread.start)
+            if closureAccepts[target] {
+                completedStarts.append(advanced.start)
                 if completed == nil { completed = advanced }
             }
-            for pc in c.consumes where waiting.insert(ThreadKey(pc: pc, start: thread.start)).inserted {
+            for pc in closureTargets[closureRange[target]] {
+                let key = ThreadKey(pc: pc, start: advanced.start)
+                // Few partial matches are usually alive: a linear search beats hashing until many are.
+                if next.count < 16 {
+                    if next.contains(where: { $0.pc == pc && $0.start == advanced.start }) { continue }
+                } else {
+                    if waiting.isEmpty { for t in next { waiting.insert(ThreadKey(pc: t.pc, start: t.start)) } }
+                    guard waiting.insert(key).inserted else { continue }
+                }
                 advanced.pc = pc
                 next.append(advanced)
             }
