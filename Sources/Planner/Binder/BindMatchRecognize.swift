@@ -4,8 +4,13 @@ import SAQLParser
 final class MeasureContext {
     let variables: [String]
     var slots: [MatchSlot] = []
+    /// In a DEFINE condition: the variable being defined (its columns are the candidate event's).
+    let defining: Int?
 
-    init(variables: [String]) { self.variables = variables }
+    init(variables: [String], defining: Int? = nil) {
+        self.variables = variables
+        self.defining = defining
+    }
 
     func index(of name: String) -> Int? { variables.firstIndex { $0.caseInsensitiveEquals(name) } }
 
@@ -54,27 +59,34 @@ extension Binder {
             return r
         }
         var definitions: [BoundExpr?] = Array(repeating: nil, count: variables.count)
+        var matchConditions: [MatchCondition?] = Array(repeating: nil, count: variables.count)
+        let eventScope = Scope(relations: [relation] + variables.map(variableRelation))
+        var defined = Set<Int>()
         for d in mr.definitions {
-            guard let i = variables.firstIndex(where: { $0.caseInsensitiveEquals(d.name.text) }), definitions[i] == nil else { continue }
-            var others: [Expr] = []
+            guard let i = variables.firstIndex(where: { $0.caseInsensitiveEquals(d.name.text) }), defined.insert(i).inserted else { continue }
+            var readsOthers = false
             d.condition.visit { e in
                 if case .member(let base, _) = e.kind, case .identifier(let b) = base.kind, !b.text.caseInsensitiveEquals(d.name.text),
-                   variables.contains(where: { $0.caseInsensitiveEquals(b.text) }) { others.append(e) }
+                   variables.contains(where: { $0.caseInsensitiveEquals(b.text) }) { readsOthers = true }
+                if case .call(let c) = e.kind, ["FIRST", "LAST"].contains(c.baseName.uppercased()) || AggregateFunction(name: c.baseName) != nil {
+                    readsOthers = true
+                }
             }
-            if let first = others.first {
-                diagnostics.append(.error("SAQL4005", "DEFINE of '\(d.name.text)' reads another pattern variable; that is not supported yet",
-                                          at: first.range, helps: [.init("compare the event's own columns: \(d.name.text).column")]))
-                continue
+            let condition: BoundExpr
+            if readsOthers {
+                // Over slots: the candidate event's columns and what the partial match bound so far.
+                let ctx = MeasureContext(variables: variables, defining: i)
+                condition = bindExpr(d.condition, eventScope, .measures(ctx))
+                matchConditions[i] = MatchCondition(slots: ctx.slots, condition: condition)
+            } else {
+                condition = bindExpr(d.condition, Scope(relations: [relation, variableRelation(d.name.text)]), .forbidden(clause: "DEFINE"))
+                definitions[i] = condition
             }
-            let scope = Scope(relations: [relation, variableRelation(d.name.text)])
-            let condition = bindExpr(d.condition, scope, .forbidden(clause: "DEFINE"))
             if condition.type != .bit && condition.type != .any {
                 diagnostics.append(.error("SAQL2154", "DEFINE needs a condition, not \(condition.type)", at: d.condition.range))
             }
-            definitions[i] = condition
         }
         let ctx = MeasureContext(variables: variables)
-        let eventScope = Scope(relations: [relation] + variables.map(variableRelation))
         var measures: [(name: String, expr: BoundExpr)] = []
         for m in mr.measures {
             if measures.contains(where: { $0.name.caseInsensitiveEquals(m.alias.text) }) {
@@ -85,7 +97,7 @@ extension Binder {
         }
         let program = RowPatternProgram.compile(mr.pattern, variables: variables)
         let spec = MatchRecognize(partitionBy: partitionBy, duration: duration, variables: variables, definitions: definitions,
-                                  pattern: program, slots: ctx.slots, measures: measures, patternText: Self.describe(mr.pattern))
+                                  matchConditions: matchConditions, pattern: program, slots: ctx.slots, measures: measures, patternText: Self.describe(mr.pattern))
         let schema = Schema(columns: measures.map { Column(name: $0.name, type: $0.expr.type) })
         let alias = mr.alias?.text ?? relation.alias
         return (.matchRecognize(spec, input: plan), Scope.Relation(alias: alias, schema: schema, offset: 0, width: measures.count))
@@ -113,15 +125,24 @@ extension Binder {
             let slot = MatchSlot(pick: .aggregate(call), variable: variable, value: nil, type: call.resultType)
             return BoundExpr(.column(ctx.column(for: slot)), call.resultType, e.range)
         case .member(let base, _):
-            guard case .identifier(let b) = base.kind, let variable = ctx.index(of: b.text) else { return nil }
+            guard case .identifier(let b) = base.kind else { return nil }
+            guard let variable = ctx.index(of: b.text) else {
+                // `source.col`: as a bare column.
+                guard scope.relations.first?.alias.caseInsensitiveEquals(b.text) == true else { return nil }
+                let value = bindExpr(e, scope, forbidden)
+                let slot = MatchSlot(pick: ctx.defining == nil ? .last : .current, variable: nil, value: value, type: value.type)
+                return BoundExpr(.column(ctx.column(for: slot)), value.type, e.range)
+            }
             let value = bindExpr(e, scope, forbidden)
-            return BoundExpr(.column(ctx.column(for: MatchSlot(pick: .last, variable: variable, value: value, type: value.type))),
-                             value.type, e.range)
+            // In DEFINE, the defined variable's columns are the candidate event's.
+            let slot = variable == ctx.defining ? MatchSlot(pick: .current, variable: nil, value: value, type: value.type)
+                : MatchSlot(pick: .last, variable: variable, value: value, type: value.type)
+            return BoundExpr(.column(ctx.column(for: slot)), value.type, e.range)
         case .identifier(let n) where n.quoting != .doubleQuotes:
-            // A bare column: its value in the match's last event.
+            // A bare column: the match's last event in MEASURES, the candidate event in DEFINE.
             let value = bindExpr(e, scope, forbidden)
-            return BoundExpr(.column(ctx.column(for: MatchSlot(pick: .last, variable: nil, value: value, type: value.type))),
-                             value.type, e.range)
+            let slot = MatchSlot(pick: ctx.defining == nil ? .last : .current, variable: nil, value: value, type: value.type)
+            return BoundExpr(.column(ctx.column(for: slot)), value.type, e.range)
         default:
             return nil
         }

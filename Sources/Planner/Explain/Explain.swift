@@ -92,7 +92,12 @@ public enum Explain {
         if !m.partitionBy.isEmpty { parts.append("partition=[\(m.partitionBy.map(p.print).joined(separator: ", "))]") }
         if let d = m.duration { parts.append("duration=\(d)") }
         parts.append("pattern=(\(m.patternText))")
-        let defines = zip(m.variables, m.definitions).compactMap { v, d in d.map { "\(v): \(p.print($0))" } }
+        let defines = m.variables.indices.compactMap { i -> String? in
+            if let d = m.definitions[i] { return "\(m.variables[i]): \(p.print(d))" }
+            guard let c = m.matchConditions[i] else { return nil }
+            let slots = ExprPrinter(schema: Schema(columns: c.slots.map { Column(name: slotName($0, m, schema), type: $0.type) }))
+            return "\(m.variables[i]): \(slots.print(c.condition))"
+        }
         if !defines.isEmpty { parts.append("define=[\(defines.joined(separator: ", "))]") }
         let slots = ExprPrinter(schema: Schema(columns: m.slots.map { Column(name: slotName($0, m, schema), type: $0.type) }))
         parts.append("measures=[\(m.measures.map { "\($0.name)=\(slots.print($0.expr))" }.joined(separator: ", "))]")
@@ -108,6 +113,7 @@ public enum Explain {
         }
         let p = ExprPrinter(schema: qualified)
         switch s.pick {
+        case .current: return s.value.map(p.print) ?? "*"
         case .first: return "FIRST(\(s.value.map(p.print) ?? "*"))"
         case .last: return "LAST(\(s.value.map(p.print) ?? "*"))"
         case .aggregate(let a): return a.display(p)

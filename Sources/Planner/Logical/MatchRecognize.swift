@@ -8,8 +8,11 @@ public struct MatchRecognize: Hashable, Sendable {
     public var duration: Duration?
     /// The pattern variables, by index.
     public var variables: [String]
-    /// Each variable's DEFINE condition over the event's row (`nil`: any event qualifies).
+    /// Each variable's DEFINE condition over the event's row (`nil`: any event qualifies, or the
+    /// condition is in `matchConditions`).
     public var definitions: [BoundExpr?]
+    /// DEFINE conditions that read other variables' events: evaluated for each partial match.
+    public var matchConditions: [MatchCondition?]
     public var pattern: RowPatternProgram
     /// What each measure reads from the match, in slot order.
     public var slots: [MatchSlot]
@@ -19,11 +22,13 @@ public struct MatchRecognize: Hashable, Sendable {
     public var patternText: String
 
     public init(partitionBy: [BoundExpr], duration: Duration?, variables: [String], definitions: [BoundExpr?],
-                pattern: RowPatternProgram, slots: [MatchSlot], measures: [(name: String, expr: BoundExpr)], patternText: String) {
+                matchConditions: [MatchCondition?], pattern: RowPatternProgram, slots: [MatchSlot],
+                measures: [(name: String, expr: BoundExpr)], patternText: String) {
         self.partitionBy = partitionBy
         self.duration = duration
         self.variables = variables
         self.definitions = definitions
+        self.matchConditions = matchConditions
         self.pattern = pattern
         self.slots = slots
         self.measures = measures
@@ -32,7 +37,7 @@ public struct MatchRecognize: Hashable, Sendable {
 
     public static func == (a: MatchRecognize, b: MatchRecognize) -> Bool {
         a.partitionBy == b.partitionBy && a.duration == b.duration && a.variables == b.variables && a.definitions == b.definitions
-            && a.pattern == b.pattern && a.slots == b.slots && a.measures.map(\.name) == b.measures.map(\.name)
+            && a.matchConditions == b.matchConditions && a.pattern == b.pattern && a.slots == b.slots && a.measures.map(\.name) == b.measures.map(\.name)
             && a.measures.map(\.expr) == b.measures.map(\.expr)
     }
 
@@ -43,12 +48,26 @@ public struct MatchRecognize: Hashable, Sendable {
     }
 }
 
+/// A DEFINE condition over a row of slot values: the candidate event's own columns (`current`
+/// slots) and what the partial match bound so far (other variables' events).
+public struct MatchCondition: Hashable, Sendable {
+    public var slots: [MatchSlot]
+    public var condition: BoundExpr
+
+    public init(slots: [MatchSlot], condition: BoundExpr) {
+        self.slots = slots
+        self.condition = condition
+    }
+}
+
 /// One value a measure reads from a match: the first or last event of a variable (or of the whole
 /// match), or an aggregate over those events.
 public struct MatchSlot: Hashable, Sendable {
     public enum Pick: Hashable, Sendable {
         case first, last
         case aggregate(AggregateCall)
+        /// The event being matched (DEFINE conditions only).
+        case current
     }
     public var pick: Pick
     /// The variable whose events are read; `nil` reads every event of the match.

@@ -24,6 +24,8 @@ public final class MatchRecognizeOperator: Operator {
     private let start: Int
     private let partitionBy: [CompiledExpr]
     private let definitions: [CompiledPredicate?]
+    /// Conditions that read other variables' events, per variable: checked per partial match.
+    private let conditions: [(slots: [Slot], predicate: CompiledPredicate)?]
     private let slots: [Slot]
     private let measures: [CompiledExpr]
     private let duration: Int64
@@ -43,7 +45,7 @@ public final class MatchRecognizeOperator: Operator {
 
     /// One measure slot, compiled.
     struct Slot {
-        enum Pick { case first, last, aggregate(AggregateCall) }
+        enum Pick { case first, last, aggregate(AggregateCall), current }
         let pick: Pick
         let variable: Int?
         let value: CompiledExpr
@@ -93,16 +95,8 @@ public final class MatchRecognizeOperator: Operator {
         start = m.pattern.start
         partitionBy = m.partitionBy.map(ExprCompiler.compile)
         definitions = m.definitions.map { $0.map(ExprCompiler.compilePredicate) }
-        slots = m.slots.map { s in
-            switch s.pick {
-            case .first: return Slot(pick: .first, variable: s.variable, value: ExprCompiler.compile(s.value ?? .literal(.null)))
-            case .last: return Slot(pick: .last, variable: s.variable, value: ExprCompiler.compile(s.value ?? .literal(.null)))
-            case .aggregate(let a):
-                // COUNT(*) has no argument: each event counts as a non-NULL value.
-                return Slot(pick: .aggregate(a), variable: s.variable,
-                            value: ExprCompiler.compile(Holistic.orderedInput(a) ?? .literal(.bigint(1))))
-            }
-        }
+        slots = m.slots.map(Self.compile)
+        conditions = m.matchConditions.map { $0.map { (slots: $0.slots.map(Self.compile), predicate: ExprCompiler.compilePredicate($0.condition)) } }
         measures = m.measures.map { ExprCompiler.compile($0.expr) }
         duration = m.duration?.ticks ?? .max
         self.context = context
@@ -118,6 +112,17 @@ public final class MatchRecognizeOperator: Operator {
         closureTargets = targets
         closureRange = ranges
         closureAccepts = closures.map(\.accepts)
+    }
+
+    private static func compile(_ s: MatchSlot) -> Slot {
+        switch s.pick {
+        case .first: return Slot(pick: .first, variable: s.variable, value: ExprCompiler.compile(s.value ?? .literal(.null)))
+        case .last: return Slot(pick: .last, variable: s.variable, value: ExprCompiler.compile(s.value ?? .literal(.null)))
+        case .current: return Slot(pick: .current, variable: nil, value: ExprCompiler.compile(s.value ?? .literal(.null)))
+        case .aggregate(let a):
+            // COUNT(*) has no argument: each event counts as a non-NULL value.
+            return Slot(pick: .aggregate(a), variable: s.variable, value: ExprCompiler.compile(Holistic.orderedInput(a) ?? .literal(.bigint(1))))
+        }
     }
 
     /// The consume instructions reachable from `pc` through splits and jumps, in priority order.
@@ -169,7 +174,8 @@ public final class MatchRecognizeOperator: Operator {
         if state.threads.contains(where: { $0.startTime <= limit }) { state.threads.removeAll { $0.startTime <= limit } }
         // A new partial match starts here only where the event can be its first.
         for pc in closureTargets[closureRange[start]] where accepts(pc) {
-            state.threads.append(Thread(pc: pc, start: seq, startTime: t, bindings: []))
+            let thread = Thread(pc: pc, start: seq, startTime: t, bindings: [])
+            if try qualifiesInContext(thread, row, state) { state.threads.append(thread) }
         }
         guard !state.threads.isEmpty else {
             state.trim()
@@ -186,7 +192,8 @@ public final class MatchRecognizeOperator: Operator {
         var threads = state.threads
         state.threads = []
         for i in threads.indices {
-            guard case .consume(let variable, let target) = program[threads[i].pc], accepts(threads[i].pc) else { continue }
+            guard case .consume(let variable, let target) = program[threads[i].pc], accepts(threads[i].pc),
+                  try qualifiesInContext(threads[i], row, state) else { continue }
             // Moved out, so its bindings are extended in place rather than copied.
             var advanced = threads[i]
             threads[i].bindings = []
@@ -228,21 +235,37 @@ public final class MatchRecognizeOperator: Operator {
         return qualifies[v]
     }
 
+    /// Whether the candidate event satisfies the condition of the variable `thread` waits for, where
+    /// that condition reads what the partial match bound so far (true when it has none).
+    private func qualifiesInContext(_ thread: Thread, _ row: RowRef, _ state: PartitionState) throws(EvalError) -> Bool {
+        guard case .consume(let variable?, _) = program[thread.pc], let c = conditions[variable] else { return true }
+        let values = try slotValues(c.slots, of: thread, in: state, current: row)
+        return try values.withUnsafeBufferPointer { (buf) throws(EvalError) -> Bool in
+            guard let base = buf.baseAddress else { return try c.predicate(row) == true }
+            return try c.predicate(RowRef(values: base, time: row.time)) == true
+        }
+    }
+
     /// Identifies a partial match among those waiting: one per instruction and start.
     struct ThreadKey: Hashable {
         let pc: Int
         let start: Int64
     }
 
-    private func emit(_ match: Thread, in state: PartitionState, time: Int64, into out: inout EventBatch) throws(EvalError) {
-        var slotValues = [Value](repeating: .null, count: slots.count)
+    /// The values of `slots` over what `thread` bound (and the candidate event, for `current` slots).
+    private func slotValues(_ slots: [Slot], of thread: Thread, in state: PartitionState, current: RowRef?) throws(EvalError) -> [Value] {
+        var values = [Value](repeating: .null, count: slots.count)
         for (i, slot) in slots.enumerated() {
-            let events = match.bindings.filter { slot.variable == nil || Int($0.variable) == slot.variable }
+            if case .current = slot.pick {
+                if let current { values[i] = try slot.value(current) }
+                continue
+            }
+            let events = thread.bindings.filter { slot.variable == nil || Int($0.variable) == slot.variable }
                 .flatMap { ($0.first...$0.last).map(state.event) }
             switch slot.pick {
             case .first, .last:
                 guard let e = slot.pick.isFirst ? events.first : events.last else { continue }
-                slotValues[i] = try evaluate(slot.value, on: e)
+                values[i] = try evaluate(slot.value, on: e)
             case .aggregate(let call):
                 let aggregator = SlidingAggregator.make(call)
                 var inputs: [Value] = []
@@ -251,9 +274,16 @@ public final class MatchRecognizeOperator: Operator {
                     try aggregator.add(v)
                     inputs.append(v)
                 }
-                slotValues[i] = aggregator.result { inputs }
+                values[i] = aggregator.result { inputs }
+            case .current:
+                continue
             }
         }
+        return values
+    }
+
+    private func emit(_ match: Thread, in state: PartitionState, time: Int64, into out: inout EventBatch) throws(EvalError) {
+        let slotValues = try slotValues(slots, of: match, in: state, current: nil)
         var results = [Value](repeating: .null, count: measures.count)
         try slotValues.withUnsafeBufferPointer { (buf) throws(EvalError) in
             guard let base = buf.baseAddress else { return }
