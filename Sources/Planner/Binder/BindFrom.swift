@@ -87,12 +87,7 @@ extension Binder {
             relation = Scope.Relation(alias: alias, schema: schema, offset: 0, input: input, width: schema.columns.count)
         }
         if let mr = source.matchRecognize {
-            if inJoin {
-                diagnostics.append(.error("SAQL4004", "MATCH_RECOGNIZE in a JOIN is not supported yet", at: mr.keyword,
-                                      helps: [.init("match in a WITH step, then join the step")]))
-            } else {
-                (plan, relation) = bindMatchRecognize(mr, plan: plan, relation: relation)
-            }
+            (plan, relation) = bindMatchRecognize(mr, plan: plan, relation: relation)
         }
         if inJoin {
             // Pass every column through and add the event time (hidden) for time bounds.
@@ -100,9 +95,9 @@ extension Binder {
             // Names are qualified by the source alias, for EXPLAIN (columns resolve through the scope).
             var items: [ProjectItem] = schema.columns.enumerated().map { i, c in
                 let e = BoundExpr(.column(i), c.type)
-                return c.splice ? .splice(e) : .expr(name: "\(alias).\(c.name)", e, hidden: c.hidden)
+                return c.splice ? .splice(e) : .expr(name: "\(relation.alias).\(c.name)", e, hidden: c.hidden)
             }
-            items.append(.expr(name: "\(alias).$time", BoundExpr(.systemTimestamp, .datetime), hidden: true))
+            items.append(.expr(name: "\(relation.alias).$time", BoundExpr(.systemTimestamp, .datetime), hidden: true))
             plan = .project(items, input: plan)
             relation.timeColumn = schema.columns.count
             relation.width = schema.columns.count + 1
