@@ -2,7 +2,8 @@ import Dispatch
 import Planner
 
 /// Runs a job whose only stream input is a Kafka topic read with `state_topic`: every partition
-/// this process owns gets a ``Pipeline`` of its own, and all of them write to the same outputs.
+/// this process owns gets a ``Pipeline`` of its own, and all of them write to the same outputs and
+/// read the same reference tables.
 ///
 /// A partition's state (operators, watermarks, next offset) is saved to the state topic
 /// periodically and whenever the partition is revoked, before another member of the consumer group
@@ -76,6 +77,7 @@ public final class PartitionedRun {
         self.options.restore = nil
         self.options.checkpoints = nil
         self.options.sharedOutputs = outputs
+        self.options.sharedReferences = SharedReferences()
     }
 
     /// Reads the input until it ends (`stop = 'end'`: every owned partition read to its end) or

@@ -25,8 +25,15 @@ public struct PipelineOptions {
     public var checkpointInterval: Int64 = 10 * Timestamp.ticksPerSecond
     /// Outputs opened by a ``PartitionedRun`` for all its pipelines.
     var sharedOutputs: SharedOutputs?
+    /// Reference tables a ``PartitionedRun``'s pipelines share (each is loaded once).
+    var sharedReferences: SharedReferences?
 
     public init(runStart: Int64) { self.runStart = runStart }
+}
+
+/// Reference tables shared by several pipelines of one job (see ``PartitionedRun``).
+final class SharedReferences {
+    var tables: [String: (data: ReferenceData, layout: InputLayout)] = [:]
 }
 
 /// A job's operators, wired as its physical plan says, and the driver for its inputs.
@@ -181,7 +188,10 @@ public final class Pipeline {
 
     /// The table of a reference input, loaded on first use.
     private func reference(_ binding: InputBinding, _ layout: InputLayout) throws -> ReferenceData {
-        if let r = references[binding.name] { return r.data }
+        if let r = references[binding.name] ?? options.sharedReferences?.tables[binding.name] {
+            references[binding.name] = r
+            return r.data
+        }
         let compatibility = compatibility, runStart = options.runStart, context = context
         let loader: (() throws -> EventBatch)?
         switch binding.connector {
@@ -212,6 +222,7 @@ public final class Pipeline {
                                      clock: options.wallClock, loader: loader)
         data.onError = { [weak context] in context?.onRowError?($0) }
         references[binding.name] = (data, layout)
+        options.sharedReferences?.tables[binding.name] = (data, layout)
         return data
     }
 
