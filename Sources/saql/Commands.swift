@@ -79,8 +79,7 @@ struct Run: ParsableCommand {
             }
         }
         do {
-            let partitioned = compiled.physical.nodes.contains { $0.kafkaInput?.stateTopic != nil }
-            if partitioned {
+            if compiled.physical.stateTopic != nil {
                 // State lives in the input's state topic, per partition.
                 if state != nil || compiled.settings.checkpointDirectory != nil {
                     throw ValidationError("this job keeps its state in its input's state_topic: --state and checkpoint_dir do not apply")

@@ -86,7 +86,7 @@ struct PartitionStateTests {
             log = "\(directory)/\(name).log"
             process.executableURL = URL(fileURLWithPath: Broker.root + "/.build/debug/saql")
             process.arguments = ["run", job, "--output", "Windows=\(out)", "--output", "Changes=\(changesOut)"]
-            FileManager.default.createFile(atPath: log, contents: nil)
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
             process.standardError = FileHandle(forWritingAtPath: log)
             try process.run()
         }
@@ -120,24 +120,37 @@ struct PartitionStateTests {
         return (topic, dir, dir + "/job.saql")
     }
 
+    /// Every reading's second: six minutes, then one reading at 00:20 that closes every window up to 00:06.
+    static let seconds = Array(0..<360) + [1200]
+
+    /// The first six minutes' first half, and a process that has read it: windows ending 00:00,
+    /// 00:01 and 00:02 are complete, 00:03 holds 30 of its 60 seconds.
+    static func firstHalf(topic: String, directory: String, job: String) async throws -> Member {
+        try Broker.produce(events(0..<150), to: topic, keyField: "DeviceId", timeField: "Time")
+        let a = try Member(job: job, directory: directory, name: "a")
+        #expect(try await wait(120) { a.lines.count >= 24 }, "\(a.logText)")
+        return a
+    }
+
+    /// The rest of the readings.
+    static func secondHalf(topic: String) throws {
+        try Broker.produce(events(150..<360) + events(1200..<1201), to: topic, keyField: "DeviceId", timeField: "Time")
+    }
+
     /// A second process joins while the first holds every partition's minute 00:03 window half full
     /// (no periodic save in between): the partitions that move take that state along, so across both
     /// processes each window comes out once, whole.
     @Test func stateMovesWithItsPartitionAtARebalance() async throws {
         let (topic, dir, job) = try Self.setUp("move", interval: "1h")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try Broker.produce(Self.events(0..<150), to: topic, keyField: "DeviceId", timeField: "Time")
-        let a = try Member(job: job, directory: dir, name: "a")
-        // Windows ending 00:00, 00:01 and 00:02 are complete; 00:03 holds 30 of its 60 seconds.
-        #expect(try await Self.wait(120) { a.lines.count >= 24 }, "\(a.logText)")
+        let a = try await Self.firstHalf(topic: topic, directory: dir, job: job)
         let b = try Member(job: job, directory: dir, name: "b")
         #expect(try await Self.wait(120) { b.logText.contains("assigned") && a.logText.components(separatedBy: "assigned").count > 2 },
                 "\(a.logText)\n\(b.logText)")
-        // Then the rest, and a reading at 00:20 that closes every window up to 00:06.
-        try Broker.produce(Self.events(150..<360) + Self.events(1200..<1201), to: topic, keyField: "DeviceId", timeField: "Time")
+        try Self.secondHalf(topic: topic)
         let want = Self.expected(0..<360, through: 360)
         #expect(try await Self.wait(120) {
-            a.lines.count + b.lines.count >= want.count && a.changes.count + b.changes.count >= 361 * Self.devices.count
+            a.lines.count + b.lines.count >= want.count && a.changes.count + b.changes.count >= Self.seconds.count * Self.devices.count
         })
         try await Task.sleep(for: .milliseconds(500))
         #expect(a.stop() == 0 && b.stop() == 0)
@@ -148,9 +161,8 @@ struct PartitionStateTests {
         #expect(rowsB.contains { $0.contains("T00:03:00") }, "\(b.logText)")
         #expect(b.logText.contains("continue from their saved state") && !b.logText.contains("; 0 continue"), "\(b.logText)")
         // Every reading once, each with its device's previous reading, across the move.
-        let seconds = Array(0..<360) + [1200]
-        #expect((a.changes + b.changes).count == seconds.count * Self.devices.count)
-        #expect(Set(a.changes + b.changes) == Self.expectedChanges(seconds))
+        #expect((a.changes + b.changes).count == Self.seconds.count * Self.devices.count)
+        #expect(Set(a.changes + b.changes) == Self.expectedChanges(Self.seconds))
     }
 
     /// A member killed with -9 saves nothing at the end: the survivor continues its partitions from
@@ -159,20 +171,18 @@ struct PartitionStateTests {
     @Test func aKilledMembersPartitionsContinueFromTheirLastSave() async throws {
         let (topic, dir, job) = try Self.setUp("kill", interval: "200ms")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try Broker.produce(Self.events(0..<150), to: topic, keyField: "DeviceId", timeField: "Time")
-        let a = try Member(job: job, directory: dir, name: "a")
-        #expect(try await Self.wait(120) { a.lines.count >= 24 }, "\(a.logText)")
+        let a = try await Self.firstHalf(topic: topic, directory: dir, job: job)
         try await Task.sleep(for: .milliseconds(500))
         kill(a.process.processIdentifier, SIGKILL)
         a.process.waitUntilExit()
         let b = try Member(job: job, directory: dir, name: "b")
-        try Broker.produce(Self.events(150..<360) + Self.events(1200..<1201), to: topic, keyField: "DeviceId", timeField: "Time")
+        try Self.secondHalf(topic: topic)
         let want = Self.expected(0..<360, through: 360)
         #expect(try await Self.wait(120) { Set(Self.rows(a.lines + b.lines)).count >= want.count }, "\(b.logText)")
-        #expect(try await Self.wait(30) { Set(a.changes + b.changes).count >= 361 * Self.devices.count })
+        #expect(try await Self.wait(30) { Set(a.changes + b.changes).count >= Self.seconds.count * Self.devices.count })
         #expect(b.stop() == 0)
         #expect(Set(Self.rows(a.lines + b.lines)) == want)
-        #expect(Set(a.changes + b.changes) == Self.expectedChanges(Array(0..<360) + [1200]))
+        #expect(Set(a.changes + b.changes) == Self.expectedChanges(Self.seconds))
         #expect(b.logText.contains("assigned; 4 continue from their saved state"), "\(b.logText)")
     }
 }

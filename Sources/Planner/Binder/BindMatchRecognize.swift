@@ -87,13 +87,13 @@ extension Binder {
             }
         }
         let ctx = MeasureContext(variables: variables)
-        var measures: [(name: String, expr: BoundExpr)] = []
+        var measures: [MatchMeasure] = []
         for m in mr.measures {
             if measures.contains(where: { $0.name.caseInsensitiveEquals(m.alias.text) }) {
                 diagnostics.append(.error("SAQL2024", "measure '\(m.alias.text)' is named twice", at: m.alias.range))
                 continue
             }
-            measures.append((m.alias.text, bindExpr(m.expr, eventScope, .measures(ctx))))
+            measures.append(MatchMeasure(name: m.alias.text, expr: bindExpr(m.expr, eventScope, .measures(ctx))))
         }
         let program = RowPatternProgram.compile(mr.pattern, variables: variables)
         let spec = MatchRecognize(partitionBy: partitionBy, duration: duration, variables: variables, definitions: definitions,

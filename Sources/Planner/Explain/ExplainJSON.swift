@@ -21,7 +21,7 @@ extension Explain {
         out += "\"sinks\": " + JSONText.array(plan.sinks.map { "\($0.id)" })
         if let verdict = ScaleOut.analyze(plan) {
             var fields = [("partition_local", verdict.isPartitionLocal ? "true" : "false"), ("detail", JSONText.string(verdict.detail))]
-            if let topic = plan.nodes.lazy.compactMap({ $0.kafkaInput?.stateTopic }).first { fields.append(("state_topic", JSONText.string(topic))) }
+            if let topic = plan.stateTopic { fields.append(("state_topic", JSONText.string(topic))) }
             out += ",\n\"scale_out\": " + JSONText.object(fields)
         }
         return out + "}\n"

@@ -17,13 +17,13 @@ public struct MatchRecognize: Hashable, Sendable {
     /// What each measure reads from the match, in slot order.
     public var slots: [MatchSlot]
     /// The measures, computed over the row of slot values; they are the output columns.
-    public var measures: [(name: String, expr: BoundExpr)]
+    public var measures: [MatchMeasure]
     /// The pattern as written (for EXPLAIN).
     public var patternText: String
 
     public init(partitionBy: [BoundExpr], duration: Duration?, variables: [String], definitions: [BoundExpr?],
                 matchConditions: [MatchCondition?], pattern: RowPatternProgram, slots: [MatchSlot],
-                measures: [(name: String, expr: BoundExpr)], patternText: String) {
+                measures: [MatchMeasure], patternText: String) {
         self.partitionBy = partitionBy
         self.duration = duration
         self.variables = variables
@@ -34,17 +34,16 @@ public struct MatchRecognize: Hashable, Sendable {
         self.measures = measures
         self.patternText = patternText
     }
+}
 
-    public static func == (a: MatchRecognize, b: MatchRecognize) -> Bool {
-        a.partitionBy == b.partitionBy && a.duration == b.duration && a.variables == b.variables && a.definitions == b.definitions
-            && a.matchConditions == b.matchConditions && a.pattern == b.pattern && a.slots == b.slots && a.measures.map(\.name) == b.measures.map(\.name)
-            && a.measures.map(\.expr) == b.measures.map(\.expr)
-    }
+/// One output column of a match: its name and its expression over the row of slot values.
+public struct MatchMeasure: Hashable, Sendable {
+    public var name: String
+    public var expr: BoundExpr
 
-    public func hash(into h: inout Hasher) {
-        h.combine(variables)
-        h.combine(patternText)
-        h.combine(measures.map(\.name))
+    public init(name: String, expr: BoundExpr) {
+        self.name = name
+        self.expr = expr
     }
 }
 

@@ -59,6 +59,11 @@ public enum ScaleOut: Equatable, Sendable {
     }
 }
 
+extension PhysicalPlan {
+    /// The `state_topic` of the plan's Kafka input, when it keeps partition state there.
+    public var stateTopic: String? { nodes.lazy.compactMap { $0.kafkaInput?.stateTopic }.first }
+}
+
 extension PhysicalNode {
     /// The Kafka options of a source node reading Kafka.
     public var kafkaInput: KafkaInputOptions? {

@@ -16,7 +16,7 @@ extension PartitionedRun: JobRun {}
 /// and `options.checkpoints` then do not apply: the state topic holds the state), else a ``Pipeline``.
 public func makeJobRun(plan: PhysicalPlan, settings: JobSettings, options: PipelineOptions,
                        context: RuntimeContext = RuntimeContext()) throws -> any JobRun {
-    if plan.nodes.contains(where: { $0.kafkaInput?.stateTopic != nil }) {
+    if plan.stateTopic != nil {
         return try PartitionedRun(plan: plan, settings: settings, options: options, context: context)
     }
     return try Pipeline(plan: plan, settings: settings, options: options, context: context)

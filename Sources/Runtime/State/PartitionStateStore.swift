@@ -54,7 +54,6 @@ final class PartitionStateStore {
         try state.withUnsafeBytes { value in
             try key.withUnsafeBytes { try producer.send(topic: topic, partition: 0, value: value, key: $0) }
         }
-        latest[self.key(partition)] = state
     }
 
     /// Waits until every saved state is acknowledged.
