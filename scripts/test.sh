@@ -7,7 +7,12 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 
 echo "== swift build (warnings are errors)" >&2
-swift build -Xswiftc -warnings-as-errors 2>&1 | tail -n 3
+mkdir -p .build
+if ! swift build -Xswiftc -warnings-as-errors > .build/swift-build.log 2>&1; then
+  grep -Ev '^\[[0-9]+/[0-9]+\] ' .build/swift-build.log
+  exit 1
+fi
+tail -n 1 .build/swift-build.log
 
 echo "== Kafka test broker (Tansu on loopback)" >&2
 PORT=${SAQL_TEST_KAFKA_PORT:-19100}
@@ -16,7 +21,9 @@ trap 'scripts/kafka-broker.sh stop "$PORT"' EXIT
 export SAQL_REQUIRE_KAFKA=1
 
 echo "== swift test" >&2
-swift test 2>&1 | tail -n 25
+# The whole log is kept; the console shows everything but the lines of tests that passed, so every
+# failure's message reaches the CI log in full.
+swift test 2>&1 | tee .build/swift-test.log | awk '!/^(✔|◇|􀟈|Test Case .*(started|passed)|Test Suite .*(started|passed))/'
 
 CASES=../shared/conformance/cases
 if [ -d "$CASES" ]; then

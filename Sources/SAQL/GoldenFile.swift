@@ -67,6 +67,13 @@ public struct GoldenFile: Sendable {
     public var lines: [String]
     public var records: [Record] = []
 
+    /// The flags each record kind accepts after its keyword.
+    static let flags: [RecordKind: Set<String>] = [
+        .query: ["rowsort", "dead_letter", "events"],
+        .explain: ["json"],
+        .error: [],
+    ]
+
     /// Parses a golden file. Throws with the line number for malformed files.
     public init(path: String, text: String) throws {
         self.path = path
@@ -107,6 +114,12 @@ public struct GoldenFile: Sendable {
             case "query", "error", "explain":
                 guard let kind = RecordKind(rawValue: words[0]) else { throw GoldenFileError(path: path, line: i + 1, message: "bad record") }
                 let header = i + 1
+                // A misspelt flag would silently change what the record checks.
+                let allowed = Self.flags[kind] ?? []
+                for flag in words.dropFirst() where !allowed.contains(flag) {
+                    let known = allowed.isEmpty ? "it takes none" : "known: \(allowed.sorted().joined(separator: ", "))"
+                    throw GoldenFileError(path: path, line: header, message: "unknown flag '\(flag)' for '\(kind.rawValue)' (\(known))")
+                }
                 let rowsort = words.contains("rowsort")
                 i += 1
                 var query: [String] = []

@@ -7,9 +7,28 @@ import Testing
 struct CorpusTests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Corpus").path
 
+    /// The golden files; a missing directory gives none, which ``corpusIsThere`` reports.
     static var files: [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.filter { $0.hasSuffix(".test") }.sorted()
+    }
+
+    /// A moved or emptied corpus must fail, not pass with zero cases.
+    @Test func corpusIsThere() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.directory)
+        #expect(names.filter { $0.hasSuffix(".test") }.count >= 28, "golden files in \(Self.directory)")
+        var records = 0
+        for name in Self.files {
+            let path = "\(Self.directory)/\(name)"
+            records += try GoldenFile(path: path, text: String(contentsOfFile: path, encoding: .utf8)).records.count
+        }
+        #expect(records >= 280, "\(records) golden records")
+    }
+
+    /// Record flags are checked: a typo is an error, not a silently weaker record.
+    @Test func unknownRecordFlagsAreRejected() {
+        #expect(throws: GoldenFileError.self) { try GoldenFile(path: "t.test", text: "query rowsrot\nSELECT 1\n----\n") }
+        #expect(throws: GoldenFileError.self) { try GoldenFile(path: "t.test", text: "error json\nSELECT 1\n----\n") }
     }
 
     @Test(arguments: files)
