@@ -13,6 +13,10 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
 
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.ticks < b.ticks }
 
+    /// The instants a `datetime` can hold: years 0001 to 9999, as in ASA. `min` and `max` stand
+    /// outside it for "before every event" and "end of input".
+    public static let representable = Timestamp(year: 1, month: 1, day: 1).ticks...(Timestamp(year: 10000, month: 1, day: 1).ticks - 1)
+
     /// The current wall-clock time.
     public static var now: Timestamp {
         var ts = timespec()

@@ -16,6 +16,10 @@ public enum Value: Hashable, Sendable {
 
     public var isNull: Bool { if case .null = self { return true } else { return false } }
 
+    /// How deeply records and arrays may nest. Every recursive pass over values (decoding events,
+    /// checkpoints, writing) stays within it; an event nested deeper is malformed.
+    public static let maxNesting = 512
+
     /// The value's own type; `.any` for NULL.
     public var dataType: DataType {
         switch self {

@@ -111,8 +111,8 @@ final class PartitionedFileWriter: RowWriter {
         template = PathTemplate(options)
         guard let resume, !resume.isEmpty else { return }
         var r = StateReader(bytes: resume)
-        for _ in 0..<(try r.readInt()) { nextPart[try r.readString()] = try r.readInt() }
-        for _ in 0..<(try r.readInt()) {
+        for _ in 0..<(try r.readCount()) { nextPart[try r.readString()] = try r.readInt() }
+        for _ in 0..<(try r.readCount()) {
             let start = try r.readInt64(), end = try r.readInt64(), base = try r.readString(), part = try r.readInt()
             let length = try r.readInt64()
             let path = Self.partPath(base, part)

@@ -121,7 +121,7 @@ struct JoinBuffer {
     static func restore(from r: inout StateReader, width: Int, keyWidth: Int) throws(StateError) -> JoinBuffer {
         var buffer = JoinBuffer(width: width, keyWidth: keyWidth)
         buffer.base = try r.readInt()
-        for _ in 0..<(try r.readInt()) {
+        for _ in 0..<(try r.readCount()) {
             let row = try r.readValues()
             let time = try r.readInt64(), boundTime = try r.readInt64(), matched = try r.readBool()
             var key: [Value]? = try r.readBool() ? try r.readValues() : nil

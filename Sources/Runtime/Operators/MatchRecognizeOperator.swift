@@ -338,7 +338,7 @@ extension MatchRecognizeOperator: StatefulOperator {
             s.sequence = try r.readInt64()
             s.firstSequence = try r.readInt64()
             for time in try r.readInt64s() { s.events.append((time, try r.readValues())) }
-            for _ in 0..<(try r.readInt()) {
+            for _ in 0..<(try r.readCount()) {
                 let pc = try r.readInt(), start = try r.readInt64(), startTime = try r.readInt64()
                 let variables = try r.readInt64s(), firsts = try r.readInt64s(), lasts = try r.readInt64s()
                 guard program.indices.contains(pc), variables.count == firsts.count, firsts.count == lasts.count,

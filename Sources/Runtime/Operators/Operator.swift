@@ -192,7 +192,7 @@ public final class RuntimeCounters: @unchecked Sendable {
         var dicts: [[String: Int]] = []
         for _ in 0..<2 {
             var d: [String: Int] = [:]
-            for _ in 0..<(try r.readInt()) { d[try r.readString()] = try r.readInt() }
+            for _ in 0..<(try r.readCount()) { d[try r.readString()] = try r.readInt() }
             dicts.append(d)
         }
         inputEvents = dicts[0]

@@ -196,6 +196,6 @@ extension SessionWindowOperator: StatefulOperator {
         }
         ends = Heap(zip(endTimes, owners).map { Candidate(end: $0.0, partition: Int($0.1)) })
         closed = []
-        for _ in 0..<(try r.readInt()) { closed.append((try r.readInt64(), try r.readBatch())) }
+        for _ in 0..<(try r.readCount()) { closed.append((try r.readInt64(), try r.readBatch())) }
     }
 }

@@ -424,7 +424,7 @@ extension TimestampOperator: StatefulOperator {
 
     private static func restoreHeap(from r: inout StateReader) throws(StateError) -> Heap<Buffered> {
         var items: [Buffered] = []
-        for _ in 0..<(try r.readInt()) { items.append(Buffered(time: try r.readInt64(), seq: try r.readInt(), row: try r.readValues())) }
+        for _ in 0..<(try r.readCount()) { items.append(Buffered(time: try r.readInt64(), seq: try r.readInt(), row: try r.readValues())) }
         return Heap(items)
     }
 
@@ -450,7 +450,7 @@ extension TimestampOperator: StatefulOperator {
         keyBuffers = []
         for _ in 0..<substreams.count { keyBuffers.append(try Self.restoreHeap(from: &r)) }
         partitionClocks = []
-        for _ in 0..<(try r.readInt()) {
+        for _ in 0..<(try r.readCount()) {
             let v = try r.readInt64s()
             guard v.count == 3 else { throw StateError("timestamp state has a wrong shape") }
             // Heard from "now": a restored partition holds time back for the idle timeout, as a new one does.

@@ -245,7 +245,7 @@ extension WindowAggregateOperator: StatefulOperator {
     public func restoreState(from r: inout StateReader) throws(StateError) {
         watermark = try r.readInt64()
         open = []
-        for _ in 0..<(try r.readInt()) {
+        for _ in 0..<(try r.readCount()) {
             let end = try r.readInt64()
             let groups = try GroupTable.restore(from: &r, width: keys.count)
             let columns = calls.map(makeAccumulator)

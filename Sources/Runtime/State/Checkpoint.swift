@@ -63,16 +63,16 @@ public struct Checkpoint: Sendable {
         }
         fingerprint = try r.readUInt64()
         processingTime = try r.readInt64()
-        for _ in 0..<(try r.readInt()) {
+        for _ in 0..<(try r.readCount()) {
             let id = try r.readInt()
             operators[id] = (try r.readInt(), try r.readBytes())
         }
-        for _ in 0..<(try r.readInt()) { watermarks[try r.readInt()] = try r.readInt64() }
-        for _ in 0..<(try r.readInt()) {
+        for _ in 0..<(try r.readCount()) { watermarks[try r.readInt()] = try r.readInt64() }
+        for _ in 0..<(try r.readCount()) {
             let name = try r.readString()
             inputs[name] = (try r.readBytes(), try r.readInt64(), try r.readBool())
         }
-        for _ in 0..<(try r.readInt()) {
+        for _ in 0..<(try r.readCount()) {
             let name = try r.readString()
             outputs[name] = try r.readBytes()
         }

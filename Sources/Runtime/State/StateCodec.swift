@@ -1,9 +1,32 @@
 import Planner
 
-/// A malformed or incompatible checkpoint.
+/// A checkpoint that cannot be used: damaged bytes, or state written by another job or version.
+///
+/// Restoring never traps on bad bytes: every count, length, tag and version is checked and a
+/// failure is thrown as a `StateError` naming what was wrong and, once known, where (the plan node
+/// and operator, or the state store's file).
 public struct StateError: Error, Sendable, CustomStringConvertible {
+    /// What kind of problem it is.
+    public enum Kind: Sendable {
+        /// The bytes end before the state does.
+        case truncated
+        /// The bytes do not decode: a negative or impossible count, an unknown tag, a wrong shape.
+        case corrupt
+        /// Well formed, but for another job, plan or state version.
+        case incompatible
+    }
+
+    public var kind: Kind
     public var message: String
-    public init(_ message: String) { self.message = message }
+
+    public init(_ message: String, kind: Kind = .corrupt) {
+        self.kind = kind
+        self.message = message
+    }
+
+    /// The same error with `location` (an operator, a file) in front of its message.
+    public func at(_ location: String) -> StateError { StateError("\(location): \(message)", kind: kind) }
+
     public var description: String { message }
 }
 
@@ -64,8 +87,12 @@ public struct StateReader: Sendable {
 
     public var isAtEnd: Bool { position == bytes.count }
 
+    /// Bytes not read yet.
+    public var remaining: Int { bytes.count - position }
+
     private mutating func take(_ n: Int) throws(StateError) -> ArraySlice<UInt8> {
-        guard n >= 0, position + n <= bytes.count else { throw StateError("checkpoint state ends early") }
+        guard n >= 0 else { throw StateError("checkpoint state holds a negative length (\(n))") }
+        guard n <= remaining else { throw StateError("checkpoint state ends early", kind: .truncated) }
         defer { position += n }
         return bytes[position..<(position + n)]
     }
@@ -83,34 +110,81 @@ public struct StateReader: Sendable {
         for (i, b) in try take(4).enumerated() { v |= UInt32(b) << (8 * UInt32(i)) }
         return Float(bitPattern: v)
     }
-    public mutating func readBool() throws(StateError) -> Bool { try take(1).first == 1 }
-
-    public mutating func readBytes() throws(StateError) -> [UInt8] { Array(try take(try readInt())) }
-
-    public mutating func readString() throws(StateError) -> String {
-        String(decoding: try take(try readInt()), as: UTF8.self)
+    public mutating func readBool() throws(StateError) -> Bool {
+        switch try take(1).first {
+        case 0: return false
+        case 1: return true
+        case let b: throw StateError("checkpoint state holds \(b.map(String.init) ?? "nothing") where a bool goes")
+        }
     }
 
-    public mutating func readValue() throws(StateError) -> Value {
-        guard let tag = try take(1).first else { throw StateError("checkpoint state ends early") }
+    /// A count of elements that follow, each taking at least `elementSize` bytes: a count the rest
+    /// of the bytes cannot hold is corrupt, so no loop or allocation is ever sized by a bad count.
+    public mutating func readCount(elementSize: Int = 1) throws(StateError) -> Int {
+        let n = try readInt()
+        guard n >= 0 else { throw StateError("checkpoint state holds a negative count (\(n))") }
+        let (needed, overflow) = n.multipliedReportingOverflow(by: max(elementSize, 1))
+        guard !overflow, needed <= remaining else {
+            throw StateError("checkpoint state holds a count of \(n) that its \(remaining) remaining bytes cannot hold", kind: .truncated)
+        }
+        return n
+    }
+
+    /// An integer that must lie in `range` (an index, a slot, a small enum).
+    public mutating func readInt(in range: Range<Int>, _ what: String) throws(StateError) -> Int {
+        let n = try readInt()
+        guard range.contains(n) else { throw StateError("checkpoint state holds \(what) \(n), outside \(range.lowerBound)..<\(range.upperBound)") }
+        return n
+    }
+
+    /// An event or wall-clock time: a representable instant, or `Int64.min` / `Int64.max` (see
+    /// ``Timestamp/representable``). Anything else would overflow the operators' time arithmetic.
+    public mutating func readTime() throws(StateError) -> Int64 {
+        let t = try readInt64()
+        guard t == .min || t == .max || Timestamp.representable.contains(t) else {
+            throw StateError("checkpoint state holds a time outside years 0001-9999 (\(t) ticks)")
+        }
+        return t
+    }
+
+    /// A list of times (see ``readTime()``).
+    public mutating func readTimes() throws(StateError) -> [Int64] {
+        let n = try readCount(elementSize: 8)
+        var out: [Int64] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try readTime()) }
+        return out
+    }
+
+    public mutating func readBytes() throws(StateError) -> [UInt8] { Array(try take(try readCount())) }
+
+    public mutating func readString() throws(StateError) -> String {
+        String(decoding: try take(try readCount()), as: UTF8.self)
+    }
+
+    public mutating func readValue() throws(StateError) -> Value { try readValue(depth: 0) }
+
+    private mutating func readValue(depth: Int) throws(StateError) -> Value {
+        guard depth <= Value.maxNesting else { throw StateError("checkpoint state nests values deeper than \(Value.maxNesting) levels") }
+        guard let tag = try take(1).first else { throw StateError("checkpoint state ends early", kind: .truncated) }
         switch tag {
         case 0: return .null
         case 1: return .bigint(try readInt64())
         case 2: return .float(try readDouble())
         case 3: return .string(try readString())
-        case 4: return .datetime(Timestamp(ticks: try readInt64()))
+        case 4: return .datetime(Timestamp(ticks: try readTime()))
         case 5: return .bit(try readBool())
         case 6:
             var r = Record()
-            for _ in 0..<(try readInt()) {
+            for _ in 0..<(try readCount(elementSize: 9)) {
                 let name = try readString()
                 r.names.append(name)
-                r.values.append(try readValue())
+                r.values.append(try readValue(depth: depth + 1))
             }
             return .record(r)
         case 7:
             var a: [Value] = []
-            for _ in 0..<(try readInt()) { a.append(try readValue()) }
+            for _ in 0..<(try readCount()) { a.append(try readValue(depth: depth + 1)) }
             return .array(a)
         default:
             throw StateError("checkpoint state holds an unknown value tag \(tag)")

@@ -39,8 +39,7 @@ extension StateWriter {
 
 extension StateReader {
     public mutating func readValues() throws(StateError) -> [Value] {
-        let n = try readInt()
-        guard n >= 0 else { throw StateError("checkpoint state holds a negative count") }
+        let n = try readCount()
         var out: [Value] = []
         out.reserveCapacity(n)
         for _ in 0..<n { out.append(try readValue()) }
@@ -48,8 +47,7 @@ extension StateReader {
     }
 
     public mutating func readInt64s() throws(StateError) -> [Int64] {
-        let n = try readInt()
-        guard n >= 0 else { throw StateError("checkpoint state holds a negative count") }
+        let n = try readCount(elementSize: 8)
         var out: [Int64] = []
         out.reserveCapacity(n)
         for _ in 0..<n { out.append(try readInt64()) }
@@ -57,12 +55,15 @@ extension StateReader {
     }
 
     public mutating func readBatch() throws(StateError) -> EventBatch {
-        var batch = EventBatch(width: try readInt())
+        var batch = EventBatch(width: try readInt(in: 0..<65_536, "a batch width"))
         batch.values = try readValues()
         batch.times = try readInt64s()
         batch.arrivals = try readInt64s()
         batch.partitions = try readInt64s().map { Int32(truncatingIfNeeded: $0) }
-        guard batch.values.count == batch.times.count * batch.width else { throw StateError("checkpoint batch has a wrong shape") }
+        guard batch.values.count == batch.times.count * batch.width, batch.arrivals.isEmpty || batch.arrivals.count == batch.times.count,
+              batch.partitions.isEmpty || batch.partitions.count == batch.times.count else {
+            throw StateError("checkpoint batch has a wrong shape")
+        }
         return batch
     }
 
@@ -81,7 +82,7 @@ extension GroupTable {
     }
 
     static func restore(from r: inout StateReader, width: Int) throws(StateError) -> GroupTable {
-        let count = try r.readInt()
+        let count = try r.readCount()
         var keys = try r.readValues()
         guard keys.count == count * width else { throw StateError("checkpoint group table has a wrong shape") }
         if keys.isEmpty { keys = [.null] }  // a valid pointer for width-0 keys

@@ -166,7 +166,7 @@ public final class KafkaSource: EventSource {
     public func restore(position: [UInt8]) throws {
         var r = StateReader(bytes: position)
         guard !r.isAtEnd else { return }
-        for _ in 0..<(try r.readInt()) {
+        for _ in 0..<(try r.readCount()) {
             let topic = try r.readString(), partition = Int32(try r.readInt()), offset = try r.readInt64()
             consumer.startOffsets[topic, default: [:]][partition] = offset
         }
