@@ -36,7 +36,7 @@ let package = Package(
         ]),
         .executableTarget(name: "saql-bench", dependencies: ["Runtime"]),
         .testTarget(name: "SAQLParserTests", dependencies: ["SAQLParser"]),
-        .testTarget(name: "PlannerTests", dependencies: ["Planner"]),
+        .testTarget(name: "PlannerTests", dependencies: ["Planner", "Runtime"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "SAQL"], exclude: ["Fixtures"]),
         .testTarget(name: "CorpusTests", dependencies: ["SAQL"], exclude: ["Corpus"]),
         .testTarget(name: "KafkaTests", dependencies: ["SAQL"]),

@@ -28,36 +28,32 @@ public enum BindingCheck: Sendable {
 /// Text → tokens → AST → bound logical plan → physical plan, collecting diagnostics at every stage.
 public enum Compiler {
     /// Compiles a job file. Returns the job when there are no errors, and every diagnostic either way.
-    public static func compile(_ source: SourceFile, overrides: BindingOverrides = BindingOverrides(),
-                               check: BindingCheck = .lenient) -> (job: CompiledJob?, diagnostics: [Diagnostic]) {
+    public static func compile(_ source: SourceFile, overrides: BindingOverrides = BindingOverrides(), check: BindingCheck = .lenient,
+                               catalog: Catalog) -> (job: CompiledJob?, diagnostics: [Diagnostic]) {
         let (script, parseDiagnostics) = Parser.parse(source.text)
         var diagnostics = parseDiagnostics
-        var headerBinder = HeaderBinder(environment: overrides.environment, jobDirectory: overrides.jobDirectory)
+        var headerBinder = HeaderBinder(environment: overrides.environment, jobDirectory: overrides.jobDirectory, catalog: catalog)
         var header = headerBinder.bind(script)
         for (key, value) in overrides.settings {
             headerBinder.apply(key: key, value: value, range: .unknown, keyRange: .unknown, to: &header.settings)
         }
-        diagnostics += headerBinder.diagnostics
         for (input, fields) in overrides.schemas where header.table(named: input) == nil {
             header.tables[input] = fields.map { ($0, DataType.any) }
         }
-        for (name, connector) in overrides.references.sorted(by: { $0.key < $1.key }) {
-            // `--reference NAME=PATH` declares (or rebinds) a reference input.
-            if let i = header.inputs.firstIndex(where: { $0.name.caseInsensitiveEquals(name) }) {
-                header.inputs[i].kind = .reference
-                header.inputs[i].connector = connector
-            } else {
-                header.inputs.append(InputBinding(name: name, kind: .reference, connector: connector))
-            }
+        bindReferenceOverrides(overrides, into: &header, binder: &headerBinder)
+        var deadLetter = header.deadLetter
+        if let spec = overrides.deadLetter, case .output(let b)? = headerBinder.bind(spec, name: "dead_letter", kind: .output, header: header) {
+            deadLetter = b
         }
-        let deadLetter = overrides.deadLetter.map { OutputBinding(name: "dead_letter", connector: $0) } ?? header.deadLetter
+        diagnostics += headerBinder.diagnostics
         let (logical, bindDiagnostics) = Binder.bind(script, text: source.text, header: header, keepEvents: deadLetter != nil)
         diagnostics += bindDiagnostics
         if !script.statements.contains(where: { if case .select = $0 { return true } else { return false } }) {
             diagnostics.append(.error("SAQL2000", "the job has no SELECT statement", at: SourceRange(start: script.range.end, end: script.range.end),
                                       helps: [.init("add a query, e.g. SELECT * INTO output FROM input")]))
         }
-        let (inputs, outputs, bindingDiagnostics) = resolveBindings(logical, header: header, overrides: overrides, check: check)
+        let (inputs, outputs, bindingDiagnostics) = resolveBindings(logical, header: header, overrides: overrides, check: check,
+                                                                    binder: &headerBinder)
         diagnostics += bindingDiagnostics
         diagnostics = deduplicated(diagnostics)
         if check == .lenient {
@@ -88,8 +84,7 @@ public enum Compiler {
             if case .source(let b, _) = node.kind { return b }
             return nil
         }
-        guard let stateful = sources.first(where: { if case .kafka(let k) = $0.connector { return k.stateTopic != nil } else { return false } })
-        else { return [] }
+        guard let stateful = sources.first(where: { $0.endpoint.stateTopic != nil }) else { return [] }
         // Point at the option where it was written.
         var range = stateful.range
         for case .createEndpoint(let c) in script.statements where c.name.text.caseInsensitiveEquals(stateful.name) {
@@ -100,7 +95,7 @@ public enum Compiler {
                            helps: [.init("read the other streams in another job, or remove state_topic to run in one process")])]
         }
         for node in plan.nodes {
-            guard case .sink(let b) = node.kind, case .kafka(let k) = b.connector, k.transactionalId != nil else { continue }
+            guard case .sink(let b) = node.kind, b.endpoint.transaction != nil else { continue }
             return [.error("SAQL3039", "transactional output '\(b.name)' cannot be combined with state_topic yet", at: range,
                            notes: [.init("a partition's state and its outputs would need one transaction")],
                            helps: [.init("remove transactional_id (outputs are then at-least-once), or state_topic")])]
@@ -114,62 +109,82 @@ public enum Compiler {
     }
 
     /// The job's header as `compile` binds it (declarations, settings, overrides), without the query.
-    public static func header(_ source: SourceFile, overrides: BindingOverrides = BindingOverrides()) -> JobHeader {
+    public static func header(_ source: SourceFile, overrides: BindingOverrides = BindingOverrides(), catalog: Catalog) -> JobHeader {
         let (script, _) = Parser.parse(source.text)
-        var binder = HeaderBinder(environment: overrides.environment, jobDirectory: overrides.jobDirectory)
+        var binder = HeaderBinder(environment: overrides.environment, jobDirectory: overrides.jobDirectory, catalog: catalog)
         var header = binder.bind(script)
-        for (name, connector) in overrides.references {
-            header.inputs.removeAll { $0.name.caseInsensitiveEquals(name) }
-            header.inputs.append(InputBinding(name: name, kind: .reference, connector: connector))
-        }
+        bindReferenceOverrides(overrides, into: &header, binder: &binder)
         return header
+    }
+
+    /// `--reference NAME=PATH` declares (or rebinds) a reference input.
+    static func bindReferenceOverrides(_ overrides: BindingOverrides, into header: inout JobHeader, binder: inout HeaderBinder) {
+        for (name, spec) in overrides.references.sorted(by: { $0.key < $1.key }) {
+            guard case .input(var binding)? = binder.bind(spec, name: name, kind: .referenceInput, header: header) else { continue }
+            if let i = header.inputs.firstIndex(where: { $0.name.caseInsensitiveEquals(name) }) {
+                binding.name = header.inputs[i].name
+                binding.range = header.inputs[i].range
+                binding.refresh = header.inputs[i].refresh
+                header.inputs[i] = binding
+            } else {
+                header.inputs.append(binding)
+            }
+        }
     }
 
     /// Binds every input and output the plan uses: CLI/API overrides first, then declarations,
     /// then the output directory; finally the embedded connector or stdout.
-    static func resolveBindings(_ job: LogicalJob, header: JobHeader, overrides: BindingOverrides,
-                                check: BindingCheck) -> ([InputBinding], [OutputBinding], [Diagnostic]) {
+    static func resolveBindings(_ job: LogicalJob, header: JobHeader, overrides: BindingOverrides, check: BindingCheck,
+                                binder: inout HeaderBinder) -> ([InputBinding], [OutputBinding], [Diagnostic]) {
+        let before = binder.diagnostics.count
         var diagnostics: [Diagnostic] = []
         var inputs: [InputBinding] = []
+        func input(_ spec: EndpointSpec, _ name: String, _ kind: InputBinding.Kind) {
+            if case .input(let b)? = binder.bind(spec, name: name, kind: kind == .reference ? .referenceInput : .input, header: header) {
+                inputs.append(b)
+            }
+        }
         for name in job.layouts.keys.sorted() {
-            if let c = overrides.inputs.first(where: { $0.key.caseInsensitiveEquals(name) })?.value {
-                inputs.append(InputBinding(name: name, kind: header.input(named: name)?.kind ?? .stream, connector: c))
+            if let spec = overrides.inputs.first(where: { $0.key.caseInsensitiveEquals(name) })?.value {
+                input(spec, name, header.input(named: name)?.kind ?? .stream)
             } else if let declared = header.input(named: name) {
                 inputs.append(declared)
             } else if overrides.embedded {
-                inputs.append(InputBinding(name: name, kind: .stream, connector: .embedded(format: .json)))
+                input(.embedded(), name, .stream)
             } else if check == .complete {
                 diagnostics.append(.error("SAQL3020", "input '\(name)' is not bound", at: .unknown,
                                           helps: [.init("pass --input \(name)=PATH, or declare CREATE INPUT \(name) WITH (connector = 'file', path = '...')")]))
             }
         }
         var outputs: [OutputBinding] = []
+        func output(_ spec: EndpointSpec, _ name: String) {
+            if case .output(let b)? = binder.bind(spec, name: name, kind: .output, header: header) { outputs.append(b) }
+        }
         var unbound: [String] = []
         var seen = Set<String>()
         for s in job.statements where seen.insert(s.output.lowercased()).inserted {
             let name = s.output
-            if let c = overrides.outputs.first(where: { $0.key.caseInsensitiveEquals(name) })?.value {
-                outputs.append(OutputBinding(name: name, connector: c))
+            if let spec = overrides.outputs.first(where: { $0.key.caseInsensitiveEquals(name) })?.value {
+                output(spec, name)
             } else if let declared = header.output(named: name) {
                 outputs.append(declared)
             } else if let dir = overrides.outputDirectory {
-                let path = dir.hasSuffix("/") ? dir + name + ".jsonl" : dir + "/" + name + ".jsonl"
-                outputs.append(OutputBinding(name: name, connector: .file(path: path, format: .json)))
+                output(.file(path: dir.hasSuffix("/") ? dir + name + ".jsonl" : dir + "/" + name + ".jsonl", format: .json), name)
             } else if overrides.embedded {
-                outputs.append(OutputBinding(name: name, connector: .embedded))
+                output(.embedded(), name)
             } else {
                 unbound.append(name)
             }
         }
         if unbound.count == 1 {
-            outputs.append(OutputBinding(name: unbound[0], connector: .stdout(format: .json)))
+            output(.stdout(), unbound[0])
         } else if check == .complete {
             for name in unbound {
                 diagnostics.append(.error("SAQL3021", "output '\(name)' is not bound", at: .unknown,
                                           helps: [.init("pass --output \(name)=PATH or --output-dir DIR")]))
             }
         }
-        return (inputs, outputs, diagnostics)
+        return (inputs, outputs, Array(binder.diagnostics[before...]) + diagnostics)
     }
 
     /// Drops exact repeats (the same code, message and range), keeping the first.

@@ -158,7 +158,7 @@ public struct ASATestRunner {
 
     /// The query's compile errors, if it does not compile (the suite is not run then).
     public func compileErrors() -> [Diagnostic] {
-        Compiler.compile(query, overrides: overrides(for: config.TestCases.first, outputs: "/dev/null")).diagnostics.filter { $0.severity == .error }
+        Compiler.compile(query, overrides: overrides(for: config.TestCases.first, outputs: "/dev/null"), catalog: .standard).diagnostics.filter { $0.severity == .error }
     }
 
     private func path(_ p: String) -> String { p.hasPrefix("/") ? p : baseDirectory + "/" + p }
@@ -169,7 +169,7 @@ public struct ASATestRunner {
         o.outputDirectory = outputs
         for input in testCase?.Inputs ?? [] {
             let format: DataFormat = input.Format?.lowercased() == "csv" ? .csv : .json
-            let connector = InputConnector.file(path: path(input.FilePath), format: format, arrivalTimeField: nil)
+            let connector = EndpointSpec.file(path: path(input.FilePath), format: format)
             if input.Type?.lowercased().hasPrefix("reference") == true { o.references[input.InputAlias] = connector } else {
                 o.inputs[input.InputAlias] = connector
             }
@@ -188,7 +188,7 @@ public struct ASATestRunner {
                 result.seconds = Date().timeIntervalSince(started)
                 summary.cases.append(result)
             }
-            let (job, diagnostics) = Compiler.compile(query, overrides: overrides(for: testCase, outputs: outputs), check: .complete)
+            let (job, diagnostics) = Compiler.compile(query, overrides: overrides(for: testCase, outputs: outputs), check: .complete, catalog: .standard)
             guard let job else {
                 result.error = DiagnosticRenderer().render(diagnostics.filter { $0.severity == .error }, in: query)
                 continue
@@ -208,7 +208,7 @@ public struct ASATestRunner {
                     continue
                 }
                 guard let binding = job.outputs.first(where: { $0.name.caseInsensitiveEquals(expected.OutputAlias) }),
-                      case .file(let file, _) = binding.connector else {
+                      let file = (binding.endpoint as? FileOutput)?.path else {
                     result.outputs.append((expected.OutputAlias, .missing, ["the query writes no output '\(expected.OutputAlias)'"]))
                     continue
                 }

@@ -36,7 +36,7 @@ public struct GoldenRunner {
         for input in record.inputs {
             let path = "\(dir)/\(input.name).\(input.format == .csv ? "csv" : "jsonl")"
             try writeFile(path, input.lines.joined(separator: "\n") + "\n")
-            let connector = InputConnector.file(path: path, format: input.format, arrivalTimeField: input.arrivalField)
+            let connector = EndpointSpec.file(path: path, format: input.format, arrivalTimeField: input.arrivalField)
             if input.reference { overrides.references[input.name] = connector } else { overrides.inputs[input.name] = connector }
             for v in input.versions {
                 guard let at = Timestamp(parsing: v.at) else { throw ConnectorError("version time '\(v.at)' is not ISO-8601") }
@@ -46,11 +46,11 @@ public struct GoldenRunner {
         let source = SourceFile(name: "query.saql", text: record.query + "\n")
         switch record.kind {
         case .error:
-            let (_, diagnostics) = Compiler.compile(source, overrides: overrides, check: .lenient)
+            let (_, diagnostics) = Compiler.compile(source, overrides: overrides, check: .lenient, catalog: .standard)
             let text = DiagnosticRenderer().render(diagnostics, in: source)
             return Outcome(record: record, actual: text.split(separator: "\n").map(String.init))
         case .explain:
-            let (job, diagnostics) = Compiler.compile(source, overrides: overrides, check: .lenient)
+            let (job, diagnostics) = Compiler.compile(source, overrides: overrides, check: .lenient, catalog: .standard)
             guard let job else {
                 return Outcome(record: record, actual: DiagnosticRenderer().render(diagnostics, in: source).split(separator: "\n").map(String.init))
             }
@@ -63,7 +63,7 @@ public struct GoldenRunner {
             for batchSize in record.eventAtATime ? [1] : [1024, 1] {
                 overrides.outputDirectory = "\(dir)/out\(batchSize)"
                 if record.deadLetter { overrides.deadLetter = .file(path: "\(dir)/out\(batchSize)/dead_letter.jsonl", format: .json) }
-                let (job, diagnostics) = Compiler.compile(source, overrides: overrides, check: .complete)
+                let (job, diagnostics) = Compiler.compile(source, overrides: overrides, check: .complete, catalog: .standard)
                 guard let job else {
                     return Outcome(record: record, actual: DiagnosticRenderer().render(diagnostics, in: source).split(separator: "\n").map(String.init))
                 }
@@ -71,8 +71,9 @@ public struct GoldenRunner {
                 options.batchSize = batchSize
                 options.deadLetter = job.deadLetter
                 let clock = ReplayClock(versions: versions.sorted { $0.at < $1.at })
-                options.wallClock = { clock.now() }
-                let pipeline = try Pipeline(plan: job.physical, settings: job.settings, options: options)
+                let context = RuntimeContext()
+                context.clock = clock
+                let pipeline = try Pipeline(plan: job.physical, settings: job.settings, options: options, context: context)
                 clock.pipeline = pipeline
                 try pipeline.runFileInputs()
                 outputs = job.outputs.map(\.name) + (record.deadLetter ? ["dead_letter"] : [])
@@ -106,7 +107,7 @@ extension GoldenRunner {
         for input in record.inputs where !input.versions.isEmpty {
             try writeFile("\(dir)/\(input.name).\(input.format == .csv ? "csv" : "jsonl")", input.lines.joined(separator: "\n") + "\n")
         }
-        let (job, diagnostics) = Compiler.compile(source, overrides: overrides, check: .complete)
+        let (job, diagnostics) = Compiler.compile(source, overrides: overrides, check: .complete, catalog: .standard)
         guard let job else { throw ConnectorError("the checkpoint rerun does not compile: \(diagnostics.first?.message ?? "")") }
         let total = record.inputs.filter { !$0.reference }.reduce(0) { $0 + $1.lines.count }
         let store = try CheckpointStore(directory: "\(dir)/state")
@@ -116,13 +117,16 @@ extension GoldenRunner {
         options.checkpoints = store
         options.checkpointInterval = .max
         let clock = ReplayClock(versions: versions.sorted { $0.at < $1.at })
-        options.wallClock = { clock.now() }
-        let first = try Pipeline(plan: job.physical, settings: job.settings, options: options)
+        let firstContext = RuntimeContext()
+        firstContext.clock = clock
+        let first = try Pipeline(plan: job.physical, settings: job.settings, options: options, context: firstContext)
         clock.pipeline = first
         try first.run(until: { first.context.counters.inputEvents.values.reduce(0, +) >= total / 2 })
         guard let checkpoint = try store.latest() else { throw ConnectorError("the stopped run left no checkpoint") }
         options.restore = checkpoint
-        let second = try Pipeline(plan: job.physical, settings: job.settings, options: options)
+        let secondContext = RuntimeContext()
+        secondContext.clock = clock
+        let second = try Pipeline(plan: job.physical, settings: job.settings, options: options, context: secondContext)
         clock.pipeline = second
         try second.runFileInputs()
         return printedOutputs(record, outputs, in: out, recordDirectory: dir)
@@ -145,13 +149,13 @@ extension GoldenRunner {
 
 /// The wall clock of a golden run: the latest arrival time read. Reference files change to their
 /// next version when it passes the version's time.
-final class ReplayClock {
+final class ReplayClock: Clock {
     weak var pipeline: Pipeline?
     private var versions: [(at: Int64, path: String, text: String)]
 
     init(versions: [(at: Int64, path: String, text: String)]) { self.versions = versions }
 
-    func now() -> Int64 {
+    var now: Int64 {
         let t = pipeline?.processingTime ?? .min
         while let v = versions.first, v.at <= t {
             try? writeFile(v.path, v.text)
@@ -159,6 +163,9 @@ final class ReplayClock {
         }
         return t
     }
+
+    /// Golden runs never wait.
+    func sleep(ticks: Int64) {}
 }
 
 func makeDirectory(_ path: String) throws {

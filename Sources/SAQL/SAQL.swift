@@ -29,12 +29,13 @@ public final class Engine: @unchecked Sendable {
     /// Compiles `text` (a `.saql` job or a bare ASA query) and builds its operators.
     /// - Parameters:
     ///   - startTime: the arrival time of events pushed without one, until ``advance(to:)`` moves it.
+    ///   - catalog: the connectors, functions and aggregates the job may name.
     public init(job text: String, name: String = "job.saql", overrides: BindingOverrides = BindingOverrides(),
-                startTime: Timestamp = Timestamp(ticks: 0)) throws {
+                startTime: Timestamp = Timestamp(ticks: 0), catalog: Catalog = .standard) throws {
         var o = overrides
         o.embedded = true
         let source = SourceFile(name: name, text: text)
-        let (compiled, diagnostics) = Compiler.compile(source, overrides: o, check: .complete)
+        let (compiled, diagnostics) = Compiler.compile(source, overrides: o, check: .complete, catalog: catalog)
         guard let compiled else { throw CompileFailure(diagnostics: diagnostics, source: source) }
         job = compiled
         clock = startTime

@@ -142,16 +142,17 @@ struct Check: ParsableCommand {
             if let slash = path.lastIndex(of: "/") { overrides.jobDirectory = String(path[..<slash]) }
             for spec in schemaFromSample {
                 guard let eq = spec.firstIndex(of: "=") else { throw ValidationError("--schema-from-sample: expected NAME=PATH, got '\(spec)'") }
-                do { overrides.schemas[String(spec[..<eq])] = try sampleFields(String(spec[spec.index(after: eq)...])) } catch {
+                do { overrides.schemas[String(spec[..<eq])] = try SchemaSample.fields(ofFile: String(spec[spec.index(after: eq)...])) } catch {
                     printError("saql: error: \(error)")
                     throw ExitCode(1)
                 }
             }
             // Reference data on disk gives its columns, so references to missing ones are errors.
-            for r in Compiler.header(source, overrides: overrides).inputs where r.kind == .reference && overrides.schemas[r.name] == nil {
-                if let fields = referenceFields(r.connector) { overrides.schemas[r.name] = fields }
+            for r in Compiler.header(source, overrides: overrides, catalog: .standard).inputs
+            where r.kind == .reference && overrides.schemas[r.name] == nil {
+                if let fields = (r.endpoint as? any ReferenceSourceEndpoint)?.sampleColumns() { overrides.schemas[r.name] = fields }
             }
-            report.append(source, Compiler.compile(source, overrides: overrides, check: .lenient).diagnostics)
+            report.append(source, Compiler.compile(source, overrides: overrides, check: .lenient, catalog: .standard).diagnostics)
         }
         let rendered = report.render(format, color: color.enabled)
         if format == .text { printError(rendered, terminator: "") } else { print(rendered, terminator: "") }
@@ -285,41 +286,3 @@ struct TestCommand: ParsableCommand {
     }
 }
 
-/// The field names of a sample input file: every top-level field of its first 1,000 JSON events, in
-/// first-seen order, or a CSV file's header.
-func sampleFields(_ path: String) throws -> [String] {
-    let text = try readTextFile(path)
-    if path.lowercased().hasSuffix(".csv") {
-        return text.split(separator: "\n", maxSplits: 1).first.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
-    }
-    var objects: [[String: Any]] = []
-    let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-    if trimmed.hasPrefix("[") {
-        objects = (try JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [[String: Any]]) ?? []
-    } else {
-        for line in trimmed.split(separator: "\n").prefix(1_000) {
-            if let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] { objects.append(o) }
-        }
-    }
-    var fields: [String] = []
-    for o in objects.prefix(1_000) {
-        // JSONSerialization loses key order; sorting keeps the schema stable.
-        for key in o.keys.sorted() where !fields.contains(key) { fields.append(key) }
-    }
-    guard !fields.isEmpty else { throw ConnectorError("\(path): no events to take a schema from") }
-    return fields
-}
-
-/// The columns of a reference input that can be read now (a file or SQLite database that exists).
-func referenceFields(_ connector: InputConnector) -> [String]? {
-    switch connector {
-    case .file(let path, _, _):
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        return try? sampleFields(path)
-    case .sqlite(let path, let query):
-        guard FileManager.default.fileExists(atPath: path), let db = try? SQLiteDatabase(path: path, readOnly: true),
-              let first = try? db.query("SELECT * FROM (\(query)) LIMIT 1").first else { return nil }
-        return first.names
-    default: return nil
-    }
-}

@@ -41,18 +41,18 @@ struct BindingOptions: ParsableArguments {
         o.environment = ProcessEnvironment.all
         for spec in inputs {
             let (name, path) = try split(spec, "--input")
-            o.inputs[name] = .file(path: path, format: DataFormat(path: path) ?? .json, arrivalTimeField: nil)
+            o.inputs[name] = .file(path: path)
         }
         for spec in references {
             let (name, path) = try split(spec, "--reference")
-            o.references[name] = .file(path: path, format: DataFormat(path: path) ?? .json, arrivalTimeField: nil)
+            o.references[name] = .file(path: path)
         }
         for spec in outputs {
             let (name, path) = try split(spec, "--output")
-            o.outputs[name] = path == "-" ? .stdout(format: .json) : .file(path: path, format: DataFormat(path: path) ?? .json)
+            o.outputs[name] = path == "-" ? .stdout() : .file(path: path)
         }
         o.outputDirectory = outputDir
-        o.deadLetter = deadLetter.map { $0 == "-" ? .stdout(format: .json) : .file(path: $0, format: .json) }
+        o.deadLetter = deadLetter.map { $0 == "-" ? .stdout() : .file(path: $0, format: .json) }
         for spec in settings { o.settings.append(try split(spec, "--set")) }
         return o
     }
@@ -89,7 +89,7 @@ func compileJob(path: String, overrides: BindingOverrides, check: BindingCheck, 
     let source = SourceFile(name: path, text: text)
     var overrides = overrides
     if let slash = path.lastIndex(of: "/") { overrides.jobDirectory = String(path[..<slash]) }
-    let (job, diagnostics) = Compiler.compile(source, overrides: overrides, check: check)
+    let (job, diagnostics) = Compiler.compile(source, overrides: overrides, check: check, catalog: .standard)
     if !diagnostics.isEmpty { printError(DiagnosticRenderer(color: color.enabled).render(diagnostics, in: source), terminator: "") }
     guard let job else { throw ExitCode(2) }
     return job

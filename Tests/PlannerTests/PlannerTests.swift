@@ -1,4 +1,5 @@
 import Planner
+import Runtime
 import SAQLParser
 import Testing
 
@@ -36,7 +37,7 @@ struct TimestampTests {
 
 struct BinderTests {
     func compile(_ text: String) -> (CompiledJob?, [Diagnostic]) {
-        Compiler.compile(SourceFile(name: "t.saql", text: text))
+        Compiler.compile(SourceFile(name: "t.saql", text: text), catalog: .standard)
     }
 
     @Test func groupKeysMatchSelectExpressionsWrittenDifferently() {

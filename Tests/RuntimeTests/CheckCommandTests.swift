@@ -115,7 +115,7 @@ struct CheckCommandTests {
             if query.range(of: "udf.", options: .caseInsensitive) != nil { continue }
             var overrides = BindingOverrides()
             for ref in ((c["reference"] as? [String: Any]) ?? [:]).keys {
-                overrides.references[ref] = .file(path: "/dev/null", format: .json, arrivalTimeField: nil)
+                overrides.references[ref] = .file(path: "/dev/null", format: .json)
             }
             let source = SourceFile(name: name, text: query)
             let errors = Compiler.compile(source, overrides: overrides).diagnostics.filter { $0.severity == .error }

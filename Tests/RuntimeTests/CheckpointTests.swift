@@ -179,7 +179,7 @@ struct CheckpointVersionTests {
         options.restore = try Checkpoint(decoding: checkpoint.encoded())
         #expect {
             _ = try Pipeline(plan: job.physical, settings: job.settings, options: options)
-        } throws: { "\($0)".contains("state version 99") && "\($0)".contains("WindowAggregateOperator") }
+        } throws: { "\($0)".contains("state version 99") && "\($0)".contains("(WindowAggregate)") }
     }
 }
 

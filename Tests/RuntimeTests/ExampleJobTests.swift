@@ -18,8 +18,8 @@ struct ExampleJobTests {
         }
         // Redirect the declared outputs into the test's directory.
         for (i, o) in job.outputs.enumerated() {
-            if case .file(let p, let f) = o.connector {
-                job.outputs[i].connector = .file(path: outputDirectory + "/" + (p as NSString).lastPathComponent, format: f)
+            if let f = o.endpoint as? FileOutput {
+                job.outputs[i].endpoint = FileOutput(path: outputDirectory + "/" + (f.path as NSString).lastPathComponent, format: f.format)
             }
         }
         var planner = PhysicalPlanner(job: job.logical, inputs: job.inputs)

@@ -19,7 +19,6 @@ struct ReferenceDataTests {
             CREATE TABLE devices (id TEXT, site TEXT, max_temp REAL);
             INSERT INTO devices VALUES ('d1', 'north', 80.0), ('d2', 'south', NULL);
             """)
-        var now: Int64 = 0
         var out: [Record] = []
         var warnings: [String] = []
         let job = """
@@ -34,8 +33,9 @@ struct ReferenceDataTests {
         let job1 = try #require(compiled, "\(DiagnosticRenderer().render(diagnostics, in: source))")
         var options = PipelineOptions(runStart: 0)
         options.onRow = { _, record, _ in out.append(record) }
-        options.wallClock = { now }
         let context = RuntimeContext()
+        let clock = ManualClock(0)
+        context.clock = clock
         context.onRowError = { warnings.append($0) }
         let pipeline = try Pipeline(plan: job1.physical, settings: job1.settings, options: options, context: context)
         let decoder = try #require(pipeline.decoder(for: "Telemetry"))
@@ -56,13 +56,13 @@ struct ReferenceDataTests {
         ])
         // The table changes; before the refresh interval the old rows are still used.
         try db.execute("UPDATE devices SET site = 'east' WHERE id = 'd1'; INSERT INTO devices VALUES ('d3', 'west', 1.5);")
-        now = 30 * Timestamp.ticksPerSecond
+        clock.now = 30 * Timestamp.ticksPerSecond
         out = []
         try push("d1")
         try push("d3")
         #expect(out == [Record(["id": .string("d1"), "site": .string("north"), "max_temp": .float(80)])])
         // After a minute the new table is loaded whole.
-        now = 61 * Timestamp.ticksPerSecond
+        clock.now = 61 * Timestamp.ticksPerSecond
         out = []
         try push("d1")
         try push("d3")
@@ -72,7 +72,7 @@ struct ReferenceDataTests {
         ])
         // A failed reload keeps the last good table and says so.
         try db.execute("DROP TABLE devices")
-        now = 200 * Timestamp.ticksPerSecond
+        clock.now = 200 * Timestamp.ticksPerSecond
         out = []
         try push("d3")
         #expect(out == [Record(["id": .string("d3"), "site": .string("west"), "max_temp": .float(1.5)])])

@@ -141,8 +141,8 @@ extension Binder {
             diagnostics.append(.error("SAQL2132", "unknown metadata property \(sourceText(pathExpr))", at: pathExpr.range, helps: helps))
             return .literal(.null, range)
         }
-        if let binding = header.input(named: input), binding.connector.isFile {
-            diagnostics.append(.warning("SAQL2133", "file inputs carry no transport metadata: this is always NULL", at: range))
+        if let binding = header.input(named: input), !binding.endpoint.hasTransportMetadata {
+            diagnostics.append(.warning("SAQL2133", "\(binding.endpoint.connector) inputs carry no transport metadata: this is always NULL", at: range))
         }
         let column = metadataColumn(property, of: input)
         return BoundExpr(.column(relation.offset + column), property.type, range)

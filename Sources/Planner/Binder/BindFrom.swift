@@ -33,9 +33,10 @@ extension Binder {
     mutating func bindSource(_ source: TableSource, inJoin: Bool) -> (LogicalPlan, Scope.Relation)? {
         if let pb = source.partitionBy, let first = pb.first {
             let range = pb.dropFirst().reduce(first.range) { $0.union($1.range) }
-            if case .kafka(let k)? = header.input(named: source.name.text)?.connector, k.stateTopic != nil {
+            let endpoint = header.input(named: source.name.text)?.endpoint
+            if endpoint?.stateTopic != nil {
                 // Each partition runs on its own: ASA's PARTITION BY PartitionId.
-            } else if case .kafka? = header.input(named: source.name.text)?.connector {
+            } else if endpoint?.partitionedTopic != nil {
                 diagnostics.append(.warning("SAQL2040", "PARTITION BY in FROM is accepted: time is tracked per Kafka partition either way, but groups are not split by partition",
                                             at: range, helps: [.init("key the topic by the GROUP BY key (each key in one partition) for ASA's partitioned result")]))
             } else {

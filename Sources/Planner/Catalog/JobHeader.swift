@@ -2,9 +2,9 @@ import SAQLParser
 
 /// Bindings and settings given outside the job file (CLI flags or the embedding API).
 public struct BindingOverrides: Sendable {
-    public var inputs: [String: InputConnector] = [:]
-    public var references: [String: InputConnector] = [:]
-    public var outputs: [String: OutputConnector] = [:]
+    public var inputs: [String: EndpointSpec] = [:]
+    public var references: [String: EndpointSpec] = [:]
+    public var outputs: [String: EndpointSpec] = [:]
     /// Outputs not bound otherwise are written to `outputDirectory/NAME.jsonl`.
     public var outputDirectory: String?
     /// `--set key=value` pairs, applied after the file's own SET statements.
@@ -12,7 +12,7 @@ public struct BindingOverrides: Sendable {
     /// Values for `${NAME}` in header literals.
     public var environment: [String: String] = [:]
     /// `--dead-letter PATH`: where rejected events go (overrides a `role = 'dead_letter'` output).
-    public var deadLetter: OutputConnector?
+    public var deadLetter: EndpointSpec?
     /// Unbound inputs and outputs use the embedded connector instead of being errors.
     public var embedded = false
     /// Relative `path` options in the job file resolve against this directory (the job file's own).
@@ -51,24 +51,13 @@ struct HeaderBinder {
     var diagnostics: [Diagnostic] = []
     let environment: [String: String]
     let jobDirectory: String?
+    let catalog: Catalog
 
     /// `path` relative to the job file's directory, unless absolute.
     func resolvePath(_ path: String) -> String {
         guard let dir = jobDirectory, !dir.isEmpty, !path.hasPrefix("/") else { return path }
         return dir.hasSuffix("/") ? dir + path : dir + "/" + path
     }
-
-    static let inputKeys: [String: Set<String>] = [
-        "file": ["connector", "path", "format", "arrival_time", "refresh"],
-        "sqlite": ["connector", "path", "query", "table", "refresh"],
-        "kafka": ["connector", "brokers", "topic", "group_id", "format", "start", "stop", "state_topic"],
-    ]
-    static let outputKeys: [String: Set<String>] = [
-        "file": ["connector", "path", "format", "role", "date_format", "time_format", "max_file_size"],
-        "stdout": ["connector", "format", "role"],
-        "kafka": ["connector", "brokers", "topic", "key", "format", "role", "transactional_id"],
-        "sqlite": ["connector", "path", "table", "mode", "key", "role"],
-    ]
 
     mutating func bind(_ script: Script) -> JobHeader {
         var header = JobHeader()
@@ -164,59 +153,6 @@ struct HeaderBinder {
         }
     }
 
-    /// A file output with a time-partitioned path; reports bad tokens and options.
-    mutating func partitionedFile(_ path: String, _ format: DataFormat,
-                                  _ options: [String: (value: String, range: SourceRange)]) -> PartitionedFileOptions? {
-        var o = PartitionedFileOptions(path: path, format: format)
-        if let d = options["date_format"] {
-            guard let f = PartitionedFileOptions.dateFormat(asa: d.value) else {
-                diagnostics.append(.error("SAQL3034", "unsupported date_format '\(d.value)'", at: d.range,
-                                          helps: [.init("use one of ASA's: 'YYYY/MM/DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'YYYY-MM-DD', 'DD-MM-YYYY', 'MM-DD-YYYY'")]))
-                return nil
-            }
-            o.dateFormat = f
-        }
-        if let t = options["time_format"] {
-            guard let f = PartitionedFileOptions.timeFormat(asa: t.value) else {
-                diagnostics.append(.error("SAQL3034", "unsupported time_format '\(t.value)'", at: t.range,
-                                          helps: [.init("use one of ASA's: 'HH', 'HH/mm', 'HH-mm'")]))
-                return nil
-            }
-            o.timeFormat = f
-        }
-        if let m = options["max_file_size"] {
-            guard let bytes = Self.byteSize(m.value), bytes > 0 else {
-                diagnostics.append(.error("SAQL3035", "invalid max_file_size '\(m.value)'", at: m.range,
-                                          helps: [.init("write sizes as '64MB', '500KB', '1GB' or a number of bytes")]))
-                return nil
-            }
-            o.maxFileBytes = bytes
-        }
-        var rest = Substring(path)
-        while let open = rest.firstIndex(of: "{") {
-            guard let close = rest[open...].firstIndex(of: "}") else { break }
-            let token = rest[rest.index(after: open)..<close]
-            let known = token == "date" || token == "time"
-                || (token.hasPrefix("datetime:") && token.dropFirst(9).allSatisfy { "yMdHm/-_.".contains($0) } && token.count > 9)
-            if !known {
-                diagnostics.append(.error("SAQL3036", "unknown path token '{\(token)}'", at: options["path"]?.range ?? .unknown,
-                                          helps: [.init("tokens are {date}, {time} and {datetime:FORMAT} with yyyy, MM, dd, HH, mm")]))
-                return nil
-            }
-            rest = rest[rest.index(after: close)...]
-        }
-        return o
-    }
-
-    /// `'64MB'`, `'500KB'`, `'1GB'` or plain bytes.
-    static func byteSize(_ text: String) -> Int64? {
-        let t = text.trimmingCharacters(in: .whitespaces).uppercased()
-        for (suffix, factor) in [("GB", Int64(1) << 30), ("MB", Int64(1) << 20), ("KB", Int64(1) << 10), ("B", Int64(1))] where t.hasSuffix(suffix) {
-            return Int64(t.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)).map { $0 * factor }
-        }
-        return Int64(t)
-    }
-
     /// Replaces `${NAME}` with the environment's value (an unset variable is an error) and
     /// `${NAME:-default}` with the value, or the default when it is unset or empty.
     mutating func substitute(_ value: OptionValue) -> String {
@@ -248,199 +184,126 @@ struct HeaderBinder {
         return out + rest
     }
 
-    /// The `properties.*` options, without the prefix.
-    private func kafkaProperties(_ options: [String: (value: String, range: SourceRange)]) -> [String: String] {
-        var out: [String: String] = [:]
-        for (key, v) in options where key.hasPrefix("properties.") { out[String(key.dropFirst("properties.".count))] = v.value }
-        return out
-    }
 
+    /// A `CREATE INPUT/REFERENCE INPUT/OUTPUT` declaration, bound through its connector.
     private mutating func bindEndpoint(_ c: CreateEndpointStatement, into header: inout JobHeader) {
         let errorsBefore = diagnostics.count
         defer { if diagnostics.count > errorsBefore { header.invalidDeclarations.insert(c.name.text.lowercased()) } }
-        var options: [String: (value: String, range: SourceRange)] = [:]
+        var values: [String: EndpointOptions.Option] = [:]
         for o in c.options {
             let key = o.key.text.lowercased()
-            if options[key] != nil {
+            if values[key] != nil {
                 diagnostics.append(.error("SAQL3009", "option '\(o.key.text)' is given twice", at: o.key.range))
             }
-            let value = substitute(o.value)
-            options[key] = (key == "path" ? resolvePath(value) : value, o.value.range)
+            values[key] = EndpointOptions.Option(value: substitute(o.value), range: o.value.range, keyRange: o.key.range)
         }
-        let isOutput = c.kind == .output
-        let table = isOutput ? Self.outputKeys : Self.inputKeys
-        guard let connectorOption = options["connector"] else {
-            diagnostics.append(.error("SAQL3010", "'\(c.name.text)' needs a connector", at: c.name.range,
-                                      helps: [.init("add connector = '\(isOutput ? "file" : "file")' to the WITH list")]))
-            return
+        let kind: EndpointKind = switch c.kind {
+        case .output: .output
+        case .referenceInput: .referenceInput
+        case .input: .input
         }
-        let connector = connectorOption.value.lowercased()
-        guard let allowed = table[connector] else {
-            let known = table.keys.sorted()
-            var helps: [Diagnostic.Help] = []
-            if let near = Suggest.closest(connector, in: known) { helps.append(.init("did you mean '\(near)'?")) }
-            helps.append(.init("connectors are: \(known.joined(separator: ", "))"))
-            diagnostics.append(.error("SAQL3011", "unknown connector '\(connectorOption.value)'", at: connectorOption.range, helps: helps))
-            return
-        }
-        // `properties.<librdkafka key>` passes through to the Kafka client.
-        for o in c.options where !allowed.contains(o.key.text.lowercased())
-            && !(connector == "kafka" && o.key.text.lowercased().hasPrefix("properties.")) {
-            var helps: [Diagnostic.Help] = []
-            if let near = Suggest.closest(o.key.text.lowercased(), in: Array(allowed)) {
-                helps.append(.init("did you mean '\(near)'?", replacing: o.key.range, with: near))
-            }
-            helps.append(.init("options of the \(connector) connector are: \(allowed.sorted().joined(separator: ", "))"))
-            diagnostics.append(.error("SAQL3012", "unknown option '\(o.key.text)' for connector '\(connector)'",
-                                      at: o.key.range, helps: helps))
-        }
-        func format(default path: String?) -> DataFormat? {
-            if let f = options["format"] {
-                guard let fmt = DataFormat(rawValue: f.value.lowercased()) else {
-                    diagnostics.append(.error("SAQL3013", "unknown format '\(f.value)'", at: f.range, helps: [.init("use 'json' or 'csv'")]))
-                    return nil
-                }
-                return fmt
-            }
-            return path.flatMap(DataFormat.init(path:)) ?? .json
-        }
-        func required(_ key: String) -> String? {
-            guard let v = options[key] else {
-                diagnostics.append(.error("SAQL3014", "the \(connector) connector needs '\(key)'", at: c.name.range))
-                return nil
-            }
-            return v.value
-        }
-        if isOutput {
-            let out: OutputConnector?
-            switch connector {
-            case "file":
-                guard let p = required("path"), let fmt = format(default: p) else { return }
-                if p.contains("{") {
-                    guard let partitioned = partitionedFile(p, fmt, options) else { return }
-                    out = .partitionedFile(partitioned)
-                } else {
-                    out = .file(path: p, format: fmt)
-                }
-            case "kafka":
-                guard let brokers = required("brokers"), let topic = required("topic"), let fmt = format(default: nil) else { return }
-                let transactionalId = options["transactional_id"]
-                if let t = transactionalId {
-                    for other in header.outputs {
-                        guard case .kafka(let o) = other.connector, let id = o.transactionalId else { continue }
-                        if id != t.value || o.brokers != brokers {
-                            diagnostics.append(.error("SAQL3031", "transactional Kafka outputs must share one transactional_id and brokers",
-                                                      at: t.range, notes: [.init("'\(other.name)' uses '\(id)' on '\(o.brokers)'", at: other.range)],
-                                                      helps: [.init("one transaction covers every output and the input offsets: give all the same transactional_id")]))
-                        }
-                    }
-                }
-                out = .kafka(KafkaOutputOptions(brokers: brokers, topic: topic, key: options["key"]?.value, format: fmt,
-                                                properties: kafkaProperties(options), transactionalId: transactionalId?.value))
-            case "sqlite":
-                guard let path = required("path") else { return }
-                let modeText = options["mode"]?.value.lowercased() ?? "insert"
-                guard let mode = SQLiteOutputOptions.Mode(rawValue: modeText) else {
-                    diagnostics.append(.error("SAQL3033", "unknown mode '\(modeText)'", at: options["mode"]?.range ?? c.name.range,
-                                              helps: [.init("modes are 'insert' (every row) and 'upsert' (the latest row per key)")]))
-                    return
-                }
-                let key = (options["key"]?.value ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                if mode == .upsert && key.isEmpty {
-                    diagnostics.append(.error("SAQL3032", "mode 'upsert' needs a key", at: options["mode"]?.range ?? c.name.range,
-                                              helps: [.init("name the key columns: key = 'DeviceId'")]))
-                    return
-                }
-                out = .sqlite(SQLiteOutputOptions(path: path, table: options["table"]?.value ?? c.name.text, mode: mode, key: key))
-            default: out = format(default: nil).map { .stdout(format: $0) }
-            }
-            if let out {
-                if header.output(named: c.name.text) != nil {
-                    diagnostics.append(.error("SAQL3015", "output '\(c.name.text)' is declared twice", at: c.name.range))
-                }
-                let binding = OutputBinding(name: c.name.text, connector: out, range: c.name.range)
-                switch options["role"]?.value.lowercased() {
-                case nil, "data": header.outputs.append(binding)
-                case "dead_letter":
-                    if header.deadLetter != nil {
-                        diagnostics.append(.error("SAQL3016", "only one output can have role 'dead_letter'", at: c.name.range))
-                    }
-                    header.deadLetter = binding
-                default:
-                    diagnostics.append(.error("SAQL3017", "unknown role '\(options["role"]?.value ?? "")'", at: options["role"]?.range ?? c.name.range,
-                                              helps: [.init("roles are 'data' (the default) and 'dead_letter'")]))
-                }
-            }
-        } else {
-            let kind: InputBinding.Kind = c.kind == .referenceInput ? .reference : .stream
-            var refresh: Duration?
-            if let r = options["refresh"] {
-                if kind != .reference {
-                    diagnostics.append(.error("SAQL3018", "'refresh' applies to reference inputs only", at: r.range))
-                } else if let d = Duration(parsing: r.value), d.ticks > 0 {
-                    refresh = d
-                } else {
-                    diagnostics.append(.error("SAQL3019", "refresh '\(r.value)' is not a positive duration", at: r.range,
-                                              helps: [.init("write a duration such as '30s', '5m' or '1h'")]))
-                }
-            }
-            let input: InputConnector
-            switch connector {
-            case "kafka":
-                guard kind == .stream else {
-                    diagnostics.append(.error("SAQL3022", "the kafka connector reads streams, not reference data", at: connectorOption.range))
-                    return
-                }
-                guard let brokers = required("brokers"), let topic = required("topic"), let fmt = format(default: nil) else { return }
-                var start = KafkaInputOptions.Start.committed
-                if let s = options["start"] {
-                    guard let v = KafkaInputOptions.Start(rawValue: s.value.lowercased()) else {
-                        diagnostics.append(.error("SAQL3024", "start '\(s.value)' is not one of 'committed', 'earliest', 'latest'", at: s.range))
-                        return
-                    }
-                    start = v
-                }
-                var stopAtEnd = false
-                if let s = options["stop"] {
-                    switch s.value.lowercased() {
-                    case "end": stopAtEnd = true
-                    case "never": stopAtEnd = false
-                    default:
-                        diagnostics.append(.error("SAQL3025", "stop '\(s.value)' is not supported", at: s.range,
-                                                  helps: [.init("stop = 'end' reads each partition to its end, then ends the input; 'never' (the default) runs until stopped")]))
-                        return
-                    }
-                }
-                input = .kafka(KafkaInputOptions(brokers: brokers, topic: topic, groupId: options["group_id"]?.value ?? "saql-\(c.name.text)",
-                                                 format: fmt, start: start, stopAtEnd: stopAtEnd, properties: kafkaProperties(options),
-                                                 stateTopic: options["state_topic"]?.value))
-            case "sqlite":
-                guard kind == .reference else {
-                    diagnostics.append(.error("SAQL3022", "the sqlite connector reads reference data: declare CREATE REFERENCE INPUT",
-                                              at: connectorOption.range))
-                    return
-                }
-                guard let path = required("path") else { return }
-                let query: String
-                switch (options["query"], options["table"]) {
-                case (let q?, nil): query = q.value
-                case (nil, let t?): query = "SELECT * FROM \"\(t.value.replacingOccurrences(of: "\"", with: "\"\""))\""
-                default:
-                    diagnostics.append(.error("SAQL3023", "the sqlite connector needs either 'query' or 'table'", at: c.name.range,
-                                              helps: [.init("add table = 'devices', or query = 'SELECT ... FROM ...'")]))
-                    return
-                }
-                input = .sqlite(path: path, query: query)
-            default:
-                guard let path = required("path"), let fmt = format(default: path) else { return }
-                input = .file(path: path, format: fmt, arrivalTimeField: options["arrival_time"]?.value)
-            }
+        let keysWritten = c.options.map { (text: $0.key.text, range: $0.key.range) }
+        guard let bound = bind(name: c.name.text, nameRange: c.name.range, kind: kind, values: values, keysWritten: keysWritten,
+                               header: header) else { return }
+        switch bound {
+        case .input(let binding):
             if header.input(named: c.name.text) != nil {
                 diagnostics.append(.error("SAQL3015", "input '\(c.name.text)' is declared twice", at: c.name.range))
             }
-            header.inputs.append(InputBinding(name: c.name.text, kind: kind, connector: input, range: c.name.range, refresh: refresh))
+            header.inputs.append(binding)
+        case .output(let binding):
+            if header.output(named: c.name.text) != nil {
+                diagnostics.append(.error("SAQL3015", "output '\(c.name.text)' is declared twice", at: c.name.range))
+            }
+            switch values["role"]?.value.lowercased() {
+            case nil, "data": header.outputs.append(binding)
+            case "dead_letter":
+                if header.deadLetter != nil {
+                    diagnostics.append(.error("SAQL3016", "only one output can have role 'dead_letter'", at: c.name.range))
+                }
+                header.deadLetter = binding
+            default:
+                diagnostics.append(.error("SAQL3017", "unknown role '\(values["role"]?.value ?? "")'", at: values["role"]?.range ?? c.name.range,
+                                          helps: [.init("roles are 'data' (the default) and 'dead_letter'")]))
+            }
         }
     }
-}
 
-import Foundation
+    /// A binding given outside the job file (``BindingOverrides``), bound like a declaration.
+    mutating func bind(_ spec: EndpointSpec, name: String, kind: EndpointKind, header: JobHeader) -> Bound? {
+        var values: [String: EndpointOptions.Option] = ["connector": .init(value: spec.connector, range: .unknown, keyRange: .unknown)]
+        for (k, v) in spec.options { values[k] = .init(value: v, range: .unknown, keyRange: .unknown) }
+        return bind(name: name, nameRange: .unknown, kind: kind, values: values, keysWritten: [], header: header, resolvePaths: false)
+    }
+
+    /// What a declaration binds to.
+    enum Bound {
+        case input(InputBinding)
+        case output(OutputBinding)
+    }
+
+    /// Finds the connector, checks the option keys against its specs, resolves paths, and lets the
+    /// connector bind the rest. `keysWritten` are the keys as written, for "unknown option" errors.
+    private mutating func bind(name: String, nameRange: SourceRange, kind: EndpointKind, values: [String: EndpointOptions.Option],
+                               keysWritten: [(text: String, range: SourceRange)], header: JobHeader, resolvePaths: Bool = true) -> Bound? {
+        var values = values
+        guard let connectorOption = values["connector"] else {
+            diagnostics.append(.error("SAQL3010", "'\(name)' needs a connector", at: nameRange,
+                                      helps: [.init("add connector = 'file' to the WITH list")]))
+            return nil
+        }
+        let known = catalog.connectors.names(for: kind)
+        guard let connector = catalog.connectors.connector(named: connectorOption.value) else {
+            var helps: [Diagnostic.Help] = []
+            if let near = Suggest.closest(connectorOption.value.lowercased(), in: known) { helps.append(.init("did you mean '\(near)'?")) }
+            helps.append(.init("connectors are: \(known.joined(separator: ", "))"))
+            diagnostics.append(.error("SAQL3011", "unknown connector '\(connectorOption.value)'", at: connectorOption.range, helps: helps))
+            return nil
+        }
+        guard let specs = connector.options(for: kind) else {
+            diagnostics.append(.error("SAQL3022", connector.unsupported(kind), at: connectorOption.range))
+            return nil
+        }
+        // The header's own options: `role` on outputs, `refresh` on inputs of connectors that serve reference data.
+        var allowed = Set(specs.map(\.key) + ["connector"])
+        if kind == .output { allowed.insert("role") } else if connector.options(for: .referenceInput) != nil { allowed.insert("refresh") }
+        for key in keysWritten where !allowed.contains(key.text.lowercased())
+            && !connector.optionPrefixes.contains(where: { key.text.lowercased().hasPrefix($0) }) {
+            var helps: [Diagnostic.Help] = []
+            if let near = Suggest.closest(key.text.lowercased(), in: Array(allowed)) {
+                helps.append(.init("did you mean '\(near)'?", replacing: key.range, with: near))
+            }
+            helps.append(.init("options of the \(connector.name) connector are: \(allowed.sorted().joined(separator: ", "))"))
+            diagnostics.append(.error("SAQL3012", "unknown option '\(key.text)' for connector '\(connector.name)'", at: key.range, helps: helps))
+        }
+        if resolvePaths {
+            for spec in specs where spec.type == .path {
+                if let v = values[spec.key] { values[spec.key]?.value = resolvePath(v.value) }
+            }
+        }
+        var refresh: Duration?
+        if let r = values["refresh"] {
+            if kind != .referenceInput {
+                diagnostics.append(.error("SAQL3018", "'refresh' applies to reference inputs only", at: r.range))
+            } else if let d = Duration(parsing: r.value), d.ticks > 0 {
+                refresh = d
+            } else {
+                diagnostics.append(.error("SAQL3019", "refresh '\(r.value)' is not a positive duration", at: r.range,
+                                          helps: [.init("write a duration such as '30s', '5m' or '1h'")]))
+            }
+        }
+        var options = EndpointOptions(name: name, nameRange: nameRange, kind: kind, specs: specs, values: values,
+                                      declaredOutputs: header.outputs)
+        if kind == .output {
+            let endpoint = connector.bindOutput(&options)
+            diagnostics += options.diagnostics
+            guard let endpoint, !options.hasErrors else { return nil }
+            return .output(OutputBinding(name: name, endpoint: endpoint, range: nameRange))
+        }
+        let endpoint = connector.bindInput(&options)
+        diagnostics += options.diagnostics
+        guard let endpoint, !options.hasErrors else { return nil }
+        return .input(InputBinding(name: name, kind: kind == .referenceInput ? .reference : .stream, endpoint: endpoint,
+                                   range: nameRange, refresh: refresh))
+    }
+}

@@ -172,10 +172,10 @@ public enum Explain {
     /// For jobs reading Kafka: the topics, the ``ScaleOut`` verdict and where partition state lives.
     static func scaleOut(_ plan: PhysicalPlan) -> String {
         guard let verdict = ScaleOut.analyze(plan) else { return "" }
-        let kafka = plan.nodes.compactMap(\.kafkaInput)
-        var out = "scale_out: topics=[\(kafka.map(\.topic).joined(separator: ", "))]\n  \(verdict.detail)\n"
-        for k in kafka {
-            guard let topic = k.stateTopic else { continue }
+        let inputs = plan.nodes.compactMap(\.partitionedInput)
+        var out = "scale_out: topics=[\(inputs.compactMap(\.partitionedTopic).joined(separator: ", "))]\n  \(verdict.detail)\n"
+        for input in inputs {
+            guard let topic = input.stateTopic else { continue }
             out += "  state: per partition in topic \(topic); each partition runs on its own and its state moves with it at a rebalance\n"
         }
         return out
@@ -199,7 +199,7 @@ public enum Explain {
         let schema = node.inputSchemas.first ?? Schema(columns: [])
         switch node.kind {
         case .source(let binding, let layout):
-            var s = "Source: input=\(ExprPrinter.quote(binding.name)), \(describe(binding.connector))"
+            var s = "Source: input=\(ExprPrinter.quote(binding.name)), \(binding.endpoint.explainLine)"
             s += ", fields=[\(layout.fields.map(ExprPrinter.quote).joined(separator: ", "))]"
             if layout.wantsRecord { s += ", record=true" }
             return s
@@ -212,7 +212,7 @@ public enum Explain {
         case .join(let j):
             return "StreamJoin: \(describe(j, node.schema)), state=rows within the time bound per key on each side"
         case .referenceJoin(let j, let reference, _):
-            return "ReferenceJoin: reference=\(ExprPrinter.quote(reference.name)) (\(describe(reference.connector))), "
+            return "ReferenceJoin: reference=\(ExprPrinter.quote(reference.name)) (\(reference.endpoint.explainLine)), "
                 + "\(describe(j, node.schema)), state=reference table indexed by key"
         case .analytic(let calls): return "Analytic: \(describe(calls, schema)), state=history per partition"
         case .matchRecognize(let m): return "MatchRecognize: \(describe(m, schema)), state=partial matches per partition"
@@ -220,39 +220,7 @@ public enum Explain {
         case .windowAggregate(let w):
             return "WindowAggregate: \(describe(w, schema)), \(emission(w.window))"
         case .union: return "Union: watermark=min(inputs)"
-        case .sink(let b): return "Sink: output=\(ExprPrinter.quote(b.name)), \(describe(b.connector))"
-        }
-    }
-
-    static func describe(_ c: InputConnector) -> String {
-        switch c {
-        case .file(let path, let format, let arrival):
-            return "connector=file, path=\(path), format=\(format.rawValue)" + (arrival.map { ", arrival_time=\($0)" } ?? "")
-        case .sqlite(let path, let query): return "connector=sqlite, path=\(path), query=\(query)"
-        case .kafka(let k):
-            // Property values may be secrets: only their keys are shown.
-            return "connector=kafka, topic=\(k.topic), group=\(k.groupId), format=\(k.format.rawValue), start=\(k.start.rawValue)"
-                + (k.stopAtEnd ? ", stop=end" : "") + (k.stateTopic.map { ", state_topic=\($0)" } ?? "") + (k.properties.isEmpty ? "" : ", properties=[\(k.properties.keys.sorted().joined(separator: ", "))]")
-        case .embedded(let format): return "connector=embedded, format=\(format.rawValue)"
-        case .unbound: return "connector=unbound"
-        }
-    }
-
-    static func describe(_ c: OutputConnector) -> String {
-        switch c {
-        case .file(let path, let format): return "connector=file, path=\(path), format=\(format.rawValue)"
-        case .stdout(let format): return "connector=stdout, format=\(format.rawValue)"
-        case .partitionedFile(let o):
-            return "connector=file, path=\(o.path), format=\(o.format.rawValue), date=\(o.dateFormat), time=\(o.timeFormat)"
-                + (o.maxFileBytes.map { ", max_file_size=\($0)" } ?? "")
-        case .sqlite(let o):
-            return "connector=sqlite, path=\(o.path), table=\(o.table), mode=\(o.mode.rawValue)"
-                + (o.key.isEmpty ? "" : ", key=[\(o.key.joined(separator: ", "))]")
-        case .kafka(let k):
-            return "connector=kafka, topic=\(k.topic), format=\(k.format.rawValue)" + (k.key.map { ", key=\($0)" } ?? "")
-                + (k.properties.isEmpty ? "" : ", properties=[\(k.properties.keys.sorted().joined(separator: ", "))]")
-        case .embedded: return "connector=embedded"
-        case .unbound: return "connector=unbound"
+        case .sink(let b): return "Sink: output=\(ExprPrinter.quote(b.name)), \(b.endpoint.explainLine)"
         }
     }
 }

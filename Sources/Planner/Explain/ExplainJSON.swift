@@ -42,7 +42,7 @@ extension Explain {
         func s(_ text: String) -> String { JSONText.string(text) }
         switch node.kind {
         case .source(let binding, let layout):
-            return [("input", s(binding.name)), ("connector", s(describe(binding.connector))),
+            return [("input", s(binding.name)), ("connector", s(binding.endpoint.explainLine)),
                     ("fields", JSONText.array(layout.fields.map { s(ExprPrinter.quote($0)) }))]
         case .assignTimestamp(let a):
             var f: [(String, String)] = [("time", s(a.expr.map(p.print) ?? "arrival_time"))]
@@ -79,10 +79,10 @@ extension Explain {
         case .join(let j):
             return [("join", s(describe(j, node.schema))), ("state", s("rows within the time bound per key on each side"))]
         case .referenceJoin(let j, let reference, _):
-            return [("reference", s(reference.name)), ("connector", s(describe(reference.connector))), ("join", s(describe(j, node.schema))),
+            return [("reference", s(reference.name)), ("connector", s(reference.endpoint.explainLine)), ("join", s(describe(j, node.schema))),
                     ("state", s("reference table indexed by key"))]
         case .union: return [("watermark", s("min(inputs)"))]
-        case .sink(let b): return [("output", s(b.name)), ("connector", s(describe(b.connector)))]
+        case .sink(let b): return [("output", s(b.name)), ("connector", s(b.endpoint.explainLine))]
         }
     }
 }

@@ -79,7 +79,7 @@ public struct PhysicalPlanner {
             sinkInputs[s.output, default: []].append(id)
         }
         for name in order {
-            let binding = outputs.first { $0.name == name } ?? OutputBinding(name: name, connector: .unbound)
+            let binding = outputs.first { $0.name == name } ?? OutputBinding(name: name, endpoint: UnboundEndpoint())
             let ins = sinkInputs[name] ?? []
             _ = add(.sink(binding), inputs: ins, schema: Schema(columns: []))
         }
@@ -101,7 +101,7 @@ public struct PhysicalPlanner {
         switch plan {
         case .scan(let input):
             let layout = job.layouts[input] ?? InputLayout(input: input, fields: [], wantsRecord: false, declaredTypes: [])
-            let binding = inputs[input] ?? InputBinding(name: input, kind: .stream, connector: .unbound)
+            let binding = inputs[input] ?? InputBinding(name: input, kind: .stream, endpoint: UnboundEndpoint())
             id = add(.source(binding, layout), inputs: [], schema: layout.schema)
         case .assignTimestamp(let a, let input):
             id = add(.assignTimestamp(a), inputs: [lower(input)], schema: job.schema(of: plan))
@@ -113,7 +113,7 @@ public struct PhysicalPlanner {
             id = add(.join(j), inputs: [lower(left), lower(right)], schema: job.schema(of: plan))
         case .referenceJoin(let j, let input, let reference, _):
             let layout = job.layouts[reference] ?? InputLayout(input: reference, fields: [], wantsRecord: false, declaredTypes: [])
-            let binding = inputs[reference] ?? InputBinding(name: reference, kind: .reference, connector: .unbound)
+            let binding = inputs[reference] ?? InputBinding(name: reference, kind: .reference, endpoint: UnboundEndpoint())
             id = add(.referenceJoin(j, reference: binding, layout: layout), inputs: [lower(input)], schema: job.schema(of: plan))
         case .analytic(let calls, let input):
             id = add(.analytic(calls), inputs: [lower(input)], schema: job.schema(of: plan))

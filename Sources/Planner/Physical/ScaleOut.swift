@@ -11,7 +11,7 @@ public enum ScaleOut: Equatable, Sendable {
 
     /// The verdict for `plan`, or `nil` when it reads no Kafka topic.
     public static func analyze(_ plan: PhysicalPlan) -> ScaleOut? {
-        guard plan.nodes.contains(where: { $0.kafkaInput != nil }) else { return nil }
+        guard plan.nodes.contains(where: { $0.partitionedInput != nil }) else { return nil }
         var common: [String]?
         for node in plan.nodes {
             let p = ExprPrinter(schema: node.inputSchemas.first ?? Schema(columns: []))
@@ -60,14 +60,14 @@ public enum ScaleOut: Equatable, Sendable {
 }
 
 extension PhysicalPlan {
-    /// The `state_topic` of the plan's Kafka input, when it keeps partition state there.
-    public var stateTopic: String? { nodes.lazy.compactMap { $0.kafkaInput?.stateTopic }.first }
+    /// The `state_topic` of the plan's partitioned input, when it keeps partition state there.
+    public var stateTopic: String? { nodes.lazy.compactMap { $0.partitionedInput?.stateTopic }.first }
 }
 
 extension PhysicalNode {
-    /// The Kafka options of a source node reading Kafka.
-    public var kafkaInput: KafkaInputOptions? {
-        guard case .source(let b, _) = kind, case .kafka(let k) = b.connector else { return nil }
-        return k
+    /// The endpoint of a source node reading a partitioned log (a Kafka topic).
+    public var partitionedInput: (any InputEndpoint)? {
+        guard case .source(let b, _) = kind, b.endpoint.partitionedTopic != nil else { return nil }
+        return b.endpoint
     }
 }

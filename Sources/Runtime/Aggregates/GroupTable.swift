@@ -82,3 +82,27 @@ struct GroupTable {
         count = 0
     }
 }
+
+extension GroupTable {
+    /// Writes the keys in slot order; ``restore(from:width:)`` gives the same slots back.
+    func save(into w: inout StateWriter) {
+        w.write(count)
+        w.write(keys)
+    }
+
+    static func restore(from r: inout StateReader, width: Int) throws(StateError) -> GroupTable {
+        let count = try r.readCount()
+        var keys = try r.readValues()
+        guard keys.count == count * width else { throw StateError("checkpoint group table has a wrong shape") }
+        if keys.isEmpty { keys = [.null] }  // a valid pointer for width-0 keys
+        var table = GroupTable(width: width, capacity: max(count, 16))
+        keys.withUnsafeBufferPointer { buf in
+            guard let base = buf.baseAddress else { return }
+            for s in 0..<count {
+                let key = base + s * width
+                _ = table.slot(for: key, hash: GroupTable.hash(key, width: width))
+            }
+        }
+        return table
+    }
+}

@@ -14,11 +14,10 @@ final class DeadLetterWriter {
     private var failed: Error?
 
     init(binding: OutputBinding, resumeAt: Int64? = nil) throws {
-        switch binding.connector {
-        case .file(let path, _): sink = try ByteSink(path: path, resumeAt: resumeAt)
-        case .stdout: sink = ByteSink(standardOutput: ())
-        case .embedded, .unbound, .kafka, .sqlite, .partitionedFile: throw ConnectorError("the dead-letter output must be a file or stdout")
+        guard let endpoint = binding.endpoint as? any ByteStreamEndpoint else {
+            throw ConnectorError("the dead-letter output must be a file or stdout, not \(binding.endpoint.connector)")
         }
+        sink = try endpoint.makeByteSink(resumeAt: resumeAt)
     }
 
     func write(_ d: DeadLetter) {

@@ -55,7 +55,7 @@ public final class PartitionedRun {
             if case .source(let b, let l) = node.kind { return (b, l) }
             return nil
         }
-        guard sources.count == 1, let (binding, layout) = sources.first, case .kafka(let k) = binding.connector, let topic = k.stateTopic else {
+        guard sources.count == 1, let (binding, layout) = sources.first, let k = binding.endpoint as? KafkaInputOptions, let topic = k.stateTopic else {
             throw ConnectorError("a partitioned run needs one stream input, read from Kafka with state_topic")
         }
         self.plan = plan
@@ -66,7 +66,7 @@ public final class PartitionedRun {
         stateTopic = topic
         self.layout = layout
         fingerprint = Self.stateFingerprint(plan)
-        planFingerprint = Pipeline.fingerprint(of: plan)
+        planFingerprint = plan.fingerprint
         self.options = options
         if let dl = options.deadLetter {
             let writer = try DeadLetterWriter(binding: dl, resumeAt: nil)
@@ -228,17 +228,9 @@ public final class PartitionedRun {
     static func stateFingerprint(_ plan: PhysicalPlan) -> UInt64 {
         var plan = plan
         for i in plan.nodes.indices {
-            switch plan.nodes[i].kind {
-            case .sink(let b): plan.nodes[i].kind = .sink(OutputBinding(name: b.name, connector: .unbound))
-            case .source(var b, let layout):
-                guard case .kafka(var k) = b.connector else { continue }
-                k.properties = [:]
-                b.connector = .kafka(k)
-                plan.nodes[i].kind = .source(b, layout)
-            default: continue
-            }
+            if case .sink(let b) = plan.nodes[i].kind { plan.nodes[i].kind = .sink(OutputBinding(name: b.name, endpoint: UnboundEndpoint())) }
         }
-        return Pipeline.fingerprint(of: plan)
+        return plan.fingerprint
     }
 
     private func close() throws {

@@ -1,4 +1,3 @@
-import Dispatch
 import Planner
 
 /// Options for building a ``Pipeline``.
@@ -13,8 +12,6 @@ public struct PipelineOptions {
     public var onOutputClosed: ((String) -> Void)?
     /// Where rejected events are written, one JSON object per event (see `DeadLetterWriter`).
     public var deadLetter: OutputBinding?
-    /// Wall-clock time in ticks, for reference data refresh (replaceable in tests).
-    public var wallClock: () -> Int64 = { Timestamp.now.ticks }
     /// Called about once a second while ``Pipeline/run(until:)`` runs, on its thread: for progress
     /// lines and metrics.
     public var onProgress: ((PipelineStatus) -> Void)?
@@ -38,6 +35,10 @@ final class SharedReferences {
 
 /// A job's operators, wired as its physical plan says, and the driver for its inputs.
 ///
+/// The pipeline knows connectors only through their endpoint protocols (``StreamSourceEndpoint``,
+/// ``ReferenceSourceEndpoint``, ``SinkEndpoint``) and sources through ``EventSource`` and the
+/// capabilities it may adopt; operators come from the ``OperatorFactory``.
+///
 /// Not thread-safe: one thread pushes input and receives output.
 public final class Pipeline {
     public let context: RuntimeContext
@@ -45,23 +46,23 @@ public final class Pipeline {
     var inputs: [String: InputPort] = [:]
     var inputOrder: [String] = []
     var sinks: [SinkOperator] = []
-    var operators: [Operator] = []
     private let compatibility: CompatibilityLevel
     private let outputErrorPolicy: OutputErrorPolicy
-    /// The producer of the transactional Kafka outputs, if the job has any.
-    var transaction: KafkaTransaction?
-    /// SQLite output databases by path: outputs to one file share its connection.
-    private var sqliteDatabases: [String: SQLiteSinkDatabase] = [:]
+    /// Connections and producers the outputs share.
+    private let resources = SharedResources()
     var deadLetterWriter: DeadLetterWriter?
     /// Every operator with its plan node id, and every node's output (for checkpoints).
-    var nodeOperators: [(id: Int, op: Operator)] = []
+    var nodeOperators: [(id: Int, op: any Operator)] = []
     var nodeOutputs: [Int: Downstream] = [:]
     /// Identifies the plan in checkpoints.
     public let fingerprint: UInt64
     /// The open inputs of a run, with where the run loop has got to in time.
-    var sources: [(source: EventSource, port: InputPort, clock: Int64)] = []
+    var sources: [(source: any EventSource, port: InputPort, clock: Int64)] = []
     /// Reference inputs' tables, by name, with the layout their rows have.
     private var references: [String: (data: ReferenceData, layout: InputLayout)] = [:]
+    /// True when no operator's state summarizes events already read (``Operator/summarizesEvents``):
+    /// read positions can then be committed whenever no rows are held.
+    private(set) var stateless = false
 
     /// One input of the job: where its rows go and how its events are decoded.
     final class InputPort {
@@ -86,104 +87,41 @@ public final class Pipeline {
             deadLetterWriter = writer
             context.deadLetter = { writer.write($0) }
         }
-        var outputs: [Int: Downstream] = [:]
-        stateless = plan.nodes.allSatisfy { node in
-            switch node.kind {
-            case .windowAggregate, .analytic, .join, .matchRecognize: return false
-            case .source, .assignTimestamp, .filter, .project, .apply, .referenceJoin, .union, .sink: return true
-            }
-        }
-        var sourceOf: [Int: InputPort] = [:]
-        fingerprint = Self.fingerprint(of: plan)
+        fingerprint = plan.fingerprint
         if let restore = options.restore, restore.fingerprint != fingerprint {
             throw StateError("the checkpoint was taken for another version of this job (its query, bindings or options changed); "
-                + "remove the state directory to start from the beginning")
+                + "remove the state directory to start from the beginning", kind: .incompatible)
         }
+        var built: [any Operator] = []
+        let factory = OperatorFactory(context: context, reference: { [unowned self] in try self.reference($0, $1) },
+                                      writer: { [unowned self] in try self.makeWriter($0) })
+        var sourceOf: [Int: InputPort] = [:]
         for node in plan.nodes {
-            let op: Operator?
-            switch node.kind {
-            case .source(let binding, let layout):
+            if case .source(let binding, let layout) = node.kind {
                 let port = InputPort(binding: binding, layout: layout)
                 inputs[binding.name] = port
                 inputOrder.append(binding.name)
-                outputs[node.id] = port.downstream
+                nodeOutputs[node.id] = port.downstream
                 sourceOf[node.id] = port
                 continue
-            case .assignTimestamp(let a):
-                guard let port = sourceOf[node.inputs[0]] else { preconditionFailure("AssignTimestamp must read a source") }
-                var fromEventTime = false
-                if case .file(_, _, let arrival) = port.binding.connector { fromEventTime = arrival == nil }
-                let t = TimestampOperator(input: port.binding.name, assignment: a, arrivalFromEventTime: fromEventTime,
-                                          recordColumn: port.layout.wantsRecord ? 0 : nil, context: context)
-                port.timestampers.append(t)
-                outputs[node.id] = t.downstream
-                op = t
-            case .filter(let e):
-                let f = FilterOperator(predicate: e, context: context)
-                outputs[node.id] = f.downstream
-                op = f
-            case .apply(let a):
-                let x = ApplyOperator(a, context: context)
-                outputs[node.id] = x.downstream
-                op = x
-            case .join(let j):
-                let x = StreamJoinOperator(j, leftWidth: node.inputSchemas[0].columns.count,
-                                           rightWidth: node.inputSchemas[1].columns.count, context: context)
-                outputs[node.id] = x.downstream
-                op = x
-            case .referenceJoin(let j, let binding, let layout):
-                let x = ReferenceJoinOperator(j, data: try reference(binding, layout), leftWidth: node.inputSchemas[0].columns.count,
-                                              context: context)
-                outputs[node.id] = x.downstream
-                op = x
-            case .project(let items):
-                let p = ProjectOperator(items: items, context: context)
-                outputs[node.id] = p.downstream
-                op = p
-            case .windowAggregate(let w):
-                switch w.window {
-                case .sliding(let size):
-                    let s = SlidingWindowOperator(w, size: size, context: context)
-                    outputs[node.id] = s.downstream
-                    op = s
-                case .session(let timeout, let maxDuration, let partitionBy):
-                    let s = SessionWindowOperator(w, timeout: timeout, maxDuration: maxDuration, partitionBy: partitionBy,
-                                                  context: context)
-                    outputs[node.id] = s.downstream
-                    op = s
-                case .tumbling, .hopping, .snapshot:
-                    let a = WindowAggregateOperator(w, context: context)
-                    outputs[node.id] = a.downstream
-                    op = a
-                }
-            case .analytic(let calls):
-                let a = AnalyticOperator(calls: calls, context: context)
-                outputs[node.id] = a.downstream
-                op = a
-            case .matchRecognize(let m):
-                let x = MatchRecognizeOperator(m, context: context)
-                outputs[node.id] = x.downstream
-                op = x
-            case .union:
-                let u = UnionOperator(ports: node.inputs.count)
-                outputs[node.id] = u.downstream
-                op = u
-            case .sink(let binding):
-                let writer = try options.sharedOutputs.map { try $0.member(binding.name) { try makeWriter(binding, resume: nil) } }
-                    ?? makeWriter(binding, resume: options.restore?.outputs[binding.name])
-                let s = SinkOperator(name: binding.name, schemas: node.inputSchemas, writer: writer, context: context)
-                sinks.append(s)
-                op = s
             }
-            guard let op else { continue }
-            operators.append(op)
+            let port = node.inputs.first.flatMap { sourceOf[$0] }
+            let op = try factory.make(node, source: port?.binding, layout: port?.layout)
+            if let t = op as? TimestampOperator { port?.timestampers.append(t) }
+            if let s = op as? SinkOperator { sinks.append(s) }
+            built.append(op)
             nodeOperators.append((node.id, op))
-            for (port, producer) in node.inputs.enumerated() {
-                outputs[producer]?.connect(op, port: port)
-            }
+            nodeOutputs[node.id] = op.downstream
+            for (inputPort, producer) in node.inputs.enumerated() { nodeOutputs[producer]?.connect(op, port: inputPort) }
         }
-        nodeOutputs = outputs
+        stateless = !built.contains { type(of: $0).summarizesEvents }
         if let restore = options.restore { try restoreOperators(restore) }
+    }
+
+    /// What a source of `port` is built with.
+    private func sourceContext(_ port: InputPort) -> SourceContext {
+        SourceContext(input: port.binding.name, layout: port.layout, compatibility: compatibility, runStart: options.runStart,
+                      runtime: context)
     }
 
     /// The table of a reference input, loaded on first use.
@@ -192,34 +130,14 @@ public final class Pipeline {
             references[binding.name] = r
             return r.data
         }
-        let compatibility = compatibility, runStart = options.runStart, context = context
-        let loader: (() throws -> EventBatch)?
-        switch binding.connector {
-        case .file(let path, let format, _):
-            loader = {
-                let source = try FileSource(input: binding.name, path: path, format: format, arrivalField: nil, layout: layout,
-                                            compatibility: compatibility, runStart: runStart, context: context)
-                var table = EventBatch(width: layout.schema.columns.count)
-                while let b = try source.nextBatch(maxRows: 4096) {
-                    table.values += b.values
-                    table.times += b.times
-                }
-                return table
-            }
-        case .sqlite(let path, let query):
-            loader = {
-                let records = try SQLiteDatabase(path: path, readOnly: true).query(query)
-                return try Self.decode(records, layout: layout, compatibility: compatibility)
-            }
-        case .embedded:
-            loader = nil
-        case .unbound:
-            throw ConnectorError("reference input '\(binding.name)' is not bound")
-        case .kafka:
-            throw ConnectorError("reference input '\(binding.name)': the kafka connector reads streams, not reference data")
+        guard let endpoint = binding.endpoint as? any ReferenceSourceEndpoint else {
+            if binding.endpoint is UnboundEndpoint { throw ConnectorError("reference input '\(binding.name)' is not bound") }
+            throw ConnectorError("reference input '\(binding.name)': the \(binding.endpoint.connector) connector reads streams, not reference data")
         }
+        let loader = try endpoint.makeLoader(SourceContext(input: binding.name, layout: layout, compatibility: compatibility,
+                                                           runStart: options.runStart, runtime: context))
         let data = try ReferenceData(name: binding.name, width: layout.schema.columns.count, refresh: binding.refresh,
-                                     clock: options.wallClock, loader: loader)
+                                     clock: context.clock, loader: loader)
         data.onError = { [weak context] in context?.onRowError?($0) }
         references[binding.name] = (data, layout)
         options.sharedReferences?.tables[binding.name] = (data, layout)
@@ -231,51 +149,25 @@ public final class Pipeline {
         guard let (data, layout) = references.first(where: { $0.key.caseInsensitiveEquals(name) })?.value else {
             throw ConnectorError("the job reads no reference input '\(name)'")
         }
-        data.replace(try Self.decode(records, layout: layout, compatibility: compatibility))
+        data.replace(try EventDecoder.decode(records, layout: layout, compatibility: compatibility))
     }
 
-    /// Rows of `layout` from records (through the JSON decoder, so types convert as for events).
-    static func decode(_ records: [Record], layout: InputLayout, compatibility: CompatibilityLevel) throws -> EventBatch {
-        var decoder = EventDecoder(layout: layout, format: .json, arrivalField: nil, compatibility: compatibility)
-        var table = EventBatch(width: layout.schema.columns.count)
-        for record in records {
-            var bytes: [UInt8] = []
-            JSONWriter.append(.record(record), to: &bytes)
-            try bytes.withUnsafeBufferPointer { try decoder.decode($0, into: &table, defaultArrival: 0) }
+    /// The writer of an output, resuming at its position in the checkpoint being restored.
+    private func makeWriter(_ binding: OutputBinding) throws -> any RowWriter {
+        let make = { [self] (resume: [UInt8]?) throws -> any RowWriter in
+            guard let endpoint = binding.endpoint as? any SinkEndpoint else { throw ConnectorError("output '\(binding.name)' is not bound") }
+            return try endpoint.makeWriter(SinkContext(output: binding.name, policy: outputErrorPolicy, resume: resume, runtime: context,
+                                                       resources: resources, deliver: options.onRow, delivered: options.onOutputClosed))
         }
-        return table
+        if let shared = options.sharedOutputs { return try shared.member(binding.name) { try make(nil) } }
+        return try make(options.restore?.outputs[binding.name])
     }
 
-    /// The writer of an output; `resume` is its position in the checkpoint being restored.
-    private func makeWriter(_ binding: OutputBinding, resume: [UInt8]?) throws -> RowWriter {
-        let errors = WriteErrorHandling(policy: outputErrorPolicy, output: binding.name, context: context)
-        switch binding.connector {
-        case .file(let path, let format):
-            let sink = try ByteSink(path: path, resumeAt: try fileResumeOffset(resume), errorHandling: errors)
-            return format == .csv ? CSVWriter(sink: sink) : JSONLinesWriter(sink: sink)
-        case .stdout(.json): return JSONLinesWriter(sink: ByteSink(standardOutput: ()))
-        case .stdout(.csv): return CSVWriter(sink: ByteSink(standardOutput: ()))
-        case .partitionedFile(let o): return try PartitionedFileWriter(options: o, resume: resume, errorHandling: errors)
-        case .sqlite(let o):
-            let database = try sqliteDatabases[o.path] ?? SQLiteSinkDatabase(path: o.path)
-            sqliteDatabases[o.path] = database
-            return try SQLiteWriter(output: binding.name, options: o, database: database, policy: outputErrorPolicy, resume: resume,
-                                    context: context)
-        case .kafka(let k):
-            if k.transactionalId != nil && transaction == nil { transaction = try KafkaTransaction(options: k) }
-            return try KafkaWriter(output: binding.name, options: k, policy: outputErrorPolicy,
-                                   transaction: k.transactionalId == nil ? nil : transaction, context: context)
-        case .unbound:
-            throw ConnectorError("output '\(binding.name)' is not bound")
-        case .embedded:
-            let name = binding.name
-            let onRow = options.onRow, onClose = options.onOutputClosed
-            return CallbackWriter(onRow: { onRow?(name, $0, $1) }, onClose: { onClose?(name) })
-        }
-    }
+    /// The transactions the outputs write in.
+    private var transactions: [any OutputTransaction] { resources.all.compactMap { $0 as? any OutputTransaction } }
 
-    /// Rows the operators hold right now (join sides, reorder buffers): a gauge for memory tests and metrics.
-    public var heldRows: Int { operators.reduce(0) { $0 + $1.heldRows } }
+    /// Rows, groups and events the operators hold right now: a gauge for memory tests and metrics.
+    public var heldRows: Int { nodeOperators.reduce(0) { $0 + $1.op.heldRows } }
 
     /// The input names, in plan order.
     public var inputNames: [String] { inputOrder }
@@ -322,170 +214,154 @@ public final class Pipeline {
     /// Ends every input still open, which emits every open window and closes the outputs.
     public func finish() throws { try finish(committing: []) }
 
-    /// Finishes; the transactional outputs' last transaction also commits `consumers`' positions.
-    private func finish(committing consumers: [KafkaConsumer]) throws {
+    /// Finishes; the outputs' last transaction also commits `sources`' positions.
+    private func finish(committing sources: [any EventSource]) throws {
         for name in inputOrder { try endInput(name) }
         for s in sinks { try s.close() }
         try deadLetterWriter?.close()
-        try transaction?.commit(offsetsOf: consumers)
+        for t in transactions { try t.commit(positionsOf: sources) }
     }
 
     /// A decoder for events pushed into `input` as text.
     public func decoder(for input: String) -> EventDecoder? {
         guard let port = inputs[input] else { return nil }
-        var format = DataFormat.json
-        var arrival: String?
-        switch port.binding.connector {
-        case .file(_, let f, let a): format = f; arrival = a
-        case .embedded(let f): format = f
-        case .kafka(let k): format = k.format
-        case .sqlite, .unbound: break
-        }
-        return EventDecoder(layout: port.layout, format: format, arrivalField: arrival, compatibility: compatibility)
+        return EventDecoder(layout: port.layout, format: port.binding.endpoint.format, arrivalField: port.binding.endpoint.arrivalTimeField,
+                            compatibility: compatibility)
     }
 
-    /// True when no operator keeps rows beyond the batch it is processing: then everything read has
-    /// been written once the outputs are flushed. Windows, analytic functions, joins and reorder
-    /// buffers keep rows (their state is not yet checkpointed, so their inputs' offsets wait).
-    let stateless: Bool
-
-    /// Flushes every output; commits Kafka offsets when what was read is then fully written
-    /// (asynchronously while running, so the commit's round trip does not hold events up). With
-    /// transactional outputs the offsets are committed in the outputs' transaction instead.
-    private func flushAndCommit(_ kafka: [KafkaSource], final: Bool) throws {
+    /// Flushes every output; commits the sources' read positions when what was read is then fully
+    /// written (asynchronously while running, so the commit's round trip does not hold events up).
+    /// With transactional outputs the positions are committed in the outputs' transaction instead.
+    private func flushAndCommit(_ committing: [any CommittingSource], final: Bool) throws {
         for s in sinks { try s.flush() }
         try deadLetterWriter?.flush()
         let complete = stateless && heldRows == 0
-        if let transaction {
-            try transaction.commit(offsetsOf: complete ? kafka.map(\.consumer) : [])
+        if !transactions.isEmpty {
+            for t in transactions { try t.commit(positionsOf: complete ? committing : []) }
         } else if complete {
-            for k in kafka { try k.commit(async: !final) }
+            for k in committing { try k.commit(async: !final) }
         }
     }
 
     /// What the pipeline has done and where its inputs stand.
-    public func status(kafkaLags: [(input: String, partition: Int32, lag: Int64)] = []) -> PipelineStatus {
+    public func status(lags: [(input: String, partition: Int32, lag: Int64)] = []) -> PipelineStatus {
         var watermarks: [(input: String, watermark: Int64)] = []
         for name in inputOrder {
-            guard let port = inputs[name], let w = port.timestampers.map(\.downstream.lastWatermark).min(), w != .min else { continue }
-            watermarks.append((name, w))
+            guard let port = inputs[name], let w = port.timestampers.map(\.downstream.lastWatermark).min(), w != .none else { continue }
+            watermarks.append((name, w.time))
         }
-        return PipelineStatus(counters: context.counters, watermarks: watermarks, lags: kafkaLags, heldRows: heldRows)
+        return PipelineStatus(counters: context.counters, watermarks: watermarks, lags: lags, heldRows: heldRows)
     }
 
     /// Reads every file-bound input to its end, interleaving inputs in time, then finishes.
     public func runFileInputs() throws { try run(until: { false }) }
 
-    /// Reads every file and Kafka input until each has ended (files at their end, Kafka inputs with
-    /// `stop = 'end'` at the end of their partitions) or `stopRequested` returns true, then finishes.
+    /// Reads every input until each has ended (files at their end, Kafka inputs with `stop = 'end'`
+    /// at the end of their partitions) or `stopRequested` returns true, then finishes.
     ///
     /// The next batch comes from the input that is furthest behind: by arrival time when the input
     /// gives one, else by event time (the input's watermark), since such files' events "arrive" at
     /// their event times. Inputs then advance together, so joins and unions hold little state. An
-    /// idle Kafka input moves time on by ASA's rule (estimated arrival minus the late tolerance).
+    /// idle live input moves time on by ASA's rule (estimated arrival minus the late tolerance).
     ///
     /// A stop request ends the run without emitting open windows (they were not complete); outputs
-    /// are flushed. Kafka offsets are committed once outputs are flushed after a completed run, and
+    /// are flushed. Read positions are committed once outputs are flushed after a completed run, and
     /// at a stop request when no operator holds rows (what was read is then fully written).
     public func run(until stopRequested: () -> Bool) throws {
         do { try runLoop(until: stopRequested) } catch {
-            transaction?.abort()
+            for t in transactions { t.abort() }
             throw error
         }
     }
 
     private func runLoop(until stopRequested: () -> Bool) throws {
         sources = []
-        var kafka: [KafkaSource] = []
-        defer { for k in kafka { k.close() } }
+        var committing: [any CommittingSource] = []
         for name in inputOrder {
-            guard let port = inputs[name] else { continue }
-            switch port.binding.connector {
-            case .file(let path, let format, let arrival):
-                let source = try FileSource(input: name, path: path, format: format, arrivalField: arrival, layout: port.layout,
-                                            compatibility: compatibility, runStart: options.runStart, context: context)
-                sources.append((source, port, .min))
-            case .kafka(let k):
-                if k.stateTopic != nil { throw ConnectorError("input '\(name)' has state_topic: run the job with makeJobRun (a PartitionedRun)") }
-                let source = try KafkaSource(input: name, options: k, layout: port.layout, compatibility: compatibility, context: context)
-                kafka.append(source)
-                sources.append((source, port, .min))
-            case .embedded, .sqlite, .unbound:
-                continue
-            }
+            guard let port = inputs[name], let endpoint = port.binding.endpoint as? any StreamSourceEndpoint else { continue }
+            let source = try endpoint.makeSource(sourceContext(port))
+            if let c = source as? any CommittingSource { committing.append(c) }
+            sources.append((source, port, .min))
         }
+        let all = sources.map(\.source)
+        defer { for s in all { s.close() } }
         if let restore = options.restore { try restoreSources(restore) }
-        var nextTick = Timestamp.now.ticks + Timestamp.ticksPerSecond
-        var nextCheckpoint = Timestamp.now.ticks.addingSaturating(options.checkpointInterval)
+        let live = sources.contains { $0.source.isLive } || !transactions.isEmpty
+        let clock = context.clock
+        var nextTick = clock.now + Timestamp.ticksPerSecond
+        var nextCheckpoint = clock.now.addingSaturating(options.checkpointInterval)
         var turns = 0
         while !sources.isEmpty {
             turns += 1
             // Once a second on live inputs: outputs are flushed (rows reach them within about a second),
-            // offsets committed where that is safe, progress reported.
-            if !kafka.isEmpty || transaction != nil, Timestamp.now.ticks >= nextTick {
-                nextTick = Timestamp.now.ticks + Timestamp.ticksPerSecond
-                try flushAndCommit(kafka, final: false)
-                options.onProgress?(status(kafkaLags: kafka.flatMap { k in k.lags.map { (k.input, $0.partition, $0.lag) } }))
-            } else if kafka.isEmpty, let onProgress = options.onProgress, turns % 64 == 0, Timestamp.now.ticks >= nextTick {
-                nextTick = Timestamp.now.ticks + Timestamp.ticksPerSecond
+            // positions committed where that is safe, progress reported.
+            if live, clock.now >= nextTick {
+                nextTick = clock.now + Timestamp.ticksPerSecond
+                try flushAndCommit(committing, final: false)
+                options.onProgress?(status(lags: lags))
+            } else if !live, let onProgress = options.onProgress, turns % 64 == 0, clock.now >= nextTick {
+                nextTick = clock.now + Timestamp.ticksPerSecond
                 onProgress(status())
             }
-            if options.checkpoints != nil, Timestamp.now.ticks >= nextCheckpoint {
-                try storeCheckpoint(kafka)
-                nextCheckpoint = Timestamp.now.ticks.addingSaturating(options.checkpointInterval)
+            if options.checkpoints != nil, clock.now >= nextCheckpoint {
+                try storeCheckpoint(committing)
+                nextCheckpoint = clock.now.addingSaturating(options.checkpointInterval)
             }
             if stopRequested() {
-                if options.checkpoints != nil { try storeCheckpoint(kafka) } else { try flushAndCommit(kafka, final: true) }
+                if options.checkpoints != nil { try storeCheckpoint(committing) } else { try flushAndCommit(committing, final: true) }
                 try detachOutputs()
                 try deadLetterWriter?.close()
                 return
             }
             let i = sources.indices.min { sources[$0].clock < sources[$1].clock } ?? 0
-            let port = sources[i].port
-            guard let batch = try sources[i].source.nextBatch(maxRows: options.batchSize) else {
-                try endInput(sources[i].source.input)
+            let (source, port, _) = sources[i]
+            guard let batch = try source.nextBatch(maxRows: options.batchSize) else {
+                try endInput(source.input)
                 sources.remove(at: i)
                 continue
             }
             // Partition ownership before the records, partition ends after them: together they decide
             // how far the input's time may go.
-            let input = sources[i].source.input
-            let kafkaState = (sources[i].source as? KafkaSource)?.partitionState
-            if let kafkaState { assignPartitions(input, kafkaState.assigned) }
-            if !batch.isEmpty { try push(batch, to: input) }
-            if let kafkaState { try partitionsAtEnd(input, kafkaState.atEnd) }
+            let partitions = (source as? any PartitionedSource)?.partitionState
+            if let partitions { assignPartitions(source.input, partitions.assigned) }
+            if !batch.isEmpty { try push(batch, to: source.input) }
+            if let partitions { try partitionsAtEnd(source.input, partitions.atEnd) }
             if batch.isEmpty {
                 // An idle live input: give the other inputs a turn.
                 sources[i].clock = sources.map(\.clock).max() ?? sources[i].clock
                 continue
             }
-            let byEventTime: Bool
-            switch port.binding.connector {
-            case .file(_, _, nil): byEventTime = true
-            default: byEventTime = false
-            }
-            if byEventTime, let progress = port.timestampers.map(\.downstream.lastWatermark).min() {
-                sources[i].clock = progress
+            if port.binding.endpoint.arrivesAtEventTime, let progress = port.timestampers.map(\.downstream.lastWatermark).min() {
+                sources[i].clock = progress.time
             } else {
                 sources[i].clock = batch.arrivals.last ?? sources[i].clock
             }
         }
-        try finish(committing: kafka.map(\.consumer))
+        try finish(committing: all)
         if options.checkpoints != nil { try storeCheckpoint([]) }
-        if transaction == nil { for k in kafka { try k.commit() } }
+        if transactions.isEmpty { for c in committing { try c.commit(async: false) } }
     }
 
-    /// Takes a checkpoint and stores it; then commits Kafka offsets, since the checkpoint holds the
-    /// state built from what was read.
-    private func storeCheckpoint(_ kafka: [KafkaSource]) throws {
+    /// Consumer lag of the partitioned sources being read.
+    private var lags: [(input: String, partition: Int32, lag: Int64)] {
+        sources.flatMap { s in ((s.source as? any PartitionedSource)?.lags ?? []).map { (s.source.input, $0.partition, $0.lag) } }
+    }
+
+    /// Takes a checkpoint and stores it; then commits the sources' positions, since the checkpoint
+    /// holds the state built from what was read.
+    private func storeCheckpoint(_ committing: [any CommittingSource]) throws {
         guard let store = options.checkpoints else { return }
-        let started = DispatchTime.now().uptimeNanoseconds
+        let started = context.clock.now
         let c = try checkpoint()
         let bytes = c.encoded()
-        try store.save(bytes)
+        try store.save(bytes, at: started)
         context.counters.checkpoints += 1
-        context.counters.checkpointNanos += DispatchTime.now().uptimeNanoseconds - started
+        context.counters.checkpointNanos += UInt64(max(0, context.clock.now - started)) * 100
         context.counters.checkpointBytes = max(context.counters.checkpointBytes, bytes.count)
-        if let transaction { try transaction.commit(offsetsOf: kafka.map(\.consumer)) } else { for k in kafka { try k.commit() } }
+        if !transactions.isEmpty {
+            for t in transactions { try t.commit(positionsOf: committing) }
+        } else {
+            for c in committing { try c.commit(async: false) }
+        }
     }
 }

@@ -10,31 +10,17 @@ extension Pipeline {
     /// The outputs map key of the dead-letter output.
     static let deadLetterKey = "\u{0}dead_letter"
 
-    /// A stable 64-bit FNV-1a hash of the physical plan's text.
-    static func fingerprint(of plan: PhysicalPlan) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in Explain.physical(plan).utf8 {
-            h ^= UInt64(b)
-            h = h &* 0x100_0000_01b3
-        }
-        return h
-    }
-
     /// Takes a checkpoint now (call between batches). Outputs are made durable first.
     public func checkpoint() throws -> Checkpoint {
         var c = Checkpoint(fingerprint: fingerprint)
-        for s in sinks { c.outputs[s.name] = try s.checkpointPosition() }
+        for s in sinks { c.outputs[s.output] = try s.checkpointPosition() }
         if let dl = deadLetterWriter { c.outputs[Self.deadLetterKey] = try dl.checkpoint() }
-        for (id, op) in nodeOperators {
-            if let stateful = op as? any StatefulOperator {
-                var w = StateWriter()
-                stateful.saveState(into: &w)
-                c.operators[id] = (type(of: stateful).stateVersion, w.bytes)
-            } else if !(op is any StatelessOperator) {
-                throw StateError("checkpoints do not cover \(type(of: op)) yet (plan node #\(id)): run this job without a state directory")
-            }
+        for (id, op) in nodeOperators where type(of: op).stateVersion != 0 {
+            var w = StateWriter()
+            op.saveState(into: &w)
+            c.operators[id] = (type(of: op).stateVersion, w.bytes)
         }
-        for (id, d) in nodeOutputs where d.lastWatermark != .min { c.watermarks[id] = d.lastWatermark }
+        for (id, d) in nodeOutputs where d.lastWatermark != .none { c.watermarks[id] = d.lastWatermark.time }
         for (source, _, clock) in sources {
             c.inputs[source.input] = (source.position, clock, false)
         }
@@ -48,20 +34,29 @@ extension Pipeline {
 
     /// Restores operator state, watermarks and counters (at the end of `init`).
     func restoreOperators(_ c: Checkpoint) throws {
-        for (id, op) in nodeOperators {
-            guard let stateful = op as? any StatefulOperator else { continue }
-            guard let saved = c.operators[id] else { throw StateError("the checkpoint has no state for plan node #\(id)") }
-            let version = type(of: stateful).stateVersion
+        for (id, op) in nodeOperators where type(of: op).stateVersion != 0 {
+            let version = type(of: op).stateVersion
+            guard let saved = c.operators[id] else {
+                throw StateError("the checkpoint has no state for plan node #\(id) (\(op.name))", kind: .incompatible)
+            }
             guard saved.version == version else {
-                throw StateError("the checkpoint holds state version \(saved.version) for plan node #\(id) (\(type(of: op))); "
-                    + "this saql writes version \(version): remove the state directory to start over")
+                throw StateError("the checkpoint holds state version \(saved.version) for plan node #\(id) (\(op.name)); "
+                    + "this saql writes version \(version): remove the state directory to start over", kind: .incompatible)
             }
             var r = StateReader(bytes: saved.state)
-            do throws(StateError) { try stateful.restoreState(from: &r) } catch {
-                throw StateError("plan node #\(id) (\(type(of: op))): \(error.message)")
+            do throws(StateError) {
+                try op.restoreState(from: &r)
+                guard r.isAtEnd else { throw StateError("\(r.remaining) bytes follow the state") }
+            } catch {
+                throw error.at("plan node #\(id) (\(op.name))")
             }
         }
-        for (id, w) in c.watermarks { nodeOutputs[id]?.restore(watermark: w) }
+        for (id, w) in c.watermarks {
+            guard w == .min || w == .max || Timestamp.representable.contains(w) else {
+                throw StateError("plan node #\(id): the checkpoint holds a watermark outside years 0001-9999")
+            }
+            nodeOutputs[id]?.restore(watermark: Watermark(w))
+        }
         processingTime = c.processingTime
         // A partition's checkpoint has no counters: the run's go on.
         guard !c.counters.isEmpty else { return }

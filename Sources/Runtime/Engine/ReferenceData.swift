@@ -4,13 +4,13 @@ import Planner
 ///
 /// Rows are (re)loaded whole: a reload builds the new table completely and then replaces the old
 /// one, so a join never sees half a table. A failed reload keeps the previous rows and is reported.
-/// Reloads happen when `refresh` has passed on `clock` (wall time; injectable for tests).
+/// Reloads happen when `refresh` has passed on the run's ``Clock``.
 public final class ReferenceData {
     public let name: String
     public let width: Int
     private let loader: (() throws -> EventBatch)?
     private let refresh: Int64?
-    private let clock: () -> Int64
+    private let clock: any Clock
     private var loadedAt: Int64
     /// Called with the reason when a reload fails.
     var onError: ((String) -> Void)?
@@ -21,21 +21,21 @@ public final class ReferenceData {
     public private(set) var version = 0
 
     /// Loads the table now; throws when the first load fails (a job must not start without it).
-    public init(name: String, width: Int, refresh: Duration?, clock: @escaping () -> Int64,
+    public init(name: String, width: Int, refresh: Duration?, clock: any Clock,
                 loader: (() throws -> EventBatch)?) throws {
         self.name = name
         self.width = width
         self.loader = loader
         self.refresh = refresh?.ticks
         self.clock = clock
-        loadedAt = clock()
+        loadedAt = clock.now
         rows = try loader?() ?? EventBatch(width: width)
     }
 
     /// Reloads if the refresh interval has passed since the last attempt.
     public func refreshIfDue() {
         guard let refresh, let loader else { return }
-        let now = clock()
+        let now = clock.now
         guard now >= loadedAt.addingSaturating(refresh) else { return }
         loadedAt = now
         do {

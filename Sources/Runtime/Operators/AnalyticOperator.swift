@@ -10,6 +10,7 @@ import Planner
 /// Events are taken in arrival order at this operator, which is event-time order for rows read
 /// from an input (ASA breaks ties by arrival order too).
 public final class AnalyticOperator: Operator {
+    public var name: String { "Analytic" }
     public let downstream = Downstream()
     private let calls: [CallState]
     private let context: RuntimeContext
@@ -85,7 +86,9 @@ public final class AnalyticOperator: Operator {
         self.context = context
     }
 
-    public var stateDescription: String { "\(calls.reduce(0) { $0 + $1.histories.count }) partition histories" }
+    /// History entries kept for every call and partition.
+    public var heldRows: Int { calls.reduce(0) { $0 + $1.histories.reduce(0) { $0 + $1.entries.count } } }
+
 
     public func process(_ batch: EventBatch, port: Int) throws {
         let width = batch.width + calls.count
@@ -161,12 +164,13 @@ public final class AnalyticOperator: Operator {
         .record(Record(names: ["IsAnomaly", "Score"], values: [.bigint(isAnomaly ? 1 : 0), score]))
     }
 
-    public func watermark(_ time: Int64, port: Int) throws { try downstream.watermark(time) }
+    public func watermark(_ w: Watermark, port: Int) throws { try downstream.watermark(w) }
     public func finish(port: Int) throws { try downstream.finish() }
 }
 
-extension AnalyticOperator: StatefulOperator {
+extension AnalyticOperator {
     public static var stateVersion: Int { 1 }
+    public static var summarizesEvents: Bool { true }
 
     public func saveState(into w: inout StateWriter) {
         w.write(calls.count)

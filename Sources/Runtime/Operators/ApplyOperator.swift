@@ -5,6 +5,7 @@ import Planner
 /// appended. CROSS drops rows that yield nothing (a NULL, an empty or a mistyped value); OUTER keeps
 /// them once, with two NULLs.
 public final class ApplyOperator: StatelessOperator {
+    public var name: String { "Apply" }
     public let downstream = Downstream()
     private let operation: ApplyOperation
     private let argument: CompiledExpr
@@ -45,6 +46,6 @@ public final class ApplyOperator: StatelessOperator {
         try downstream.emit(out)
     }
 
-    public func watermark(_ time: Int64, port: Int) throws { try downstream.watermark(time) }
+    public func watermark(_ w: Watermark, port: Int) throws { try downstream.watermark(w) }
     public func finish(port: Int) throws { try downstream.finish() }
 }

@@ -19,6 +19,7 @@ import Planner
 /// Events are taken in arrival order at this operator, which is event-time order for rows read
 /// from an input (as for analytic functions).
 public final class MatchRecognizeOperator: Operator {
+    public var name: String { "MatchRecognize" }
     public let downstream = Downstream()
     private let program: [RowPatternProgram.Instruction]
     private let start: Int
@@ -141,7 +142,6 @@ public final class MatchRecognizeOperator: Operator {
         return (consumes, accepts)
     }
 
-    public var stateDescription: String { "\(states.reduce(0) { $0 + $1.threads.count }) partial matches" }
     public var heldRows: Int { states.reduce(0) { $0 + $1.events.count } }
 
     public func process(_ batch: EventBatch, port: Int) throws {
@@ -300,7 +300,7 @@ public final class MatchRecognizeOperator: Operator {
         }
     }
 
-    public func watermark(_ time: Int64, port: Int) throws { try downstream.watermark(time) }
+    public func watermark(_ w: Watermark, port: Int) throws { try downstream.watermark(w) }
     public func finish(port: Int) throws { try downstream.finish() }
 }
 
@@ -308,8 +308,9 @@ extension MatchRecognizeOperator.Slot.Pick {
     var isFirst: Bool { if case .first = self { return true } else { return false } }
 }
 
-extension MatchRecognizeOperator: StatefulOperator {
+extension MatchRecognizeOperator {
     public static var stateVersion: Int { 1 }
+    public static var summarizesEvents: Bool { true }
 
     public func saveState(into w: inout StateWriter) {
         partitions.save(into: &w)

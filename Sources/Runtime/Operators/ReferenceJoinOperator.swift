@@ -5,6 +5,7 @@ import Planner
 /// scanning the table), then the rest of the ON condition is checked. Rows keep their time, and
 /// watermarks pass through: reference data never holds time back (nor advances it).
 public final class ReferenceJoinOperator: StatelessOperator {
+    public var name: String { "ReferenceJoin" }
     public let downstream = Downstream()
     private let operation: JoinOperation
     private let leftKeys: [CompiledExpr], rightKeys: [CompiledExpr]
@@ -36,7 +37,6 @@ public final class ReferenceJoinOperator: StatelessOperator {
         key = Array(repeating: .null, count: max(1, operation.leftKeys.count))
     }
 
-    public var stateDescription: String { "reference rows=\(table.count) keys=\(index.count)" }
 
     /// Rebuilds the index when the reference data changed since the last batch.
     private func sync() {
@@ -99,6 +99,6 @@ public final class ReferenceJoinOperator: StatelessOperator {
         return true
     }
 
-    public func watermark(_ time: Int64, port: Int) throws { try downstream.watermark(time) }
+    public func watermark(_ w: Watermark, port: Int) throws { try downstream.watermark(w) }
     public func finish(port: Int) throws { try downstream.finish() }
 }

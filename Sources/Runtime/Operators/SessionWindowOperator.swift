@@ -10,6 +10,7 @@ import Planner
 /// `(start, end]` and emits one row per group at `end`, once the watermark passes it. Without
 /// PARTITION BY, sessions span all events and GROUP BY keys split each session's rows.
 public final class SessionWindowOperator: Operator {
+    public var name: String { "SessionWindow" }
     public let downstream = Downstream()
     private let timeout: Int64
     private let maxDuration: Int64
@@ -56,7 +57,11 @@ public final class SessionWindowOperator: Operator {
         self.context = context
     }
 
-    public var stateDescription: String { "\(sessions.filter(\.open).count) open sessions" }
+    /// Groups of open sessions, and rows of closed sessions waiting for the watermark.
+    public var heldRows: Int {
+        sessions.reduce(0) { $0 + ($1.open ? $1.groups.count : 0) } + closed.reduce(0) { $0 + $1.rows.count }
+    }
+
 
     /// The session's end: its timeout, or the first max-duration boundary at least `maxDuration` after its start.
     private func end(of s: Session) -> Int64 {
@@ -121,9 +126,10 @@ public final class SessionWindowOperator: Operator {
         closed.append((e, out))
     }
 
-    public func watermark(_ time: Int64, port: Int) throws {
+    public func watermark(_ w: Watermark, port: Int) throws {
+        let time = w.time
         try emit(before: time)
-        try downstream.watermark(time)
+        try downstream.watermark(w)
     }
 
     public func finish(port: Int) throws {
@@ -145,8 +151,9 @@ public final class SessionWindowOperator: Operator {
     }
 }
 
-extension SessionWindowOperator: StatefulOperator {
+extension SessionWindowOperator {
     public static var stateVersion: Int { 1 }
+    public static var summarizesEvents: Bool { true }
 
     public func saveState(into w: inout StateWriter) {
         partitions.save(into: &w)

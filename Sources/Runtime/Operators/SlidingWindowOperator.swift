@@ -11,6 +11,7 @@ import Planner
 /// takes only the rare rows that arrive out of order (after a UNION, say). Aggregates update
 /// incrementally (see `SlidingAggregator`).
 public final class SlidingWindowOperator: Operator {
+    public var name: String { "SlidingWindow" }
     public let downstream = Downstream()
     private let size: Int64
     private let keys: [CompiledExpr]
@@ -55,7 +56,9 @@ public final class SlidingWindowOperator: Operator {
         self.context = context
     }
 
-    public var stateDescription: String { "\(states.count) groups, \(entries.count + exits.count + unordered.count) change points" }
+    /// Events held in every group's window, waiting or active.
+    public var heldRows: Int { states.reduce(0) { $0 + $1.pendingTimes.count + $1.activeTimes.count } }
+
 
     public func process(_ batch: EventBatch, port: Int) throws {
         var key = [Value](repeating: .null, count: max(keys.count, 1))
@@ -90,9 +93,10 @@ public final class SlidingWindowOperator: Operator {
         }
     }
 
-    public func watermark(_ time: Int64, port: Int) throws {
+    public func watermark(_ w: Watermark, port: Int) throws {
+        let time = w.time
         try emit(before: time)
-        try downstream.watermark(time)
+        try downstream.watermark(w)
     }
 
     public func finish(port: Int) throws {
@@ -152,8 +156,9 @@ public final class SlidingWindowOperator: Operator {
     }
 }
 
-extension SlidingWindowOperator: StatefulOperator {
+extension SlidingWindowOperator {
     public static var stateVersion: Int { 1 }
+    public static var summarizesEvents: Bool { true }
 
     private static func save(_ changes: some Sequence<Change>, into w: inout StateWriter) {
         let list = Array(changes)

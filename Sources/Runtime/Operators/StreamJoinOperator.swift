@@ -13,6 +13,7 @@ import Planner
 /// Rows are held and released in time order once both watermarks pass them, so downstream sees
 /// ordered rows and a watermark of `min(left, right, pending unmatched rows)`.
 public final class StreamJoinOperator: Operator {
+    public var name: String { "StreamJoin" }
     public let downstream = Downstream()
     private let operation: JoinOperation
     private let bound: JoinTimeBound
@@ -58,7 +59,6 @@ public final class StreamJoinOperator: Operator {
         scratch = Array(repeating: .null, count: leftWidth + rightWidth)
     }
 
-    public var stateDescription: String { "left=\(left.count) right=\(right.count) held=\(held.count)" }
     public var heldRows: Int { left.count + right.count + held.count }
 
     public func process(_ batch: EventBatch, port: Int) throws {
@@ -142,7 +142,8 @@ public final class StreamJoinOperator: Operator {
         held.append(row, time: time)
     }
 
-    public func watermark(_ time: Int64, port: Int) throws {
+    public func watermark(_ w: Watermark, port: Int) throws {
+        let time = w.time
         if port == 0 { leftMark = max(leftMark, time) } else { rightMark = max(rightMark, time) }
         try advance()
     }
@@ -176,7 +177,7 @@ public final class StreamJoinOperator: Operator {
         var mark = min(leftMark, rightMark)
         if let top = pending.min { mark = min(mark, top.deadline.addingSaturating(-bound.unitTicks)) }
         try release(upTo: mark)
-        try downstream.watermark(mark)
+        try downstream.watermark(Watermark(mark))
     }
 
     /// Emits held rows with times up to `mark`, in time order (ties in production order).
@@ -210,8 +211,9 @@ public final class StreamJoinOperator: Operator {
     }
 }
 
-extension StreamJoinOperator: StatefulOperator {
+extension StreamJoinOperator {
     public static var stateVersion: Int { 1 }
+    public static var summarizesEvents: Bool { true }
 
     public func saveState(into w: inout StateWriter) {
         left.save(into: &w)

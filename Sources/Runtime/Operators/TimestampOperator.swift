@@ -21,6 +21,7 @@ import HeapModule
 /// the partitions still holding time back: assigned, not at their end, and not silent for longer
 /// than the partition idle timeout (wall-clock time). Rows are released in event-time order.
 public final class TimestampOperator: Operator {
+    public var name: String { "AssignTimestamp" }
     public let downstream = Downstream()
     private let input: String
     private let timeExpr: CompiledExpr?
@@ -31,6 +32,7 @@ public final class TimestampOperator: Operator {
     private let arrivalFromEventTime: Bool
     private let context: RuntimeContext
     private let recordColumn: Int?
+    private let width: Int
     private let overKeys: [CompiledExpr]
     /// Substream clocks: key → slot, each slot's largest event time and reorder buffer.
     @exclusivity(unchecked) private var substreams = GroupTable(width: 0)
@@ -66,9 +68,11 @@ public final class TimestampOperator: Operator {
         static func == (a: Buffered, b: Buffered) -> Bool { a.time == b.time && a.seq == b.seq }
     }
 
-    public init(input: String, assignment: TimestampAssignment, arrivalFromEventTime: Bool, recordColumn: Int?,
+    /// `width` is the input rows' width.
+    public init(input: String, assignment: TimestampAssignment, arrivalFromEventTime: Bool, recordColumn: Int?, width: Int,
                 context: RuntimeContext) {
         self.input = input
+        self.width = width
         timeExpr = assignment.expr.map(ExprCompiler.compile)
         // Arrival time never goes backwards, so without TIMESTAMP BY there is nothing to reorder.
         outOfOrder = assignment.expr == nil ? 0 : assignment.outOfOrderTolerance.ticks
@@ -84,15 +88,12 @@ public final class TimestampOperator: Operator {
 
     public var heldRows: Int { buffer.count + keyBuffers.reduce(0) { $0 + $1.count } }
 
-    public var stateDescription: String {
-        overKeys.isEmpty ? "reorder buffer: \(buffer.count) events" : "\(keyMaxTime.count) substream clocks"
-    }
 
     public func process(_ batch: EventBatch, port: Int) throws {
         if !overKeys.isEmpty { return try processSubstreams(batch) }
         let c = context.counters
         let partitioned = !batch.partitions.isEmpty
-        let wallNow = partitioned ? Timestamp.now.ticks : 0
+        let wallNow = partitioned ? context.clock.now : 0
         // Hot state in locals for the batch (no exclusivity checks per row); written back below.
         var maxTime = self.maxTime, maxArrival = self.maxArrival
         let emittedBefore = emitted
@@ -193,7 +194,7 @@ public final class TimestampOperator: Operator {
     /// The watermark implied by what has been seen so far (never below what was already emitted).
     private var currentWatermark: Int64 {
         partitionClocks.isEmpty ? watermark(maxTime: maxTime, maxArrival: maxArrival, emitted: emitted)
-            : max(partitionedWatermark(wallNow: Timestamp.now.ticks), emitted)
+            : max(partitionedWatermark(wallNow: context.clock.now), emitted)
     }
 
     @inline(__always)
@@ -232,7 +233,7 @@ public final class TimestampOperator: Operator {
     /// Tells a partitioned input which partitions it owns, before their records arrive: a partition
     /// not heard from yet holds time back (until its end or the idle timeout).
     public func assignPartitions(_ assigned: [Int32]) {
-        let wallNow = Timestamp.now.ticks
+        let wallNow = context.clock.now
         let before = partitionClocks.map(\.assigned)
         for i in partitionClocks.indices { partitionClocks[i].assigned = false }
         for p in assigned.map(Int.init) {
@@ -257,7 +258,7 @@ public final class TimestampOperator: Operator {
         try downstream.emit(out)
         if w > emitted {
             emitted = w
-            try downstream.watermark(w)
+            try downstream.watermark(Watermark(w))
         }
     }
 
@@ -363,11 +364,11 @@ public final class TimestampOperator: Operator {
         try downstream.emit(out)
         if global > emitted {
             emitted = global
-            try downstream.watermark(global)
+            try downstream.watermark(Watermark(global))
         }
     }
 
-    public func watermark(_ time: Int64, port: Int) throws {}
+    public func watermark(_ w: Watermark, port: Int) throws {}
 
     /// Advances arrival time without an event: an idle input's watermark moves to
     /// `arrival - late-arrival tolerance`, as ASA's wall-clock rule does.
@@ -409,8 +410,9 @@ public final class TimestampOperator: Operator {
     }
 }
 
-extension TimestampOperator: StatefulOperator {
+extension TimestampOperator {
     public static var stateVersion: Int { 1 }
+    public static var summarizesEvents: Bool { false }
 
     private static func save(_ heap: Heap<Buffered>, into w: inout StateWriter) {
         let items = heap.unordered
@@ -454,7 +456,7 @@ extension TimestampOperator: StatefulOperator {
             let v = try r.readInt64s()
             guard v.count == 3 else { throw StateError("timestamp state has a wrong shape") }
             // Heard from "now": a restored partition holds time back for the idle timeout, as a new one does.
-            partitionClocks.append(PartitionClock(known: v[0] != 0, maxTime: v[1], maxArrival: v[2], lastSeen: Timestamp.now.ticks))
+            partitionClocks.append(PartitionClock(known: v[0] != 0, maxTime: v[1], maxArrival: v[2], lastSeen: context.clock.now))
         }
     }
 }

@@ -12,6 +12,7 @@ import Planner
 /// assigned to (window, group) slots, then each aggregate runs one tight loop per window. Hot state
 /// lives in locals for the duration of a batch.
 public final class WindowAggregateOperator: Operator {
+    public var name: String { "WindowAggregate" }
     public let downstream = Downstream()
     private let size: Int64
     private let hop: Int64
@@ -75,9 +76,9 @@ public final class WindowAggregateOperator: Operator {
         self.context = context
     }
 
-    public var stateDescription: String {
-        "\(open.count) open windows, \(open.reduce(0) { $0 + $1.groups.count }) groups"
-    }
+    /// Groups of every open window.
+    public var heldRows: Int { open.reduce(0) { $0 + $1.groups.count } }
+
 
     private func window(ending end: Int64) -> Window {
         // Most rows land in the newest window; search from the back.
@@ -194,11 +195,12 @@ public final class WindowAggregateOperator: Operator {
         }
     }
 
-    public func watermark(_ time: Int64, port: Int) throws {
+    public func watermark(_ w: Watermark, port: Int) throws {
+        let time = w.time
         guard time > watermark else { return }
         watermark = time
         try emitWindows(before: time)
-        try downstream.watermark(time)
+        try downstream.watermark(w)
     }
 
     public func finish(port: Int) throws {
@@ -227,8 +229,9 @@ public final class WindowAggregateOperator: Operator {
     }
 }
 
-extension WindowAggregateOperator: StatefulOperator {
+extension WindowAggregateOperator {
     public static var stateVersion: Int { 1 }
+    public static var summarizesEvents: Bool { true }
 
     public func saveState(into w: inout StateWriter) {
         w.write(watermark)

@@ -113,9 +113,10 @@ public final class CheckpointStore {
         }
     }
 
-    /// Stores an encoded checkpoint (``Checkpoint/encoded()``) durably, replacing the previous one.
-    public func save(_ encoded: [UInt8]) throws {
-        insert.bind(1, .string(Timestamp.now.iso8601))
+    /// Stores an encoded checkpoint (``Checkpoint/encoded()``) taken at wall-clock time `takenAt`
+    /// durably, replacing the previous one.
+    public func save(_ encoded: [UInt8], at takenAt: Int64) throws {
+        insert.bind(1, .string(Timestamp.representable.contains(takenAt) ? Timestamp(ticks: takenAt).iso8601 : ""))
         insert.bind(2, blob: encoded)
         try insert.run()
     }

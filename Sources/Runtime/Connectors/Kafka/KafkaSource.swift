@@ -16,7 +16,7 @@ public struct PartitionRows {
 ///
 /// As ASA documents for its metadata, a payload field with one of these names is overwritten.
 /// `GetMetadataPropertyValue` columns (key, headers, offset, ...) are filled per record.
-public final class KafkaSource: EventSource {
+public final class KafkaSource: CommittingSource, PartitionedSource {
     public let input: String
     let consumer: KafkaConsumer
     private var decoder: EventDecoder
@@ -68,7 +68,7 @@ public final class KafkaSource: EventSource {
     private func read(maxRows: Int, timeoutMs: Int32, byPartition: Bool) throws -> [Int32: PartitionRows]? {
         guard !ended else { return nil }
         var parts: [Int32: PartitionRows] = [:]
-        let now = Timestamp.now.ticks
+        let now = context.clock.now
         let width = decoder.width, capacity = byPartition ? maxRows / 4 : maxRows
         var local = decoder
         defer { decoder = local }
@@ -178,7 +178,7 @@ public final class KafkaSource: EventSource {
     /// The partitions this consumer owns (asked of librdkafka at most every 200 ms: the call waits
     /// on its group thread), and those read to their end.
     public var partitionState: (assigned: [Int32], atEnd: Set<Int32>) {
-        let now = Timestamp.now.ticks
+        let now = context.clock.now
         if now >= assignmentAsked.addingSaturating(200 * 10_000) || assignment.isEmpty {
             assignment = consumer.assignment
             assignmentAsked = now
@@ -190,6 +190,7 @@ public final class KafkaSource: EventSource {
 
     /// Commits what was read (call after the outputs are flushed); periodic commits are `async`.
     public func commit(async: Bool = false) throws { try consumer.commit(async: async) }
+    public var isLive: Bool { true }
 
     public func close() { consumer.close() }
 }

@@ -9,7 +9,7 @@ import Planner
 /// A failed delivery, an abortable error or fencing ends the run with an error: the open
 /// transaction is aborted (or left to the broker when fenced), and a restart resumes from the last
 /// committed offsets.
-public final class KafkaTransaction {
+public final class KafkaTransaction: OutputTransaction {
     public let producer: KafkaProducer
     public let transactionalId: String
     /// The first delivery failure in the open transaction, if any.
@@ -33,6 +33,11 @@ public final class KafkaTransaction {
         guard let failure else { return }
         _ = rd_kafka_abort_transaction(producer.handle, timeoutMs).map { rd_kafka_error_destroy($0) }
         throw ConnectorError("kafka: a record of transaction '\(transactionalId)' was not delivered (\(failure)); the transaction was aborted")
+    }
+
+    /// Commits with the positions of the Kafka sources among `sources`.
+    func commit(positionsOf sources: [any EventSource]) throws {
+        try commit(offsetsOf: sources.compactMap { ($0 as? KafkaSource)?.consumer })
     }
 
     /// Waits for every record, adds the consumers' positions to the transaction, commits it and

@@ -82,7 +82,7 @@ final class KafkaWriter: RowWriter {
         guard policy == .retry else { return dropped(r) }
         context.counters.outputRetries += 1
         if pending.isEmpty {
-            retryAt = Timestamp.now.ticks + backoffMs * 10_000
+            retryAt = context.clock.now + backoffMs * 10_000
             deliveredBeforeRetry = producer.delivered
         }
         pending.append(r)
@@ -100,7 +100,7 @@ final class KafkaWriter: RowWriter {
 
     /// Sends the failed records again once their backoff has passed.
     private func retryDue() throws {
-        guard !pending.isEmpty, Timestamp.now.ticks >= retryAt else { return }
+        guard !pending.isEmpty, context.clock.now >= retryAt else { return }
         // Deliveries since the failures mean the destination recovered: start the backoff again.
         backoffMs = producer.delivered > deliveredBeforeRetry ? 100 : min(backoffMs * 2, 30_000)
         let batch = pending
@@ -110,7 +110,7 @@ final class KafkaWriter: RowWriter {
 
     /// At most one line every 10 s per output: an outage fails many records at once.
     private func report(_ line: String) {
-        let now = Timestamp.now.ticks
+        let now = context.clock.now
         guard now >= lastReport.addingSaturating(10 * Timestamp.ticksPerSecond) else { return }
         lastReport = now
         context.onRowError?(line)

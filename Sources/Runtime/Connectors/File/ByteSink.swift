@@ -132,3 +132,18 @@ final class ByteSink {
         }
     }
 }
+
+/// The resume position of a file writer: its length.
+func filePosition(_ sink: ByteSink) throws -> [UInt8] {
+    try sink.sync()
+    var w = StateWriter()
+    w.write(sink.written)
+    return w.bytes
+}
+
+/// Reads a position written by ``filePosition(_:)``.
+func fileResumeOffset(_ position: [UInt8]?) throws -> Int64? {
+    guard let position, !position.isEmpty else { return nil }
+    var r = StateReader(bytes: position)
+    return try r.readInt64()
+}

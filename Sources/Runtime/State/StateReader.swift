@@ -1,83 +1,5 @@
 import Planner
 
-/// A checkpoint that cannot be used: damaged bytes, or state written by another job or version.
-///
-/// Restoring never traps on bad bytes: every count, length, tag and version is checked and a
-/// failure is thrown as a `StateError` naming what was wrong and, once known, where (the plan node
-/// and operator, or the state store's file).
-public struct StateError: Error, Sendable, CustomStringConvertible {
-    /// What kind of problem it is.
-    public enum Kind: Sendable {
-        /// The bytes end before the state does.
-        case truncated
-        /// The bytes do not decode: a negative or impossible count, an unknown tag, a wrong shape.
-        case corrupt
-        /// Well formed, but for another job, plan or state version.
-        case incompatible
-    }
-
-    public var kind: Kind
-    public var message: String
-
-    public init(_ message: String, kind: Kind = .corrupt) {
-        self.kind = kind
-        self.message = message
-    }
-
-    /// The same error with `location` (an operator, a file) in front of its message.
-    public func at(_ location: String) -> StateError { StateError("\(location): \(message)", kind: kind) }
-
-    public var description: String { message }
-}
-
-/// Writes operator state as compact binary: fixed-width little-endian numbers, floats by bit
-/// pattern (so a restored state computes bit-identical results), and tagged values.
-public struct StateWriter: Sendable {
-    public private(set) var bytes: [UInt8] = []
-
-    public init() {}
-
-    public mutating func write(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    public mutating func write(_ v: Int64) { write(UInt64(bitPattern: v)) }
-    public mutating func write(_ v: Int) { write(Int64(v)) }
-    public mutating func write(_ v: Double) { write(v.bitPattern) }
-    public mutating func write(_ v: Float) { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
-    public mutating func write(_ v: Bool) { bytes.append(v ? 1 : 0) }
-
-    public mutating func write(bytes: [UInt8]) {
-        write(bytes.count)
-        self.bytes.append(contentsOf: bytes)
-    }
-
-    public mutating func write(_ s: String) {
-        let utf8 = Array(s.utf8)
-        write(utf8.count)
-        bytes.append(contentsOf: utf8)
-    }
-
-    public mutating func write(_ v: Value) {
-        switch v {
-        case .null: bytes.append(0)
-        case .bigint(let i): bytes.append(1); write(i)
-        case .float(let d): bytes.append(2); write(d)
-        case .string(let s): bytes.append(3); write(s)
-        case .datetime(let t): bytes.append(4); write(t.ticks)
-        case .bit(let b): bytes.append(5); write(b)
-        case .record(let r):
-            bytes.append(6)
-            write(r.count)
-            for i in 0..<r.count {
-                write(r.names[i])
-                write(r.values[i])
-            }
-        case .array(let a):
-            bytes.append(7)
-            write(a.count)
-            for x in a { write(x) }
-        }
-    }
-}
-
 /// Reads what a ``StateWriter`` wrote, in the same order.
 public struct StateReader: Sendable {
     private let bytes: [UInt8]
@@ -189,5 +111,42 @@ public struct StateReader: Sendable {
         default:
             throw StateError("checkpoint state holds an unknown value tag \(tag)")
         }
+    }
+}
+
+extension StateReader {
+    public mutating func readValues() throws(StateError) -> [Value] {
+        let n = try readCount()
+        var out: [Value] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try readValue()) }
+        return out
+    }
+
+    public mutating func readInt64s() throws(StateError) -> [Int64] {
+        let n = try readCount(elementSize: 8)
+        var out: [Int64] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try readInt64()) }
+        return out
+    }
+
+    public mutating func readBatch() throws(StateError) -> EventBatch {
+        var batch = EventBatch(width: try readInt(in: 0..<65_536, "a batch width"))
+        batch.values = try readValues()
+        batch.times = try readInt64s()
+        batch.arrivals = try readInt64s()
+        batch.partitions = try readInt64s().map { Int32(truncatingIfNeeded: $0) }
+        guard batch.values.count == batch.times.count * batch.width, batch.arrivals.isEmpty || batch.arrivals.count == batch.times.count,
+              batch.partitions.isEmpty || batch.partitions.count == batch.times.count else {
+            throw StateError("checkpoint batch has a wrong shape")
+        }
+        return batch
+    }
+
+    /// Fails unless the next value is `expected` (a section marker or a count the plan fixes).
+    public mutating func expect(_ expected: Int, _ what: String) throws(StateError) {
+        let n = try readInt()
+        guard n == expected else { throw StateError("checkpoint does not match the job: \(what) is \(n), the job has \(expected)") }
     }
 }

@@ -1,0 +1,11 @@
+/// The serialization of a file or message payload.
+public enum DataFormat: String, Hashable, Sendable {
+    case json, csv
+
+    /// The format implied by a path's extension: `.jsonl`, `.ndjson`, `.json` or `.csv`.
+    public init?(path: String) {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".csv") { self = .csv } else if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson")
+            || lower.hasSuffix(".json") { self = .json } else { return nil }
+    }
+}

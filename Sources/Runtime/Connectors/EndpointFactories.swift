@@ -1,0 +1,86 @@
+import Planner
+
+/// What a source is built with: its input, the row layout the plan reads, and the run's services.
+public struct SourceContext {
+    public let input: String
+    public let layout: InputLayout
+    public let compatibility: CompatibilityLevel
+    /// The arrival time of events that have none (the run's start, as in ASA local runs).
+    public let runStart: Int64
+    public let runtime: RuntimeContext
+}
+
+/// An input endpoint the runtime can read as a stream of events.
+public protocol StreamSourceEndpoint: InputEndpoint {
+    func makeSource(_ context: SourceContext) throws -> any EventSource
+}
+
+/// An input endpoint the runtime can load reference tables from.
+public protocol ReferenceSourceEndpoint: InputEndpoint {
+    /// A function that loads the whole table (called at start and at each refresh), or `nil` when
+    /// the table is fed in-process (``Pipeline/replaceReference(_:records:)``).
+    func makeLoader(_ context: SourceContext) throws -> (() throws -> EventBatch)?
+    /// The table's columns if they can be read now without running the job (`saql check`).
+    func sampleColumns() -> [String]?
+}
+
+extension ReferenceSourceEndpoint {
+    public func sampleColumns() -> [String]? { nil }
+}
+
+/// What a writer is built with.
+public struct SinkContext {
+    public let output: String
+    public let policy: OutputErrorPolicy
+    /// The output's position in the checkpoint being restored (``RowWriter/checkpoint()``).
+    public let resume: [UInt8]?
+    public let runtime: RuntimeContext
+    /// Connections and producers shared by a pipeline's outputs (one SQLite file, one Kafka transaction).
+    public let resources: SharedResources
+    /// In-process delivery of rows, for outputs that hand them to the embedder.
+    public let deliver: ((String, Record, Int64) -> Void)?
+    public let delivered: ((String) -> Void)?
+
+    /// The output's error policy applied to file writes (retry with backoff, or drop and count).
+    var errorHandling: WriteErrorHandling { WriteErrorHandling(policy: policy, output: output, context: runtime) }
+}
+
+/// An output endpoint the runtime can write rows to.
+public protocol SinkEndpoint: OutputEndpoint {
+    func makeWriter(_ context: SinkContext) throws -> any RowWriter
+}
+
+/// An output endpoint that is a plain byte stream (a file, standard output): the dead-letter
+/// output can be one.
+protocol ByteStreamEndpoint: OutputEndpoint {
+    func makeByteSink(resumeAt: Int64?) throws -> ByteSink
+}
+
+/// Objects a pipeline's outputs share, created by the first output that needs one.
+public final class SharedResources {
+    private var byKey: [String: AnyObject] = [:]
+    private var order: [String] = []
+
+    public init() {}
+
+    /// The resource under `key`, made by `make` on first use.
+    public func resource<T: AnyObject>(_ key: String, make: () throws -> T) throws -> T {
+        if let existing = byKey[key] as? T { return existing }
+        let made = try make()
+        byKey[key] = made
+        order.append(key)
+        return made
+    }
+
+    /// Every resource, in creation order.
+    var all: [AnyObject] { order.compactMap { byKey[$0] } }
+}
+
+/// A transaction the outputs write in, which can also commit the inputs' read positions (Kafka's
+/// `send_offsets_to_transaction`): rows and positions commit together or not at all.
+protocol OutputTransaction: AnyObject {
+    /// Commits the open transaction, with the read positions of those `sources` it can include.
+    func commit(positionsOf sources: [any EventSource]) throws
+    /// Aborts the open transaction (a failed run).
+    func abort()
+}

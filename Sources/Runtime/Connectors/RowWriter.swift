@@ -1,0 +1,23 @@
+import Planner
+
+/// Receives an output's rows as field lists; one instance per output.
+public protocol RowWriter: AnyObject {
+    func write(_ row: RowRef, shape: RowShape) throws
+    /// Makes everything written so far reach its destination (before input offsets are committed).
+    func flush() throws
+    func close() throws
+    /// Makes everything written so far durable and returns the position to resume from after a
+    /// restart (see ``Pipeline``'s checkpoints); empty when the destination needs none.
+    func checkpoint() throws -> [UInt8]
+    /// No later row will have an event time below `time`.
+    func watermark(_ time: Int64) throws
+}
+
+extension RowWriter {
+    public func watermark(_ time: Int64) throws {}
+
+    public func checkpoint() throws -> [UInt8] {
+        try flush()
+        return []
+    }
+}

@@ -1,0 +1,54 @@
+import Planner
+
+/// Builds the operator of each physical plan node: one function per node kind, each reading only
+/// its node. This is where an operator is registered: a new physical node kind gets one case here.
+struct OperatorFactory {
+    let context: RuntimeContext
+    /// The table of a reference input (loaded once per pipeline, or shared).
+    let reference: (InputBinding, InputLayout) throws -> ReferenceData
+    /// The writer of an output.
+    let writer: (OutputBinding) throws -> any RowWriter
+
+    /// The operator of `node`. `source` is the input a timestamp node reads (its only producer).
+    func make(_ node: PhysicalNode, source: InputBinding?, layout: InputLayout?) throws -> any Operator {
+        switch node.kind {
+        case .source: preconditionFailure("sources are the pipeline's inputs, not operators")
+        case .assignTimestamp(let a): return try assignTimestamp(a, node, source, layout)
+        case .filter(let e): return FilterOperator(predicate: e, context: context)
+        case .apply(let a): return ApplyOperator(a, context: context)
+        case .project(let items): return ProjectOperator(items: items, context: context)
+        case .join(let j): return join(j, node)
+        case .referenceJoin(let j, let binding, let refLayout): return try referenceJoin(j, binding, refLayout, node)
+        case .windowAggregate(let w): return windowAggregate(w)
+        case .analytic(let calls): return AnalyticOperator(calls: calls, context: context)
+        case .matchRecognize(let m): return MatchRecognizeOperator(m, context: context)
+        case .union: return UnionOperator(ports: node.inputs.count)
+        case .sink(let b): return SinkOperator(name: b.name, schemas: node.inputSchemas, writer: try writer(b), context: context)
+        }
+    }
+
+    private func assignTimestamp(_ a: TimestampAssignment, _ node: PhysicalNode, _ source: InputBinding?, _ layout: InputLayout?)
+        throws -> any Operator {
+        guard let source, let layout else { throw ConnectorError("plan node #\(node.id): AssignTimestamp must read an input") }
+        return TimestampOperator(input: source.name, assignment: a, arrivalFromEventTime: source.endpoint.arrivesAtEventTime,
+                                 recordColumn: layout.wantsRecord ? 0 : nil, width: layout.schema.columns.count, context: context)
+    }
+
+    private func join(_ j: JoinOperation, _ node: PhysicalNode) -> any Operator {
+        StreamJoinOperator(j, leftWidth: node.inputSchemas[0].columns.count, rightWidth: node.inputSchemas[1].columns.count,
+                           context: context)
+    }
+
+    private func referenceJoin(_ j: JoinOperation, _ binding: InputBinding, _ layout: InputLayout, _ node: PhysicalNode) throws -> any Operator {
+        ReferenceJoinOperator(j, data: try reference(binding, layout), leftWidth: node.inputSchemas[0].columns.count, context: context)
+    }
+
+    private func windowAggregate(_ w: WindowAggregate) -> any Operator {
+        switch w.window {
+        case .sliding(let size): return SlidingWindowOperator(w, size: size, context: context)
+        case .session(let timeout, let maxDuration, let partitionBy):
+            return SessionWindowOperator(w, timeout: timeout, maxDuration: maxDuration, partitionBy: partitionBy, context: context)
+        case .tumbling, .hopping, .snapshot: return WindowAggregateOperator(w, context: context)
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Planner
+
+/// Computes one output column per projection item.
+public final class ProjectOperator: StatelessOperator {
+    public var name: String { "Project" }
+    public let downstream = Downstream()
+    private let items: [CompiledExpr]
+    /// Items that just copy an input column, computed without a closure call.
+    private let copies: [Int?]
+    private let context: RuntimeContext
+
+    public init(items: [ProjectItem], context: RuntimeContext) {
+        self.items = items.map { ExprCompiler.compile($0.expr) }
+        copies = items.map { if case .column(let i) = $0.expr.kind { return i } else { return nil } }
+        self.context = context
+    }
+
+    public func process(_ batch: EventBatch, port: Int) throws {
+        let width = items.count
+        var out = EventBatch(width: width, capacity: batch.count)
+        var row = [Value](repeating: .null, count: width)
+        batch.forEachRow { _, input in
+            do throws(EvalError) {
+                for k in 0..<width {
+                    if let c = copies[k] { row[k] = input[c] } else { row[k] = try items[k](input) }
+                }
+                out.append(row, time: input.time)
+            } catch {
+                context.rowError(error, in: "SELECT")
+            }
+        }
+        try downstream.emit(out)
+    }
+
+    public func watermark(_ w: Watermark, port: Int) throws { try downstream.watermark(w) }
+    public func finish(port: Int) throws { try downstream.finish() }
+}
