@@ -46,7 +46,8 @@ public enum Compiler {
             deadLetter = b
         }
         diagnostics += headerBinder.diagnostics
-        let (logical, bindDiagnostics) = Binder.bind(script, text: source.text, header: header, keepEvents: deadLetter != nil)
+        let (logical, bindDiagnostics) = Binder.bind(script, text: source.text, header: header, functions: catalog.functions,
+                                                     keepEvents: deadLetter != nil)
         diagnostics += bindDiagnostics
         if !script.statements.contains(where: { if case .select = $0 { return true } else { return false } }) {
             diagnostics.append(.error("SAQL2000", "the job has no SELECT statement", at: SourceRange(start: script.range.end, end: script.range.end),

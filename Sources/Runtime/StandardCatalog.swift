@@ -1,9 +1,11 @@
 import Planner
 
 extension Catalog {
-    /// Everything built in: the connectors (and, in the binder, the functions and aggregates).
-    /// Copy it and register into the copy to extend a job's language.
-    public static let standard = Catalog(connectors: ConnectorRegistry([
-        FileConnector(), StdoutConnector(), SQLiteConnector(), KafkaConnector(), EmbeddedConnector(),
-    ]))
+    /// Everything built in: the connectors, scalar functions and aggregates. Copy it and register
+    /// into the copy to extend a job's language.
+    public static let standard = Catalog(
+        connectors: ConnectorRegistry([FileConnector(), StdoutConnector(), SQLiteConnector(), KafkaConnector(), EmbeddedConnector()]),
+        functions: FunctionRegistry(
+            scalars: StringFunctions.all + MathFunctions.all + DateFunctions.all + GeoFunctions.all + GeneralFunctions.all,
+            aggregates: BuiltinAggregates.all))
 }

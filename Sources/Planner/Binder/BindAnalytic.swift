@@ -13,7 +13,7 @@ extension Binder {
         guard call.name.count == 1 else { return false }
         let upper = call.baseName.uppercased()
         if Self.analyticNames.contains(upper) { return true }
-        guard AggregateFunction.allNames.contains(upper), let over = call.over else { return false }
+        guard functions.aggregate(named: upper) != nil, let over = call.over else { return false }
         return over.limitDuration != nil || !over.partitionBy.isEmpty || over.when != nil
     }
 
@@ -143,13 +143,13 @@ extension Binder {
             return bindAnomaly(call, scope, partition: partition, duration: duration, when: when)
         default:
             guard requireDuration() else { return nil }
-            guard let function = AggregateFunction(name: upper) else { return nil }
+            guard let function = aggregate(named: upper) else { return nil }
             if call.distinct {
                 diagnostics.append(.error("SAQL2084", "COUNT(DISTINCT ...) cannot be used with OVER", at: call.nameRange,
                                           helps: [.init("use COUNT(DISTINCT ...) with GROUP BY and a window")]))
                 return nil
             }
-            if function == .percentileCont || function == .percentileDisc {
+            if function.definition.arguments == .fraction {
                 diagnostics.append(.error("SAQL2085", "\(upper) cannot be used with LIMIT DURATION", at: call.nameRange,
                                           helps: [.init("compute percentiles with GROUP BY and a window")]))
                 return nil

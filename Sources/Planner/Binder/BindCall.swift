@@ -36,7 +36,7 @@ extension Binder {
             diagnostics.append(.error("SAQL2060", "window function '\(call.baseName)' can only be used in GROUP BY", at: range))
             return .literal(.null, range)
         }
-        if AggregateFunction.allNames.contains(upper) {
+        if functions.aggregate(named: upper) != nil {
             if isAnalytic(call) {
                 // Only reached where analytic functions cannot be: their SELECT binds them first.
                 diagnostics.append(.error("SAQL2093", "an analytic function is not allowed here", at: call.nameRange))
@@ -53,8 +53,8 @@ extension Binder {
             return .literal(.null, range)
         }
         if upper == "GETMETADATAPROPERTYVALUE" { return bindMetadata(call, scope, range) }
-        guard let sig = ScalarFunction.catalog[upper] else {
-            let names = Array(ScalarFunction.catalog.keys) + Array(AggregateFunction.allNames) + ["GETMETADATAPROPERTYVALUE"]
+        guard let definition = functions.scalar(named: upper) else {
+            let names = functions.allScalars.map(\.name) + functions.allAggregates.map(\.name) + ["GETMETADATAPROPERTYVALUE"]
                 + ["LAG", "LAST", "ISFIRST", "ANOMALYDETECTION_SPIKEANDDIP", "ANOMALYDETECTION_CHANGEPOINT"]
             var helps: [Diagnostic.Help] = []
             if let near = Suggest.closest(upper, in: names.sorted()) {
@@ -68,49 +68,28 @@ extension Binder {
             diagnostics.append(.error("SAQL2062", "'\(call.baseName)' is not an analytic function and takes no OVER clause",
                                       at: call.over?.range ?? range))
         }
-        guard (sig.minArgs...sig.maxArgs).contains(call.arguments.count) else {
-            let expected = sig.minArgs == sig.maxArgs ? "\(sig.minArgs)" : sig.maxArgs > 100 ? "at least \(sig.minArgs)"
-                : "\(sig.minArgs) to \(sig.maxArgs)"
-            let shape = (sig.takesDatePart ? ["datepart"] : []) + (0..<(sig.minArgs - (sig.takesDatePart ? 1 : 0))).map { "arg\($0 + 1)" }
+        let sig = definition.signature
+        let (minArgs, maxArgs) = (sig.arity.lowerBound, sig.arity.upperBound)
+        guard sig.arity.contains(call.arguments.count) else {
+            let expected = minArgs == maxArgs ? "\(minArgs)" : maxArgs > 100 ? "at least \(minArgs)" : "\(minArgs) to \(maxArgs)"
+            let shape = (sig.takesDatePart ? ["datepart"] : []) + (0..<(minArgs - (sig.takesDatePart ? 1 : 0))).map { "arg\($0 + 1)" }
             diagnostics.append(.error("SAQL2012", "'\(upper)' takes \(expected) argument\(expected == "1" ? "" : "s"), got \(call.arguments.count)",
-                                      at: range, helps: [.init("call it as \(upper)(\(shape.joined(separator: ", "))\(sig.maxArgs > sig.minArgs ? ", ..." : ""))")]))
+                                      at: range, helps: [.init("call it as \(upper)(\(shape.joined(separator: ", "))\(maxArgs > minArgs ? ", ..." : ""))")]))
             for a in call.arguments { _ = bindExpr(a, scope, mode) }
             return .literal(.null, range)
         }
-        var function = sig.function
         var argExprs = call.arguments
+        var part: DatePart?
         if sig.takesDatePart {
-            guard let part = datePart(argExprs[0]) else { return .literal(.null, range) }
-            switch function {
-            case .dateAdd: function = .dateAdd(part)
-            case .dateDiff: function = .dateDiff(part)
-            case .datePart: function = .datePart(part)
-            case .dateName: function = .dateName(part)
-            default: break
-            }
+            guard let p = datePart(argExprs[0]) else { return .literal(.null, range) }
+            part = p
             argExprs.removeFirst()
         }
-        let isDateDiff = if case .dateDiff = function { true } else { false }
-        let args = argExprs.map { isDateDiff ? sourceTime($0, scope) ?? bindExpr($0, scope, mode) : bindExpr($0, scope, mode) }
-        for (a, e) in zip(args, argExprs) where a.type == .array || a.type.isRecord {
-            switch function {
-            case .coalesce, .nullIf, .getType, .getRecordPropertyValue, .getArrayElement, .getArrayLength,
-                 .createLineString, .createPolygon, .stDistance, .stWithin, .stIntersects, .stOverlaps: continue
-            default: requireScalar(a, e, "'\(upper)'")
-            }
+        let args = argExprs.enumerated().map { i, e in
+            sig.kind(of: i) == .eventTime ? sourceTime(e, scope) ?? bindExpr(e, scope, mode) : bindExpr(e, scope, mode)
         }
-        checkArgumentTypes(upper, args, argExprs, firstPosition: sig.takesDatePart ? 2 : 1)
-        if case .dateDiff = function {
-            for (a, e) in zip(args, argExprs) where a.type != .any && a.type != .datetime && a.type != .nvarchar {
-                diagnostics.append(.error("SAQL2016", "DATEDIFF needs datetime arguments, not \(a.type)", at: e.range))
-            }
-        }
-        var type = sig.result(args.map(\.type))
-        if function == .getRecordPropertyValue, case .literal(.string(let field)) = args[1].kind,
-           let known = args[0].type.fieldType(field) {
-            type = known
-        }
-        return BoundExpr(.call(function, args), type, range)
+        checkArguments(upper, sig, args, argExprs)
+        return BoundExpr(.call(FunctionRef(definition, datePart: part), args), definition.returnType(args), range)
     }
 
     /// `GetMetadataPropertyValue(input, 'path')`: a column the input's reader fills from the
@@ -148,30 +127,28 @@ extension Binder {
         return BoundExpr(.column(relation.offset + column), property.type, range)
     }
 
-    /// Argument positions (after any date part) that take numbers, and those that take datetimes.
-    static let numericArguments: [String: Set<Int>] = [
-        "SUBSTRING": [1, 2], "LEFT": [1], "RIGHT": [1], "REPLICATE": [1], "STUFF": [1, 2], "NCHAR": [0], "SPACE": [0],
-        "CHARINDEX": [2], "ABS": [0], "ROUND": [0, 1, 2], "FLOOR": [0], "CEILING": [0], "POWER": [0, 1], "SQRT": [0],
-        "SQUARE": [0], "LOG": [0, 1], "LOG10": [0], "EXP": [0], "SIGN": [0], "DATEADD": [0],
-        "DATETIMEFROMPARTS": [0, 1, 2, 3, 4, 5, 6], "CREATEPOINT": [0, 1],
-    ]
-    static let datetimeArguments: [String: Set<Int>] = ["DATEADD": [1], "DATEPART": [0], "DATENAME": [0], "DAY": [0], "MONTH": [0], "YEAR": [0]]
-
-    /// Reports arguments that cannot convert to what the function takes: datetimes, records, arrays
-    /// and non-numeric string literals where a number goes; numbers, records and arrays where a
-    /// datetime goes. (Strings in general may convert at run time, as in ASA.)
-    mutating func checkArgumentTypes(_ name: String, _ args: [BoundExpr], _ exprs: [Expr], firstPosition: Int) {
+    /// Reports arguments that cannot convert to what the function takes (see ``ArgumentKind``):
+    /// records and arrays where a scalar goes; datetimes, records, arrays and non-numeric string
+    /// literals where a number goes; numbers, records and arrays where a datetime goes. (Strings in
+    /// general may convert at run time, as in ASA.)
+    mutating func checkArguments(_ name: String, _ sig: FunctionSignature, _ args: [BoundExpr], _ exprs: [Expr]) {
+        let firstPosition = sig.takesDatePart ? 2 : 1
         for (i, (a, e)) in zip(args, exprs).enumerated() {
+            let kind = sig.kind(of: i)
+            if kind != .value && (a.type == .array || a.type.isRecord) { requireScalar(a, e, "'\(name)'") }
             var nonNumericText = false
             if case .literal(.string(let text)) = a.kind { nonNumericText = Double(text) == nil }
-            if Self.numericArguments[name]?.contains(i) == true, nonNumericText || a.type == .datetime || a.type.isRecord || a.type == .array {
+            switch kind {
+            case .number where nonNumericText || a.type == .datetime || a.type.isRecord || a.type == .array:
                 diagnostics.append(.error("SAQL2018", "'\(name)' takes a number as argument \(i + firstPosition), not \(a.type)", at: e.range,
                                           helps: [.init(a.type == .nvarchar ? "pass a bigint or float value; TRY_CAST converts text that may not be a number"
                                                         : "pass a bigint or float value")]))
-            }
-            if Self.datetimeArguments[name]?.contains(i) == true, [.bigint, .float, .bit].contains(a.type) || a.type.isRecord || a.type == .array {
+            case .datetime where [.bigint, .float, .bit].contains(a.type) || a.type.isRecord || a.type == .array:
                 diagnostics.append(.error("SAQL2018", "'\(name)' takes a datetime as argument \(i + firstPosition), not \(a.type)", at: e.range,
                                           helps: [.init("pass a datetime or an ISO-8601 string, e.g. System.Timestamp()")]))
+            case .eventTime where a.type != .any && a.type != .datetime && a.type != .nvarchar:
+                diagnostics.append(.error("SAQL2016", "\(name) needs datetime arguments, not \(a.type)", at: e.range))
+            default: break
             }
         }
     }

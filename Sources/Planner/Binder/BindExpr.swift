@@ -106,7 +106,7 @@ extension Binder {
     }
 
     mutating func bindAggregate(_ call: FunctionCall, _ scope: Scope, _ ctx: GroupContext, _ range: SourceRange) -> BoundExpr {
-        guard let function = AggregateFunction(name: call.baseName), let agg = bindAggregateCall(function, call, scope) else {
+        guard let function = aggregate(named: call.baseName), let agg = bindAggregateCall(function, call, scope) else {
             return .literal(.null, range)
         }
         return BoundExpr(.column(ctx.column(for: agg)), agg.resultType, range)
@@ -126,7 +126,8 @@ extension Binder {
             return true
         }
         var orderItems = call.withinGroup ?? call.over?.orderBy ?? []
-        if !orderItems.isEmpty && !function.needsOrder {
+        let definition = function.definition
+        if !orderItems.isEmpty && !definition.needsOrder {
             diagnostics.append(.error("SAQL2086", "\(upper) takes no ORDER BY", at: orderItems[0].expr.range))
             orderItems = []
         }
@@ -136,25 +137,25 @@ extension Binder {
             diagnostics.append(.error("SAQL2087", "ORDER BY in \(upper) needs a bigint, float or datetime, not \(bound.expr.type)",
                                       at: item.expr.range))
         }
-        if function.needsOrder && order.isEmpty {
+        if definition.needsOrder && order.isEmpty {
             diagnostics.append(.error("SAQL2088", "\(upper) needs an ordering: \(upper)(...) OVER (ORDER BY column)", at: call.nameRange))
             return nil
         }
-        switch function {
-        case .collect, .topOne:
+        switch definition.arguments {
+        case .optionalRow:
             guard arity(0...1, "at most one argument") else { return nil }
             let arg = args.first.map { isStar($0) ? wholeRow(scope, range: $0.range) : bindExpr($0, scope, mode) } ?? wholeRow(scope, range: call.nameRange)
             return AggregateCall(function: function, argument: arg, orderBy: order)
-        case .collectTop:
+        case .countAndOptionalRow:
             guard arity(1...2, "(n[, expr])"), let n = constantNumber(args[0]) else { return nil }
             guard n >= 1, n == n.rounded() else {
-                diagnostics.append(.error("SAQL2089", "CollectTop's n must be a positive integer", at: args[0].range))
+                diagnostics.append(.error("SAQL2089", "\(call.baseName)'s n must be a positive integer", at: args[0].range))
                 return nil
             }
             let arg = args.count > 1 ? (isStar(args[1]) ? wholeRow(scope, range: args[1].range) : bindExpr(args[1], scope, mode))
                 : wholeRow(scope, range: call.nameRange)
             return AggregateCall(function: function, argument: arg, orderBy: order, parameter: n)
-        case .percentileCont, .percentileDisc:
+        case .fraction:
             guard arity(1...1, "one argument (the percentile)"), let p = constantNumber(args[0]) else { return nil }
             guard (0...1).contains(p) else {
                 diagnostics.append(.error("SAQL2090", "the percentile must be between 0 and 1", at: args[0].range))
@@ -165,37 +166,36 @@ extension Binder {
                 return nil
             }
             return AggregateCall(function: function, argument: nil, orderBy: order, parameter: p)
-        default:
+        case .value(let numeric, let star):
             guard arity(1...1, "1 argument") else { return nil }
             let arg = args[0]
-            if case .star(nil) = arg.kind, function == .count {
+            if case .star(nil) = arg.kind, star {
                 if call.distinct {
-                    diagnostics.append(.error("SAQL2091", "COUNT(DISTINCT *) is not valid", at: arg.range,
-                                              helps: [.init("count distinct events with COUNT(DISTINCT input_name)")]))
+                    diagnostics.append(.error("SAQL2091", "\(upper)(DISTINCT *) is not valid", at: arg.range,
+                                              helps: [.init("count distinct events with \(upper)(DISTINCT input_name)")]))
                 }
-                return AggregateCall(function: .countStar, argument: nil)
+                return AggregateCall(function: function, argument: nil)
             }
-            if case .identifier(let n) = arg.kind, function == .count,
+            if case .identifier(let n) = arg.kind, star,
                scope.relations.contains(where: { $0.alias.caseInsensitiveEquals(n.text) }),
                !scope.relations.contains(where: { $0.schema.index(of: n.text) != nil }) {
                 // COUNT(input) counts events; COUNT(DISTINCT input) counts distinct events.
-                if call.distinct { return AggregateCall(function: .count, argument: wholeRow(scope, range: arg.range), distinct: true) }
-                return AggregateCall(function: .countStar, argument: nil)
+                if call.distinct { return AggregateCall(function: function, argument: wholeRow(scope, range: arg.range), distinct: true) }
+                return AggregateCall(function: function, argument: nil)
             }
             let bound = bindExpr(arg, scope, mode)
-            switch function {
-            case .sum, .avg, .stdev, .stdevp, .variance, .variancep:
-                if bound.type != .any && !bound.type.isNumeric {
-                    diagnostics.append(.error("SAQL2013", "\(upper) needs a bigint or float argument, not \(bound.type)", at: arg.range))
-                }
-            default: break
+            if numeric && bound.type != .any && !bound.type.isNumeric {
+                diagnostics.append(.error("SAQL2013", "\(upper) needs a bigint or float argument, not \(bound.type)", at: arg.range))
             }
-            if call.distinct && function != .count {
+            if call.distinct && !star {
                 diagnostics.append(.error("SAQL2092", "DISTINCT is only supported in COUNT(DISTINCT ...)", at: call.nameRange))
             }
             return AggregateCall(function: function, argument: bound, distinct: call.distinct)
         }
     }
+
+    /// The aggregate a call names, if any.
+    func aggregate(named name: String) -> AggregateFunction? { functions.aggregate(named: name).map(AggregateFunction.init) }
 
     func isStar(_ e: Expr) -> Bool { if case .star(nil) = e.kind { return true } else { return false } }
 
@@ -220,7 +220,7 @@ extension Binder {
 
     /// An aggregate over a window's group (no OVER, or `OVER (ORDER BY ...)` only).
     func isGroupAggregate(_ c: FunctionCall) -> Bool {
-        c.name.count == 1 && AggregateFunction.allNames.contains(c.baseName.uppercased()) && !isAnalytic(c)
+        c.name.count == 1 && functions.aggregate(named: c.baseName) != nil && !isAnalytic(c)
     }
 
     func containsSystemTimestamp(_ e: BoundExpr) -> Bool {

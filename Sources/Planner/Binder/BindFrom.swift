@@ -233,7 +233,7 @@ extension Binder {
         var bounds: [Bound] = []
         /// The left time column a DATEDIFF bound names, and +1 when it runs left → right, -1 when right → left.
         func direction(_ e: BoundExpr) -> (leftTime: Int, unit: DatePart, sign: Int64)? {
-            guard case .call(.dateDiff(let unit), let args) = e.kind, unit.fixedTicks != nil, args.count == 2,
+            guard case .call(let f, let args) = e.kind, f.name == "DATEDIFF", let unit = f.datePart, unit.fixedTicks != nil, args.count == 2,
                   case .column(let a) = args[0].kind, case .column(let b) = args[1].kind else { return nil }
             if leftTimes.contains(a) && b == rightTime { return (a, unit, 1) }
             if a == rightTime && leftTimes.contains(b) { return (b, unit, -1) }

@@ -68,7 +68,7 @@ extension Binder {
             d.condition.visit { e in
                 if case .member(let base, _) = e.kind, case .identifier(let b) = base.kind, !b.text.caseInsensitiveEquals(d.name.text),
                    variables.contains(where: { $0.caseInsensitiveEquals(b.text) }) { readsOthers = true }
-                if case .call(let c) = e.kind, ["FIRST", "LAST"].contains(c.baseName.uppercased()) || AggregateFunction(name: c.baseName) != nil {
+                if case .call(let c) = e.kind, ["FIRST", "LAST"].contains(c.baseName.uppercased()) || aggregate(named: c.baseName) != nil {
                     readsOthers = true
                 }
             }
@@ -119,7 +119,7 @@ extension Binder {
                 let slot = MatchSlot(pick: upper == "FIRST" ? .first : .last, variable: variable, value: value, type: value.type)
                 return BoundExpr(.column(ctx.column(for: slot)), value.type, e.range)
             }
-            guard let function = AggregateFunction(name: c.baseName) else { return nil }
+            guard let function = aggregate(named: c.baseName) else { return nil }
             guard let variable = measureVariable(c.arguments, ctx) else { return .literal(.null, e.range) }
             guard let call = bindAggregateCall(function, c, scope) else { return .literal(.null, e.range) }
             let slot = MatchSlot(pick: .aggregate(call), variable: variable, value: nil, type: call.resultType)

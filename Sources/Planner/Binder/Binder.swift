@@ -9,6 +9,8 @@ public struct Binder {
     let script: Script
     let scriptText: String
     let header: JobHeader
+    /// The scalar functions and aggregates calls resolve to.
+    let functions: FunctionRegistry
     var diagnostics: [Diagnostic] = []
 
     var ctes: [String: CommonTableExpression] = [:]
@@ -28,19 +30,21 @@ public struct Binder {
     /// Analytic calls that failed to bind (already reported), so later references stay quiet.
     var failedAnalytics: Set<SourceRange> = []
 
-    public init(script: Script, text: String, header: JobHeader) {
+    public init(script: Script, text: String, header: JobHeader, functions: FunctionRegistry) {
         self.script = script
         self.scriptText = text
         self.header = header
+        self.functions = functions
     }
 
     /// Binds the whole job. Diagnostics from both passes are merged (the second pass's are kept).
     /// - Parameter keepEvents: read every input's whole event (so rejected events can be dead-lettered as they came).
-    public static func bind(_ script: Script, text: String, header: JobHeader, keepEvents: Bool = false) -> (LogicalJob, [Diagnostic]) {
-        var first = Binder(script: script, text: text, header: header)
+    public static func bind(_ script: Script, text: String, header: JobHeader, functions: FunctionRegistry,
+                            keepEvents: Bool = false) -> (LogicalJob, [Diagnostic]) {
+        var first = Binder(script: script, text: text, header: header, functions: functions)
         _ = first.bindStatements()
         if keepEvents { first.recordWanted.formUnion(first.layouts.keys) }
-        var second = Binder(script: script, text: text, header: header)
+        var second = Binder(script: script, text: text, header: header, functions: functions)
         second.firstPass = false
         second.recordWanted = first.recordWanted
         for (name, layout) in first.layouts {

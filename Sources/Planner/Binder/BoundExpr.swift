@@ -136,7 +136,7 @@ public indirect enum BoundExprKind: Hashable, Sendable {
     /// Searched CASE; a simple CASE is bound as `operand = value` conditions.
     case caseWhen([BoundWhen], else: BoundExpr?)
     case cast(BoundExpr, DataType, isTry: Bool)
-    case call(ScalarFunction, [BoundExpr])
+    case call(FunctionRef, [BoundExpr])
 }
 
 /// One `WHEN condition THEN result` arm.

@@ -226,21 +226,21 @@ public enum Explain {
 }
 
 extension AggregateCall {
-    /// `AVG(Temperature)`, `COUNT(*)`.
+    /// `AVG(Temperature)`, `COUNT(*)`, `CollectTop(2, x ORDER BY t DESC)`.
     public func display(_ p: ExprPrinter) -> String {
-        let name = function == .countStar ? "COUNT" : function.rawValue
         var args: [String] = []
         if let parameter {
-            args.append(parameter == parameter.rounded() && function == .collectTop ? String(Int(parameter)) : String(parameter))
+            args.append(parameter == parameter.rounded() && function.definition.arguments == .countAndOptionalRow
+                        ? String(Int(parameter)) : String(parameter))
         }
-        if let argument { args.append(p.print(argument)) } else if function != .percentileCont && function != .percentileDisc {
+        if let argument { args.append(p.print(argument)) } else if function.definition.arguments != .fraction {
             args.append("*")
         }
         var text = args.joined(separator: ", ")
         if !orderBy.isEmpty {
             text += " ORDER BY " + orderBy.map { p.print($0.expr) + ($0.descending ? " DESC" : "") }.joined(separator: ", ")
         }
-        return "\(name)(\(distinct ? "DISTINCT " : "")\(text))"
+        return "\(function.name)(\(distinct ? "DISTINCT " : "")\(text))"
     }
 }
 

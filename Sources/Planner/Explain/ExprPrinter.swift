@@ -32,11 +32,7 @@ public struct ExprPrinter {
             return s + " END"
         case .cast(let x, let t, let isTry): return "\(isTry ? "TRY_CAST" : "CAST")(\(print(x)) AS \(t))"
         case .call(let f, let args):
-            var parts = args.map(print)
-            switch f {
-            case .dateAdd(let p), .dateDiff(let p), .datePart(let p), .dateName(let p): parts.insert(p.rawValue, at: 0)
-            default: break
-            }
+            let parts = (f.datePart.map { [$0.rawValue] } ?? []) + args.map(print)
             return "\(f.name)(\(parts.joined(separator: ", ")))"
         }
     }

@@ -1,54 +1,3 @@
-/// The aggregate functions usable in a windowed GROUP BY (and, most of them, with OVER).
-public enum AggregateFunction: String, Hashable, Sendable, CaseIterable {
-    case count = "COUNT", countStar = "COUNT(*)", sum = "SUM", avg = "AVG", min = "MIN", max = "MAX"
-    case stdev = "STDEV", stdevp = "STDEVP", variance = "VAR", variancep = "VARP"
-    case collect = "COLLECT", collectTop = "COLLECTTOP", topOne = "TOPONE"
-    case percentileCont = "PERCENTILE_CONT", percentileDisc = "PERCENTILE_DISC"
-
-    /// Looks up an aggregate by its SQL name; `COUNT(*)` is chosen by the binder from the argument.
-    public init?(name: String) {
-        switch name.uppercased() {
-        case "COUNT": self = .count
-        case "SUM": self = .sum
-        case "AVG": self = .avg
-        case "MIN": self = .min
-        case "MAX": self = .max
-        case "STDEV": self = .stdev
-        case "STDEVP": self = .stdevp
-        case "VAR": self = .variance
-        case "VARP": self = .variancep
-        case "COLLECT": self = .collect
-        case "COLLECTTOP": self = .collectTop
-        case "TOPONE": self = .topOne
-        case "PERCENTILE_CONT": self = .percentileCont
-        case "PERCENTILE_DISC": self = .percentileDisc
-        default: return nil
-        }
-    }
-
-    /// Names the binder recognizes as aggregates.
-    public static let allNames: Set<String> = [
-        "COUNT", "SUM", "AVG", "MIN", "MAX", "STDEV", "STDEVP", "VAR", "VARP",
-        "COLLECT", "COLLECTTOP", "TOPONE", "PERCENTILE_CONT", "PERCENTILE_DISC",
-    ]
-
-    /// Aggregates that need every value of the window (no constant-size state).
-    public var isHolistic: Bool {
-        switch self {
-        case .collect, .collectTop, .topOne, .percentileCont, .percentileDisc: return true
-        default: return false
-        }
-    }
-
-    /// Aggregates ordered by `OVER (ORDER BY ...)` or `WITHIN GROUP (ORDER BY ...)`.
-    public var needsOrder: Bool {
-        switch self {
-        case .collectTop, .topOne, .percentileCont, .percentileDisc: return true
-        default: return false
-        }
-    }
-}
-
 /// One ORDER BY item of an ordered aggregate.
 public struct BoundOrderItem: Hashable, Sendable {
     public var expr: BoundExpr
@@ -79,18 +28,10 @@ public struct AggregateCall: Hashable, Sendable {
         self.parameter = parameter
     }
 
-    public var resultType: DataType {
-        let arg = argument?.type ?? .any
-        switch function {
-        case .count, .countStar: return .bigint
-        case .sum: return arg == .bigint || arg == .float ? arg : .any
-        case .avg, .stdev, .stdevp, .variance, .variancep, .percentileCont: return .float
-        case .min, .max: return arg
-        case .collect, .collectTop: return .array
-        case .topOne: return argument == nil ? .anyRecord : arg
-        case .percentileDisc: return orderBy.first?.expr.type ?? .any
-        }
-    }
+    public var resultType: DataType { function.definition.returnType(self) }
+
+    /// `COUNT(*)` and `COUNT(input)`: every row counts, whatever its values.
+    public var countsRows: Bool { argument == nil && function.definition.arguments == .value(numeric: false, star: true) }
 }
 
 /// A window in GROUP BY. Tumbling and hopping windows cover `(start, end]`, aligned to the epoch

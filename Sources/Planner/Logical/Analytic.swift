@@ -19,7 +19,7 @@ public enum AnalyticFunction: Hashable, Sendable {
         case .lag: return "LAG"
         case .last: return "LAST"
         case .isFirst: return "ISFIRST"
-        case .aggregate(let a): return a.function == .countStar ? "COUNT" : a.function.rawValue
+        case .aggregate(let a): return a.function.name
         case .spikeAndDip: return "AnomalyDetection_SpikeAndDip"
         case .changePoint: return "AnomalyDetection_ChangePoint"
         }

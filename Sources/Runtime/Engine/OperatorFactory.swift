@@ -11,6 +11,9 @@ struct OperatorFactory {
 
     /// The operator of `node`. `source` is the input a timestamp node reads (its only producer).
     func make(_ node: PhysicalNode, source: InputBinding?, layout: InputLayout?) throws -> any Operator {
+        for call in node.aggregates where !(call.function.definition is any AggregateImplementation) {
+            throw ConnectorError("plan node #\(node.id): aggregate \(call.function.name) has no runtime implementation")
+        }
         switch node.kind {
         case .source: preconditionFailure("sources are the pipeline's inputs, not operators")
         case .assignTimestamp(let a): return try assignTimestamp(a, node, source, layout)
@@ -49,6 +52,18 @@ struct OperatorFactory {
         case .session(let timeout, let maxDuration, let partitionBy):
             return SessionWindowOperator(w, timeout: timeout, maxDuration: maxDuration, partitionBy: partitionBy, context: context)
         case .tumbling, .hopping, .snapshot: return WindowAggregateOperator(w, context: context)
+        }
+    }
+}
+
+extension PhysicalNode {
+    /// The aggregate calls the node computes.
+    var aggregates: [AggregateCall] {
+        switch kind {
+        case .windowAggregate(let w): return w.aggregates
+        case .analytic(let calls): return calls.compactMap { if case .aggregate(let a) = $0.function { a } else { nil } }
+        case .matchRecognize(let m): return m.slots.compactMap { if case .aggregate(let a) = $0.pick { a } else { nil } }
+        default: return []
         }
     }
 }

@@ -29,8 +29,48 @@ public enum ExprCompiler {
     /// Expressions that must not be folded even when they read no column.
     private static func isVolatile(_ e: BoundExpr) -> Bool {
         var volatile = false
-        e.visit { if case .systemTimestamp = $0.kind { volatile = true } }
+        e.visit {
+            switch $0.kind {
+            case .systemTimestamp: volatile = true
+            case .call(let f, _) where !f.definition.isDeterministic: volatile = true
+            default: break
+            }
+        }
         return volatile
+    }
+
+    /// A function call: the definition prepares its kernel for this call site once; a strict
+    /// function gives NULL for a NULL argument without calling it.
+    private static func compileCall(_ f: FunctionRef, _ arguments: [BoundExpr]) -> CompiledExpr {
+        let args = arguments.map(compile)
+        let constants = arguments.map { a -> Value? in if case .literal(let v) = a.kind { v } else { nil } }
+        let kernel: ScalarKernel
+        do throws(EvalError) { kernel = try f.definition.prepare(CallSite(datePart: f.datePart, constants: constants)) } catch {
+            return { _ throws(EvalError) in throw error }
+        }
+        switch kernel {
+        case .lazy(let body):
+            return { row throws(EvalError) in try body(args.count) { i throws(EvalError) in try args[i](row) } }
+        case .eager(let body):
+            let strict = f.definition.signature.nullHandling == .strict
+            if args.count == 1 {
+                let a0 = args[0]
+                return { row throws(EvalError) in
+                    let v = try a0(row)
+                    return strict && v.isNull ? .null : try body([v])
+                }
+            }
+            return { row throws(EvalError) in
+                var values: [Value] = []
+                values.reserveCapacity(args.count)
+                for a in args {
+                    let v = try a(row)
+                    if strict && v.isNull { return .null }
+                    values.append(v)
+                }
+                return try body(values)
+            }
+        }
     }
 
     public static func compilePredicate(_ e: BoundExpr) -> CompiledPredicate {
@@ -205,7 +245,7 @@ public enum ExprCompiler {
             }
             return { row throws(EvalError) in try Conversions.cast(try v(row), to: type) }
         case .call(let f, let args):
-            return ScalarFunctions.compile(f, args.map(compile))
+            return compileCall(f, args)
         }
     }
 }

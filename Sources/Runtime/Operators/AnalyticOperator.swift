@@ -31,7 +31,7 @@ public final class AnalyticOperator: Operator {
             function = call.function
             if case .aggregate(let a) = call.function {
                 // COUNT(*) has no argument: each event counts as a non-NULL value.
-                argument = ExprCompiler.compile(Holistic.orderedInput(a) ?? .literal(.bigint(1)))
+                argument = ExprCompiler.compile(a.input ?? .literal(.bigint(1)))
             } else {
                 argument = call.argument.map(ExprCompiler.compile)
             }
@@ -54,7 +54,7 @@ public final class AnalyticOperator: Operator {
         func makeHistory() -> History {
             let h = History()
             switch function {
-            case .aggregate(let a): h.aggregator = SlidingAggregator.make(a)
+            case .aggregate(let a): h.aggregator = a.implementation.makeWindowState(a)
             case .spikeAndDip(let confidence, let size, let mode):
                 h.detector = IIDAnomalyDetector(kind: .spikeAndDip(mode), confidence: confidence, historySize: size)
             case .changePoint(let confidence, let size):
@@ -69,7 +69,7 @@ public final class AnalyticOperator: Operator {
     final class History {
         @exclusivity(unchecked) var entries = Deque<(time: Int64, value: Value)>()
         @exclusivity(unchecked) var lastInterval = Int64.min
-        @exclusivity(unchecked) var aggregator: SlidingAggregator?
+        @exclusivity(unchecked) var aggregator: (any WindowAccumulator)?
         @exclusivity(unchecked) var detector: IIDAnomalyDetector?
 
         /// Drops entries at or before `limit` (they left the LIMIT DURATION window).
@@ -146,7 +146,7 @@ public final class AnalyticOperator: Operator {
                 try h.aggregator?.add(v)
                 h.entries.append((t, v))
             }
-            return h.aggregator?.result { h.entries.map(\.value) } ?? .null
+            return try h.aggregator?.result { h.entries.map(\.value) } ?? .null
         case .spikeAndDip, .changePoint:
             // Rows that fail WHEN get NULL and leave the model untouched; so do NULL (or NaN) values,
             // which score as {IsAnomaly: 0, Score: NULL}. History is the last historySize values:
@@ -169,7 +169,7 @@ public final class AnalyticOperator: Operator {
 }
 
 extension AnalyticOperator {
-    public static var stateVersion: Int { 1 }
+    public static var stateVersion: Int { 2 }
     public static var summarizesEvents: Bool { true }
 
     public func saveState(into w: inout StateWriter) {

@@ -122,7 +122,7 @@ public final class MatchRecognizeOperator: Operator {
         case .current: return Slot(pick: .current, variable: nil, value: ExprCompiler.compile(s.value ?? .literal(.null)))
         case .aggregate(let a):
             // COUNT(*) has no argument: each event counts as a non-NULL value.
-            return Slot(pick: .aggregate(a), variable: s.variable, value: ExprCompiler.compile(Holistic.orderedInput(a) ?? .literal(.bigint(1))))
+            return Slot(pick: .aggregate(a), variable: s.variable, value: ExprCompiler.compile(a.input ?? .literal(.bigint(1))))
         }
     }
 
@@ -267,14 +267,14 @@ public final class MatchRecognizeOperator: Operator {
                 guard let e = slot.pick.isFirst ? events.first : events.last else { continue }
                 values[i] = try evaluate(slot.value, on: e)
             case .aggregate(let call):
-                let aggregator = SlidingAggregator.make(call)
+                let aggregator = call.implementation.makeWindowState(call)
                 var inputs: [Value] = []
                 for e in events {
                     let v = try evaluate(slot.value, on: e)
                     try aggregator.add(v)
                     inputs.append(v)
                 }
-                values[i] = aggregator.result { inputs }
+                values[i] = try aggregator.result { inputs }
             case .current:
                 continue
             }

@@ -30,12 +30,12 @@ public final class SessionWindowOperator: Operator {
         @exclusivity(unchecked) var start: Int64 = 0
         @exclusivity(unchecked) var last: Int64 = 0
         @exclusivity(unchecked) var groups: GroupTable
-        let columns: [AccumulatorColumn]
+        let columns: [any GroupAccumulator]
         /// After a cut at a max-duration boundary: the boundary and the previous session's last event.
         @exclusivity(unchecked) var carry: (start: Int64, last: Int64)?
         init(keys: Int, calls: [AggregateCall]) {
             groups = GroupTable(width: keys)
-            columns = calls.map(makeAccumulator)
+            columns = calls.map { $0.implementation.makeGroupStates($0) }
         }
     }
 
@@ -53,7 +53,7 @@ public final class SessionWindowOperator: Operator {
         partitions = GroupTable(width: partitionBy.count)
         keys = spec.keys.map(ExprCompiler.compile)
         calls = spec.aggregates
-        inputs = spec.aggregates.map { Holistic.orderedInput($0).map(ExprCompiler.compile) }
+        inputs = spec.aggregates.map { $0.input.map(ExprCompiler.compile) }
         self.context = context
     }
 
@@ -101,8 +101,7 @@ public final class SessionWindowOperator: Operator {
             let (slot, inserted) = s.groups.slot(for: key)
             if inserted { for c in s.columns { c.grow(to: slot + 1) } }
             for (a, column) in s.columns.enumerated() {
-                if args[a].isNull && !column.countsNulls { continue }
-                do throws(EvalError) { try column.add(slot, args[a]) } catch { context.rowError(error, in: calls[a].function.rawValue) }
+                do throws(EvalError) { try column.add(slot, args[a]) } catch { context.rowError(error, in: calls[a].function.name) }
             }
             ends.insert(Candidate(end: end(of: s), partition: p))
         }
@@ -152,7 +151,7 @@ public final class SessionWindowOperator: Operator {
 }
 
 extension SessionWindowOperator {
-    public static var stateVersion: Int { 1 }
+    public static var stateVersion: Int { 2 }
     public static var summarizesEvents: Bool { true }
 
     public func saveState(into w: inout StateWriter) {

@@ -9,7 +9,7 @@ import Planner
 /// Cost per event is O(1) amortized, whatever the window size: rows arrive in event-time order, so
 /// entry times and exit times (entry + size) each form a FIFO queue, merged when emitting; a heap
 /// takes only the rare rows that arrive out of order (after a UNION, say). Aggregates update
-/// incrementally (see `SlidingAggregator`).
+/// incrementally (see `WindowAccumulator`).
 public final class SlidingWindowOperator: Operator {
     public var name: String { "SlidingWindow" }
     public let downstream = Downstream()
@@ -33,11 +33,11 @@ public final class SlidingWindowOperator: Operator {
         @exclusivity(unchecked) var pendingValues = Deque<Value>()
         @exclusivity(unchecked) var activeTimes = Deque<Int64>()
         @exclusivity(unchecked) var activeValues = Deque<Value>()
-        let aggregators: [SlidingAggregator]
+        let aggregators: [any WindowAccumulator]
         @exclusivity(unchecked) var lastEmitted = Int64.min
         init(key: [Value], calls: [AggregateCall]) {
             self.key = key
-            aggregators = calls.map(SlidingAggregator.make)
+            aggregators = calls.map { $0.implementation.makeWindowState($0) }
         }
     }
 
@@ -51,7 +51,7 @@ public final class SlidingWindowOperator: Operator {
         self.size = size.ticks
         keys = spec.keys.map(ExprCompiler.compile)
         calls = spec.aggregates
-        inputs = spec.aggregates.map { Holistic.orderedInput($0).map(ExprCompiler.compile) }
+        inputs = spec.aggregates.map { $0.input.map(ExprCompiler.compile) }
         groups = GroupTable(width: spec.keys.count)
         self.context = context
     }
@@ -141,10 +141,18 @@ public final class SlidingWindowOperator: Operator {
             }
             guard !state.activeTimes.isEmpty else { continue }
             state.lastEmitted = c.time
-            out.values.append(contentsOf: state.key.prefix(keys.count))
-            for (a, agg) in state.aggregators.enumerated() {
-                out.values.append(agg.result { stride(from: a, to: state.activeValues.count, by: width).map { state.activeValues[$0] } })
+            var results: [Value] = []
+            results.reserveCapacity(width)
+            do throws(EvalError) {
+                for (a, agg) in state.aggregators.enumerated() {
+                    results.append(try agg.result { stride(from: a, to: state.activeValues.count, by: width).map { state.activeValues[$0] } })
+                }
+            } catch {
+                errors.append(error)
+                continue
             }
+            out.values.append(contentsOf: state.key.prefix(keys.count))
+            out.values.append(contentsOf: results)
             out.times.append(c.time)
             if out.count >= 4096 {
                 try downstream.emit(out)
@@ -157,7 +165,7 @@ public final class SlidingWindowOperator: Operator {
 }
 
 extension SlidingWindowOperator {
-    public static var stateVersion: Int { 1 }
+    public static var stateVersion: Int { 2 }
     public static var summarizesEvents: Bool { true }
 
     private static func save(_ changes: some Sequence<Change>, into w: inout StateWriter) {

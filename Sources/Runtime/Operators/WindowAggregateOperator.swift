@@ -33,8 +33,8 @@ public final class WindowAggregateOperator: Operator {
     private final class Window {
         let end: Int64
         @exclusivity(unchecked) var groups: GroupTable
-        let columns: [AccumulatorColumn]
-        init(end: Int64, groups: GroupTable, columns: [AccumulatorColumn]) {
+        let columns: [any GroupAccumulator]
+        init(end: Int64, groups: GroupTable, columns: [any GroupAccumulator]) {
             self.end = end
             self.groups = groups
             self.columns = columns
@@ -43,7 +43,7 @@ public final class WindowAggregateOperator: Operator {
 
     /// Open windows by end time; few are open at once, so a sorted array is enough.
     @exclusivity(unchecked) private var open: [Window] = []
-    @exclusivity(unchecked) private var spare: [(GroupTable, [AccumulatorColumn])] = []
+    @exclusivity(unchecked) private var spare: [(GroupTable, [any GroupAccumulator])] = []
     @exclusivity(unchecked) private var watermark = Int64.min
 
     public init(_ spec: WindowAggregate, context: RuntimeContext) {
@@ -70,7 +70,7 @@ public final class WindowAggregateOperator: Operator {
         }
         keys = spec.keys.map(source)
         calls = spec.aggregates
-        args = spec.aggregates.map { source(Holistic.orderedInput($0)) }
+        args = spec.aggregates.map { source($0.input) }
         computedKeys = keys.contains { if case .expr = $0 { return true } else { return false } }
         computedArgs = args.contains { if case .expr = $0 { return true } else { return false } }
         self.context = context
@@ -89,7 +89,7 @@ public final class WindowAggregateOperator: Operator {
             if w.end < end { break }
             i -= 1
         }
-        let (groups, columns) = spare.popLast() ?? (GroupTable(width: keys.count), calls.map(makeAccumulator))
+        let (groups, columns) = spare.popLast() ?? (GroupTable(width: keys.count), calls.map { $0.implementation.makeGroupStates($0) })
         let w = Window(end: end, groups: groups, columns: columns)
         open.insert(w, at: i)
         return w
@@ -230,7 +230,7 @@ public final class WindowAggregateOperator: Operator {
 }
 
 extension WindowAggregateOperator {
-    public static var stateVersion: Int { 1 }
+    public static var stateVersion: Int { 2 }
     public static var summarizesEvents: Bool { true }
 
     public func saveState(into w: inout StateWriter) {
@@ -251,7 +251,7 @@ extension WindowAggregateOperator {
         for _ in 0..<(try r.readCount()) {
             let end = try r.readInt64()
             let groups = try GroupTable.restore(from: &r, width: keys.count)
-            let columns = calls.map(makeAccumulator)
+            let columns = calls.map { $0.implementation.makeGroupStates($0) }
             for c in columns {
                 c.grow(to: groups.count)
                 for slot in 0..<groups.count { try c.restore(slot, from: &r) }

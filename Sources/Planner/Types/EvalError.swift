@@ -1,5 +1,3 @@
-import Planner
-
 /// A row-level failure while evaluating an expression: a conversion, an overflow, a bad argument.
 ///
 /// It never stops a job. The operator that hit it skips the row, counts it, and sends it to the
@@ -9,11 +7,11 @@ public struct EvalError: Error, Sendable, CustomStringConvertible {
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 
-    static func conversion(_ v: Value, to type: String) -> EvalError {
+    public static func conversion(_ v: Value, to type: String) -> EvalError {
         EvalError("cannot convert \(v.typeName) \(preview(v)) to \(type)")
     }
 
-    static func preview(_ v: Value) -> String {
+    public static func preview(_ v: Value) -> String {
         switch v {
         case .string(let s): return "'" + (s.count > 40 ? String(s.prefix(40)) + "..." : s) + "'"
         case .bigint(let i): return String(i)

@@ -142,48 +142,42 @@ enum WellKnownText {
 /// intersection are computed on longitude/latitude as plane coordinates, which is exact enough
 /// for geofences and roads (city scale) and is what "geometric projected" semantics implies.
 enum GeoFunctions {
-    static func body(_ f: ScalarFunction) -> ([Value]) throws(EvalError) -> Value {
-        switch f {
-        case .createPoint:
-            return { v throws(EvalError) in
-                guard let lat = try Conversions.double(v[0]), let lon = try Conversions.double(v[1]) else { return .null }
-                return Geometry.point((lon, lat)).value
+    static let all: [BuiltinFunction] = [
+        BuiltinFunction("CREATEPOINT", .args(.number, .number), returns: Returns.fixed(.anyRecord),
+                        doc: "a GeoJSON point from latitude and longitude") { v throws(EvalError) in
+            guard let lat = try Conversions.double(v[0]), let lon = try Conversions.double(v[1]) else { return .null }
+            return Geometry.point((lon, lat)).value
+        },
+        BuiltinFunction("CREATELINESTRING", FunctionSignature(arity: 2...254, arguments: [.value]), returns: Returns.fixed(.anyRecord),
+                        doc: "a GeoJSON line string through the points") { v throws(EvalError) in
+            let points = try v.map { a throws(EvalError) in try point(a, "CreateLineString") }
+            guard points.count >= 2 else { throw EvalError("CreateLineString needs at least 2 points") }
+            return Geometry.lineString(points).value
+        },
+        BuiltinFunction("CREATEPOLYGON", FunctionSignature(arity: 4...254, arguments: [.value]), returns: Returns.fixed(.anyRecord),
+                        doc: "a GeoJSON polygon whose last point closes the ring") { v throws(EvalError) in
+            let points = try v.map { a throws(EvalError) in try point(a, "CreatePolygon") }
+            guard points.count >= 4, let first = points.first, let last = points.last, first == last else {
+                throw EvalError("CreatePolygon needs at least 3 distinct points, the last equal to the first")
             }
-        case .createLineString:
-            return { v throws(EvalError) in
-                let points = try v.map { a throws(EvalError) in try point(a, "CreateLineString") }
-                guard points.count >= 2 else { throw EvalError("CreateLineString needs at least 2 points") }
-                return Geometry.lineString(points).value
-            }
-        case .createPolygon:
-            return { v throws(EvalError) in
-                let points = try v.map { a throws(EvalError) in try point(a, "CreatePolygon") }
-                guard points.count >= 4, let first = points.first, let last = points.last, first == last else {
-                    throw EvalError("CreatePolygon needs at least 3 distinct points, the last equal to the first")
-                }
-                return Geometry.polygon([points]).value
-            }
-        case .stDistance:
-            return { v throws(EvalError) in
-                .float(distance(try Geometry(v[0], function: "ST_DISTANCE"), try Geometry(v[1], function: "ST_DISTANCE")))
-            }
-        case .stWithin:
-            return { v throws(EvalError) in
-                .bigint(within(try Geometry(v[0], function: "ST_WITHIN"), try Geometry(v[1], function: "ST_WITHIN")) ? 1 : 0)
-            }
-        case .stIntersects:
-            return { v throws(EvalError) in
-                .bigint(intersects(try Geometry(v[0], function: "ST_INTERSECTS"), try Geometry(v[1], function: "ST_INTERSECTS")) ? 1 : 0)
-            }
-        case .stOverlaps:
-            return { v throws(EvalError) in
-                let a = try Geometry(v[0], function: "ST_OVERLAPS"), b = try Geometry(v[1], function: "ST_OVERLAPS")
-                return .bigint(intersects(a, b) && !within(a, b) && !within(b, a) ? 1 : 0)
-            }
-        default:
-            preconditionFailure("\(f) is not a geospatial function")
-        }
-    }
+            return Geometry.polygon([points]).value
+        },
+        BuiltinFunction("ST_DISTANCE", .args(.value, .value), returns: Returns.fixed(.float), doc: "metres between two geographies") { v throws(EvalError) in
+            .float(distance(try Geometry(v[0], function: "ST_DISTANCE"), try Geometry(v[1], function: "ST_DISTANCE")))
+        },
+        BuiltinFunction("ST_WITHIN", .args(.value, .value), returns: Returns.fixed(.bigint),
+                        doc: "1 when the first geography lies within the second") { v throws(EvalError) in
+            .bigint(within(try Geometry(v[0], function: "ST_WITHIN"), try Geometry(v[1], function: "ST_WITHIN")) ? 1 : 0)
+        },
+        BuiltinFunction("ST_INTERSECTS", .args(.value, .value), returns: Returns.fixed(.bigint), doc: "1 when the geographies intersect") { v throws(EvalError) in
+            .bigint(intersects(try Geometry(v[0], function: "ST_INTERSECTS"), try Geometry(v[1], function: "ST_INTERSECTS")) ? 1 : 0)
+        },
+        BuiltinFunction("ST_OVERLAPS", .args(.value, .value), returns: Returns.fixed(.bigint),
+                        doc: "1 when the geographies intersect and neither lies within the other") { v throws(EvalError) in
+            let a = try Geometry(v[0], function: "ST_OVERLAPS"), b = try Geometry(v[1], function: "ST_OVERLAPS")
+            return .bigint(intersects(a, b) && !within(a, b) && !within(b, a) ? 1 : 0)
+        },
+    ]
 
     private static func point(_ v: Value, _ function: String) throws(EvalError) -> Geometry.Position {
         guard case .point(let p) = try Geometry(v, function: function) else { throw EvalError("\(function) takes points") }

@@ -1,0 +1,92 @@
+import Planner
+
+/// The running state of one aggregate over one group of rows: the one implementation of an
+/// aggregate, used by every window kind.
+///
+/// A state starts empty for its call, is given each value of the group (never NULL, unless the
+/// call counts rows, as `COUNT(*)` does), and gives its result at any time. It is saved with the
+/// checkpoint and restored into a fresh state of the same call; restoring throws on damaged bytes.
+/// A state that can also remove its oldest value adopts ``RetractableAggregateState``; sliding
+/// windows and `LIMIT DURATION` histories use that, and recompute from the window's values for
+/// states that cannot.
+public protocol AggregateState {
+    /// An empty state for `call` (its parameters and ordering, when the aggregate has any).
+    init(_ call: AggregateCall)
+    mutating func add(_ value: Value) throws(EvalError)
+    func result() -> Value
+    func save(into w: inout StateWriter)
+    mutating func restore(from r: inout StateReader) throws(StateError)
+
+    /// Adds `values[rows[i] * stride]` to `states[slots[i]]` for every `i`, skipping NULLs unless
+    /// `countsRows`; failures are collected and their rows skipped. (The default is one loop; a
+    /// conformance gets its own specialized copy, so the loop calls `add` directly.)
+    static func addRows(_ states: UnsafeMutablePointer<Self>, _ rows: UnsafeBufferPointer<Int32>, _ slots: UnsafeBufferPointer<Int32>,
+                        _ values: UnsafePointer<Value>, stride: Int, countsRows: Bool, errors: inout [EvalError])
+}
+
+extension AggregateState {
+    public static func addRows(_ states: UnsafeMutablePointer<Self>, _ rows: UnsafeBufferPointer<Int32>, _ slots: UnsafeBufferPointer<Int32>,
+                               _ values: UnsafePointer<Value>, stride: Int, countsRows: Bool, errors: inout [EvalError]) {
+        for i in 0..<rows.count {
+            let v = values[Int(rows[i]) * stride]
+            if !countsRows && v.isNull { continue }
+            do throws(EvalError) { try (states + Int(slots[i])).pointee.add(v) } catch { errors.append(error) }
+        }
+    }
+}
+
+/// A state that can remove its oldest value: values leave in the order they were added.
+public protocol RetractableAggregateState: AggregateState {
+    mutating func retractOldest(_ value: Value)
+}
+
+/// The runtime side of an aggregate definition: the states the window operators keep.
+public protocol AggregateImplementation: AggregateFunctionDefinition {
+    /// Per-group states for a windowed GROUP BY (tumbling, hopping, snapshot and session windows).
+    func makeGroupStates(_ call: AggregateCall) -> any GroupAccumulator
+    /// One state over a window whose values arrive and leave in order (sliding windows, `LIMIT
+    /// DURATION` histories, MATCH_RECOGNIZE measures).
+    func makeWindowState(_ call: AggregateCall) -> any WindowAccumulator
+}
+
+/// An aggregate defined by its state types; the window operators get their accumulators from them.
+public protocol StatefulAggregate: AggregateImplementation {
+    associatedtype State: AggregateState
+    /// The state over sliding windows: `State`, unless the aggregate has a retractable variant
+    /// that costs more per value (MIN and MAX keep a monotonic queue).
+    associatedtype WindowState: AggregateState = State
+}
+
+extension StatefulAggregate {
+    public func makeGroupStates(_ call: AggregateCall) -> any GroupAccumulator { GroupStates<State>(call) }
+    public func makeWindowState(_ call: AggregateCall) -> any WindowAccumulator { windowAccumulator(WindowState.self, call) }
+}
+
+/// The window accumulator of a state type: retracting when it can, else recomputing.
+func windowAccumulator<S: AggregateState>(_ type: S.Type, _ call: AggregateCall) -> any WindowAccumulator {
+    if let retractable = type as? any RetractableAggregateState.Type { return retracting(retractable, call) }
+    return RecomputedWindow<S>(call)
+}
+
+private func retracting<S: RetractableAggregateState>(_ type: S.Type, _ call: AggregateCall) -> any WindowAccumulator {
+    RetractingWindow<S>(call)
+}
+
+extension AggregateCall {
+    /// The runtime implementation of the call's aggregate. Every aggregate in a catalog is one (the
+    /// registry only takes implementations through `Catalog.standard` and the embedding API).
+    var implementation: any AggregateImplementation {
+        guard let i = function.definition as? any AggregateImplementation else {
+            preconditionFailure("aggregate \(function.name) has no runtime implementation")
+        }
+        return i
+    }
+
+    /// What the operators feed the aggregate for each row: its argument, or for ordered aggregates
+    /// a record of the argument followed by the ORDER BY keys (see ``OrderedValue``).
+    var input: BoundExpr? {
+        guard !orderBy.isEmpty else { return argument }
+        let values = [argument ?? .literal(.null)] + orderBy.map(\.expr)
+        return BoundExpr(.makeRecord(names: (0..<values.count).map { "\($0)" }, values: values), .anyRecord)
+    }
+}
