@@ -78,6 +78,7 @@ struct Run: ParsableCommand {
                 printError("saql: \(status.line)")
             }
         }
+        var stateDirectory: String?
         do {
             if compiled.physical.stateTopic != nil {
                 // State lives in the input's state topic, per partition.
@@ -85,6 +86,7 @@ struct Run: ParsableCommand {
                     throw ValidationError("this job keeps its state in its input's state_topic: --state and checkpoint_dir do not apply")
                 }
             } else if let dir = state ?? compiled.settings.checkpointDirectory.map({ resolve($0, against: job) }) {
+                stateDirectory = dir
                 let store = try CheckpointStore(directory: dir)
                 options.checkpoints = store
                 options.restore = try store.latest()
@@ -100,7 +102,12 @@ struct Run: ParsableCommand {
             printError("saql: error: \(e.message)")
             throw ExitCode(1)
         } catch let e as StateError {
-            printError("saql: error: checkpoint: \(e.message)")
+            // Which file, what is wrong, and how to start over.
+            let file = stateDirectory.map { "\($0)/checkpoint.db" } ?? "the saved state"
+            printError("saql: error: checkpoint \(file): \(e.message)")
+            if let dir = stateDirectory {
+                printError("  help: to start from the beginning, move the state directory aside: mv '\(dir)' '\(dir).old'")
+            }
             throw ExitCode(1)
         }
         if !quiet { printError("saql: \(context.counters.summary)") }

@@ -195,3 +195,98 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+/// The plan fingerprint that guards checkpoints is a hash of the plan's semantics, not of EXPLAIN.
+struct PlanFingerprintTests {
+    static let query = """
+        CREATE INPUT Telemetry WITH (connector = 'file', path = '/data/telemetry.jsonl');
+        CREATE OUTPUT Out WITH (connector = 'file', path = '/data/out.jsonl');
+        WITH Readings AS (SELECT DeviceId, Temperature FROM Telemetry TIMESTAMP BY EventTime WHERE Temperature > 0)
+        SELECT DeviceId, AVG(Temperature) AS avgTemp, COUNT(*) AS n INTO Out
+        FROM Readings GROUP BY DeviceId, TumblingWindow(minute, 5)
+        """
+
+    static func fingerprint(_ text: String) throws -> UInt64 {
+        let job = try #require(Compiler.compile(SourceFile(name: "job.saql", text: text), check: .complete).job)
+        return job.physical.fingerprint
+    }
+
+    /// Comments, layout, step names and source positions change EXPLAIN's text or the plan's ranges
+    /// but not what the job computes: old checkpoints stay valid.
+    @Test func cosmeticChangesKeepTheFingerprint() throws {
+        let base = try Self.fingerprint(Self.query)
+        let reworded = """
+            -- the same job, written differently
+            CREATE INPUT Telemetry WITH (connector = 'file', path = '/data/telemetry.jsonl');
+            CREATE OUTPUT Out WITH (connector = 'file', path = '/data/out.jsonl');
+
+            WITH HotReadings AS (
+                SELECT DeviceId, Temperature
+                FROM Telemetry TIMESTAMP BY EventTime
+                WHERE Temperature > 0
+            )
+            SELECT DeviceId, AVG(Temperature) AS avgTemp, COUNT(*) AS n
+            INTO Out
+            FROM HotReadings
+            GROUP BY DeviceId, TumblingWindow(minute, 5)
+            """
+        #expect(try Self.fingerprint(reworded) == base)
+        let job = try #require(Compiler.compile(SourceFile(name: "job.saql", text: Self.query), check: .complete).job)
+        #expect(!Explain.physical(job.physical).isEmpty)
+    }
+
+    /// The value is pinned: a change to the encoding of plans (which would invalidate every user's
+    /// checkpoints) fails here and must be deliberate.
+    @Test func fingerprintIsStableAcrossVersions() throws {
+        let value = try Self.fingerprint(Self.query)
+        #expect(value == Self.pinned, "the fingerprint is \(value)")
+    }
+
+    static let pinned: UInt64 = 17_803_238_827_837_520_712
+
+    /// What the job computes changes the fingerprint: a window's size, a key, an aggregate, a filter.
+    @Test(arguments: [
+        ("TumblingWindow(minute, 5)", "TumblingWindow(minute, 6)"),
+        ("COUNT(*) AS n", "COUNT(DISTINCT Temperature) AS n"),
+        ("AVG(Temperature)", "MAX(Temperature)"),
+        ("Temperature > 0", "Temperature > 1"),
+        ("path = '/data/telemetry.jsonl'", "path = '/data/other.jsonl'"),
+    ])
+    func semanticChangesChangeTheFingerprint(_ change: (String, String)) throws {
+        let changed = Self.query.replacingOccurrences(of: change.0, with: change.1)
+        #expect(changed != Self.query)
+        #expect(try Self.fingerprint(changed) != Self.fingerprint(Self.query))
+    }
+}
+
+/// A damaged checkpoint store makes `saql run` exit 1 naming the file, what is wrong and how to
+/// start over, instead of trapping or starting from zero.
+struct CorruptCheckpointTests {
+    @Test(arguments: ["garbage", "flipped"])
+    func damagedCheckpointStopsTheRunWithAClearError(_ damage: String) throws {
+        let dir = NSTemporaryDirectory() + "saql-corrupt-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try CheckpointTests.telemetry(2_000).write(toFile: dir + "/telemetry.jsonl", atomically: true, encoding: .utf8)
+        try """
+            CREATE INPUT Telemetry WITH (connector = 'file', path = 'telemetry.jsonl');
+            CREATE OUTPUT Out WITH (connector = 'file', path = 'out.jsonl');
+            SELECT DeviceId, COUNT(*) AS n INTO Out FROM Telemetry TIMESTAMP BY EventTime GROUP BY DeviceId, TumblingWindow(minute, 1)
+            """.write(toFile: dir + "/job.saql", atomically: true, encoding: .utf8)
+        #expect(try runSAQL(["run", dir + "/job.saql", "--state", dir + "/state", "--quiet"]).status == 0)
+        let db = dir + "/state/checkpoint.db"
+        if damage == "garbage" {
+            try Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31) }).write(to: URL(fileURLWithPath: db))
+            try? FileManager.default.removeItem(atPath: db + "-wal")
+        } else {
+            let store = try SQLiteDatabase(path: db, readOnly: false)
+            try store.execute("UPDATE checkpoint SET state = substr(state, 1, 40) || x'FF' || substr(state, 42)")
+        }
+        let (status, log) = try runSAQL(["run", dir + "/job.saql", "--state", dir + "/state"], includingErrors: true)
+        #expect(status == 1, "\(log)")
+        #expect(log.contains("\(db)"), "\(log)")
+        #expect(log.contains(damage == "garbage" ? "not a readable checkpoint store" : "damaged"), "\(log)")
+        #expect(log.contains("mv '\(dir)/state'"), "\(log)")
+        #expect(!log.contains("Fatal error") && !log.contains("crashed"), "\(log)")
+    }
+}

@@ -4,10 +4,13 @@ import SAQLParser
 ///
 /// Equality and hashing ignore `range`, so two spellings of the same expression compare equal;
 /// the binder relies on this to match SELECT expressions against GROUP BY keys.
-public struct BoundExpr: Hashable, Sendable {
+public struct BoundExpr: Hashable, Sendable, Encodable {
     public var kind: BoundExprKind
     public var type: DataType
     public var range: SourceRange
+
+    /// Where an expression was written is not part of what it computes.
+    private enum CodingKeys: String, CodingKey { case kind, type }
 
     public init(_ kind: BoundExprKind, _ type: DataType, _ range: SourceRange = .unknown) {
         self.kind = kind
@@ -100,18 +103,18 @@ public struct BoundExpr: Hashable, Sendable {
 }
 
 /// Arithmetic, bitwise and comparison operators on bound expressions.
-public enum BoundBinaryOperator: String, Hashable, Sendable {
+public enum BoundBinaryOperator: String, Hashable, Sendable, Encodable {
     case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%"
     case bitAnd = "&", bitOr = "|", bitXor = "^"
     case equal = "=", notEqual = "<>", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
 }
 
-public enum BoundUnaryOperator: String, Hashable, Sendable {
+public enum BoundUnaryOperator: String, Hashable, Sendable, Encodable {
     case negate = "-", bitwiseNot = "~", not = "NOT"
 }
 
 /// The shapes of a bound expression.
-public indirect enum BoundExprKind: Hashable, Sendable {
+public indirect enum BoundExprKind: Hashable, Sendable, Encodable {
     case literal(Value)
     /// The value in column `index` of the input row.
     case column(Int)
@@ -140,7 +143,7 @@ public indirect enum BoundExprKind: Hashable, Sendable {
 }
 
 /// One `WHEN condition THEN result` arm.
-public struct BoundWhen: Hashable, Sendable {
+public struct BoundWhen: Hashable, Sendable, Encodable {
     public var condition: BoundExpr
     public var result: BoundExpr
     public init(condition: BoundExpr, result: BoundExpr) {

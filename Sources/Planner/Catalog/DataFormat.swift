@@ -1,5 +1,5 @@
 /// The serialization of a file or message payload.
-public enum DataFormat: String, Hashable, Sendable {
+public enum DataFormat: String, Hashable, Sendable, Encodable {
     case json, csv
 
     /// The format implied by a path's extension: `.jsonl`, `.ndjson`, `.json` or `.csv`.

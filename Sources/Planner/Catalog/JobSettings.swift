@@ -1,7 +1,7 @@
 import SAQLParser
 
 /// What happens to an event outside the out-of-order or late-arrival tolerance.
-public enum EventOrderingPolicy: String, Hashable, Sendable {
+public enum EventOrderingPolicy: String, Hashable, Sendable, Encodable {
     /// The event's timestamp moves to the earliest acceptable time; its payload is unchanged.
     case adjust
     /// The event is dropped (and counted, and dead-lettered when a dead-letter output exists).

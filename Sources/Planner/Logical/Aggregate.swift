@@ -1,5 +1,5 @@
 /// One ORDER BY item of an ordered aggregate.
-public struct BoundOrderItem: Hashable, Sendable {
+public struct BoundOrderItem: Hashable, Sendable, Encodable {
     public var expr: BoundExpr
     public var descending: Bool
     public init(expr: BoundExpr, descending: Bool) {
@@ -9,7 +9,7 @@ public struct BoundOrderItem: Hashable, Sendable {
 }
 
 /// One aggregate computed by a window aggregate: `function(argument)`.
-public struct AggregateCall: Hashable, Sendable {
+public struct AggregateCall: Hashable, Sendable, Encodable {
     public var function: AggregateFunction
     /// `nil` for COUNT(*), and for Collect()/TopOne()/CollectTop(n) over whole events (see `row`).
     public var argument: BoundExpr?
@@ -36,7 +36,7 @@ public struct AggregateCall: Hashable, Sendable {
 
 /// A window in GROUP BY. Tumbling and hopping windows cover `(start, end]`, aligned to the epoch
 /// plus `offset`.
-public enum WindowSpec: Hashable, Sendable, CustomStringConvertible {
+public enum WindowSpec: Hashable, Sendable, Encodable, CustomStringConvertible {
     case tumbling(size: Duration, offset: Duration)
     case hopping(size: Duration, hop: Duration, offset: Duration)
     /// Emits when an event enters or leaves: one row per distinct change time, over `(t - size, t]`.

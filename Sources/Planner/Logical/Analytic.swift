@@ -1,6 +1,6 @@
 /// The analytic functions: computed per input event over its partition's recent history, before
 /// WHERE, JOIN and GROUP BY see the event (ASA's documented order).
-public enum AnalyticFunction: Hashable, Sendable {
+public enum AnalyticFunction: Hashable, Sendable, Encodable {
     /// `LAG(expr [, offset [, default]])`: the value from the `offset`-th previous matching event.
     case lag(offset: Int)
     /// `LAST(expr [, default])`: the most recent matching event's value, the current one included.
@@ -27,12 +27,12 @@ public enum AnalyticFunction: Hashable, Sendable {
 }
 
 /// Which anomalies SpikeAndDip reports.
-public enum AnomalyMode: String, Hashable, Sendable {
+public enum AnomalyMode: String, Hashable, Sendable, Encodable {
     case spikes, dips, spikesAndDips = "spikesanddips"
 }
 
 /// One analytic call of a SELECT, bound against the rows of its FROM clause.
-public struct AnalyticCall: Hashable, Sendable {
+public struct AnalyticCall: Hashable, Sendable, Encodable {
     public var function: AnalyticFunction
     /// The value argument (LAG/LAST/anomaly input); `nil` where the function has none.
     public var argument: BoundExpr?

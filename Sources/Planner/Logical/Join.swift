@@ -1,6 +1,6 @@
 /// `{CROSS | OUTER} APPLY GetArrayElements(expr) | GetRecordProperties(expr) AS alias`.
-public struct ApplyOperation: Hashable, Sendable {
-    public enum Function: String, Hashable, Sendable {
+public struct ApplyOperation: Hashable, Sendable, Encodable {
+    public enum Function: String, Hashable, Sendable, Encodable {
         /// One row per element: `ArrayIndex`, `ArrayValue`.
         case arrayElements = "GetArrayElements"
         /// One row per property: `PropertyName`, `PropertyValue`.
@@ -27,8 +27,8 @@ public struct ApplyOperation: Hashable, Sendable {
 }
 
 /// A join's matching rules. Output rows are the left row's columns followed by the right row's.
-public struct JoinOperation: Hashable, Sendable {
-    public enum Kind: String, Hashable, Sendable { case inner = "inner", left = "left outer" }
+public struct JoinOperation: Hashable, Sendable, Encodable {
+    public enum Kind: String, Hashable, Sendable, Encodable { case inner = "inner", left = "left outer" }
 
     public var kind: Kind
     /// Columns of a left row; the right row's columns follow in the joined row.
@@ -55,7 +55,7 @@ public struct JoinOperation: Hashable, Sendable {
 /// only within it (DATEDIFF counts unit boundaries crossed, as everywhere); it also bounds how long
 /// each side's rows are kept (one unit wider on each side, for the boundary counting) and when an
 /// unmatched left row is final.
-public struct JoinTimeBound: Hashable, Sendable {
+public struct JoinTimeBound: Hashable, Sendable, Encodable {
     public var unit: DatePart
     public var low: Int64
     public var high: Int64

@@ -42,7 +42,7 @@ public indirect enum LogicalPlan: Hashable, Sendable {
 }
 
 /// How a stream gets its event time.
-public struct TimestampAssignment: Hashable, Sendable {
+public struct TimestampAssignment: Hashable, Sendable, Encodable {
     /// The TIMESTAMP BY expression over the input's columns, or `nil` for arrival time.
     public var expr: BoundExpr?
     /// `TIMESTAMP BY ... OVER keys`: independent clocks per key (substreams).
@@ -63,7 +63,7 @@ public struct TimestampAssignment: Hashable, Sendable {
 }
 
 /// One item of a projection.
-public enum ProjectItem: Hashable, Sendable {
+public enum ProjectItem: Hashable, Sendable, Encodable {
     /// A named column computed by an expression.
     case expr(name: String, BoundExpr, hidden: Bool)
     /// A record whose fields all become output columns (`*` over a schemaless input, or `record.*`).
@@ -77,7 +77,7 @@ public enum ProjectItem: Hashable, Sendable {
 }
 
 /// A windowed GROUP BY.
-public struct WindowAggregate: Hashable, Sendable {
+public struct WindowAggregate: Hashable, Sendable, Encodable {
     public var window: WindowSpec
     public var keys: [BoundExpr]
     public var keyNames: [String]
@@ -93,7 +93,7 @@ public struct WindowAggregate: Hashable, Sendable {
 
 /// The fields a job reads from one input: every name the query references, plus the whole event
 /// as a record when `*` or dynamic lookups need it.
-public struct InputLayout: Hashable, Sendable {
+public struct InputLayout: Hashable, Sendable, Encodable {
     public var input: String
     public var fields: [String]
     public var wantsRecord: Bool

@@ -2,7 +2,7 @@ import SAQLParser
 
 /// A bound `MATCH_RECOGNIZE`: per partition, events in time order are matched against a row
 /// pattern, and each match gives one row of measures (timestamped at its last event).
-public struct MatchRecognize: Hashable, Sendable {
+public struct MatchRecognize: Hashable, Sendable, Encodable {
     public var partitionBy: [BoundExpr]
     /// `LIMIT DURATION`: a match's events lie within this time of its first; `nil` is unlimited.
     public var duration: Duration?
@@ -37,7 +37,7 @@ public struct MatchRecognize: Hashable, Sendable {
 }
 
 /// One output column of a match: its name and its expression over the row of slot values.
-public struct MatchMeasure: Hashable, Sendable {
+public struct MatchMeasure: Hashable, Sendable, Encodable {
     public var name: String
     public var expr: BoundExpr
 
@@ -49,7 +49,7 @@ public struct MatchMeasure: Hashable, Sendable {
 
 /// A DEFINE condition over a row of slot values: the candidate event's own columns (`current`
 /// slots) and what the partial match bound so far (other variables' events).
-public struct MatchCondition: Hashable, Sendable {
+public struct MatchCondition: Hashable, Sendable, Encodable {
     public var slots: [MatchSlot]
     public var condition: BoundExpr
 
@@ -61,8 +61,8 @@ public struct MatchCondition: Hashable, Sendable {
 
 /// One value a measure reads from a match: the first or last event of a variable (or of the whole
 /// match), or an aggregate over those events.
-public struct MatchSlot: Hashable, Sendable {
-    public enum Pick: Hashable, Sendable {
+public struct MatchSlot: Hashable, Sendable, Encodable {
+    public enum Pick: Hashable, Sendable, Encodable {
         case first, last
         case aggregate(AggregateCall)
         /// The event being matched (DEFINE conditions only).
@@ -85,8 +85,8 @@ public struct MatchSlot: Hashable, Sendable {
 
 /// A row pattern compiled to a Thompson NFA whose transitions consume one event each. Split
 /// instructions list the preferred branch first (quantifiers are greedy).
-public struct RowPatternProgram: Hashable, Sendable {
-    public enum Instruction: Hashable, Sendable {
+public struct RowPatternProgram: Hashable, Sendable, Encodable {
+    public enum Instruction: Hashable, Sendable, Encodable {
         /// Consumes an event that satisfies the variable's condition (`nil`: any event), then goes on.
         case consume(variable: Int?, next: Int)
         case split(Int, Int)

@@ -1,5 +1,5 @@
 /// A column of a relation.
-public struct Column: Hashable, Sendable {
+public struct Column: Hashable, Sendable, Encodable {
     public var name: String
     public var type: DataType
     /// A hidden column is resolvable by name but not written to outputs (a `*` splice already covers it).
@@ -17,7 +17,7 @@ public struct Column: Hashable, Sendable {
 
 /// The row layout of a relation: columns by position. `open` relations may hold more fields than
 /// their named columns, reachable through their splice column; `origins` names the inputs they come from.
-public struct Schema: Hashable, Sendable {
+public struct Schema: Hashable, Sendable, Encodable {
     public var columns: [Column]
     public var origins: [String]
 

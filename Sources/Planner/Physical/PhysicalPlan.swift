@@ -17,7 +17,7 @@ public struct PhysicalPlan: Sendable {
 }
 
 /// One operator instance in the physical plan.
-public struct PhysicalNode: Sendable {
+public struct PhysicalNode: Sendable, Encodable {
     public var id: Int
     public var kind: PhysicalOperatorKind
     /// Producer node ids, by input port.
@@ -28,10 +28,13 @@ public struct PhysicalNode: Sendable {
     public var inputSchemas: [Schema]
     /// WITH step names this node computes, for EXPLAIN.
     public var steps: [String]
+
+    /// Step names are labels: renaming one changes no state.
+    private enum CodingKeys: String, CodingKey { case id, kind, inputs, schema, inputSchemas }
 }
 
 /// The physical operators.
-public enum PhysicalOperatorKind: Sendable {
+public enum PhysicalOperatorKind: Sendable, Encodable {
     /// Reads an input's events into rows of its layout, with their arrival times.
     case source(InputBinding, InputLayout)
     /// Evaluates event time and applies late-arrival and out-of-order policies; emits watermarks.

@@ -4,7 +4,7 @@ import SAQLParser
 ///
 /// SAQL is typed per value, not per column: an input field can hold a different type in every event.
 /// `.any` marks such expressions; the runtime then checks each value.
-public indirect enum DataType: Hashable, Sendable, CustomStringConvertible {
+public indirect enum DataType: Hashable, Sendable, Encodable, CustomStringConvertible {
     case any
     case bigint
     case float
@@ -56,7 +56,7 @@ public indirect enum DataType: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A named field of a record type.
-public struct RecordFieldType: Hashable, Sendable {
+public struct RecordFieldType: Hashable, Sendable, Encodable {
     public var name: String
     public var type: DataType
     public init(_ name: String, _ type: DataType) {

@@ -1,5 +1,5 @@
 /// A date part as DATEADD, DATEDIFF, DATEPART, DATENAME, windows and LIMIT DURATION name it.
-public enum DatePart: String, Hashable, Sendable, CaseIterable {
+public enum DatePart: String, Hashable, Sendable, Encodable, CaseIterable {
     case year, quarter, month, dayofyear, day, week, weekday, hour, minute, second, millisecond, microsecond, nanosecond
 
     /// Parses a part name or abbreviation (`mi`, `n`, `ss`, ...), ignoring case.
@@ -47,7 +47,7 @@ public enum DatePart: String, Hashable, Sendable, CaseIterable {
 }
 
 /// A span of time in 100-ns ticks; the resolution of `datetime`.
-public struct Duration: Hashable, Sendable, Comparable, CustomStringConvertible {
+public struct Duration: Hashable, Sendable, Encodable, Comparable, CustomStringConvertible {
     public var ticks: Int64
     public init(ticks: Int64) { self.ticks = ticks }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A UTC instant with ASA's `datetime` resolution: 100-ns ticks since 1970-01-01T00:00:00Z.
-public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible {
+public struct Timestamp: Hashable, Sendable, Encodable, Comparable, CustomStringConvertible {
     public var ticks: Int64
 
     public init(ticks: Int64) { self.ticks = ticks }

@@ -4,7 +4,7 @@ import SAQLParser
 ///
 /// `Hashable` here is structural (used for plan constants); the runtime has its own SQL equality
 /// (case-insensitive strings, numeric bigint/float comparison).
-public enum Value: Hashable, Sendable {
+public enum Value: Hashable, Sendable, Encodable {
     case null
     case bigint(Int64)
     case float(Double)
@@ -39,7 +39,7 @@ public enum Value: Hashable, Sendable {
 }
 
 /// A record: ordered name/value pairs. Names are unique ignoring case; lookups ignore case.
-public struct Record: Hashable, Sendable {
+public struct Record: Hashable, Sendable, Encodable {
     public var names: [String]
     public var values: [Value]
 

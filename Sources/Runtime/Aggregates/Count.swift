@@ -28,7 +28,7 @@ struct CountState: RetractableAggregateState {
     func save(into w: inout StateWriter) { w.write(n) }
     mutating func restore(from r: inout StateReader) throws(StateError) {
         n = try r.readInt64()
-        guard n >= 0 else { throw StateError("a negative count") }
+        guard (0..<(1 << 62)).contains(n) else { throw StateError("count state holds \(n)") }
     }
 
     static func addRows(_ states: UnsafeMutablePointer<CountState>, _ rows: UnsafeBufferPointer<Int32>, _ slots: UnsafeBufferPointer<Int32>,

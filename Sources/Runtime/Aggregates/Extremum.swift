@@ -78,7 +78,8 @@ struct MonotonicExtremumState<Direction: ExtremumDirection>: RetractableAggregat
         added = try r.readInt()
         removed = try r.readInt()
         let seqs = try r.readInt64s(), values = try r.readValues()
-        guard seqs.count == values.count, removed >= 0, removed <= added else { throw StateError("extremum state has a wrong shape") }
+        guard seqs.count == values.count, removed >= 0, removed <= added, added < 1 << 62,
+              seqs.allSatisfy({ $0 >= removed && $0 < added }) else { throw StateError("extremum state has a wrong shape") }
         queue = Deque(zip(seqs, values).map { (Int($0.0), $0.1) })
     }
 }

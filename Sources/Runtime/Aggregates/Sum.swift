@@ -72,7 +72,7 @@ struct SumState: RetractableAggregateState {
 
     mutating func restore(from r: inout StateReader) throws(StateError) {
         let v = try r.readInt64s()
-        guard v.count == 5, v[0] >= 0, v[1] >= 0, v[1] <= v[0] else { throw StateError("sum state has a wrong shape") }
+        guard v.count == 5, (0..<(1 << 62)).contains(v[0]), v[1] >= 0, v[1] <= v[0] else { throw StateError("sum state has a wrong shape") }
         (count, floats, high, low) = (v[0], v[1], v[2], UInt64(bitPattern: v[3]))
         floatSum = Double(bitPattern: UInt64(bitPattern: v[4]))
     }
@@ -118,6 +118,6 @@ struct AverageState: RetractableAggregateState {
     mutating func restore(from r: inout StateReader) throws(StateError) {
         sum = try r.readDouble()
         count = try r.readInt64()
-        guard count >= 0 else { throw StateError("a negative count") }
+        guard (0..<(1 << 62)).contains(count) else { throw StateError("average state holds a count of \(count)") }
     }
 }

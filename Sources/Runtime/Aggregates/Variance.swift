@@ -74,6 +74,6 @@ struct VarianceState<Kind: VarianceKind>: RetractableAggregateState {
         n = try r.readDouble()
         mean = try r.readDouble()
         m2 = try r.readDouble()
-        guard n >= 0 else { throw StateError("a negative count") }
+        guard n >= 0, n < 0x1p62 else { throw StateError("variance state holds a count of \(n)") }
     }
 }

@@ -180,6 +180,6 @@ public struct IIDAnomalyDetector: Sendable {
         betCount = b
         for i in 0..<b { bets[i] = try r.readDouble() }
         logMartingale = try r.readDouble()
-        alertCounter = try r.readInt()
+        alertCounter = try r.readInt(in: 0..<(window + 1), "an alert counter")
     }
 }

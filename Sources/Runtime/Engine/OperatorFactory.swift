@@ -24,7 +24,7 @@ struct OperatorFactory {
         case .referenceJoin(let j, let binding, let refLayout): return try referenceJoin(j, binding, refLayout, node)
         case .windowAggregate(let w): return windowAggregate(w)
         case .analytic(let calls): return AnalyticOperator(calls: calls, context: context)
-        case .matchRecognize(let m): return MatchRecognizeOperator(m, context: context)
+        case .matchRecognize(let m): return MatchRecognizeOperator(m, inputWidth: node.inputSchemas[0].columns.count, context: context)
         case .union: return UnionOperator(ports: node.inputs.count)
         case .sink(let b): return SinkOperator(name: b.name, schemas: node.inputSchemas, writer: try writer(b), context: context)
         }

@@ -23,7 +23,7 @@ public final class PartitionedRun {
     private let kafka: KafkaInputOptions
     private let stateTopic: String
     private let layout: InputLayout
-    /// Identifies the query a partition's state belongs to (see ``stateFingerprint(_:)``).
+    /// Identifies the query a partition's state belongs to (outputs may differ between the processes of a group).
     private let fingerprint: UInt64
     /// The whole plan's fingerprint, which the partitions' pipelines check.
     private let planFingerprint: UInt64
@@ -65,7 +65,7 @@ public final class PartitionedRun {
         kafka = k
         stateTopic = topic
         self.layout = layout
-        fingerprint = Self.stateFingerprint(plan)
+        fingerprint = plan.fingerprint(includingOutputs: false)
         planFingerprint = plan.fingerprint
         self.options = options
         if let dl = options.deadLetter {
@@ -221,16 +221,6 @@ public final class PartitionedRun {
         context.counters.checkpoints += 1
         context.counters.checkpointNanos += DispatchTime.now().uptimeNanoseconds - started
         context.counters.checkpointBytes = max(context.counters.checkpointBytes, bytes)
-    }
-
-    /// The plan's fingerprint without what may differ between the processes of one group: output
-    /// connectors (each may write its own files) and the input's librdkafka properties.
-    static func stateFingerprint(_ plan: PhysicalPlan) -> UInt64 {
-        var plan = plan
-        for i in plan.nodes.indices {
-            if case .sink(let b) = plan.nodes[i].kind { plan.nodes[i].kind = .sink(OutputBinding(name: b.name, endpoint: UnboundEndpoint())) }
-        }
-        return plan.fingerprint
     }
 
     private func close() throws {

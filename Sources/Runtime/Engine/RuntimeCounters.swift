@@ -36,13 +36,13 @@ public final class RuntimeCounters: @unchecked Sendable {
         var dicts: [[String: Int]] = []
         for _ in 0..<2 {
             var d: [String: Int] = [:]
-            for _ in 0..<(try r.readCount()) { d[try r.readString()] = try r.readInt() }
+            for _ in 0..<(try r.readCount(elementSize: 16)) { d[try r.readString()] = try r.readInt(in: 0..<(1 << 62), "a count") }
             dicts.append(d)
         }
         inputEvents = dicts[0]
         outputRows = dicts[1]
         let n = try r.readInt64s().map { Int($0) }
-        guard n.count == 10 else { throw StateError("checkpoint counters have a wrong shape") }
+        guard n.count == 10, n.allSatisfy({ (0..<(1 << 62)).contains($0) }) else { throw StateError("checkpoint counters have a wrong shape") }
         (malformedEvents, evaluationErrors, lateAdjusted, lateDropped, outOfOrderAdjusted) = (n[0], n[1], n[2], n[3], n[4])
         (outOfOrderDropped, earlyDropped, invalidTimestamps, outputErrors, outputRetries) = (n[5], n[6], n[7], n[8], n[9])
     }

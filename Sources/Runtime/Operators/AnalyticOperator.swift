@@ -193,10 +193,11 @@ extension AnalyticOperator {
             call.histories = []
             for _ in 0..<call.partitions.count {
                 let h = call.makeHistory()
-                let times = try r.readInt64s(), values = try r.readValues()
+                let times = try r.readEventTimes(), values = try r.readValues()
                 guard times.count == values.count else { throw StateError("analytic history has a wrong shape") }
                 h.entries = Deque(zip(times, values).map { ($0.0, $0.1) })
                 h.lastInterval = try r.readInt64()
+                guard h.lastInterval == .min || h.lastInterval.magnitude < 1 << 62 else { throw StateError("analytic history has a wrong shape") }
                 try h.aggregator?.restore(from: &r)
                 try h.detector?.restore(from: &r)
                 call.histories.append(h)

@@ -32,6 +32,9 @@ struct JoinBuffer {
     var count: Int { times.count - start }
     var frontBoundTime: Int64 { boundTimes[start] }
 
+    /// Whether `sequence` names a live row.
+    func contains(sequence: Int) -> Bool { sequence >= base + start && sequence < base + times.count }
+
     /// Array position of a live row by sequence number.
     @inline(__always) func position(_ sequence: Int) -> Int { sequence - base }
 
@@ -120,10 +123,10 @@ struct JoinBuffer {
     /// Rebuilds a buffer written by `save`: the same rows under the same sequence numbers.
     static func restore(from r: inout StateReader, width: Int, keyWidth: Int) throws(StateError) -> JoinBuffer {
         var buffer = JoinBuffer(width: width, keyWidth: keyWidth)
-        buffer.base = try r.readInt()
-        for _ in 0..<(try r.readCount()) {
+        buffer.base = try r.readInt(in: 0..<(Int.max / 2), "a sequence number")
+        for _ in 0..<(try r.readCount(elementSize: 26)) {
             let row = try r.readValues()
-            let time = try r.readInt64(), boundTime = try r.readInt64(), matched = try r.readBool()
+            let time = try r.readEventTime(), boundTime = try r.readEventTime(), matched = try r.readBool()
             var key: [Value]? = try r.readBool() ? try r.readValues() : nil
             guard row.count == width, key.map({ $0.count == keyWidth }) ?? true else { throw StateError("join state has a wrong shape") }
             if key?.isEmpty == true { key = [.null] }  // a valid pointer for width-0 keys

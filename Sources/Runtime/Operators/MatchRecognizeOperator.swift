@@ -30,6 +30,8 @@ public final class MatchRecognizeOperator: Operator {
     private let slots: [Slot]
     private let measures: [CompiledExpr]
     private let duration: Int64
+    private let inputWidth: Int
+    private let variableCount: Int
     private let context: RuntimeContext
     @exclusivity(unchecked) private var partitions: GroupTable
     @exclusivity(unchecked) private var states: [PartitionState] = []
@@ -91,7 +93,10 @@ public final class MatchRecognizeOperator: Operator {
         }
     }
 
-    public init(_ m: MatchRecognize, context: RuntimeContext) {
+    /// `inputWidth` is the width of the input rows (the events it keeps).
+    public init(_ m: MatchRecognize, inputWidth: Int, context: RuntimeContext) {
+        self.inputWidth = inputWidth
+        variableCount = m.variables.count
         program = m.pattern.instructions
         start = m.pattern.start
         partitionBy = m.partitionBy.map(ExprCompiler.compile)
@@ -334,18 +339,26 @@ extension MatchRecognizeOperator {
     public func restoreState(from r: inout StateReader) throws(StateError) {
         partitions = try GroupTable.restore(from: &r, width: partitionBy.count)
         states = []
+        let wrongShape = StateError("a partial match of MATCH_RECOGNIZE does not fit its pattern or events")
         for _ in 0..<partitions.count {
             let s = PartitionState()
             s.sequence = try r.readInt64()
             s.firstSequence = try r.readInt64()
-            for time in try r.readInt64s() { s.events.append((time, try r.readValues())) }
-            for _ in 0..<(try r.readCount()) {
-                let pc = try r.readInt(), start = try r.readInt64(), startTime = try r.readInt64()
+            for time in try r.readEventTimes() {
+                let row = try r.readValues()
+                guard row.count == inputWidth else { throw StateError("a kept event has \(row.count) columns, the input has \(inputWidth)") }
+                s.events.append((time, row))
+            }
+            guard s.firstSequence >= 0, s.sequence >= s.firstSequence, s.sequence < 1 << 62,
+                  Int64(s.events.count) <= s.sequence - s.firstSequence else { throw wrongShape }
+            let end = s.firstSequence + Int64(s.events.count)
+            for _ in 0..<(try r.readCount(elementSize: 48)) {
+                let pc = try r.readInt(), start = try r.readInt64(), startTime = try r.readEventTime()
                 let variables = try r.readInt64s(), firsts = try r.readInt64s(), lasts = try r.readInt64s()
-                guard program.indices.contains(pc), variables.count == firsts.count, firsts.count == lasts.count,
-                      zip(firsts, lasts).allSatisfy({ $0 >= s.firstSequence && $0 <= $1 && $1 - s.firstSequence < s.events.count }) else {
-                    throw StateError("a partial match of MATCH_RECOGNIZE does not fit its pattern or events")
-                }
+                guard program.indices.contains(pc), start >= s.firstSequence, start <= s.sequence, start >= (s.threads.last?.start ?? 0),
+                      variables.count == firsts.count, firsts.count == lasts.count,
+                      variables.allSatisfy({ $0 >= -1 && $0 < variableCount }),
+                      zip(firsts, lasts).allSatisfy({ $0 >= s.firstSequence && $0 <= $1 && $1 < end }) else { throw wrongShape }
                 s.threads.append(Thread(pc: pc, start: start, startTime: startTime, bindings: variables.indices.map {
                     Binding(variable: Int32(variables[$0]), first: firsts[$0], last: lasts[$0])
                 }))

@@ -184,10 +184,10 @@ extension SessionWindowOperator {
         for _ in 0..<partitions.count {
             let session = Session(keys: keys.count, calls: calls)
             session.open = try r.readBool()
-            session.start = try r.readInt64()
-            session.last = try r.readInt64()
+            session.start = try r.readEventTime()
+            session.last = try r.readEventTime()
             let hasCarry = try r.readBool()
-            let carry = (start: try r.readInt64(), last: try r.readInt64())
+            let carry = (start: try r.readEventTime(), last: try r.readEventTime())
             session.carry = hasCarry ? carry : nil
             session.groups = try GroupTable.restore(from: &r, width: keys.count)
             for c in session.columns {
@@ -197,11 +197,12 @@ extension SessionWindowOperator {
             sessions.append(session)
         }
         let endTimes = try r.readInt64s(), owners = try r.readInt64s()
-        guard endTimes.count == owners.count, owners.allSatisfy({ $0 >= 0 && Int($0) < sessions.count }) else {
+        guard endTimes.count == owners.count, owners.allSatisfy({ $0 >= 0 && Int($0) < sessions.count }),
+              endTimes.allSatisfy({ $0.magnitude < 1 << 62 }) else {
             throw StateError("session window state has a wrong shape")
         }
         ends = Heap(zip(endTimes, owners).map { Candidate(end: $0.0, partition: Int($0.1)) })
         closed = []
-        for _ in 0..<(try r.readCount()) { closed.append((try r.readInt64(), try r.readBatch())) }
+        for _ in 0..<(try r.readCount(elementSize: 16)) { closed.append((try r.readTime(), try r.readBatch(width: keys.count + calls.count))) }
     }
 }

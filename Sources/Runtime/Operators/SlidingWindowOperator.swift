@@ -174,9 +174,12 @@ extension SlidingWindowOperator {
         w.write(list.map { Int64($0.group) })
     }
 
-    private static func restoreChanges(from r: inout StateReader) throws(StateError) -> [Change] {
+    private func restoreChanges(from r: inout StateReader) throws(StateError) -> [Change] {
+        // Change points are event times or event times plus the window's size.
         let times = try r.readInt64s(), groups = try r.readInt64s()
-        guard times.count == groups.count else { throw StateError("sliding window state has a wrong shape") }
+        guard times.count == groups.count, times.allSatisfy({ $0.magnitude < 1 << 62 }), groups.allSatisfy({ $0 >= 0 && $0 < states.count }) else {
+            throw StateError("sliding window state has a wrong shape")
+        }
         return zip(times, groups).map { Change(time: $0.0, group: Int($0.1)) }
     }
 
@@ -197,22 +200,26 @@ extension SlidingWindowOperator {
     }
 
     public func restoreState(from r: inout StateReader) throws(StateError) {
-        lastEntry = try r.readInt64()
+        lastEntry = try r.readTime()
         groups = try GroupTable.restore(from: &r, width: keys.count)
         states = []
         for slot in 0..<groups.count {
             let g = Group(key: Array(groups.keys[(slot * keys.count)..<((slot + 1) * keys.count)]), calls: calls)
-            g.pendingTimes = Deque(try r.readInt64s())
+            g.pendingTimes = Deque(try r.readEventTimes())
             g.pendingValues = Deque(try r.readValues())
-            g.activeTimes = Deque(try r.readInt64s())
+            g.activeTimes = Deque(try r.readEventTimes())
             g.activeValues = Deque(try r.readValues())
-            g.lastEmitted = try r.readInt64()
+            g.lastEmitted = try r.readTime()
+            // Each kept event has one value per aggregate.
+            guard g.pendingValues.count == g.pendingTimes.count * calls.count, g.activeValues.count == g.activeTimes.count * calls.count else {
+                throw StateError("sliding window state has a wrong shape")
+            }
             for a in g.aggregators { try a.restore(from: &r) }
             states.append(g)
         }
-        entries = Deque(try Self.restoreChanges(from: &r))
-        exits = Deque(try Self.restoreChanges(from: &r))
-        unordered = Heap(try Self.restoreChanges(from: &r))
+        entries = Deque(try restoreChanges(from: &r))
+        exits = Deque(try restoreChanges(from: &r))
+        unordered = Heap(try restoreChanges(from: &r))
         guard (entries + exits).allSatisfy({ $0.group < states.count }) else { throw StateError("sliding window state has a wrong shape") }
     }
 }

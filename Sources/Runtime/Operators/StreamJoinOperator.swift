@@ -232,13 +232,16 @@ extension StreamJoinOperator {
         left = try JoinBuffer.restore(from: &r, width: left.width, keyWidth: leftKeys.count)
         right = try JoinBuffer.restore(from: &r, width: rightWidth, keyWidth: rightKeys.count)
         ended = (try r.readBool(), try r.readBool())
-        let marks = try r.readInt64s()
+        let marks = try r.readTimes()
         guard marks.count == 2 else { throw StateError("join state has a wrong shape") }
         (leftMark, rightMark) = (marks[0], marks[1])
-        let deadlines = try r.readInt64s(), sequences = try r.readInt64s()
-        guard deadlines.count == sequences.count else { throw StateError("join state has a wrong shape") }
+        let deadlines = try r.readTimes(), sequences = try r.readInt64s()
+        // A pending LEFT row is a live left row.
+        guard deadlines.count == sequences.count, sequences.allSatisfy({ left.contains(sequence: Int($0)) }) else {
+            throw StateError("join state has a wrong shape")
+        }
         pending = Heap(zip(deadlines, sequences).map { PendingRow(deadline: $0.0, sequence: Int($0.1)) })
-        held = try r.readBatch()
+        held = try r.readBatch(width: left.width + rightWidth)
         heldSorted = try r.readBool()
     }
 }

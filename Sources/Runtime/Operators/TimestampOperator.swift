@@ -149,7 +149,8 @@ public final class TimestampOperator: Operator {
                 t = arrival == .min ? max(maxTime, 0) : arrival
             }
             if t < w {
-                if policy == .drop {
+                // After the input's end (a watermark of +infinity) nothing can be moved up to it.
+                if policy == .drop || w == .max {
                     c.outOfOrderDropped += 1
                     reject(.outOfOrder, "older than the watermark by more than the out-of-order tolerance", row: row,
                            arrival: arrival, watermark: w, original: t, adjusted: nil)
@@ -424,9 +425,13 @@ extension TimestampOperator {
         }
     }
 
-    private static func restoreHeap(from r: inout StateReader) throws(StateError) -> Heap<Buffered> {
+    private func restoreHeap(from r: inout StateReader) throws(StateError) -> Heap<Buffered> {
         var items: [Buffered] = []
-        for _ in 0..<(try r.readCount()) { items.append(Buffered(time: try r.readInt64(), seq: try r.readInt(), row: try r.readValues())) }
+        for _ in 0..<(try r.readCount(elementSize: 24)) {
+            let time = try r.readEventTime(), seq = try r.readInt(in: 0..<(1 << 62), "a sequence number"), row = try r.readValues()
+            guard row.count == width else { throw StateError("a buffered row has \(row.count) columns, the input has \(width)") }
+            items.append(Buffered(time: time, seq: seq, row: row))
+        }
         return Heap(items)
     }
 
@@ -442,21 +447,27 @@ extension TimestampOperator {
     }
 
     public func restoreState(from r: inout StateReader) throws(StateError) {
-        let clocks = try r.readInt64s()
-        guard clocks.count == 4 else { throw StateError("timestamp state has a wrong shape") }
-        (maxTime, maxArrival, emitted, sequence) = (clocks[0], clocks[1], clocks[2], Int(clocks[3]))
-        buffer = try Self.restoreHeap(from: &r)
+        guard try r.readCount(elementSize: 8) == 4 else { throw StateError("timestamp state has a wrong shape") }
+        (maxTime, maxArrival, emitted) = (try r.readTime(), try r.readTime(), try r.readTime())
+        // The largest event and arrival times seen are instants (or none yet); only the emitted
+        // watermark reaches +infinity, at the end of input.
+        guard maxTime != .max, maxArrival != .max else { throw StateError("timestamp state has a wrong shape") }
+        sequence = try r.readInt(in: 0..<(1 << 62), "a sequence number")
+        buffer = try restoreHeap(from: &r)
         substreams = try GroupTable.restore(from: &r, width: overKeys.count)
-        keyMaxTime = try r.readInt64s()
-        guard keyMaxTime.count == substreams.count else { throw StateError("timestamp state has a wrong shape") }
+        keyMaxTime = try r.readTimes()
+        guard keyMaxTime.count == substreams.count, !keyMaxTime.contains(.max) else { throw StateError("timestamp state has a wrong shape") }
         keyBuffers = []
-        for _ in 0..<substreams.count { keyBuffers.append(try Self.restoreHeap(from: &r)) }
+        for _ in 0..<substreams.count { keyBuffers.append(try restoreHeap(from: &r)) }
         partitionClocks = []
-        for _ in 0..<(try r.readCount()) {
-            let v = try r.readInt64s()
-            guard v.count == 3 else { throw StateError("timestamp state has a wrong shape") }
+        // Partitions are numbered from 0: a clock per partition up to the highest seen.
+        for _ in 0..<(try r.readCount(elementSize: 32)) {
+            guard try r.readCount(elementSize: 8) == 3 else { throw StateError("timestamp state has a wrong shape") }
+            let known = try r.readInt64() != 0, time = try r.readTime(), arrival = try r.readTime()
+            guard time != .max, arrival != .max else { throw StateError("timestamp state has a wrong shape") }
             // Heard from "now": a restored partition holds time back for the idle timeout, as a new one does.
-            partitionClocks.append(PartitionClock(known: v[0] != 0, maxTime: v[1], maxArrival: v[2], lastSeen: context.clock.now))
+            partitionClocks.append(PartitionClock(known: known, maxTime: time, maxArrival: arrival, lastSeen: context.clock.now))
         }
+        guard partitionClocks.count <= 1 << 20 else { throw StateError("timestamp state holds too many partitions") }
     }
 }

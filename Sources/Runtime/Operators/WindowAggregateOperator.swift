@@ -246,10 +246,14 @@ extension WindowAggregateOperator {
     }
 
     public func restoreState(from r: inout StateReader) throws(StateError) {
-        watermark = try r.readInt64()
+        watermark = try r.readTime()
         open = []
-        for _ in 0..<(try r.readCount()) {
+        for _ in 0..<(try r.readCount(elementSize: 16)) {
+            // Open windows end on the job's hop grid, in ascending order.
             let end = try r.readInt64()
+            guard end.magnitude < 1 << 62, (end - offset).floorMod(hop) == 0, end > (open.last?.end ?? .min) else {
+                throw StateError("an open window's end \(end) is not on the job's window grid")
+            }
             let groups = try GroupTable.restore(from: &r, width: keys.count)
             let columns = calls.map { $0.implementation.makeGroupStates($0) }
             for c in columns {

@@ -18,14 +18,13 @@ public struct Checkpoint: Sendable {
     public var counters: [UInt8] = []
     public var processingTime = Int64.min
 
-    /// The encoding's own version (the layout below).
-    static let format = 1
+    /// The encoding's own version (the layout below): the format, a checksum of the rest, the rest.
+    static let format = 2
 
     public init(fingerprint: UInt64) { self.fingerprint = fingerprint }
 
     public func encoded() -> [UInt8] {
         var w = StateWriter()
-        w.write(Self.format)
         w.write(fingerprint)
         w.write(processingTime)
         w.write(operators.count)
@@ -52,15 +51,34 @@ public struct Checkpoint: Sendable {
             w.write(bytes: o)
         }
         w.write(bytes: counters)
-        return w.bytes
+        var envelope = StateWriter()
+        envelope.write(Self.format)
+        envelope.write(Self.checksum(w.bytes[...]))
+        return envelope.bytes + w.bytes
     }
 
-    public init(decoding bytes: [UInt8]) throws(StateError) {
-        var r = StateReader(bytes: bytes)
-        let format = try r.readInt()
-        guard format == Self.format else {
-            throw StateError("the checkpoint has format \(format); this saql reads format \(Self.format)")
+    /// FNV-1a over the payload: a bit flipped on disk is found before any state is read.
+    static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes {
+            h ^= UInt64(b)
+            h = h &* 0x100_0000_01b3
         }
+        return h
+    }
+
+    /// Reads an encoded checkpoint; throws a ``StateError`` naming what is wrong for damaged or
+    /// foreign bytes.
+    public init(decoding bytes: [UInt8]) throws(StateError) {
+        var head = StateReader(bytes: Array(bytes.prefix(16)))
+        let format = try head.readInt()
+        guard format == Self.format else {
+            throw StateError("the checkpoint has format \(format); this saql reads format \(Self.format)", kind: .incompatible)
+        }
+        guard try head.readUInt64() == Self.checksum(bytes.dropFirst(16)) else {
+            throw StateError("the checkpoint is damaged: its checksum does not match its contents")
+        }
+        var r = StateReader(bytes: Array(bytes.dropFirst(16)))
         fingerprint = try r.readUInt64()
         processingTime = try r.readInt64()
         for _ in 0..<(try r.readCount()) {
@@ -77,6 +95,7 @@ public struct Checkpoint: Sendable {
             outputs[name] = try r.readBytes()
         }
         counters = try r.readBytes()
+        guard r.isAtEnd else { throw StateError("the checkpoint has \(r.remaining) bytes after its end") }
     }
 }
 
@@ -88,11 +107,13 @@ public final class CheckpointStore {
     private let insert: SQLiteStatement
     private let select: SQLiteStatement
 
+    /// Opens (or creates) the store; a file that is not a checkpoint store is a ``StateError``.
     public init(directory: String) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        db = try SQLiteDatabase(path: directory + "/checkpoint.db", readOnly: false)
-        try db.execute("""
+        do {
+            db = try SQLiteDatabase(path: directory + "/checkpoint.db", readOnly: false)
+            try db.execute("""
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = FULL;
             CREATE TABLE IF NOT EXISTS checkpoint (
@@ -101,16 +122,21 @@ public final class CheckpointStore {
                 state BLOB NOT NULL
             );
             """)
-        insert = try SQLiteStatement(db, "INSERT OR REPLACE INTO checkpoint (id, taken_at, state) VALUES (1, ?, ?)")
-        select = try SQLiteStatement(db, "SELECT state FROM checkpoint WHERE id = 1")
+            insert = try SQLiteStatement(db, "INSERT OR REPLACE INTO checkpoint (id, taken_at, state) VALUES (1, ?, ?)")
+            select = try SQLiteStatement(db, "SELECT state FROM checkpoint WHERE id = 1")
+        } catch let e as ConnectorError {
+            throw StateError("not a readable checkpoint store (\(e.message))")
+        }
     }
 
-    /// The stored checkpoint, if any.
+    /// The stored checkpoint, if any; damaged bytes are a ``StateError``.
     public func latest() throws -> Checkpoint? {
-        guard let bytes = try select.firstBlob() else { return nil }
-        do throws(StateError) { return try Checkpoint(decoding: bytes) } catch {
-            throw StateError("\(directory)/checkpoint.db: \(error.message)")
+        let bytes: [UInt8]?
+        do { bytes = try select.firstBlob() } catch let e as ConnectorError {
+            throw StateError("cannot read the checkpoint (\(e.message))")
         }
+        guard let bytes else { return nil }
+        return try Checkpoint(decoding: bytes)
     }
 
     /// Stores an encoded checkpoint (``Checkpoint/encoded()``) taken at wall-clock time `takenAt`

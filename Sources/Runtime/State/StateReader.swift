@@ -69,6 +69,24 @@ public struct StateReader: Sendable {
         return t
     }
 
+    /// An event's time: a representable instant (no open end; events never carry one).
+    public mutating func readEventTime() throws(StateError) -> Int64 {
+        let t = try readInt64()
+        guard Timestamp.representable.contains(t) else {
+            throw StateError("checkpoint state holds an event time outside years 0001-9999 (\(t) ticks)")
+        }
+        return t
+    }
+
+    /// A list of event times (see ``readEventTime()``).
+    public mutating func readEventTimes() throws(StateError) -> [Int64] {
+        let n = try readCount(elementSize: 8)
+        var out: [Int64] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try readEventTime()) }
+        return out
+    }
+
     /// A list of times (see ``readTime()``).
     public mutating func readTimes() throws(StateError) -> [Int64] {
         let n = try readCount(elementSize: 8)
@@ -131,14 +149,16 @@ extension StateReader {
         return out
     }
 
-    public mutating func readBatch() throws(StateError) -> EventBatch {
-        var batch = EventBatch(width: try readInt(in: 0..<65_536, "a batch width"))
+    /// A batch written by ``StateWriter/write(_:)-(EventBatch)``, whose rows must be `width` wide.
+    public mutating func readBatch(width: Int) throws(StateError) -> EventBatch {
+        guard try readInt() == width else { throw StateError("a batch in the state does not have the job's row width \(width)") }
+        var batch = EventBatch(width: width)
         batch.values = try readValues()
-        batch.times = try readInt64s()
-        batch.arrivals = try readInt64s()
+        batch.times = try readEventTimes()
+        batch.arrivals = try readTimes()
         batch.partitions = try readInt64s().map { Int32(truncatingIfNeeded: $0) }
         guard batch.values.count == batch.times.count * batch.width, batch.arrivals.isEmpty || batch.arrivals.count == batch.times.count,
-              batch.partitions.isEmpty || batch.partitions.count == batch.times.count else {
+              batch.partitions.isEmpty || batch.partitions.count == batch.times.count, batch.partitions.allSatisfy({ $0 >= 0 }) else {
             throw StateError("checkpoint batch has a wrong shape")
         }
         return batch

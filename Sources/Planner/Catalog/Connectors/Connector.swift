@@ -76,9 +76,10 @@ extension Connector {
 }
 
 /// A bound input: everything the planner, EXPLAIN and the runtime need to know about where an
-/// input's events come from. The runtime builds sources and reference loaders from endpoints that
+/// input's events come from. Its encoding is part of the plan's fingerprint: encode what identifies
+/// the data read, not client settings or secrets. The runtime builds sources and reference loaders from endpoints that
 /// also adopt its `StreamSourceEndpoint` or `ReferenceSourceEndpoint` protocols.
-public protocol InputEndpoint: Hashable, Sendable {
+public protocol InputEndpoint: Hashable, Sendable, Encodable {
     /// The connector's name, for EXPLAIN and messages.
     var connector: String { get }
     /// EXPLAIN's description after `connector=NAME`, such as `path=..., format=json`. Secrets never
@@ -111,7 +112,7 @@ extension InputEndpoint {
 
 /// A bound output: where rows go. The runtime builds writers from endpoints that also adopt its
 /// `SinkEndpoint` protocol.
-public protocol OutputEndpoint: Hashable, Sendable {
+public protocol OutputEndpoint: Hashable, Sendable, Encodable {
     var connector: String { get }
     /// EXPLAIN's description after `connector=NAME`; never shows secrets.
     var explainFields: String { get }

@@ -115,9 +115,17 @@ final class ByteSink {
     }
 
     func close() throws {
+        guard !closed else { return }
         try flush()
+        closed = true
         if ownsDescriptor { _ = Glibc.close(fd) }
     }
+
+    private var closed = false
+
+    /// A sink given up without `close` (a failed run) releases its descriptor; what was not flushed
+    /// is lost, as a crash would lose it, and a restore cuts the file back to its checkpoint.
+    deinit { if ownsDescriptor && !closed { _ = Glibc.close(fd) } }
 
     static func makeParentDirectories(_ path: String) throws {
         var parts = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()

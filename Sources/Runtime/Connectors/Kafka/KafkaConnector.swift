@@ -65,7 +65,7 @@ public struct KafkaConnector: Connector {
 
 /// Where a Kafka input reads from and how.
 public struct KafkaInputOptions: StreamSourceEndpoint {
-    public enum Start: String, Hashable, Sendable {
+    public enum Start: String, Hashable, Sendable, Encodable {
         /// Resume from the group's committed offsets; from the earliest record without any.
         case committed
         /// From the earliest record when the group has no committed offset.
@@ -98,6 +98,9 @@ public struct KafkaInputOptions: StreamSourceEndpoint {
         self.properties = properties
         self.stateTopic = stateTopic
     }
+
+    /// Client properties are settings, not what is read: processes of a group may differ in them.
+    private enum CodingKeys: String, CodingKey { case brokers, topic, groupId, format, start, stopAtEnd, stateTopic }
 
     public var connector: String { "kafka" }
     /// Property values may be secrets: only their keys are shown.
@@ -136,6 +139,8 @@ public struct KafkaOutputOptions: SinkEndpoint {
         self.properties = properties
         self.transactionalId = transactionalId
     }
+
+    private enum CodingKeys: String, CodingKey { case brokers, topic, key, format, transactionalId }
 
     public var connector: String { "kafka" }
     public var explainFields: String {

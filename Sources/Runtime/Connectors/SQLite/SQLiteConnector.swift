@@ -72,7 +72,7 @@ public struct SQLiteReference: ReferenceSourceEndpoint {
 
 /// Where a SQLite output writes and how.
 public struct SQLiteOutputOptions: SinkEndpoint {
-    public enum Mode: String, Hashable, Sendable {
+    public enum Mode: String, Hashable, Sendable, Encodable {
         /// Every row is a new table row.
         case insert
         /// One table row per key: the latest row wins (device state).
