@@ -72,7 +72,7 @@ struct Run: ParsableCommand {
         var lastLine = Int64.min
         options.onProgress = { status in
             metrics?.update(status)
-            let now = Timestamp.now.ticks
+            let now = context.clock.now
             if tty && now - lastLine >= 5 * Timestamp.ticksPerSecond {
                 lastLine = now
                 printError("saql: \(status.line)")

@@ -87,7 +87,7 @@ public final class PartitionedRun {
     public func run(until stopRequested: () -> Bool) throws {
         let source = try KafkaSource(input: input, options: kafka, layout: layout, compatibility: settings.compatibilityLevel,
                                      context: context)
-        let store = try PartitionStateStore(input: kafka, stateTopic: stateTopic)
+        let store = try PartitionStateStore(input: kafka, stateTopic: stateTopic, clock: context.clock)
         defer {
             source.consumer.onAssign = nil
             source.consumer.onRevoke = nil
@@ -102,10 +102,11 @@ public final class PartitionedRun {
             guard failure == nil else { return }
             do { try revoke(partitions, source: source, store: store) } catch { failure = error }
         }
-        var nextTick = Timestamp.now.ticks + Timestamp.ticksPerSecond
-        var nextCheckpoint = Timestamp.now.ticks.addingSaturating(options.checkpointInterval)
+        let clock = context.clock
+        var nextTick = clock.now + Timestamp.ticksPerSecond
+        var nextCheckpoint = clock.now.addingSaturating(options.checkpointInterval)
         while true {
-            let now = Timestamp.now.ticks
+            let now = clock.now
             if now >= nextTick {
                 nextTick = now + Timestamp.ticksPerSecond
                 try outputs.flush()
@@ -197,7 +198,7 @@ public final class PartitionedRun {
     /// commits the partitions' offsets: at-least-once, and a partition's saved state always matches
     /// its saved offset.
     private func save(_ partitions: [Int32], source: KafkaSource, store: PartitionStateStore) throws {
-        let started = DispatchTime.now().uptimeNanoseconds
+        let started = context.clock.now
         try outputs.flush()
         try deadLetter?.flush()
         var offsets: [Int32: Int64] = [:]
@@ -219,7 +220,7 @@ public final class PartitionedRun {
         try store.flush()
         try source.consumer.commit(topic: kafka.topic, offsets: offsets)
         context.counters.checkpoints += 1
-        context.counters.checkpointNanos += DispatchTime.now().uptimeNanoseconds - started
+        context.counters.checkpointNanos += UInt64(max(0, context.clock.now - started)) * 100
         context.counters.checkpointBytes = max(context.counters.checkpointBytes, bytes)
     }
 

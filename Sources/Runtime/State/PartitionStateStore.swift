@@ -19,7 +19,10 @@ final class PartitionStateStore {
     private var nextOffset: Int64 = 0
     private let timeoutMs: Int
 
-    init(input: KafkaInputOptions, stateTopic: String, timeoutMs: Int = 30_000) throws {
+    private let clock: any Clock
+
+    init(input: KafkaInputOptions, stateTopic: String, clock: any Clock, timeoutMs: Int = 30_000) throws {
+        self.clock = clock
         topic = stateTopic
         inputTopic = input.topic
         self.timeoutMs = timeoutMs
@@ -68,10 +71,10 @@ final class PartitionStateStore {
     /// The latest stored state of each of `partitions` that has one, after reading the topic to its end.
     func load(_ partitions: [Int32]) throws -> [Int32: [UInt8]] {
         try reader.assign([(topic, 0, nextOffset)])
-        let deadline = Timestamp.now.ticks + Int64(timeoutMs) * 10_000
+        let deadline = clock.now + Int64(timeoutMs) * 10_000
         var failure: String?
         while !reader.atEnd.contains(0) {
-            guard Timestamp.now.ticks < deadline else {
+            guard clock.now < deadline else {
                 throw StateError("state topic '\(topic)': not read to its end within \(timeoutMs / 1000) s"
                     + (failure.map { " (\($0))" } ?? "") + "; create it with one partition")
             }

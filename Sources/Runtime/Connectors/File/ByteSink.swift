@@ -96,7 +96,7 @@ final class ByteSink {
                 }
                 h.context.counters.outputRetries += 1
                 h.context.onRowError?("output '\(h.output)': cannot write to \(name): \(reason) (retrying in \(backoff) s)")
-                usleep(UInt32(backoff * 1_000_000))
+                h.context.clock.sleep(ticks: Int64(backoff * Double(Timestamp.ticksPerSecond)))
                 backoff = min(backoff * 2, 30)
                 continue
             }

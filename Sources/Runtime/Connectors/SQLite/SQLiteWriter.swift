@@ -132,9 +132,12 @@ final class SQLiteWriter: RowWriter {
                 try s.run()
                 return
             } catch let e as ConnectorError where e.transient && policy == .retry {
+                if context.isStopping() {
+                    throw ConnectorError("sqlite output '\(output)': stopped while retrying (\(e.message)); this row and the rows after it were not written")
+                }
                 context.counters.outputRetries += 1
                 context.onRowError?("sqlite output '\(output)': \(e.message) (retrying in \(backoff) s)")
-                Thread.sleep(forTimeInterval: backoff)
+                context.clock.sleep(ticks: Int64(backoff * Double(Timestamp.ticksPerSecond)))
                 backoff = min(backoff * 2, 30)
             } catch let e as ConnectorError where policy == .drop {
                 context.counters.outputErrors += 1
