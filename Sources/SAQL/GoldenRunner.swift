@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 
 /// Runs golden-file records through the real engine path (files in, files out) and reports
@@ -29,13 +26,13 @@ public struct GoldenRunner {
 
     public func run(_ record: GoldenFile.Record) throws -> Outcome {
         let dir = "\(workDirectory)/r\(record.line)"
-        try makeDirectory(dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var overrides = BindingOverrides()
         overrides.jobDirectory = dir
         var versions: [(at: Int64, path: String, text: String)] = []
         for input in record.inputs {
             let path = "\(dir)/\(input.name).\(input.format == .csv ? "csv" : "jsonl")"
-            try writeFile(path, input.lines.joined(separator: "\n") + "\n")
+            try TextFile.write(input.lines.joined(separator: "\n") + "\n", to: path)
             let connector = EndpointSpec.file(path: path, format: input.format, arrivalTimeField: input.arrivalField)
             if input.reference { overrides.references[input.name] = connector } else { overrides.inputs[input.name] = connector }
             for v in input.versions {
@@ -105,7 +102,7 @@ extension GoldenRunner {
         if record.deadLetter { overrides.deadLetter = .file(path: "\(out)/dead_letter.jsonl", format: .json) }
         // Reference files go back to their first version; the runs replay the versions again.
         for input in record.inputs where !input.versions.isEmpty {
-            try writeFile("\(dir)/\(input.name).\(input.format == .csv ? "csv" : "jsonl")", input.lines.joined(separator: "\n") + "\n")
+            try TextFile.write(input.lines.joined(separator: "\n") + "\n", to: "\(dir)/\(input.name).\(input.format == .csv ? "csv" : "jsonl")")
         }
         let (job, diagnostics) = Compiler.compile(source, overrides: overrides, check: .complete, catalog: .standard)
         guard let job else { throw ConnectorError("the checkpoint rerun does not compile: \(diagnostics.first?.message ?? "")") }
@@ -137,7 +134,7 @@ extension GoldenRunner {
     func printedOutputs(_ record: GoldenFile.Record, _ outputs: [String], in directory: String, recordDirectory dir: String) -> [String] {
         var lines: [String] = []
         for name in outputs.sorted() {
-            var rows = ((try? readLines("\(directory)/\(name).jsonl")) ?? []).map { $0.replacingAll(dir + "/", with: "") }
+            var rows = ((try? TextFile.read("\(directory)/\(name).jsonl")) ?? "").split(separator: "\n").map(String.init).map { $0.replacingAll(dir + "/", with: "") }
             // Rejections are reported as each stage meets them, which depends on batching.
             if record.rowsort || name == "dead_letter" { rows.sort() }
             if outputs.count > 1 || name != "output" { lines.append(">> \(name)") }
@@ -158,7 +155,7 @@ final class ReplayClock: Clock {
     var now: Int64 {
         let t = pipeline?.processingTime ?? .min
         while let v = versions.first, v.at <= t {
-            try? writeFile(v.path, v.text)
+            try? TextFile.write(v.text, to: v.path)
             versions.removeFirst()
         }
         return t
@@ -166,33 +163,4 @@ final class ReplayClock: Clock {
 
     /// Golden runs never wait.
     func sleep(ticks: Int64) {}
-}
-
-func makeDirectory(_ path: String) throws {
-    var current = ""
-    for part in path.split(separator: "/", omittingEmptySubsequences: false) {
-        current += current.isEmpty && path.hasPrefix("/") ? "/" + part : (current.isEmpty ? String(part) : "/" + part)
-        if current.isEmpty || current == "/" { continue }
-        if mkdir(current, 0o755) != 0 && errno != EEXIST { throw ConnectorError("cannot create directory '\(current)'") }
-    }
-}
-
-func writeFile(_ path: String, _ text: String) throws {
-    guard let f = fopen(path, "wb") else { throw ConnectorError("cannot write '\(path)'") }
-    defer { fclose(f) }
-    let bytes = Array(text.utf8)
-    _ = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, bytes.count, f) }
-}
-
-func readLines(_ path: String) throws -> [String] {
-    guard let f = fopen(path, "rb") else { throw ConnectorError("cannot read '\(path)'") }
-    defer { fclose(f) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = fread(&chunk, 1, chunk.count, f)
-        if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
-        if n < chunk.count { break }
-    }
-    return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
 }

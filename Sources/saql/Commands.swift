@@ -94,7 +94,7 @@ struct Run: ParsableCommand {
             }
             options.checkpointInterval = compiled.settings.checkpointInterval.ticks
             let run = try makeJobRun(plan: compiled.physical, settings: compiled.settings, options: options, context: context)
-            if let p = run as? PartitionedRun, !quiet { p.onNotice = { printError("saql: \($0)") } }
+            if !quiet { context.onNotice = { printError("saql: \($0)") } }
             StopSignal.install()
             try run.run { StopSignal.requested }
             if StopSignal.requested && !quiet { printError("saql: stopped by signal; outputs flushed") }
@@ -139,7 +139,7 @@ struct Check: ParsableCommand {
         var unreadable = false
         for path in jobs {
             let text: String
-            do { text = try readTextFile(path) } catch {
+            do { text = try TextFile.read(path) } catch {
                 printError("saql: error: \(error)")
                 unreadable = true
                 continue
@@ -261,7 +261,7 @@ struct TestCommand: ParsableCommand {
         if queryPath == nil, let script = config.Script, !script.isEmpty { queryPath = script.hasPrefix("/") ? script : base + "/" + script }
         guard let queryPath else { throw ValidationError("give the query file (the test config names none)") }
         let text: String
-        do { text = try readTextFile(queryPath) } catch {
+        do { text = try TextFile.read(queryPath) } catch {
             printError("saql: error: \(error)")
             throw ExitCode(1)
         }

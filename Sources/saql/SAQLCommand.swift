@@ -82,7 +82,7 @@ enum ColorMode: String, ExpressibleByArgument, CaseIterable {
 /// Exits 1 when the file cannot be read and 2 when the job has errors.
 func compileJob(path: String, overrides: BindingOverrides, check: BindingCheck, color: ColorMode) throws -> CompiledJob {
     let text: String
-    do { text = try readTextFile(path) } catch {
+    do { text = try TextFile.read(path) } catch {
         printError("saql: error: \(error)")
         throw ExitCode(1)
     }

@@ -27,20 +27,3 @@ enum ProcessEnvironment {
     }
 }
 
-struct FileReadError: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// Reads a whole UTF-8 text file.
-func readTextFile(_ path: String) throws -> String {
-    guard let f = fopen(path, "rb") else { throw FileReadError(description: "cannot read '\(path)': \(String(cString: strerror(errno)))") }
-    defer { fclose(f) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = fread(&chunk, 1, chunk.count, f)
-        if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
-        if n < chunk.count { break }
-    }
-    return String(decoding: bytes, as: UTF8.self)
-}

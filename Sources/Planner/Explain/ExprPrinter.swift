@@ -1,3 +1,5 @@
+import Foundation
+
 /// Prints bound expressions in SAQL-like syntax, naming columns after the input schema.
 public struct ExprPrinter {
     public var schema: Schema
@@ -70,5 +72,3 @@ public struct ExprPrinter {
         }
     }
 }
-
-import Foundation

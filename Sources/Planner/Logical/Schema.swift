@@ -1,3 +1,5 @@
+import SAQLParser
+
 /// A column of a relation.
 public struct Column: Hashable, Sendable, Encodable {
     public var name: String
@@ -37,5 +39,3 @@ public struct Schema: Hashable, Sendable, Encodable {
     /// Names written to outputs, in order, for closed relations.
     public var visibleNames: [String] { columns.filter { !$0.hidden && !$0.splice }.map(\.name) }
 }
-
-import SAQLParser

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A date part as DATEADD, DATEDIFF, DATEPART, DATENAME, windows and LIMIT DURATION name it.
 public enum DatePart: String, Hashable, Sendable, Encodable, CaseIterable {
     case year, quarter, month, dayofyear, day, week, weekday, hour, minute, second, millisecond, microsecond, nanosecond
@@ -83,5 +85,3 @@ public struct Duration: Hashable, Sendable, Encodable, Comparable, CustomStringC
         return out
     }
 }
-
-import Foundation

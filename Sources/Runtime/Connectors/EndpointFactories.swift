@@ -56,31 +56,3 @@ protocol ByteStreamEndpoint: OutputEndpoint {
     func makeByteSink(resumeAt: Int64?) throws -> ByteSink
 }
 
-/// Objects a pipeline's outputs share, created by the first output that needs one.
-public final class SharedResources {
-    private var byKey: [String: AnyObject] = [:]
-    private var order: [String] = []
-
-    public init() {}
-
-    /// The resource under `key`, made by `make` on first use.
-    public func resource<T: AnyObject>(_ key: String, make: () throws -> T) throws -> T {
-        if let existing = byKey[key] as? T { return existing }
-        let made = try make()
-        byKey[key] = made
-        order.append(key)
-        return made
-    }
-
-    /// Every resource, in creation order.
-    var all: [AnyObject] { order.compactMap { byKey[$0] } }
-}
-
-/// A transaction the outputs write in, which can also commit the inputs' read positions (Kafka's
-/// `send_offsets_to_transaction`): rows and positions commit together or not at all.
-protocol OutputTransaction: AnyObject {
-    /// Commits the open transaction, with the read positions of those `sources` it can include.
-    func commit(positionsOf sources: [any EventSource]) throws
-    /// Aborts the open transaction (a failed run).
-    func abort()
-}

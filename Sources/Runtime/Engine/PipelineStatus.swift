@@ -1,3 +1,5 @@
+import Planner
+
 /// A snapshot of a running pipeline, for progress lines and metrics.
 public struct PipelineStatus {
     public var counters: RuntimeCounters
@@ -19,5 +21,3 @@ public struct PipelineStatus {
         return s
     }
 }
-
-import Planner

@@ -8,6 +8,9 @@ public final class RuntimeContext {
     public var deadLetter: ((DeadLetter) -> Void)?
     /// Called for the first few row-level errors of each kind, for logging.
     public var onRowError: ((String) -> Void)?
+    /// Receives a line for what a run does beside processing events (partitions assigned or
+    /// revoked, state restored), for logs.
+    public var onNotice: ((String) -> Void)?
     /// True once the run should stop (a signal): outputs waiting to retry give up instead of waiting on.
     public var isStopping: () -> Bool = { false }
     /// Wall-clock time for the whole run (see ``Clock``).

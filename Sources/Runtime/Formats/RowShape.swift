@@ -1,4 +1,5 @@
 import Planner
+import SAQLParser
 
 /// How a row of a given schema becomes named output fields: visible columns in order, a splice
 /// column expanding to its record's fields, and later duplicates (ignoring case) dropped, as ASA does.
@@ -85,5 +86,3 @@ public struct RowShape: Sendable {
         out.append(0x7D)
     }
 }
-
-import SAQLParser

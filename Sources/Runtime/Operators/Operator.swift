@@ -54,3 +54,22 @@ extension StatelessOperator {
     public func saveState(into w: inout StateWriter) {}
     public func restoreState(from r: inout StateReader) throws(StateError) {}
 }
+
+/// An operator that emits what a watermark completes (closed windows, sessions, change points)
+/// before passing the watermark on; the end of input completes everything.
+protocol EmittingOnWatermark: Operator {
+    /// Emits every result complete before event time `time`.
+    func emit(before time: Int64) throws
+}
+
+extension EmittingOnWatermark {
+    public func watermark(_ w: Watermark, port: Int) throws {
+        try emit(before: w.time)
+        try downstream.watermark(w)
+    }
+
+    public func finish(port: Int) throws {
+        try emit(before: .max)
+        try downstream.finish()
+    }
+}

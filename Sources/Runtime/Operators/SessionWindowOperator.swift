@@ -9,7 +9,7 @@ import Planner
 /// followed by one opened at the cut, which is how a session can outlast `maxDuration`. It covers
 /// `(start, end]` and emits one row per group at `end`, once the watermark passes it. Without
 /// PARTITION BY, sessions span all events and GROUP BY keys split each session's rows.
-public final class SessionWindowOperator: Operator {
+public final class SessionWindowOperator: EmittingOnWatermark {
     public var name: String { "SessionWindow" }
     public let downstream = Downstream()
     private let timeout: Int64
@@ -125,18 +125,8 @@ public final class SessionWindowOperator: Operator {
         closed.append((e, out))
     }
 
-    public func watermark(_ w: Watermark, port: Int) throws {
-        let time = w.time
-        try emit(before: time)
-        try downstream.watermark(w)
-    }
 
-    public func finish(port: Int) throws {
-        try emit(before: .max)
-        try downstream.finish()
-    }
-
-    private func emit(before w: Int64) throws {
+    func emit(before w: Int64) throws {
         while let c = ends.min, c.end < w {
             ends.removeMin()
             let s = sessions[c.partition]

@@ -10,7 +10,7 @@ import Planner
 /// entry times and exit times (entry + size) each form a FIFO queue, merged when emitting; a heap
 /// takes only the rare rows that arrive out of order (after a UNION, say). Aggregates update
 /// incrementally (see `WindowAccumulator`).
-public final class SlidingWindowOperator: Operator {
+public final class SlidingWindowOperator: EmittingOnWatermark {
     public var name: String { "SlidingWindow" }
     public let downstream = Downstream()
     private let size: Int64
@@ -93,16 +93,6 @@ public final class SlidingWindowOperator: Operator {
         }
     }
 
-    public func watermark(_ w: Watermark, port: Int) throws {
-        let time = w.time
-        try emit(before: time)
-        try downstream.watermark(w)
-    }
-
-    public func finish(port: Int) throws {
-        try emit(before: .max)
-        try downstream.finish()
-    }
 
     /// The earliest pending change point, removed.
     private func nextChange(before w: Int64) -> Change? {
@@ -117,7 +107,7 @@ public final class SlidingWindowOperator: Operator {
         return c
     }
 
-    private func emit(before w: Int64) throws {
+    func emit(before w: Int64) throws {
         var out = EventBatch(width: keys.count + calls.count)
         let width = calls.count
         var errors: [EvalError] = []

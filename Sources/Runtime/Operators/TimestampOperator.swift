@@ -91,7 +91,6 @@ public final class TimestampOperator: Operator {
 
     public func process(_ batch: EventBatch, port: Int) throws {
         if !overKeys.isEmpty { return try processSubstreams(batch) }
-        let c = context.counters
         let partitioned = !batch.partitions.isEmpty
         let wallNow = partitioned ? context.clock.now : 0
         // Hot state in locals for the batch (no exclusivity checks per row); written back below.
@@ -126,39 +125,22 @@ public final class TimestampOperator: Operator {
                     return
                 }
                 if realArrival {
-                    if t > arrival &+ Self.earlyLimit {
-                        c.earlyDropped += 1
-                        reject(.early, "event time is more than 5 minutes after its arrival time", row: row, arrival: arrival, watermark: w,
-                               original: t, adjusted: nil)
-                        return
-                    }
+                    if isEarly(t, arrival: arrival, watermark: w, row: row) { return }
                     if let late, t < arrival - late {
-                        if policy == .drop {
-                            c.lateDropped += 1
-                            reject(.late, "arrived later than the late-arrival tolerance", row: row, arrival: arrival, watermark: w,
-                                   original: t, adjusted: nil)
-                            return
-                        }
-                        c.lateAdjusted += 1
-                        report(.late, detail: "moved to arrival time minus the late-arrival tolerance", row: row, arrival: arrival,
-                               watermark: w, original: t, adjusted: arrival - late)
-                        t = arrival - late
+                        guard let moved = enforce(.late, t, bound: arrival - late, watermark: w, row: row, arrival: arrival,
+                                                  dropped: "arrived later than the late-arrival tolerance",
+                                                  adjusted: "moved to arrival time minus the late-arrival tolerance") else { return }
+                        t = moved
                     }
                 }
             } else {
                 t = arrival == .min ? max(maxTime, 0) : arrival
             }
             if t < w {
-                // After the input's end (a watermark of +infinity) nothing can be moved up to it.
-                if policy == .drop || w == .max {
-                    c.outOfOrderDropped += 1
-                    reject(.outOfOrder, "older than the watermark by more than the out-of-order tolerance", row: row,
-                           arrival: arrival, watermark: w, original: t, adjusted: nil)
-                    return
-                }
-                c.outOfOrderAdjusted += 1
-                report(.outOfOrder, detail: "moved up to the watermark", row: row, arrival: arrival, watermark: w, original: t, adjusted: w)
-                t = w
+                guard let moved = enforce(.outOfOrder, t, bound: w, watermark: w, row: row, arrival: arrival,
+                                          dropped: "older than the watermark by more than the out-of-order tolerance",
+                                          adjusted: "moved up to the watermark") else { return }
+                t = moved
             }
             if t > maxTime { maxTime = t }
             if partitioned { partitionClocks[p].maxTime = max(partitionClocks[p].maxTime, t) }
@@ -281,7 +263,6 @@ public final class TimestampOperator: Operator {
     }
 
     private func processSubstreams(_ batch: EventBatch) throws {
-        let c = context.counters
         var out = EventBatch(width: batch.width, capacity: batch.count)
         var key = [Value](repeating: .null, count: overKeys.count)
         batch.forEachRow { i, row in
@@ -307,24 +288,13 @@ public final class TimestampOperator: Operator {
                        original: t, adjusted: nil)
                 return
             }
-            if realArrival && t > arrival &+ Self.earlyLimit {
-                c.earlyDropped += 1
-                reject(.early, "event time is more than 5 minutes after its arrival time", row: row, arrival: arrival, watermark: global,
-                       original: t, adjusted: nil)
-                return
-            }
+            if realArrival && isEarly(t, arrival: arrival, watermark: global, row: row) { return }
             // Late: behind the global bound on drift between substreams.
             if late != nil, t < global {
-                if policy == .drop {
-                    c.lateDropped += 1
-                    reject(.late, "behind the other substreams by more than the late-arrival tolerance", row: row, arrival: arrival,
-                           watermark: global, original: t, adjusted: nil)
-                    return
-                }
-                c.lateAdjusted += 1
-                report(.late, detail: "moved up to the substreams' late-arrival bound", row: row, arrival: arrival, watermark: global,
-                       original: t, adjusted: global)
-                t = global
+                guard let moved = enforce(.late, t, bound: global, watermark: global, row: row, arrival: arrival,
+                                          dropped: "behind the other substreams by more than the late-arrival tolerance",
+                                          adjusted: "moved up to the substreams' late-arrival bound") else { return }
+                t = moved
             }
             let (s, inserted) = substreams.slot(for: key)
             if inserted {
@@ -334,16 +304,10 @@ public final class TimestampOperator: Operator {
             // Out of order: within the substream only.
             let own = keyMaxTime[s] == .min ? Int64.min : keyMaxTime[s] - outOfOrder
             if t < own {
-                if policy == .drop {
-                    c.outOfOrderDropped += 1
-                    reject(.outOfOrder, "older than its substream's watermark", row: row, arrival: arrival, watermark: own,
-                           original: t, adjusted: nil)
-                    return
-                }
-                c.outOfOrderAdjusted += 1
-                report(.outOfOrder, detail: "moved up to its substream's watermark", row: row, arrival: arrival, watermark: own,
-                       original: t, adjusted: own)
-                t = own
+                guard let moved = enforce(.outOfOrder, t, bound: own, watermark: own, row: row, arrival: arrival,
+                                          dropped: "older than its substream's watermark",
+                                          adjusted: "moved up to its substream's watermark") else { return }
+                t = moved
             }
             keyMaxTime[s] = max(keyMaxTime[s], t)
             maxTime = max(maxTime, t)
@@ -367,6 +331,35 @@ public final class TimestampOperator: Operator {
             emitted = global
             try downstream.watermark(Watermark(global))
         }
+    }
+
+    /// ASA's first check: an event more than 5 minutes ahead of its arrival is dropped (counted,
+    /// dead-lettered). True when it was.
+    @inline(__always)
+    private func isEarly(_ t: Int64, arrival: Int64, watermark: Int64, row: RowRef) -> Bool {
+        guard t > arrival &+ Self.earlyLimit else { return false }
+        context.counters.earlyDropped += 1
+        reject(.early, "event time is more than 5 minutes after its arrival time", row: row, arrival: arrival, watermark: watermark,
+               original: t, adjusted: nil)
+        return true
+    }
+
+    /// The ordering policy for an event behind `bound` (late, or out of order): under `drop`, or when
+    /// `bound` is the end of input (nothing can be moved there), the event is counted and
+    /// dead-lettered and `nil` returned; under `adjust` it is counted and reported, and `bound` is
+    /// its new time.
+    @inline(__always)
+    private func enforce(_ reason: DeadLetter.Reason, _ t: Int64, bound: Int64, watermark: Int64, row: RowRef, arrival: Int64,
+                         dropped: String, adjusted: String) -> Int64? {
+        let c = context.counters
+        if policy == .drop || bound == .max {
+            if reason == .late { c.lateDropped += 1 } else { c.outOfOrderDropped += 1 }
+            reject(reason, dropped, row: row, arrival: arrival, watermark: watermark, original: t, adjusted: nil)
+            return nil
+        }
+        if reason == .late { c.lateAdjusted += 1 } else { c.outOfOrderAdjusted += 1 }
+        report(reason, detail: adjusted, row: row, arrival: arrival, watermark: watermark, original: t, adjusted: bound)
+        return bound
     }
 
     public func watermark(_ w: Watermark, port: Int) throws {}

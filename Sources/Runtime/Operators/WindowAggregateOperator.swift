@@ -11,7 +11,7 @@ import Planner
 /// A batch is processed in phases: computed keys and arguments are evaluated per row, rows are
 /// assigned to (window, group) slots, then each aggregate runs one tight loop per window. Hot state
 /// lives in locals for the duration of a batch.
-public final class WindowAggregateOperator: Operator {
+public final class WindowAggregateOperator: EmittingOnWatermark {
     public var name: String { "WindowAggregate" }
     public let downstream = Downstream()
     private let size: Int64
@@ -195,21 +195,9 @@ public final class WindowAggregateOperator: Operator {
         }
     }
 
-    public func watermark(_ w: Watermark, port: Int) throws {
-        let time = w.time
-        guard time > watermark else { return }
-        watermark = time
-        try emitWindows(before: time)
-        try downstream.watermark(w)
-    }
-
-    public func finish(port: Int) throws {
-        try emitWindows(before: .max)
-        try downstream.finish()
-    }
-
     /// Emits and recycles every window whose end is below `time`.
-    private func emitWindows(before time: Int64) throws {
+    func emit(before time: Int64) throws {
+        watermark = max(watermark, time)
         while let first = open.first, first.end < time {
             open.removeFirst()
             let keyCount = keys.count

@@ -79,20 +79,17 @@ public struct StateReader: Sendable {
     }
 
     /// A list of event times (see ``readEventTime()``).
-    public mutating func readEventTimes() throws(StateError) -> [Int64] {
-        let n = try readCount(elementSize: 8)
-        var out: [Int64] = []
-        out.reserveCapacity(n)
-        for _ in 0..<n { out.append(try readEventTime()) }
-        return out
-    }
+    public mutating func readEventTimes() throws(StateError) -> [Int64] { try readList(elementSize: 8) { r throws(StateError) in try r.readEventTime() } }
 
     /// A list of times (see ``readTime()``).
-    public mutating func readTimes() throws(StateError) -> [Int64] {
-        let n = try readCount(elementSize: 8)
-        var out: [Int64] = []
+    public mutating func readTimes() throws(StateError) -> [Int64] { try readList(elementSize: 8) { r throws(StateError) in try r.readTime() } }
+
+    /// A count, then that many elements of at least `elementSize` bytes each.
+    private mutating func readList<T>(elementSize: Int, _ element: (inout StateReader) throws(StateError) -> T) throws(StateError) -> [T] {
+        let n = try readCount(elementSize: elementSize)
+        var out: [T] = []
         out.reserveCapacity(n)
-        for _ in 0..<n { out.append(try readTime()) }
+        for _ in 0..<n { out.append(try element(&self)) }
         return out
     }
 
@@ -133,21 +130,9 @@ public struct StateReader: Sendable {
 }
 
 extension StateReader {
-    public mutating func readValues() throws(StateError) -> [Value] {
-        let n = try readCount()
-        var out: [Value] = []
-        out.reserveCapacity(n)
-        for _ in 0..<n { out.append(try readValue()) }
-        return out
-    }
+    public mutating func readValues() throws(StateError) -> [Value] { try readList(elementSize: 1) { r throws(StateError) in try r.readValue() } }
 
-    public mutating func readInt64s() throws(StateError) -> [Int64] {
-        let n = try readCount(elementSize: 8)
-        var out: [Int64] = []
-        out.reserveCapacity(n)
-        for _ in 0..<n { out.append(try readInt64()) }
-        return out
-    }
+    public mutating func readInt64s() throws(StateError) -> [Int64] { try readList(elementSize: 8) { r throws(StateError) in try r.readInt64() } }
 
     /// A batch written by ``StateWriter/write(_:)-(EventBatch)``, whose rows must be `width` wide.
     public mutating func readBatch(width: Int) throws(StateError) -> EventBatch {

@@ -5,25 +5,6 @@ import Darwin
 #endif
 import Planner
 
-/// An I/O failure in a connector, with the path or resource it concerns.
-public struct ConnectorError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    /// True when trying again later may succeed (a locked database, say).
-    public var transient = false
-    public init(_ message: String, transient: Bool = false) {
-        self.message = message
-        self.transient = transient
-    }
-    public var description: String { message }
-}
-
-/// How a file output handles a failed write (ASA's output error policy).
-struct WriteErrorHandling {
-    let policy: OutputErrorPolicy
-    let output: String
-    let context: RuntimeContext
-}
-
 /// A buffered writer to a file descriptor (a file, or standard output).
 ///
 /// With `errorHandling`, a failed write (a full disk, an I/O error) is retried with a doubling

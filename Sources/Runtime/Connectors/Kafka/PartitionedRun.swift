@@ -30,8 +30,6 @@ public final class PartitionedRun {
     private let outputs = SharedOutputs()
     private var deadLetter: DeadLetterWriter?
     private var tasks: [Int32: Task] = [:]
-    /// Receives a line at each assignment and revocation (for logs).
-    public var onNotice: ((String) -> Void)?
     /// The first error of a rebalance callback (which cannot throw), thrown after the poll.
     private var failure: Error?
 
@@ -181,7 +179,7 @@ public final class PartitionedRun {
                             nextOffset: offset, ended: position.ended)
             source.consumer.startOffsets[kafka.topic, default: [:]][p] = offset
         }
-        onNotice?("partitions \(partitions.sorted()) of \(kafka.topic) assigned; \(saved.count) continue from their saved state")
+        context.onNotice?("partitions \(partitions.sorted()) of \(kafka.topic) assigned; \(saved.count) continue from their saved state")
     }
 
     /// Saves revoked partitions' state and drops their pipelines.
@@ -191,7 +189,7 @@ public final class PartitionedRun {
             try tasks[p]?.pipeline.detachOutputs()
             tasks[p] = nil
         }
-        onNotice?("partitions \(partitions.sorted()) of \(kafka.topic) revoked; their state is saved in \(stateTopic)")
+        context.onNotice?("partitions \(partitions.sorted()) of \(kafka.topic) revoked; their state is saved in \(stateTopic)")
     }
 
     /// Flushes the outputs, then saves each partition's state (acknowledged by the broker), then

@@ -1,0 +1,76 @@
+import Planner
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Wanted field names in one flat buffer, exact and lower-cased, for allocation-free key matching.
+final class FieldNames {
+    let count: Int
+    private let exact: UnsafeMutablePointer<UInt8>
+    private let lowered: UnsafeMutablePointer<UInt8>
+    private let offsets: UnsafeMutablePointer<Int>
+    private let total: Int
+    /// Shortest and longest name, to rule keys out by length alone.
+    private let minLength: Int
+    private let maxLength: Int
+
+    init(_ names: [String]) {
+        count = names.count
+        let e = names.map { Array($0.utf8) }, l = names.map { Array($0.lowercased().utf8) }
+        total = l.reduce(0) { $0 + $1.count }
+        exact = .allocate(capacity: max(total, 1))
+        lowered = .allocate(capacity: max(total, 1))
+        offsets = .allocate(capacity: count + 1)
+        var at = 0
+        for i in 0..<count {
+            offsets[i] = at
+            // Lower-casing can change the byte length of non-ASCII names; such names match by folding only.
+            for (k, b) in l[i].enumerated() {
+                lowered[at + k] = b
+                exact[at + k] = k < e[i].count && e[i].count == l[i].count ? e[i][k] : 0
+            }
+            at += l[i].count
+        }
+        offsets[count] = at
+        minLength = l.map(\.count).min() ?? 0
+        maxLength = l.map(\.count).max() ?? 0
+    }
+
+    deinit {
+        exact.deallocate()
+        lowered.deallocate()
+        offsets.deallocate()
+    }
+
+    /// True when no field has the key's length.
+    @inline(__always)
+    func cannotMatch(_ key: JSONCursor.Key) -> Bool {
+        let n = key.end - key.start
+        return n < minLength || n > maxLength
+    }
+
+    /// Whether `key` names field `i`, ignoring case.
+    @inline(__always)
+    func matches(_ i: Int, _ key: JSONCursor.Key, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let start = offsets[i], n = offsets[i + 1] - start
+        if key.escaped {
+            return Array(key.decoded(bytes).lowercased().utf8) == Array(UnsafeBufferPointer(start: lowered + start, count: n))
+        }
+        guard key.end - key.start == n, let b = bytes.baseAddress else { return false }
+        if memcmp(b + key.start, exact + start, n) == 0 { return true }
+        var k = 0
+        while k < n {
+            var c = b[key.start + k]
+            if c >= 0x41 && c <= 0x5A { c |= 0x20 }
+            if c != lowered[start + k] {
+                if c >= 0x80 {
+                    return String(decoding: UnsafeBufferPointer(start: b + key.start, count: n), as: UTF8.self)
+                        .lowercased().utf8.elementsEqual(UnsafeBufferPointer(start: lowered + start, count: n))
+                }
+                return false
+            }
+            k += 1
+        }
+        return true
+    }
+}

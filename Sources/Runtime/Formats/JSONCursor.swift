@@ -1,0 +1,328 @@
+import Planner
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A position in a JSON text and the primitive readers over it.
+struct JSONCursor {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let booleansAsBit: Bool
+    var pos = 0
+    /// Interns short string values, which repeat across events (device ids, types).
+    let strings: StringCache?
+
+    init(bytes: UnsafeBufferPointer<UInt8>, booleansAsBit: Bool, strings: StringCache? = nil) {
+        self.bytes = bytes
+        self.booleansAsBit = booleansAsBit
+        self.strings = strings
+    }
+
+    /// An object key: its raw byte range, and whether it contains escapes.
+    struct Key {
+        var start: Int
+        var end: Int
+        var escaped: Bool
+
+        @inline(__always)
+        func equalsFolded(_ lowered: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+            if escaped { return Array(decoded(bytes).lowercased().utf8) == lowered }
+            guard end - start == lowered.count else { return false }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self).lowercased().utf8
+                .elementsEqual(lowered)
+        }
+
+        func decoded(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+            var c = JSONCursor(bytes: bytes, booleansAsBit: true)
+            c.pos = start - 1
+            return (try? c.readString()) ?? ""
+        }
+    }
+
+    @inline(__always) func peek() -> UInt8 { pos < bytes.count ? bytes[pos] : 0 }
+
+    func error(_ message: String) -> DecodeError { DecodeError(message: message, offset: pos) }
+
+    @inline(__always)
+    mutating func skipWhitespace() {
+        while pos < bytes.count {
+            let b = bytes[pos]
+            guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { return }
+            pos += 1
+        }
+    }
+
+    /// Reads a string holding ISO-8601 text as a datetime, without creating a String. Returns nil
+    /// (consuming nothing) when the string has escapes or is not a datetime.
+    mutating func readTimestamp() -> Timestamp? {
+        let start = pos + 1
+        var i = start
+        while i < bytes.count, bytes[i] != 0x22 {
+            if bytes[i] == 0x5C { return nil }
+            i += 1
+        }
+        guard i < bytes.count, let t = Timestamp.parse(UnsafeBufferPointer(rebasing: bytes[start..<i])) else { return nil }
+        pos = i + 1
+        return t
+    }
+
+    mutating func readKey() throws(DecodeError) -> Key {
+        guard peek() == 0x22, let base = bytes.baseAddress else { throw error("expected a string key") }
+        pos += 1
+        let start = pos
+        // The closing quote, found with memchr; a backslash before it means escapes (then scan slowly).
+        guard let q = memchr(base + start, 0x22, bytes.count - start) else { throw error("unterminated string") }
+        let end = base.distance(to: q.assumingMemoryBound(to: UInt8.self))
+        if memchr(base + start, 0x5C, end - start) == nil {
+            pos = end + 1
+            return Key(start: start, end: end, escaped: false)
+        }
+        while pos < bytes.count {
+            let b = bytes[pos]
+            if b == 0x22 {
+                pos += 1
+                return Key(start: start, end: pos - 1, escaped: true)
+            }
+            if b == 0x5C { pos += 1 }
+            pos += 1
+        }
+        throw error("unterminated string")
+    }
+
+    mutating func readValue() throws(DecodeError) -> Value {
+        switch peek() {
+        case 0x22: return .string(try readString())
+        case 0x7B: return .record(try readRecord())
+        case 0x5B: return .array(try readArray())
+        case 0x74: try literal("true"); return booleansAsBit ? .bit(true) : .bigint(1)
+        case 0x66: try literal("false"); return booleansAsBit ? .bit(false) : .bigint(0)
+        case 0x6E: try literal("null"); return .null
+        case 0x2D, 0x30...0x39: return try readNumber()
+        default: throw error("expected a JSON value")
+        }
+    }
+
+    private mutating func literal(_ word: StaticString) throws(DecodeError) {
+        let n = word.utf8CodeUnitCount
+        guard pos + n <= bytes.count else { throw error("invalid literal") }
+        let p = word.utf8Start
+        for i in 0..<n where bytes[pos + i] != p[i] { throw error("invalid literal") }
+        pos += n
+    }
+
+    mutating func readRecord() throws(DecodeError) -> Record {
+        pos += 1
+        var names: [String] = [], values: [Value] = []
+        skipWhitespace()
+        if peek() == 0x7D { pos += 1; return Record() }
+        while true {
+            skipWhitespace()
+            let key = try readString()
+            skipWhitespace()
+            guard peek() == 0x3A else { throw error("expected ':' after an object key") }
+            pos += 1
+            skipWhitespace()
+            let v = try readValue()
+            if let i = names.firstIndex(where: { $0.caseInsensitiveEquals(key) }) { values[i] = v } else {
+                names.append(key)
+                values.append(v)
+            }
+            skipWhitespace()
+            if peek() == 0x2C { pos += 1; continue }
+            if peek() == 0x7D { pos += 1; break }
+            throw error("expected ',' or '}' in an object")
+        }
+        return Record(names: names, values: values)
+    }
+
+    mutating func readArray() throws(DecodeError) -> [Value] {
+        pos += 1
+        var out: [Value] = []
+        skipWhitespace()
+        if peek() == 0x5D { pos += 1; return out }
+        while true {
+            skipWhitespace()
+            out.append(try readValue())
+            skipWhitespace()
+            if peek() == 0x2C { pos += 1; continue }
+            if peek() == 0x5D { pos += 1; break }
+            throw error("expected ',' or ']' in an array")
+        }
+        return out
+    }
+
+    mutating func readString() throws(DecodeError) -> String {
+        guard peek() == 0x22 else { throw error("expected a string") }
+        pos += 1
+        let start = pos
+        // Fast path: no escapes.
+        while pos < bytes.count {
+            let b = bytes[pos]
+            if b == 0x22 {
+                let text = UnsafeBufferPointer(rebasing: bytes[start..<pos])
+                let s = strings?.string(for: text) ?? String(decoding: text, as: UTF8.self)
+                pos += 1
+                return s
+            }
+            if b == 0x5C { break }
+            if b < 0x20 { throw error("control character in a string") }
+            pos += 1
+        }
+        var out = Array(bytes[start..<pos])
+        while pos < bytes.count {
+            let b = bytes[pos]
+            if b == 0x22 {
+                pos += 1
+                return String(decoding: out, as: UTF8.self)
+            }
+            if b == 0x5C {
+                pos += 1
+                guard pos < bytes.count else { break }
+                let e = bytes[pos]
+                pos += 1
+                switch e {
+                case 0x22, 0x5C, 0x2F: out.append(e)
+                case 0x62: out.append(0x08)
+                case 0x66: out.append(0x0C)
+                case 0x6E: out.append(0x0A)
+                case 0x72: out.append(0x0D)
+                case 0x74: out.append(0x09)
+                case 0x75:
+                    var scalar = try hex4()
+                    if scalar >= 0xD800 && scalar < 0xDC00, peek() == 0x5C, pos + 1 < bytes.count, bytes[pos + 1] == 0x75 {
+                        pos += 2
+                        let low = try hex4()
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    out.append(contentsOf: String(Character(Unicode.Scalar(scalar) ?? "\u{FFFD}")).utf8)
+                default: throw error("invalid escape in a string")
+                }
+                continue
+            }
+            out.append(b)
+            pos += 1
+        }
+        throw error("unterminated string")
+    }
+
+    private mutating func hex4() throws(DecodeError) -> UInt32 {
+        guard pos + 4 <= bytes.count else { throw error("invalid \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let b = bytes[pos]
+            let d: UInt32
+            switch b {
+            case 0x30...0x39: d = UInt32(b - 0x30)
+            case 0x41...0x46: d = UInt32(b - 0x41 + 10)
+            case 0x61...0x66: d = UInt32(b - 0x61 + 10)
+            default: throw error("invalid \\u escape")
+            }
+            v = v << 4 | d
+            pos += 1
+        }
+        return v
+    }
+
+    /// Integers that fit in 64 bits become bigint; anything with a fraction or exponent is float.
+    mutating func readNumber() throws(DecodeError) -> Value {
+        let start = pos
+        var negative = false
+        if peek() == 0x2D { negative = true; pos += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var overflow = false
+        let intStart = pos
+        while pos < bytes.count, bytes[pos] >= 0x30, bytes[pos] <= 0x39 {
+            if digits < 19 { mantissa = mantissa * 10 + UInt64(bytes[pos] - 0x30) } else { overflow = true }
+            digits += 1
+            pos += 1
+        }
+        guard pos > intStart else { throw error("invalid number") }
+        if bytes[intStart] == 0x30 && pos - intStart > 1 { throw error("numbers cannot have leading zeros") }
+        var exp10 = 0
+        var isFloat = false
+        if peek() == 0x2E {
+            isFloat = true
+            pos += 1
+            let fracStart = pos
+            while pos < bytes.count, bytes[pos] >= 0x30, bytes[pos] <= 0x39 {
+                if digits < 19 {
+                    mantissa = mantissa * 10 + UInt64(bytes[pos] - 0x30)
+                    exp10 -= 1
+                } else {
+                    overflow = true
+                }
+                digits += 1
+                pos += 1
+            }
+            guard pos > fracStart else { throw error("invalid number") }
+        }
+        if peek() == 0x65 || peek() == 0x45 {
+            isFloat = true
+            pos += 1
+            var eneg = false
+            if peek() == 0x2B || peek() == 0x2D { eneg = peek() == 0x2D; pos += 1 }
+            var e = 0
+            let eStart = pos
+            while pos < bytes.count, bytes[pos] >= 0x30, bytes[pos] <= 0x39 {
+                e = min(e * 10 + Int(bytes[pos] - 0x30), 100_000)
+                pos += 1
+            }
+            guard pos > eStart else { throw error("invalid number") }
+            exp10 += eneg ? -e : e
+        }
+        if !isFloat {
+            if !overflow {
+                if negative, mantissa <= UInt64(Int64.max) + 1 { return .bigint(mantissa == UInt64(Int64.max) + 1 ? .min : -Int64(mantissa)) }
+                if !negative, mantissa <= UInt64(Int64.max) { return .bigint(Int64(mantissa)) }
+            }
+            throw error("integer out of bigint range")
+        }
+        // Exact fast path (Clinger): both the mantissa and the power of ten are exact doubles.
+        if !overflow, mantissa < (1 << 53), exp10 >= -22, exp10 <= 22 {
+            var d = Double(mantissa)
+            d = exp10 < 0 ? d / pow10[-exp10] : d * pow10[exp10]
+            return .float(negative ? -d : d)
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
+        guard let d = Double(text) else { throw error("invalid number") }
+        return .float(d)
+    }
+
+    mutating func skipValue() throws(DecodeError) {
+        switch peek() {
+        case 0x22:
+            pos += 1
+            while pos < bytes.count {
+                let b = bytes[pos]
+                if b == 0x22 { pos += 1; return }
+                if b == 0x5C { pos += 1 }
+                pos += 1
+            }
+            throw error("unterminated string")
+        case 0x7B, 0x5B:
+            var depth = 0
+            while pos < bytes.count {
+                let b = bytes[pos]
+                if b == 0x22 {
+                    try skipValue()
+                    continue
+                }
+                if b == 0x7B || b == 0x5B { depth += 1 } else if b == 0x7D || b == 0x5D {
+                    depth -= 1
+                    if depth == 0 { pos += 1; return }
+                }
+                pos += 1
+            }
+            throw error("unterminated object or array")
+        default:
+            _ = try readValue()
+        }
+    }
+}
+
+/// Exact powers of ten for fast number parsing.
+private let pow10: [Double] = (0...22).map { k in
+    var v = 1.0
+    for _ in 0..<k { v *= 10 }
+    return v
+}
