@@ -4,9 +4,8 @@ import Planner
 enum BuiltinAggregates {
     static let all: [any AggregateImplementation] = [
         CountAggregate(), SumAggregate(), AverageAggregate(),
-        ExtremumAggregate<Smallest>(), ExtremumAggregate<Largest>(),
-        VarianceAggregate<SampleDeviation>(), VarianceAggregate<PopulationDeviation>(),
-        VarianceAggregate<SampleVariance>(), VarianceAggregate<PopulationVariance>(),
+        ExtremumAggregate(isMax: false), ExtremumAggregate(isMax: true),
+        VarianceAggregate(kind: .stdev), VarianceAggregate(kind: .stdevp), VarianceAggregate(kind: .variance), VarianceAggregate(kind: .variancep),
         HolisticAggregate<CollectKind>(), HolisticAggregate<TopOneKind>(), HolisticAggregate<CollectTopKind>(),
         HolisticAggregate<PercentileContKind>(), HolisticAggregate<PercentileDiscKind>(),
     ]

@@ -3,59 +3,66 @@ import Planner
 
 /// `MIN(x)` and `MAX(x)` over any comparable type (strings ignore case); the first of equal values
 /// wins in a GROUP BY window.
-struct ExtremumAggregate<Direction: ExtremumDirection>: StatefulAggregate {
-    typealias State = ExtremumState<Direction>
+struct ExtremumAggregate: StatefulAggregate {
+    typealias State = ExtremumState
     /// Sliding windows keep a monotonic queue, so each value costs amortized O(1).
-    typealias WindowState = MonotonicExtremumState<Direction>
-    var name: String { Direction.isMax ? "MAX" : "MIN" }
-    var doc: String { Direction.isMax ? "the largest value" : "the smallest value" }
+    typealias WindowState = MonotonicExtremumState
+
+    let isMax: Bool
+    var name: String { isMax ? "MAX" : "MIN" }
+    var doc: String { isMax ? "the largest value" : "the smallest value" }
     var arguments: AggregateArguments { .value(numeric: false, star: false) }
     var needsOrder: Bool { false }
     func returnType(_ call: AggregateCall) -> DataType { call.argument?.type ?? .any }
 }
 
-/// Which end an extremum keeps.
-protocol ExtremumDirection: Sendable {
-    static var isMax: Bool { get }
+extension AggregateCall {
+    /// True for `MAX`, false for `MIN`.
+    var keepsLargest: Bool { function.name == "MAX" }
 }
 
-enum Largest: ExtremumDirection { static var isMax: Bool { true } }
-enum Smallest: ExtremumDirection { static var isMax: Bool { false } }
-
-struct ExtremumState<Direction: ExtremumDirection>: AggregateState {
+struct ExtremumState: AggregateState {
     private var best: Value = .null
+    private let isMax: Bool
 
-    init(_ call: AggregateCall) {}
+    init(_ call: AggregateCall) { isMax = call.keepsLargest }
 
     @inline(__always)
     mutating func add(_ value: Value) throws(EvalError) {
         if case .float(let b) = value, case .float(let a) = best {
-            if Direction.isMax ? b > a : b < a { best = value }
+            if isMax ? b > a : b < a { best = value }
             return
         }
         if best.isNull { best = value; return }
         guard let c = try Comparison.compare(value, best) else { return }
-        if Direction.isMax ? c > 0 : c < 0 { best = value }
+        if isMax ? c > 0 : c < 0 { best = value }
     }
 
     func result() -> Value { best }
+
+    static func addRows(_ states: UnsafeMutablePointer<ExtremumState>, _ rows: UnsafeBufferPointer<Int32>, _ slots: UnsafeBufferPointer<Int32>,
+                        _ values: UnsafePointer<Value>, stride: Int, countsRows: Bool, errors: inout [EvalError]) {
+        addEach(states, rows, slots, values, stride: stride, countsRows: countsRows, errors: &errors) { (p: UnsafeMutablePointer, v: Value) throws(EvalError) in try p.pointee.add(v) }
+    }
+
     func save(into w: inout StateWriter) { w.write(best) }
     mutating func restore(from r: inout StateReader) throws(StateError) { best = try r.readValue() }
 }
 
 /// A monotonic queue of the candidates: a value leaves the back once a newer one is at least as
 /// extreme, so the front is the window's extremum (the latest of equal values).
-struct MonotonicExtremumState<Direction: ExtremumDirection>: RetractableAggregateState {
+struct MonotonicExtremumState: RetractableAggregateState {
     private var queue = Deque<(seq: Int, value: Value)>()
     private var added = 0, removed = 0
+    private let isMax: Bool
 
-    init(_ call: AggregateCall) {}
+    init(_ call: AggregateCall) { isMax = call.keepsLargest }
 
     mutating func add(_ value: Value) throws(EvalError) {
         defer { added += 1 }
         while let last = queue.last {
             guard let c = try Comparison.compare(value, last.value) else { break }
-            if Direction.isMax ? c >= 0 : c <= 0 { queue.removeLast() } else { break }
+            if isMax ? c >= 0 : c <= 0 { queue.removeLast() } else { break }
         }
         queue.append((added, value))
     }

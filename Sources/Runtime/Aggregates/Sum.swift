@@ -59,6 +59,11 @@ struct SumState: RetractableAggregateState {
         high = high &+ (i < 0 ? -1 : 0) &+ (carry ? 1 : 0)
     }
 
+    static func addRows(_ states: UnsafeMutablePointer<SumState>, _ rows: UnsafeBufferPointer<Int32>, _ slots: UnsafeBufferPointer<Int32>,
+                        _ values: UnsafePointer<Value>, stride: Int, countsRows: Bool, errors: inout [EvalError]) {
+        addEach(states, rows, slots, values, stride: stride, countsRows: countsRows, errors: &errors) { (p: UnsafeMutablePointer, v: Value) throws(EvalError) in try p.pointee.add(v) }
+    }
+
     func result() -> Value {
         guard count > 0 else { return .null }
         // The 128-bit sum fits in bigint when its high word is the sign extension of its low word.
@@ -114,6 +119,11 @@ struct AverageState: RetractableAggregateState {
     }
 
     func result() -> Value { count == 0 ? .null : .float(sum / Double(count)) }
+
+    static func addRows(_ states: UnsafeMutablePointer<AverageState>, _ rows: UnsafeBufferPointer<Int32>, _ slots: UnsafeBufferPointer<Int32>,
+                        _ values: UnsafePointer<Value>, stride: Int, countsRows: Bool, errors: inout [EvalError]) {
+        addEach(states, rows, slots, values, stride: stride, countsRows: countsRows, errors: &errors) { (p: UnsafeMutablePointer, v: Value) throws(EvalError) in try p.pointee.add(v) }
+    }
     func save(into w: inout StateWriter) { w.write(sum); w.write(count) }
     mutating func restore(from r: inout StateReader) throws(StateError) {
         sum = try r.readDouble()

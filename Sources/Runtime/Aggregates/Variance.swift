@@ -3,35 +3,33 @@ import Planner
 
 /// STDEV, STDEVP, VAR and VARP with Welford's online update, and its inverse for retraction
 /// (stable for large means).
-struct VarianceAggregate<Kind: VarianceKind>: StatefulAggregate {
-    typealias State = VarianceState<Kind>
-    var name: String { Kind.name }
+struct VarianceAggregate: StatefulAggregate {
+    typealias State = VarianceState
+
+    /// Which statistic the aggregate gives.
+    enum Kind: String, Sendable, CaseIterable {
+        case stdev = "STDEV", stdevp = "STDEVP", variance = "VAR", variancep = "VARP"
+        /// Divides by n - 1 (a sample) rather than n (a population).
+        var sample: Bool { self == .stdev || self == .variance }
+        /// The square root: a standard deviation.
+        var root: Bool { self == .stdev || self == .stdevp }
+    }
+
+    let kind: Kind
+    var name: String { kind.rawValue }
     var doc: String {
-        (Kind.root ? "the standard deviation" : "the variance") + " of the values (" + (Kind.sample ? "sample" : "population") + ")"
+        (kind.root ? "the standard deviation" : "the variance") + " of the values (" + (kind.sample ? "sample" : "population") + ")"
     }
     var arguments: AggregateArguments { .value(numeric: true, star: false) }
     var needsOrder: Bool { false }
     func returnType(_ call: AggregateCall) -> DataType { .float }
 }
 
-/// Which statistic a variance aggregate gives.
-protocol VarianceKind: Sendable {
-    static var name: String { get }
-    /// Divides by n - 1 (a sample) rather than n (a population).
-    static var sample: Bool { get }
-    /// The square root: a standard deviation.
-    static var root: Bool { get }
-}
-
-enum SampleDeviation: VarianceKind { static let name = "STDEV", sample = true, root = true }
-enum PopulationDeviation: VarianceKind { static let name = "STDEVP", sample = false, root = true }
-enum SampleVariance: VarianceKind { static let name = "VAR", sample = true, root = false }
-enum PopulationVariance: VarianceKind { static let name = "VARP", sample = false, root = false }
-
-struct VarianceState<Kind: VarianceKind>: RetractableAggregateState {
+struct VarianceState: RetractableAggregateState {
     private var n = 0.0, mean = 0.0, m2 = 0.0
+    private let kind: VarianceAggregate.Kind
 
-    init(_ call: AggregateCall) {}
+    init(_ call: AggregateCall) { kind = VarianceAggregate.Kind(rawValue: call.function.name) ?? .stdev }
 
     @inline(__always)
     mutating func add(_ value: Value) throws(EvalError) {
@@ -58,10 +56,15 @@ struct VarianceState<Kind: VarianceKind>: RetractableAggregateState {
         m2 = max(0, m2 - delta * (x - mean))
     }
 
+    static func addRows(_ states: UnsafeMutablePointer<VarianceState>, _ rows: UnsafeBufferPointer<Int32>, _ slots: UnsafeBufferPointer<Int32>,
+                        _ values: UnsafePointer<Value>, stride: Int, countsRows: Bool, errors: inout [EvalError]) {
+        addEach(states, rows, slots, values, stride: stride, countsRows: countsRows, errors: &errors) { (p: UnsafeMutablePointer, v: Value) throws(EvalError) in try p.pointee.add(v) }
+    }
+
     func result() -> Value {
-        guard n > (Kind.sample ? 1 : 0) else { return .null }
-        let v = m2 / (Kind.sample ? n - 1 : n)
-        return .float(Kind.root ? v.squareRoot() : v)
+        guard n > (kind.sample ? 1 : 0) else { return .null }
+        let v = m2 / (kind.sample ? n - 1 : n)
+        return .float(kind.root ? v.squareRoot() : v)
     }
 
     func save(into w: inout StateWriter) {

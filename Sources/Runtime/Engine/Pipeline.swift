@@ -21,8 +21,9 @@ public final class Pipeline {
     /// Every operator with its plan node id, and every node's output (for checkpoints).
     var nodeOperators: [(id: Int, op: any Operator)] = []
     var nodeOutputs: [Int: Downstream] = [:]
-    /// Identifies the plan in checkpoints.
-    public let fingerprint: UInt64
+    /// Identifies the plan in checkpoints; computed when first needed (runs without state never do).
+    public private(set) lazy var fingerprint: UInt64 = plan.fingerprint
+    private let plan: PhysicalPlan
     /// The open inputs of a run, with where the run loop has got to in time.
     var sources: [(source: any EventSource, port: InputPort, clock: Int64)] = []
     /// Reference inputs' tables, by name, with the layout their rows have.
@@ -54,7 +55,7 @@ public final class Pipeline {
             deadLetterWriter = writer
             context.deadLetter = { writer.write($0) }
         }
-        fingerprint = plan.fingerprint
+        self.plan = plan
         if let restore = options.restore, restore.fingerprint != fingerprint {
             throw StateError("the checkpoint was taken for another version of this job (its query, bindings or options changed); "
                 + "remove the state directory to start from the beginning", kind: .incompatible)
