@@ -112,16 +112,18 @@ extension Binder {
             return .literal(.null, range)
         }
         guard case .literal(.string(let path)) = pathExpr.kind, let property = MetadataProperty(path: path) else {
-            var helps: [Diagnostic.Help] = [.init("known properties: \(MetadataProperty.knownPaths.joined(separator: ", "))")]
-            if case .literal(.string(let path)) = pathExpr.kind,
-               let near = Suggest.closest(path, in: MetadataProperty.knownPaths.map { path.contains("[") ? $0 : $0.filter { $0 != "[" && $0 != "]" } }) {
+            let written: String
+            if case .literal(.string(let p)) = pathExpr.kind { written = p } else { written = "" }
+            var helps: [Diagnostic.Help] = [.init(MetadataProperty.knownPathsHelp(near: written))]
+            let spelled = MetadataProperty.knownPaths.map { written.contains("[") ? $0 : $0.filter { $0 != "[" && $0 != "]" } }
+            if !written.isEmpty, let near = Suggest.closest(written, in: spelled) {
                 helps.insert(.init("did you mean '\(near)'?", replacing: pathExpr.range, with: "'\(near)'"), at: 0)
             }
             diagnostics.append(.error("SAQL2132", "unknown metadata property \(sourceText(pathExpr))", at: pathExpr.range, helps: helps))
             return .literal(.null, range)
         }
-        if let binding = header.input(named: input), !binding.endpoint.hasTransportMetadata {
-            diagnostics.append(.warning("SAQL2133", "\(binding.endpoint.connector) inputs carry no transport metadata: this is always NULL", at: range))
+        if let binding = header.input(named: input), !binding.endpoint.provides(property) {
+            diagnostics.append(.warning("SAQL2133", "\(binding.endpoint.connector) inputs do not carry \(property): this is always NULL", at: range))
         }
         let column = metadataColumn(property, of: input)
         return BoundExpr(.column(relation.offset + column), property.type, range)

@@ -86,13 +86,8 @@ extension Binder {
         var out: [(id: String?, spec: WindowSpec)] = []
         var named = 0
         for arg in call.arguments {
-            guard case .call(let inner) = arg.kind else {
-                diagnostics.append(.error("SAQL2094", "Windows(...) takes window definitions", at: arg.range))
-                continue
-            }
-            if inner.baseName.uppercased() == "WINDOW" {
-                guard inner.arguments.count == 2, case .literal(.string(let id)) = inner.arguments[0].kind,
-                      case .call(let w) = inner.arguments[1].kind else {
+            if case .call(let inner) = arg.kind, inner.baseName.uppercased() == "WINDOW" {
+                guard inner.arguments.count == 2, case .literal(.string(let id)) = inner.arguments[0].kind else {
                     diagnostics.append(.error("SAQL2094", "expected Window('id', window)", at: arg.range))
                     continue
                 }
@@ -100,14 +95,8 @@ extension Binder {
                     diagnostics.append(.error("SAQL2095", "window id '\(id)' is used twice", at: inner.arguments[0].range))
                 }
                 named += 1
-                if w.baseName.uppercased() == "WINDOWS" {
-                    diagnostics.append(.error("SAQL2096", "Windows(...) cannot be nested", at: inner.arguments[1].range))
-                    continue
-                }
-                if let spec = bindWindow(w, inner.arguments[1].range, scope) { out.append((id, spec)) }
-            } else if inner.baseName.uppercased() == "WINDOWS" {
-                diagnostics.append(.error("SAQL2096", "Windows(...) cannot be nested", at: arg.range))
-            } else if let spec = bindWindow(inner, arg.range, scope) {
+                if let spec = windowOfWindows(inner.arguments[1], scope, expectingID: true) { out.append((id, spec)) }
+            } else if let spec = windowOfWindows(arg, scope, expectingID: false) {
                 out.append((nil, spec))
             }
         }
@@ -118,6 +107,20 @@ extension Binder {
             diagnostics.append(.error("SAQL2094", "Windows(...) needs at least one window", at: range))
         }
         return out
+    }
+
+    /// One window inside `Windows(...)`. ASA spells a snapshot window there `System.Timestamp()`.
+    private mutating func windowOfWindows(_ e: Expr, _ scope: Scope, expectingID: Bool) -> WindowSpec? {
+        if isSystemTimestamp(e) { return .snapshot }
+        guard case .call(let w) = e.kind else {
+            diagnostics.append(.error("SAQL2094", expectingID ? "expected Window('id', window)" : "Windows(...) takes window definitions", at: e.range))
+            return nil
+        }
+        if w.baseName.uppercased() == "WINDOWS" {
+            diagnostics.append(.error("SAQL2096", "Windows(...) cannot be nested", at: e.range))
+            return nil
+        }
+        return bindWindow(w, e.range, scope)
     }
 
     func isSystemTimestamp(_ e: Expr) -> Bool {
@@ -196,7 +199,8 @@ extension Binder {
             }
             return .snapshot
         default:
-            diagnostics.append(.error("SAQL2060", "'\(call.baseName)' is not a window", at: call.nameRange))
+            diagnostics.append(.error("SAQL2060", "'\(call.baseName)' is not a window", at: call.nameRange,
+                                      helps: [.init("a window is TumblingWindow, HoppingWindow, SlidingWindow, SessionWindow or System.Timestamp() (a snapshot); an expression of System.Timestamp() is not one")]))
             return nil
         }
     }

@@ -109,6 +109,15 @@ extension Binder {
         switch e.kind {
         case .call(let c) where c.name.count == 1 && c.over == nil:
             let upper = c.baseName.uppercased()
+            if upper == "CLASSIFIER" {
+                if !c.arguments.isEmpty {
+                    diagnostics.append(.error("SAQL2012", "'CLASSIFIER' takes no arguments, got \(c.arguments.count)", at: c.nameRange,
+                                              helps: [.init("it names the variable the match's last row was mapped to: write Classifier()",
+                                                            replacing: e.range, with: "Classifier()")]))
+                }
+                let slot = MatchSlot(pick: .classifier, variable: nil, value: nil, type: .nvarchar)
+                return BoundExpr(.column(ctx.column(for: slot)), .nvarchar, e.range)
+            }
             if upper == "FIRST" || upper == "LAST" {
                 guard c.arguments.count == 1 else {
                     diagnostics.append(.error("SAQL2012", "'\(upper)' takes one argument, got \(c.arguments.count)", at: c.nameRange))

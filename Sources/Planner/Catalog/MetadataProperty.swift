@@ -2,8 +2,10 @@
 /// rather than from the event payload.
 ///
 /// Paths follow ASA: `'[EventHub].[PartitionId]'` (or `'EventHub.PartitionId'`), a whole group as a
-/// record (`'EventHub'`), and user properties `'[User].[name]'` (Kafka record headers). The
-/// `Kafka` group names Kafka's own terms. Kafka inputs fill every property; other inputs give NULL.
+/// record (`'EventHub'`, `'IoTHub'`), user properties `'[User].[name]'` (Kafka record headers), and
+/// `'EventId'` and `'BlobName'` alone. The `Kafka` group names Kafka's own terms. IoT Hub's system
+/// properties arrive as record headers when a Kafka input reads IoT Hub's Event Hubs-compatible
+/// endpoint (see Grammar.md for the header of each). A source without a property gives NULL.
 public enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
     /// The record timestamp (`EventHub.EventEnqueuedUtcTime`, `Kafka.Timestamp`).
     case enqueuedTime
@@ -21,19 +23,56 @@ public enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
     case timestampType
     /// The last header of that name, as text (`User.name`).
     case header(String)
-    /// A group as one record: `EventHub`, `Kafka` or `User` (every header).
+    /// An IoT Hub system property (`IoTHub.ConnectionDeviceId`, `EventHub.IoTConnectionDeviceId`),
+    /// read from the header IoT Hub sets.
+    case iotHub(IoTHubField)
+    /// `EventId`: an identifier of the event, the same each time the same event is read (its topic,
+    /// partition and offset; or its file and byte offset), for removing duplicates.
+    case eventId
+    /// `BlobName`: the file the event was read from.
+    case blobName
+    /// A group as one record: `EventHub`, `IoTHub`, `Kafka` or `User` (every header).
     case group(Group)
 
     /// A named set of properties.
     public enum Group: String, Hashable, Sendable, CaseIterable {
-        case eventHub = "EventHub", kafka = "Kafka", user = "User"
+        case eventHub = "EventHub", iotHub = "IoTHub", kafka = "Kafka", user = "User"
     }
 
-    /// The property names of each group, with what they read.
+    /// IoT Hub's system properties, with the record header each comes from.
+    public enum IoTHubField: String, Hashable, Sendable, CaseIterable {
+        case connectionDeviceId = "ConnectionDeviceId", authMethod = "AuthMethod", authGenerationId = "AuthGenerationId"
+        case enqueueTime = "EnqueueTime", messageSource = "MessageSource", connectionModuleId = "ConnectionModuleId"
+        case interfaceName = "InterfaceName", correlationId = "CorrelationId", messageId = "MessageId"
+        case connectionDeviceGenerationId = "ConnectionDeviceGenerationId", publisher = "Publisher"
+
+        /// The header IoT Hub (or Event Hubs, for the publisher) puts the property in.
+        public var header: String {
+            switch self {
+            case .connectionDeviceId: "iothub-connection-device-id"
+            case .authMethod: "iothub-connection-auth-method"
+            case .authGenerationId: "iothub-connection-auth-generation-id"
+            case .enqueueTime: "iothub-enqueuedtime"
+            case .messageSource: "iothub-message-source"
+            case .connectionModuleId: "iothub-connection-module-id"
+            case .interfaceName: "iothub-interface-name"
+            case .correlationId: "correlation-id"
+            case .messageId: "message-id"
+            case .connectionDeviceGenerationId: "iothub-connection-device-generation-id"
+            case .publisher: "x-opt-publisher"
+            }
+        }
+    }
+
+    /// The property names of each group, with what they read. `IoTHub.EnqueuedTime` is accepted
+    /// beside ASA's `EnqueueTime`.
     static let names: [Group: [(String, MetadataProperty)]] = [
         .eventHub: [("EventEnqueuedUtcTime", .enqueuedTime), ("EventProcessedUtcTime", .processedTime),
                     ("PartitionId", .partition), ("Offset", .offset), ("SequenceNumber", .offset),
-                    ("PartitionKey", .key)],
+                    ("PartitionKey", .key), ("Publisher", .iotHub(.publisher))]
+            + IoTHubField.allCases.filter { $0 != .publisher && $0 != .correlationId && $0 != .messageId && $0 != .connectionDeviceGenerationId }
+                .map { ("IoT" + $0.rawValue, .iotHub($0)) },
+        .iotHub: IoTHubField.allCases.filter { $0 != .publisher }.map { ($0.rawValue, .iotHub($0)) },
         .kafka: [("Topic", .topic), ("Partition", .partition), ("Offset", .offset), ("Key", .key),
                  ("Timestamp", .enqueuedTime), ("TimestampType", .timestampType)],
     ]
@@ -44,12 +83,15 @@ public enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
     /// Parses a path; `nil` for an unknown group or property.
     public init?(path: String) {
         let parts = Self.split(path)
+        if parts.count == 1, parts[0].caseInsensitiveEquals("EventId") { self = .eventId; return }
+        if parts.count == 1, parts[0].caseInsensitiveEquals("BlobName") { self = .blobName; return }
         guard let first = parts.first, let group = Group.allCases.first(where: { $0.rawValue.caseInsensitiveEquals(first) }) else {
             return nil
         }
         switch parts.count {
         case 1: self = .group(group)
         case 2 where group == .user: self = .header(parts[1])
+        case 2 where group == .iotHub && parts[1].caseInsensitiveEquals("EnqueuedTime"): self = .iotHub(.enqueueTime)
         case 2:
             guard let hit = Self.members(of: group).first(where: { $0.0.caseInsensitiveEquals(parts[1]) }) else { return nil }
             self = hit.1
@@ -76,16 +118,28 @@ public enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
         return parts
     }
 
+    /// What to say about an unknown path: the members of its group when the group is known, else
+    /// the single properties and the groups.
+    public static func knownPathsHelp(near path: String) -> String {
+        if let first = split(path).first, let group = Group.allCases.first(where: { $0.rawValue.caseInsensitiveEquals(first) }) {
+            if group == .user { return "[User].[name] reads the record header 'name'" }
+            return "[\(group.rawValue)] has: \(members(of: group).map(\.0).joined(separator: ", "))"
+        }
+        return "known properties: EventId, BlobName and the groups [EventHub], [IoTHub], [Kafka] and [User] (Grammar.md lists every member)"
+    }
+
     /// The suggestion list for an unknown path.
     public static var knownPaths: [String] {
         Group.allCases.flatMap { g in g == .user ? ["[User].[header]"] : members(of: g).map { "[\(g.rawValue)].[\($0.0)]" } }
+            + ["EventId", "BlobName"]
     }
 
     public var type: DataType {
         switch self {
         case .enqueuedTime, .processedTime: .datetime
         case .partition, .offset: .bigint
-        case .key, .topic, .timestampType, .header: .nvarchar
+        case .key, .topic, .timestampType, .header, .eventId, .blobName: .nvarchar
+        case .iotHub(let f): f == .enqueueTime ? .datetime : .nvarchar
         case .group: .anyRecord
         }
     }
@@ -100,6 +154,10 @@ public enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
         case .topic: "[Kafka].[Topic]"
         case .timestampType: "[Kafka].[TimestampType]"
         case .header(let name): "[User].[\(name)]"
+        case .iotHub(.publisher): "[EventHub].[Publisher]"
+        case .iotHub(let f): "[IoTHub].[\(f.rawValue)]"
+        case .eventId: "EventId"
+        case .blobName: "BlobName"
         case .group(let g): g.rawValue
         }
     }

@@ -114,6 +114,7 @@ public enum Explain {
         let p = ExprPrinter(schema: qualified)
         switch s.pick {
         case .current: return s.value.map(p.print) ?? "*"
+        case .classifier: return "CLASSIFIER()"
         case .first: return "FIRST(\(s.value.map(p.print) ?? "*"))"
         case .last: return "LAST(\(s.value.map(p.print) ?? "*"))"
         case .aggregate(let a): return a.display(p)

@@ -67,6 +67,8 @@ public struct MatchSlot: Hashable, Sendable, Encodable {
         case aggregate(AggregateCall)
         /// The event being matched (DEFINE conditions only).
         case current
+        /// `CLASSIFIER()`: the name of the variable the match's last event was mapped to.
+        case classifier
     }
     public var pick: Pick
     /// The variable whose events are read; `nil` reads every event of the match.

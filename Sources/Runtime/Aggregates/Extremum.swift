@@ -1,8 +1,10 @@
 import DequeModule
 import Planner
 
-/// `MIN(x)` and `MAX(x)` over any comparable type (strings ignore case); the first of equal values
-/// wins in a GROUP BY window.
+/// `MIN(x)` and `MAX(x)` over bit, bigint, float and datetime values. Text is compared as text only
+/// when the argument is CAST (or TRY_CAST) to nvarchar(max), ignoring case; otherwise each string is
+/// converted to float, as ASA documents, and one that is not a number is a row error. The first of
+/// equal values wins in a GROUP BY window.
 struct ExtremumAggregate: StatefulAggregate {
     typealias State = ExtremumState
     /// Sliding windows keep a monotonic queue, so each value costs amortized O(1).
@@ -19,13 +21,32 @@ struct ExtremumAggregate: StatefulAggregate {
 extension AggregateCall {
     /// True for `MAX`, false for `MIN`.
     var keepsLargest: Bool { function.name == "MAX" }
+
+    /// True when the argument is explicitly CAST to nvarchar(max): strings then compare as strings.
+    var comparesText: Bool {
+        if case .cast(_, .nvarchar, _)? = argument?.kind { return true }
+        return false
+    }
+}
+
+extension Value {
+    /// A string as MIN and MAX see it: converted to float unless the call compares text.
+    @inline(__always)
+    func extremumOperand(comparesText: Bool) throws(EvalError) -> Value {
+        guard !comparesText, case .string = self, let d = try Conversions.double(self) else { return self }
+        return .float(d)
+    }
 }
 
 struct ExtremumState: AggregateState {
     private var best: Value = .null
     private let isMax: Bool
+    private let comparesText: Bool
 
-    init(_ call: AggregateCall) { isMax = call.keepsLargest }
+    init(_ call: AggregateCall) {
+        isMax = call.keepsLargest
+        comparesText = call.comparesText
+    }
 
     @inline(__always)
     mutating func add(_ value: Value) throws(EvalError) {
@@ -33,6 +54,7 @@ struct ExtremumState: AggregateState {
             if isMax ? b > a : b < a { best = value }
             return
         }
+        let value = try value.extremumOperand(comparesText: comparesText)
         if best.isNull { best = value; return }
         guard let c = try Comparison.compare(value, best) else { return }
         if isMax ? c > 0 : c < 0 { best = value }
@@ -55,11 +77,17 @@ struct MonotonicExtremumState: RetractableAggregateState {
     private var queue = Deque<(seq: Int, value: Value)>()
     private var added = 0, removed = 0
     private let isMax: Bool
+    private let comparesText: Bool
 
-    init(_ call: AggregateCall) { isMax = call.keepsLargest }
+    init(_ call: AggregateCall) {
+        isMax = call.keepsLargest
+        comparesText = call.comparesText
+    }
 
     mutating func add(_ value: Value) throws(EvalError) {
+        // Every value takes a sequence number, even one that fails, so retraction stays in step.
         defer { added += 1 }
+        let value = try value.extremumOperand(comparesText: comparesText)
         while let last = queue.last {
             guard let c = try Comparison.compare(value, last.value) else { break }
             if isMax ? c >= 0 : c <= 0 { queue.removeLast() } else { break }

@@ -25,7 +25,7 @@ struct OperatorFactory {
         case .windowAggregate(let w): return windowAggregate(w)
         case .analytic(let calls): return AnalyticOperator(calls: calls, context: context)
         case .matchRecognize(let m): return MatchRecognizeOperator(m, inputWidth: node.inputSchemas[0].columns.count, context: context)
-        case .union: return UnionOperator(ports: node.inputs.count)
+        case .union: return UnionOperator(widths: node.inputSchemas.map(\.columns.count))
         case .sink(let b): return SinkOperator(name: b.name, schemas: node.inputSchemas, writer: try writer(b), context: context)
         }
     }

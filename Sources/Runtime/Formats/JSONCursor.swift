@@ -109,7 +109,18 @@ struct JSONCursor {
         pos += n
     }
 
+    /// Records and arrays being read: deeper than ``Value/maxNesting`` is malformed (a recursive
+    /// reader must not run out of stack on a hostile event).
+    private var depth = 0
+
+    private mutating func enter() throws(DecodeError) {
+        depth += 1
+        guard depth <= Value.maxNesting else { throw error("nested deeper than \(Value.maxNesting) levels") }
+    }
+
     mutating func readRecord() throws(DecodeError) -> Record {
+        try enter()
+        defer { depth -= 1 }
         pos += 1
         var names: [String] = [], values: [Value] = []
         skipWhitespace()
@@ -135,6 +146,8 @@ struct JSONCursor {
     }
 
     mutating func readArray() throws(DecodeError) -> [Value] {
+        try enter()
+        defer { depth -= 1 }
         pos += 1
         var out: [Value] = []
         skipWhitespace()
@@ -325,4 +338,19 @@ private let pow10: [Double] = (0...22).map { k in
     var v = 1.0
     for _ in 0..<k { v *= 10 }
     return v
+}
+
+extension JSONCursor {
+    /// The record of a JSON object text (`JSON_PARSE`); `nil` for anything else: invalid JSON, an
+    /// array, a scalar, or text after the object.
+    static func parseObject(_ text: String) -> Record? {
+        var text = text
+        return text.withUTF8 { bytes in
+            var c = JSONCursor(bytes: bytes, booleansAsBit: true)
+            c.skipWhitespace()
+            guard c.peek() == 0x7B, let record = try? c.readRecord() else { return nil }
+            c.skipWhitespace()
+            return c.pos == bytes.count ? record : nil
+        }
+    }
 }

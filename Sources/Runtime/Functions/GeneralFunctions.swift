@@ -37,6 +37,11 @@ enum GeneralFunctions {
                         doc: "the value's type name (bigint, float, nvarchar(max), datetime, bit, record, array); NULL for NULL") { v throws(EvalError) in
             v[0].isNull ? .null : .string(v[0].typeName)
         },
+        BuiltinFunction("JSON_PARSE", .args(.scalar), returns: Returns.fixed(.anyRecord),
+                        doc: "the record of a JSON object held as text; NULL for NULL, invalid JSON, or JSON that is not an object") { v throws(EvalError) in
+            guard case .string(let text) = v[0], let record = JSONCursor.parseObject(text) else { return .null }
+            return .record(record)
+        },
         BuiltinFunction("GETRECORDPROPERTYVALUE", .args(.value, .value),
                         returns: { args in
                             if args.count == 2, case .literal(.string(let field)) = args[1].kind, let known = args[0].type.fieldType(field) { return known }

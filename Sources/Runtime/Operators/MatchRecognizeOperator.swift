@@ -31,6 +31,7 @@ public final class MatchRecognizeOperator: Operator {
     private let measures: [CompiledExpr]
     private let duration: Int64
     private let inputWidth: Int
+    private let variableNames: [String]
     private let variableCount: Int
     private let context: RuntimeContext
     @exclusivity(unchecked) private var partitions: GroupTable
@@ -48,7 +49,7 @@ public final class MatchRecognizeOperator: Operator {
 
     /// One measure slot, compiled.
     struct Slot {
-        enum Pick { case first, last, aggregate(AggregateCall), current }
+        enum Pick { case first, last, aggregate(AggregateCall), current, classifier }
         let pick: Pick
         let variable: Int?
         let value: CompiledExpr
@@ -96,6 +97,7 @@ public final class MatchRecognizeOperator: Operator {
     /// `inputWidth` is the width of the input rows (the events it keeps).
     public init(_ m: MatchRecognize, inputWidth: Int, context: RuntimeContext) {
         self.inputWidth = inputWidth
+        variableNames = m.variables
         variableCount = m.variables.count
         program = m.pattern.instructions
         start = m.pattern.start
@@ -125,6 +127,7 @@ public final class MatchRecognizeOperator: Operator {
         case .first: return Slot(pick: .first, variable: s.variable, value: ExprCompiler.compile(s.value ?? .literal(.null)))
         case .last: return Slot(pick: .last, variable: s.variable, value: ExprCompiler.compile(s.value ?? .literal(.null)))
         case .current: return Slot(pick: .current, variable: nil, value: ExprCompiler.compile(s.value ?? .literal(.null)))
+        case .classifier: return Slot(pick: .classifier, variable: nil, value: ExprCompiler.compile(.literal(.null)))
         case .aggregate(let a):
             // COUNT(*) has no argument: each event counts as a non-NULL value.
             return Slot(pick: .aggregate(a), variable: s.variable, value: ExprCompiler.compile(a.input ?? .literal(.bigint(1))))
@@ -265,6 +268,11 @@ public final class MatchRecognizeOperator: Operator {
                 if let current { values[i] = try slot.value(current) }
                 continue
             }
+            if case .classifier = slot.pick {
+                // Events matched by `.` belong to no variable.
+                if let last = thread.bindings.last, last.variable >= 0 { values[i] = .string(variableNames[Int(last.variable)]) }
+                continue
+            }
             let events = thread.bindings.filter { slot.variable == nil || Int($0.variable) == slot.variable }
                 .flatMap { ($0.first...$0.last).map(state.event) }
             switch slot.pick {
@@ -280,7 +288,7 @@ public final class MatchRecognizeOperator: Operator {
                     inputs.append(v)
                 }
                 values[i] = try aggregator.result { inputs }
-            case .current:
+            case .current, .classifier:
                 continue
             }
         }

@@ -40,20 +40,3 @@ struct PortClock {
         ended = e.map { $0 != 0 }
     }
 }
-
-/// An operator whose only state is its ports' clock.
-protocol PortClockOperator: Operator {
-    var portClock: PortClock { get set }
-}
-
-extension PortClockOperator {
-    public static var stateVersion: Int { 1 }
-    public static var summarizesEvents: Bool { false }
-    public var heldRows: Int { 0 }
-    public func saveState(into w: inout StateWriter) { portClock.save(into: &w) }
-    public func restoreState(from r: inout StateReader) throws(StateError) {
-        var c = portClock
-        try c.restore(from: &r)
-        portClock = c
-    }
-}

@@ -1,7 +1,8 @@
 import Planner
 
 /// Writes an output: every input port is one `SELECT ... INTO` statement with its own row shape.
-public final class SinkOperator: PortClockOperator {
+/// The statements' rows are merged into event-time order (see ``TimeMerge``).
+public final class SinkOperator: TimeMergingOperator {
     public var name: String { "Sink" }
     /// Sinks have no consumers.
     public let downstream = Downstream()
@@ -9,11 +10,7 @@ public final class SinkOperator: PortClockOperator {
     let output: String
     private let shapes: [RowShape]
     private let writer: RowWriter
-    private var clock: PortClock
-    var portClock: PortClock {
-        get { clock }
-        set { clock = newValue }
-    }
+    @exclusivity(unchecked) var merge: TimeMerge
     private let counters: RuntimeCounters
     private var closed = false
 
@@ -21,24 +18,31 @@ public final class SinkOperator: PortClockOperator {
         output = name
         shapes = schemas.map(RowShape.init)
         self.writer = writer
-        clock = PortClock(ports: schemas.count)
+        merge = TimeMerge(widths: schemas.map(\.columns.count))
         counters = context.counters
     }
 
     public func process(_ batch: EventBatch, port: Int) throws {
+        if merge.merges { merge.add(batch, port: port) } else { try write(batch, port: port) }
+    }
+
+    private func write(_ batch: EventBatch, port: Int) throws {
         let shape = shapes[port]
         try batch.forEachRow { _, row in try writer.write(row, shape: shape) }
         counters.outputRows[output, default: 0] += batch.count
     }
 
     public func watermark(_ w: Watermark, port: Int) throws {
-        let before = clock.combined
-        let now = clock.advance(port, to: w)
+        let before = merge.clock.combined
+        let (now, released) = merge.advance(port, to: w)
+        for r in released { try write(r.rows, port: r.port) }
         if now > before && !closed { try writer.watermark(now.time) }
     }
 
     public func finish(port: Int) throws {
-        if clock.end(port) { try close() }
+        let (allEnded, _, released) = merge.end(port)
+        for r in released { try write(r.rows, port: r.port) }
+        if allEnded { try close() }
     }
 
     /// Flushes the writer (everything written so far reaches its destination).

@@ -1,20 +1,28 @@
 import Planner
 
-/// Merges several inputs; its watermark is the minimum of theirs.
-public final class UnionOperator: PortClockOperator {
+/// Merges several inputs into event-time order (see ``TimeMerge``); its watermark is the minimum
+/// of theirs.
+public final class UnionOperator: TimeMergingOperator {
     public var name: String { "Union" }
     public let downstream = Downstream()
-    private var clock: PortClock
-    var portClock: PortClock {
-        get { clock }
-        set { clock = newValue }
+    @exclusivity(unchecked) var merge: TimeMerge
+
+    /// `widths` are the row widths of the inputs, in port order.
+    public init(widths: [Int]) { merge = TimeMerge(widths: widths) }
+
+    public func process(_ batch: EventBatch, port: Int) throws {
+        if merge.merges { merge.add(batch, port: port) } else { try downstream.emit(batch) }
     }
 
-    public init(ports: Int) { clock = PortClock(ports: ports) }
+    public func watermark(_ w: Watermark, port: Int) throws {
+        let (combined, released) = merge.advance(port, to: w)
+        for r in released { try downstream.emit(r.rows) }
+        try downstream.watermark(combined)
+    }
 
-    public func process(_ batch: EventBatch, port: Int) throws { try downstream.emit(batch) }
-    public func watermark(_ w: Watermark, port: Int) throws { try downstream.watermark(clock.advance(port, to: w)) }
     public func finish(port: Int) throws {
-        if clock.end(port) { try downstream.finish() } else { try downstream.watermark(clock.combined) }
+        let (allEnded, combined, released) = merge.end(port)
+        for r in released { try downstream.emit(r.rows) }
+        if allEnded { try downstream.finish() } else { try downstream.watermark(combined) }
     }
 }

@@ -92,8 +92,8 @@ public protocol InputEndpoint: Hashable, Sendable, Encodable {
     /// True when events have no arrival time of their own, so they arrive at their event time (a
     /// file replayed without `arrival_time`).
     var arrivesAtEventTime: Bool { get }
-    /// Whether events carry transport metadata for GetMetadataPropertyValue.
-    var hasTransportMetadata: Bool { get }
+    /// Whether events carry this GetMetadataPropertyValue property (others read as NULL).
+    func provides(_ property: MetadataProperty) -> Bool
     /// The partitioned log this input reads (a Kafka topic), for the scale-out analysis.
     var partitionedTopic: String? { get }
     /// Where the input keeps its state per partition (`state_topic`), when it does.
@@ -105,7 +105,7 @@ extension InputEndpoint {
     public var format: DataFormat { .json }
     public var arrivalTimeField: String? { nil }
     public var arrivesAtEventTime: Bool { false }
-    public var hasTransportMetadata: Bool { false }
+    public func provides(_ property: MetadataProperty) -> Bool { false }
     public var partitionedTopic: String? { nil }
     public var stateTopic: String? { nil }
 }
@@ -132,5 +132,5 @@ public struct UnboundEndpoint: InputEndpoint, OutputEndpoint {
     public var connector: String { "unbound" }
     public var explainFields: String { "" }
     /// Unknown until bound: no warning about missing metadata.
-    public var hasTransportMetadata: Bool { true }
+    public func provides(_ property: MetadataProperty) -> Bool { true }
 }

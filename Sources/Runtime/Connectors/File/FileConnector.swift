@@ -48,6 +48,8 @@ public struct FileInput: StreamSourceEndpoint, ReferenceSourceEndpoint {
     public var explainFields: String { "path=\(path), format=\(format.rawValue)" + (arrivalTimeField.map { ", arrival_time=\($0)" } ?? "") }
     /// Without an arrival-time field, a replayed file's events arrive at their event times.
     public var arrivesAtEventTime: Bool { arrivalTimeField == nil }
+    /// A file gives its events' `EventId` and `BlobName`.
+    public func provides(_ property: MetadataProperty) -> Bool { property == .eventId || property == .blobName }
 
     public func makeSource(_ c: SourceContext) throws -> any EventSource {
         try FileSource(input: c.input, path: path, format: format, arrivalField: arrivalTimeField, layout: c.layout,

@@ -11,6 +11,8 @@ public final class FileSource: EventSource {
     @exclusivity(unchecked) private var arrayEvents: [UInt8]?
     @exclusivity(unchecked) private var arrayCursor = 0
     @exclusivity(unchecked) private var started = false
+    /// Columns that hold `GetMetadataPropertyValue` results (`EventId`, `BlobName`).
+    private let metadataColumns: [(column: Int, property: MetadataProperty)]
 
     public init(input: String, path: String, format: DataFormat, arrivalField: String?, layout: InputLayout,
                 compatibility: CompatibilityLevel, runStart: Int64, context: RuntimeContext, maxEventBytes: Int = 1 << 20) throws {
@@ -20,6 +22,9 @@ public final class FileSource: EventSource {
         defaultArrival = runStart
         self.context = context
         self.maxEventBytes = maxEventBytes
+        metadataColumns = layout.fields.enumerated().compactMap { i, field in
+            MetadataProperty(layoutField: field).map { (layout.column(ofField: i), $0) }
+        }
     }
 
     /// Reads what precedes the events: a CSV header, or a whole JSON array.
@@ -69,7 +74,8 @@ public final class FileSource: EventSource {
         }
         while batch.count < maxRows {
             let more = try reader.nextLine { line in
-                if decodeLine(line, decoder: &local, into: &batch, position: { "\(self.reader.path):\(self.reader.lineNumber)" }) {
+                if decodeLine(line, decoder: &local, into: &batch, eventOffset: Int64(reader.lineNumber),
+                              position: { "\(self.reader.path):\(self.reader.lineNumber)" }) {
                     events += 1
                 }
             }
@@ -90,19 +96,34 @@ public final class FileSource: EventSource {
     }
 
     /// Decodes one event into `batch`; returns false for blank lines. Malformed events are reported.
+    /// `eventOffset` (the line number, or the byte position in a JSON array) identifies the event for `EventId`.
     private func decodeLine(_ line: UnsafeBufferPointer<UInt8>, decoder: inout EventDecoder, into batch: inout EventBatch,
-                            position: () -> String) -> Bool {
+                            eventOffset: Int64, position: () -> String) -> Bool {
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return false }
         if line.count > maxEventBytes {
             malformed("event is larger than \(maxEventBytes) bytes", line: line, position: position())
             return true
         }
+        let before = batch.count
         do throws(DecodeError) {
             try decoder.decode(line, into: &batch, defaultArrival: defaultArrival)
+            if !metadataColumns.isEmpty && batch.count > before { fillMetadata(&batch, row: before, eventOffset: eventOffset) }
         } catch {
             malformed(error.message, line: line, position: position())
         }
         return true
+    }
+
+    private func fillMetadata(_ batch: inout EventBatch, row: Int, eventOffset: Int64) {
+        for (column, property) in metadataColumns {
+            let value: Value
+            switch property {
+            case .eventId: value = .string(EventID.of(reader.path, partition: 0, offset: eventOffset))
+            case .blobName: value = .string(reader.path)
+            default: value = .null
+            }
+            batch.values[row * batch.width + column] = value
+        }
     }
 
     private func malformed(_ message: String, line: UnsafeBufferPointer<UInt8>, position: String) {
@@ -132,7 +153,7 @@ public final class FileSource: EventSource {
                     throw ConnectorError("\(reader.path): invalid JSON array at byte \(error.offset): \(error.message)")
                 }
                 if decodeLine(UnsafeBufferPointer(rebasing: all[start..<c.pos]), decoder: &decoder, into: &batch,
-                              position: { "\(self.reader.path):byte \(start)" }) {
+                              eventOffset: Int64(start), position: { "\(self.reader.path):byte \(start)" }) {
                     context.counters.inputEvents[input, default: 0] += 1
                 }
             }

@@ -108,7 +108,8 @@ public struct KafkaInputOptions: StreamSourceEndpoint {
         "topic=\(topic), group=\(groupId), format=\(format.rawValue), start=\(start.rawValue)" + (stopAtEnd ? ", stop=end" : "")
             + (stateTopic.map { ", state_topic=\($0)" } ?? "") + (properties.isEmpty ? "" : ", properties=[\(properties.keys.sorted().joined(separator: ", "))]")
     }
-    public var hasTransportMetadata: Bool { true }
+    /// Every property but `BlobName` (records, not files).
+    public func provides(_ property: MetadataProperty) -> Bool { property != .blobName }
     public var partitionedTopic: String? { topic }
 
     public func makeSource(_ c: SourceContext) throws -> any EventSource {

@@ -137,6 +137,12 @@ public final class KafkaSource: CommittingSource, PartitionedSource {
         case .timestampType: return .string(record.logAppendTime ? "LogAppendTime" : "CreateTime")
         case .header(let name):
             return record.headers.last { $0.name == name }.map { $0.value.map(Value.string) ?? .null } ?? .null
+        case .iotHub(let field):
+            guard let text = record.headers.last(where: { $0.name == field.header })?.value else { return .null }
+            if field == .enqueueTime { return Timestamp(parsing: text).map(Value.datetime) ?? .string(text) }
+            return .string(text)
+        case .eventId: return .string(EventID.of(record.topic, partition: Int64(record.partition), offset: record.offset))
+        case .blobName: return .null
         case .group(.user):
             let headers = record.headers
             return .record(Record(names: headers.map(\.name), values: headers.map { $0.value.map(Value.string) ?? .null }))
