@@ -4,6 +4,8 @@ extension Binder {
     /// Binds one SELECT block to a plan and its output schema.
     mutating func bindSelect(_ core: SelectCore) -> (LogicalPlan, Schema) {
         guard let from = core.from else {
+            // A SELECT with nothing in it was already reported by the parser.
+            if core.items.isEmpty { return (.union([]), Schema(columns: [])) }
             diagnostics.append(.error("SAQL2002", "SELECT needs a FROM clause", at: core.range,
                                       helps: [.init("every SAQL query reads from an input or a step: add FROM <input>")]))
             return (.union([]), Schema(columns: []))

@@ -203,8 +203,18 @@ extension Parser {
             if t.isKeyword("CASE") { return parseCase() }
             if (t.isKeyword("CAST") || t.isKeyword("TRY_CAST")) && peek(1).isPunct(.lparen) { return parseCast() }
             if isReserved(t) && !((t.isKeyword("LEFT") || t.isKeyword("RIGHT")) && peek(1).isPunct(.lparen)) {
-                error("SAQL1015", "expected an expression, found \(describe(t))")
-                return .missing(at: t.range)
+                let upper = t.text.uppercased()
+                // `TIMESTAMP BY Timestamp`: a clause word not followed by its clause is a column.
+                guard let follower = Self.clauseWords[upper], !peek(1).isKeyword(follower) else {
+                    error("SAQL1015", "expected an expression, found \(describe(t))")
+                    return .missing(at: t.range)
+                }
+                advance()
+                if !Self.unreservedInASA.contains(upper) {
+                    error("SAQL1031", "'\(t.text)' is a reserved word; write [\(t.text)]", at: t.range,
+                          helps: [.init("a column named like a keyword is written in brackets", replacing: t.range, with: "[\(t.text)]")])
+                }
+                return Expr(.identifier(Name(t.text, range: t.range, quoting: .brackets)), t.range)
             }
             advance()
             let name = Name(t.text, range: t.range)
@@ -248,8 +258,11 @@ extension Parser {
         if current.kind == .identifier || current.kind == .bracketedIdentifier {
             typeName = advance().text
             if accept(.lparen) != nil {
-                let arg = advance()
-                typeName += "(\(arg.text))"
+                if current.kind == .identifier || current.kind == .integer {
+                    typeName += "(\(advance().text))"
+                } else {
+                    error("SAQL1017", "expected a type length such as max, found \(describe(current))")
+                }
                 expect(.rparen, " after the type length")
             }
         } else {

@@ -90,7 +90,11 @@ extension Parser {
                 if current.kind == .identifier {
                     typeName = advance().text
                     if accept(.lparen) != nil {
-                        typeName += "(\(advance().text))"
+                        if current.kind == .identifier || current.kind == .integer {
+                            typeName += "(\(advance().text))"
+                        } else {
+                            error("SAQL1017", "expected a type length such as max, found \(describe(current))")
+                        }
                         expect(.rparen)
                     }
                 } else {

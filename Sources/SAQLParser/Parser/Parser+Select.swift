@@ -4,7 +4,7 @@ extension Parser {
         while at("UNION") {
             advance()
             let all = accept("ALL") != nil
-            if !at("SELECT") {
+            if !at("SELECT") && !misspells("SELECT") {
                 error("SAQL1011", "expected 'SELECT' after UNION, found \(describe(current))")
                 break
             }
@@ -14,8 +14,24 @@ extension Parser {
         return left
     }
 
+    /// A SELECT; anything else where one must start is an error (a misspelt SELECT is read as one).
     mutating func parseSelectCore() -> SelectCore {
-        let start = advance().range  // SELECT
+        let start = current.range, before = index
+        if !expect("SELECT") && index == before {
+            // Not a SELECT at all: skip what should have been one, so its words raise nothing more.
+            if current.kind == .identifier || current.kind == .bracketedIdentifier, var last = diagnostics.popLast() {
+                last.helps.append(.init("a query starts with SELECT: write SELECT * FROM \(current.text)",
+                                        replacing: current.range, with: "SELECT * FROM \(current.text)"))
+                diagnostics.append(last)
+            }
+            var depth = 0
+            while !atEnd && !(depth == 0 && (at(.rparen) || at(.semicolon) || atStatementStart)) {
+                if at(.lparen) { depth += 1 } else if at(.rparen) { depth -= 1 }
+                advance()
+            }
+            return SelectCore(distinct: false, top: nil, items: [], into: nil, from: nil, whereClause: nil, groupBy: nil, having: nil,
+                              range: start)
+        }
         let distinct = accept("DISTINCT") != nil
         if !distinct { _ = accept("ALL") }
         var top: Expr?
@@ -25,19 +41,28 @@ extension Parser {
             items.append(parseSelectItem())
         } while accept(.comma) != nil
         var into: Name?
-        if accept("INTO") != nil { into = parseName("an output name after INTO", allowReserved: true) }
+        if at("INTO") || misspellsClause("INTO") {
+            expect("INTO")
+            into = parseName("an output name after INTO", allowReserved: true)
+        }
         var from: FromClause?
-        if at("FROM") { from = parseFrom() }
+        if at("FROM") || misspellsClause("FROM") { from = parseFrom() }
         var whereClause: Expr?
-        if accept("WHERE") != nil { whereClause = parseExpr() }
+        if at("WHERE") || misspellsClause("WHERE") {
+            expect("WHERE")
+            whereClause = parseExpr()
+        }
         var groupBy: [Expr]?
-        if at("GROUP") {
-            advance()
+        if at("GROUP") || misspells("GROUP", before: "BY") {
+            expect("GROUP")
             expect("BY", " after GROUP")
             groupBy = parseExprList()
         }
         var having: Expr?
-        if accept("HAVING") != nil { having = parseExpr() }
+        if at("HAVING") || misspellsClause("HAVING") {
+            expect("HAVING")
+            having = parseExpr()
+        }
         if at("ORDER") {
             error("SAQL1021", "ORDER BY is not supported in a SELECT statement",
                   helps: [.init("streams have no global order; use CollectTop(n) OVER (ORDER BY ...) for ranked results")])
@@ -72,7 +97,7 @@ extension Parser {
             return .expr(e, alias: parseName("an alias after AS", allowReserved: true))
         }
         if current.kind == .bracketedIdentifier || current.kind == .quotedIdentifier
-            || (current.kind == .identifier && !isReserved(current)) {
+            || (current.kind == .identifier && !isReserved(current) && !["FROM", "INTO", "WHERE"].contains(where: misspellsClause)) {
             return .expr(e, alias: parseName("an alias"))
         }
         if current.kind == .string {
@@ -82,8 +107,27 @@ extension Parser {
         return .expr(e, alias: nil)
     }
 
+    /// True at a misspelling of a clause keyword that is followed by what the clause takes
+    /// (`SELECT a FORM i`), so it is not read as an alias.
+    func misspellsClause(_ keyword: String) -> Bool {
+        guard misspells(keyword) else { return false }
+        let next = peek(1)
+        return next.kind == .bracketedIdentifier || next.kind == .quotedIdentifier || next.kind == .integer || next.kind == .string
+            || (next.kind == .identifier && !isReserved(next)) || next.isPunct(.lparen)
+    }
+
+    /// True at a misspelling of `keyword` followed by `next` (`GRUOP BY`).
+    func misspells(_ keyword: String, before next: String) -> Bool { misspells(keyword) && peek(1).isKeyword(next) }
+
+    /// True at a word that begins a clause after a source, spelt right or nearly.
+    var atClauseAfterSource: Bool {
+        misspellsClause("WHERE") || misspellsClause("HAVING") || misspells("GROUP", before: "BY")
+            || misspells("TIMESTAMP", before: "BY") || misspells("PARTITION", before: "BY")
+    }
+
     mutating func parseFrom() -> FromClause {
-        let start = advance().range  // FROM
+        let start = current.range
+        expect("FROM")
         let source = parseTableSource()
         var tail: [FromTail] = []
         while true {
@@ -133,19 +177,20 @@ extension Parser {
                                  matchRecognize: nil, range: start)
         if accept("AS") != nil {
             source.alias = parseName("an alias after AS")
-        } else if current.kind == .identifier && !isReserved(current) || current.kind == .bracketedIdentifier {
+        } else if current.kind == .identifier && !isReserved(current) && !atClauseAfterSource || current.kind == .bracketedIdentifier {
             source.alias = parseName("an alias")
         }
         while true {
-            if at("TIMESTAMP") {
-                let s = advance().range
+            if at("TIMESTAMP") || misspells("TIMESTAMP", before: "BY") {
+                let s = current.range
+                expect("TIMESTAMP")
                 expect("BY", " after TIMESTAMP")
                 let e = parseExpr()
                 var over: [Expr] = []
                 if accept("OVER") != nil { over = parseExprList() }
                 source.timestampBy = TimestampBy(expr: e, over: over, range: s.union(tokens[index - 1].range))
-            } else if at("PARTITION") {
-                advance()
+            } else if at("PARTITION") || misspells("PARTITION", before: "BY") {
+                expect("PARTITION")
                 expect("BY", " after PARTITION")
                 source.partitionBy = parseExprList()
                 if accept("INTO") != nil { source.partitionCount = parsePrimary() }

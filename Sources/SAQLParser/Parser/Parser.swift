@@ -15,6 +15,15 @@ public struct Parser {
         "ORDER", "MATCH_RECOGNIZE", "WITHIN", "DISTINCT", "TOP", "ALL", "ASC", "DESC",
     ]
 
+    /// Reserved words that start a clause only when the given word follows (`TIMESTAMP BY`,
+    /// `GROUP BY`, `LIMIT DURATION`, ...); anywhere else in an expression they name a column.
+    public static let clauseWords: [String: String] = [
+        "TIMESTAMP": "BY", "GROUP": "BY", "ORDER": "BY", "PARTITION": "BY", "LIMIT": "DURATION", "WITHIN": "GROUP",
+    ]
+
+    /// Words of ``reserved`` that ASA does not reserve: as a column name they need no brackets.
+    static let unreservedInASA: Set<String> = ["PARTITION", "LIMIT", "WITHIN", "MATCH_RECOGNIZE"]
+
     /// Parses a job file or a bare ASA query.
     public static func parse(_ text: String) -> (script: Script, diagnostics: [Diagnostic]) {
         let (tokens, lexDiagnostics) = Lexer.tokenize(text)
@@ -52,12 +61,27 @@ public struct Parser {
     mutating func accept(_ word: String) -> Token? { at(word) ? advance() : nil }
     mutating func accept(_ p: Punct) -> Token? { at(p) ? advance() : nil }
 
-    /// Consumes `word` or reports it missing at the current token without consuming.
+    /// Consumes `word` or reports it missing at the current token. A misspelling of `word`
+    /// (`SELEKT` for `SELECT`) is reported with a fix and consumed, so parsing goes on as if it
+    /// were right and one typo gives one error.
     @discardableResult
     mutating func expect(_ word: String, _ context: String = "") -> Bool {
         if accept(word) != nil { return true }
-        error("SAQL1011", "expected '\(word)'\(context), found \(describe(current))")
+        let typo = misspells(word)
+        error("SAQL1011", "expected '\(word)'\(context), found \(describe(current))", helps: typo ? [didYouMean(word)] : [])
+        if typo { advance() }
         return false
+    }
+
+    /// True when the current token is a plain word close to `keyword` but not it.
+    func misspells(_ keyword: String) -> Bool {
+        current.kind == .identifier && !current.isKeyword(keyword) && !isReserved(current)
+            && Suggest.closest(current.text, in: [keyword]) != nil
+    }
+
+    /// "did you mean" with the keyword as the replacement of the current token.
+    func didYouMean(_ keyword: String) -> Diagnostic.Help {
+        .init("did you mean '\(keyword)'?", replacing: current.range, with: keyword)
     }
 
     @discardableResult
@@ -142,8 +166,17 @@ public struct Parser {
         if at("WITH") { return parseWith() }
         if at("SET") { return parseSet() }
         if at("CREATE") { return parseCreate() }
-        error("SAQL1014", "expected a statement (SELECT, WITH, SET or CREATE), found \(describe(current))")
-        return nil
+        let near = ["SELECT", "WITH", "CREATE", "SET"].first(where: misspells)
+        // A misspelt SELECT is reported where a SELECT is expected; the others here.
+        if near == "SELECT" { return .select(parseQueryExpression()) }
+        error("SAQL1014", "expected a statement (SELECT, WITH, SET or CREATE), found \(describe(current))",
+              helps: near.map { [didYouMean($0)] } ?? [])
+        switch near {
+        case "WITH": return parseWith()
+        case "CREATE": return parseCreate()
+        case "SET": return parseSet()
+        default: return nil
+        }
     }
 
     mutating func parseWith() -> Statement {
