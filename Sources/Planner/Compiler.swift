@@ -48,7 +48,13 @@ public enum Compiler {
         diagnostics += headerBinder.diagnostics
         let (logical, bindDiagnostics) = Binder.bind(script, text: source.text, header: header, functions: catalog.functions,
                                                      keepEvents: deadLetter != nil)
-        diagnostics += bindDiagnostics
+        // A statement the parser could not read whole binds with holes in it: what the binder says
+        // about it follows from the syntax error, so only the syntax error is reported.
+        // A statement's text runs to the next statement, so the tokens left over after it count.
+        let starts = script.statements.map(\.range.start)
+        let extents = starts.indices.map { i in starts[i]..<(i + 1 < starts.count ? starts[i + 1] : .max) }
+        let broken = extents.filter { r in parseDiagnostics.contains { $0.severity == .error && r.contains($0.range.start) } }
+        diagnostics += bindDiagnostics.filter { d in !broken.contains { $0.contains(d.range.start) } }
         if !script.statements.contains(where: { if case .select = $0 { return true } else { return false } }) {
             diagnostics.append(.error("SAQL2000", "the job has no SELECT statement", at: SourceRange(start: script.range.end, end: script.range.end),
                                       helps: [.init("add a query, e.g. SELECT * INTO output FROM input")]))

@@ -173,9 +173,11 @@ public struct Binder {
         return name.text
     }
 
-    /// Undeclared names are inputs; one a typo away from a step is likely meant to be the step.
+    /// Undeclared names are inputs; one a typo away from a step is likely meant to be the step,
+    /// unless it is read inside that step (`Input1_P AS (SELECT * FROM Input1 ...)`).
     mutating func warnIfNearStep(_ name: Name) {
-        guard header.input(named: name.text) == nil, let near = Suggest.closest(name.text, in: ctes.values.map(\.name.text).sorted()) else { return }
+        guard header.input(named: name.text) == nil, let near = Suggest.closest(name.text, in: ctes.values.map(\.name.text).sorted()),
+              !stepsInProgress.contains(near.lowercased()) else { return }
         diagnostics.append(.warning("SAQL2025", "'\(name.text)' is read as an input, but there is a step '\(near)'", at: name.range,
                                     helps: [.init("did you mean '\(near)'?", replacing: name.range, with: near)]))
     }

@@ -326,6 +326,8 @@ extension Parser {
                 if let spec = parseDurationArgs(start: s) { clause.limitDuration = spec }
             } else if accept("WHEN") != nil {
                 clause.when = parseExpr()
+            } else if correctMisspelling(of: ["PARTITION", "ORDER", "LIMIT", "WHEN"], "PARTITION BY, ORDER BY, LIMIT DURATION or WHEN in OVER") {
+                continue
             } else {
                 error("SAQL1018", "expected PARTITION BY, ORDER BY, LIMIT DURATION or WHEN in OVER, found \(describe(current))")
                 skipBalanced()

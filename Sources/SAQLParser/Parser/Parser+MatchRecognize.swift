@@ -48,6 +48,8 @@ extension Parser {
                     expect("AS", " after the pattern variable")
                     clause.definitions.append(.init(name: name, condition: parseExpr()))
                 } while accept(.comma) != nil
+            } else if correctMisspelling(of: Self.matchRecognizeClauses, "LIMIT DURATION, PARTITION BY, MEASURES, AFTER MATCH, PATTERN or DEFINE") {
+                continue
             } else {
                 error("SAQL1027", "expected LIMIT DURATION, PARTITION BY, MEASURES, AFTER MATCH, PATTERN or DEFINE, found \(describe(current))")
                 skipBalanced()

@@ -37,9 +37,15 @@ extension Parser {
         var top: Expr?
         if accept("TOP") != nil { top = parsePrimary() }
         var items: [SelectItem] = []
-        repeat {
+        while true {
             items.append(parseSelectItem())
-        } while accept(.comma) != nil
+            if accept(.comma) != nil { continue }
+            guard startsSelectItem else { break }
+            // `SELECT Make CASE ...`: a forgotten comma, reported once; the list goes on.
+            diagnostics.append(.error("SAQL1011", "expected ',' between select items, found \(describe(current))",
+                                      at: SourceRange(start: previousEnd, end: previousEnd),
+                                      helps: [.init("add a comma", replacing: SourceRange(start: previousEnd, end: previousEnd), with: ",")]))
+        }
         var into: Name?
         if at("INTO") || misspellsClause("INTO") {
             expect("INTO")
@@ -114,6 +120,18 @@ extension Parser {
         let next = peek(1)
         return next.kind == .bracketedIdentifier || next.kind == .quotedIdentifier || next.kind == .integer || next.kind == .string
             || (next.kind == .identifier && !isReserved(next)) || next.isPunct(.lparen)
+    }
+
+    /// True at a token that can only begin another select item here: an expression start that is
+    /// not a clause keyword (or a misspelt one).
+    var startsSelectItem: Bool {
+        if at("CASE") || at("CAST") || at("TRY_CAST") || at("NULL") || at("NOT") { return true }
+        switch current.kind {
+        case .integer, .float, .string, .bracketedIdentifier, .quotedIdentifier: return true
+        case .identifier:
+            return !isReserved(current) && !["FROM", "INTO", "WHERE"].contains(where: misspellsClause) && !atClauseAfterSource
+        default: return false
+        }
     }
 
     /// True at a misspelling of `keyword` followed by `next` (`GRUOP BY`).

@@ -21,6 +21,10 @@ public struct Parser {
         "TIMESTAMP": "BY", "GROUP": "BY", "ORDER": "BY", "PARTITION": "BY", "LIMIT": "DURATION", "WITHIN": "GROUP",
     ]
 
+    /// Keywords that continue a statement, for "did you mean" on a word left over after one.
+    static let continuationKeywords = ["BETWEEN", "LIKE", "AND", "OR", "NOT", "IN", "IS", "FROM", "WHERE", "GROUP", "HAVING",
+                                       "UNION", "JOIN", "ON", "INTO", "TIMESTAMP", "PARTITION", "OVER", "APPLY"]
+
     /// Words of ``reserved`` that ASA does not reserve: as a column name they need no brackets.
     static let unreservedInASA: Set<String> = ["PARTITION", "LIMIT", "WITHIN", "MATCH_RECOGNIZE"]
 
@@ -77,6 +81,15 @@ public struct Parser {
     func misspells(_ keyword: String) -> Bool {
         current.kind == .identifier && !current.isKeyword(keyword) && !isReserved(current)
             && Suggest.closest(current.text, in: [keyword]) != nil
+    }
+
+    /// At a misspelling of one of `keywords`: reports it with the fix and reads the token as the
+    /// keyword from here on, so the clause is parsed as meant. Returns whether it did.
+    mutating func correctMisspelling(of keywords: [String], _ context: String) -> Bool {
+        guard let keyword = keywords.first(where: misspells) else { return false }
+        error("SAQL1011", "expected \(context), found \(describe(current))", helps: [didYouMean(keyword)])
+        tokens[index].text = keyword
+        return true
     }
 
     /// "did you mean" with the keyword as the replacement of the current token.
@@ -151,7 +164,9 @@ public struct Parser {
             if let s = parseStatement() { statements.append(s) }
             if !atEnd && !at(.semicolon) && !atStatementStart {
                 if diagnostics.count == errorsBefore {
-                    error("SAQL1013", "unexpected \(describe(current)); expected the end of the statement")
+                    let near = Self.continuationKeywords.first(where: misspells)
+                    error("SAQL1013", "unexpected \(describe(current)); expected the end of the statement",
+                          helps: near.map { [didYouMean($0)] } ?? [])
                 }
                 synchronize()
             }
