@@ -167,6 +167,8 @@ extension Binder {
             }
             return AggregateCall(function: function, argument: nil, orderBy: order, parameter: p)
         case .value(let numeric, let star):
+            // `COUNT()` is `COUNT(*)`, as the COUNT page says.
+            if star && args.isEmpty && !call.distinct { return AggregateCall(function: function, argument: nil) }
             guard arity(1...1, "1 argument") else { return nil }
             let arg = args[0]
             if case .star(nil) = arg.kind, star {

@@ -2,7 +2,7 @@
 /// rather than from the event payload.
 ///
 /// Paths follow ASA: `'[EventHub].[PartitionId]'` (or `'EventHub.PartitionId'`), a whole group as a
-/// record (`'EventHub'`, `'IoTHub'`), user properties `'[User].[name]'` (Kafka record headers), and
+/// record (`'EventHub'`, `'IoTHub'`, `'Blob'`), user properties `'[User].[name]'` (Kafka record headers), and
 /// `'EventId'` and `'BlobName'` alone. The `Kafka` group names Kafka's own terms. IoT Hub's system
 /// properties arrive as record headers when a Kafka input reads IoT Hub's Event Hubs-compatible
 /// endpoint (see Grammar.md for the header of each). A source without a property gives NULL.
@@ -29,14 +29,16 @@ public enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
     /// `EventId`: an identifier of the event, the same each time the same event is read (its topic,
     /// partition and offset; or its file and byte offset), for removing duplicates.
     case eventId
-    /// `BlobName`: the file the event was read from.
+    /// `BlobName` (also `Blob.BlobName`): the file the event was read from.
     case blobName
-    /// A group as one record: `EventHub`, `IoTHub`, `Kafka` or `User` (every header).
+    /// `Blob.BlobLastModifiedUtcTime`: when that file was last modified.
+    case blobLastModified
+    /// A group as one record: `EventHub`, `IoTHub`, `Blob`, `Kafka` or `User` (every header).
     case group(Group)
 
     /// A named set of properties.
     public enum Group: String, Hashable, Sendable, CaseIterable {
-        case eventHub = "EventHub", iotHub = "IoTHub", kafka = "Kafka", user = "User"
+        case eventHub = "EventHub", iotHub = "IoTHub", blob = "Blob", kafka = "Kafka", user = "User"
     }
 
     /// IoT Hub's system properties, with the record header each comes from.
@@ -73,6 +75,7 @@ public enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
             + IoTHubField.allCases.filter { $0 != .publisher && $0 != .correlationId && $0 != .messageId && $0 != .connectionDeviceGenerationId }
                 .map { ("IoT" + $0.rawValue, .iotHub($0)) },
         .iotHub: IoTHubField.allCases.filter { $0 != .publisher }.map { ($0.rawValue, .iotHub($0)) },
+        .blob: [("BlobName", .blobName), ("BlobLastModifiedUtcTime", .blobLastModified)],
         .kafka: [("Topic", .topic), ("Partition", .partition), ("Offset", .offset), ("Key", .key),
                  ("Timestamp", .enqueuedTime), ("TimestampType", .timestampType)],
     ]
@@ -125,7 +128,7 @@ public enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
             if group == .user { return "[User].[name] reads the record header 'name'" }
             return "[\(group.rawValue)] has: \(members(of: group).map(\.0).joined(separator: ", "))"
         }
-        return "known properties: EventId, BlobName and the groups [EventHub], [IoTHub], [Kafka] and [User] (Grammar.md lists every member)"
+        return "known properties: EventId, BlobName and the groups [EventHub], [IoTHub], [Blob], [Kafka] and [User] (Grammar.md lists every member)"
     }
 
     /// The suggestion list for an unknown path.
@@ -136,7 +139,7 @@ public enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
 
     public var type: DataType {
         switch self {
-        case .enqueuedTime, .processedTime: .datetime
+        case .enqueuedTime, .processedTime, .blobLastModified: .datetime
         case .partition, .offset: .bigint
         case .key, .topic, .timestampType, .header, .eventId, .blobName: .nvarchar
         case .iotHub(let f): f == .enqueueTime ? .datetime : .nvarchar
@@ -158,6 +161,7 @@ public enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
         case .iotHub(let f): "[IoTHub].[\(f.rawValue)]"
         case .eventId: "EventId"
         case .blobName: "BlobName"
+        case .blobLastModified: "[Blob].[BlobLastModifiedUtcTime]"
         case .group(let g): g.rawValue
         }
     }

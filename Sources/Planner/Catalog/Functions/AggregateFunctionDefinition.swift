@@ -1,6 +1,6 @@
 /// The argument forms of an aggregate; the binder checks a call against its form.
 public enum AggregateArguments: Sendable, Equatable {
-    /// One expression: `SUM(x)`. `numeric`: it must be a number (SAQL2013). `star`: `COUNT(*)`,
+    /// One expression: `SUM(x)`. `numeric`: it must be a number (SAQL2013). `star`: `COUNT(*)`, `COUNT()`,
     /// `COUNT(input)` and `COUNT(DISTINCT ...)` are accepted too.
     case value(numeric: Bool, star: Bool)
     /// An optional expression, the whole event when absent or `*`: `Collect()`, `TopOne()`.

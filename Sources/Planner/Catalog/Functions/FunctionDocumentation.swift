@@ -8,7 +8,7 @@ extension FunctionRegistry {
         for a in allAggregates {
             let args: String
             switch a.arguments {
-            case .value(_, let star): args = star ? "value, `*`, an input, or `DISTINCT` value" : "value"
+            case .value(_, let star): args = star ? "value, `*` (or nothing), an input, or `DISTINCT` value" : "value"
             case .optionalRow: args = "value or none (the whole event)"
             case .countAndOptionalRow: args = "n, then value or none (the whole event)"
             case .fraction: args = "fraction 0 to 1"

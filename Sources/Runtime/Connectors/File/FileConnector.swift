@@ -49,7 +49,12 @@ public struct FileInput: StreamSourceEndpoint, ReferenceSourceEndpoint {
     /// Without an arrival-time field, a replayed file's events arrive at their event times.
     public var arrivesAtEventTime: Bool { arrivalTimeField == nil }
     /// A file gives its events' `EventId` and `BlobName`.
-    public func provides(_ property: MetadataProperty) -> Bool { property == .eventId || property == .blobName }
+    public func provides(_ property: MetadataProperty) -> Bool {
+        switch property {
+        case .eventId, .blobName, .blobLastModified, .group(.blob): true
+        default: false
+        }
+    }
 
     public func makeSource(_ c: SourceContext) throws -> any EventSource {
         try FileSource(input: c.input, path: path, format: format, arrivalField: arrivalTimeField, layout: c.layout,

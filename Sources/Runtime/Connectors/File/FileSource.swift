@@ -120,6 +120,10 @@ public final class FileSource: EventSource {
             switch property {
             case .eventId: value = .string(EventID.of(reader.path, partition: 0, offset: eventOffset))
             case .blobName: value = .string(reader.path)
+            case .blobLastModified: value = reader.lastModified.map { .datetime(Timestamp(ticks: $0)) } ?? .null
+            case .group(.blob):
+                value = .record(Record(names: ["BlobName", "BlobLastModifiedUtcTime"],
+                                       values: [.string(reader.path), reader.lastModified.map { .datetime(Timestamp(ticks: $0)) } ?? .null]))
             default: value = .null
             }
             batch.values[row * batch.width + column] = value

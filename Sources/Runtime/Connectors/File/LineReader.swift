@@ -46,6 +46,13 @@ final class LineReader {
 
     deinit { close(fd) }
 
+    /// When the file was last modified, in 100-ns ticks since 1970 (as ``Timestamp``); nil if unknown.
+    var lastModified: Int64? {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        return Int64(info.st_mtim.tv_sec) * 10_000_000 + Int64(info.st_mtim.tv_nsec) / 100
+    }
+
     /// Calls `body` with the next line (without its `\n` or `\r\n`); returns false at end of file.
     func nextLine(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Bool {
         while true {

@@ -109,7 +109,12 @@ public struct KafkaInputOptions: StreamSourceEndpoint {
             + (stateTopic.map { ", state_topic=\($0)" } ?? "") + (properties.isEmpty ? "" : ", properties=[\(properties.keys.sorted().joined(separator: ", "))]")
     }
     /// Every property but `BlobName` (records, not files).
-    public func provides(_ property: MetadataProperty) -> Bool { property != .blobName }
+    public func provides(_ property: MetadataProperty) -> Bool {
+        switch property {
+        case .blobName, .blobLastModified, .group(.blob): false
+        default: true
+        }
+    }
     public var partitionedTopic: String? { topic }
 
     public func makeSource(_ c: SourceContext) throws -> any EventSource {
