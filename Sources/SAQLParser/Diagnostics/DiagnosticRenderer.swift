@@ -60,10 +60,12 @@ public struct DiagnosticRenderer: Sendable {
         let lineBytes = Array(line.utf8)
         let from = min(start.column - 1, lineBytes.count)
         let to = end.line == start.line ? min(end.column, lineBytes.count) : lineBytes.count
-        // Columns are bytes; indent with the line's own tabs so carets align in terminals.
+        // Columns are bytes, but the terminal shows characters: a multi-byte character takes one
+        // place (its continuation bytes none). Tabs indent as tabs so carets align.
+        func isContinuation(_ b: UInt8) -> Bool { b & 0xC0 == 0x80 }
         var indent = ""
-        for b in lineBytes[0..<from] { indent += b == UInt8(ascii: "\t") ? "\t" : " " }
-        let width = max(1, to - from)
+        for b in lineBytes[0..<from] where !isContinuation(b) { indent += b == UInt8(ascii: "\t") ? "\t" : " " }
+        let width = max(1, lineBytes[from..<max(from, to)].filter { !isContinuation($0) }.count)
         var marker = "^" + String(repeating: "~", count: width - 1)
         if color { marker = paint(marker, "1;32") }
         return " \(number) | \(line)\n\(pad)| \(indent)\(marker)\n"

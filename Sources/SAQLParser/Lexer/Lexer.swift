@@ -59,8 +59,9 @@ public struct Lexer {
         let start = pos
         guard let c = peek() else { return Token(kind: .endOfFile, range: SourceRange(pos, pos), text: "") }
 
+        if let quote = typographicQuote(at: pos) { return typographicString(start, quote: quote) }
         if Self.isIdentStart(c) {
-            while let d = peek(), Self.isIdentPart(d) { pos += 1 }
+            while let d = peek(), Self.isIdentPart(d), typographicQuote(at: pos) == nil { pos += 1 }
             return Token(kind: .identifier, range: SourceRange(start, pos), text: text(start, pos))
         }
         if Self.isDigit(c) || (c == UInt8(ascii: ".") && peek(1).map(Self.isDigit) == true) {
@@ -118,6 +119,27 @@ public struct Lexer {
             }
         }
         return Token(kind: isFloat ? .float : .integer, range: SourceRange(start, pos), text: text(start, pos))
+    }
+
+    /// `‘ ’ “ ”` (U+2018, U+2019, U+201C, U+201D), which word processors put in pasted queries:
+    /// their byte length when one starts at `i`.
+    private func typographicQuote(at i: Int) -> Int? {
+        guard i + 2 < bytes.count, bytes[i] == 0xE2, bytes[i + 1] == 0x80, [0x98, 0x99, 0x9C, 0x9D].contains(bytes[i + 2]) else { return nil }
+        return 3
+    }
+
+    /// A string between typographic quotes: one error with the ASCII-quoted string as the fix, and
+    /// a string token, so the query parses on as meant.
+    private mutating func typographicString(_ start: Int, quote: Int) -> Token {
+        pos += quote
+        let bodyStart = pos
+        while pos < bytes.count, typographicQuote(at: pos) == nil, bytes[pos] != UInt8(ascii: "\n") { pos += 1 }
+        let body = text(bodyStart, pos)
+        if typographicQuote(at: pos) != nil { pos += 3 }
+        let literal = "'" + body.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
+        diagnostics.append(.error("SAQL1004", "typographic quotes around \(literal): strings take straight quotes", at: SourceRange(start, pos),
+                                  helps: [.init("write \(literal)", replacing: SourceRange(start, pos), with: literal)]))
+        return Token(kind: .string, range: SourceRange(start, pos), text: body)
     }
 
     /// Reads a quoted token; a doubled closing character stands for itself (`'it''s'`, `[a]]b]`).

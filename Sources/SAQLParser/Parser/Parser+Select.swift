@@ -39,7 +39,15 @@ extension Parser {
         var items: [SelectItem] = []
         while true {
             items.append(parseSelectItem())
-            if accept(.comma) != nil { continue }
+            if let comma = accept(.comma) {
+                // `SELECT a, b, FROM`: a trailing comma, reported with its removal as the fix.
+                if at("FROM") || at("INTO") || atEnd {
+                    error("SAQL1015", "expected an expression, found \(describe(current))",
+                          helps: [.init("remove the comma after the last select item", replacing: comma.range, with: "")])
+                    break
+                }
+                continue
+            }
             guard startsSelectItem else { break }
             // `SELECT Make CASE ...`: a forgotten comma, reported once; the list goes on.
             diagnostics.append(.error("SAQL1011", "expected ',' between select items, found \(describe(current))",
