@@ -50,13 +50,14 @@ extension Binder {
         if let cte = ctes[source.name.text.lowercased()] {
             usedSteps.insert(cte.name.text.lowercased())
             let (stepPlan, schema) = bindStep(cte)
-            if let ts = source.timestampBy {
-                diagnostics.append(.error("SAQL2041", "TIMESTAMP BY cannot be applied to the step '\(cte.name.text)'",
-                                          at: ts.range,
-                                          helps: [.init("put TIMESTAMP BY on the FROM clause inside the step, where the input is read")]))
-            }
             plan = stepPlan
             relation = Scope.Relation(alias: alias, schema: schema, offset: 0, width: schema.columns.count)
+            if let ts = source.timestampBy {
+                // Re-timestamps the step's rows: their time so far counts as their arrival.
+                var assignment = timestampAssignment(ts, Scope(relations: [relation]))
+                assignment.step = cte.name.text
+                plan = .assignTimestamp(assignment, input: stepPlan)
+            }
         } else {
             guard let input = inputName(source.name) else { return nil }
             if header.input(named: input)?.kind == .reference {
@@ -68,20 +69,7 @@ extension Binder {
                                                             width: schema.columns.count, isReference: true))
             }
             let scope = Scope(relations: [.init(alias: alias, schema: layout(of: input).schema, offset: 0, input: input)])
-            var assignment = TimestampAssignment(expr: nil, settings: header.settings)
-            if let ts = source.timestampBy {
-                var e = bindExpr(ts.expr, scope, .forbidden(clause: "TIMESTAMP BY"))
-                if containsSystemTimestamp(e) {
-                    diagnostics.append(.error("SAQL2043", "System.Timestamp() cannot be used in TIMESTAMP BY", at: ts.expr.range))
-                }
-                if e.type != .any && e.type != .datetime && e.type != .nvarchar {
-                    diagnostics.append(.error("SAQL2044", "TIMESTAMP BY needs a datetime or an ISO-8601 string, not \(e.type)",
-                                              at: ts.expr.range))
-                }
-                e = BoundExpr(e.kind, e.type, ts.expr.range)
-                assignment.expr = e
-                assignment.overKeys = ts.over.map { bindExpr($0, scope, .forbidden(clause: "TIMESTAMP BY ... OVER")) }
-            }
+            let assignment = source.timestampBy.map { timestampAssignment($0, scope) } ?? TimestampAssignment(expr: nil, settings: header.settings)
             plan = .assignTimestamp(assignment, input: .scan(input: input))
             // Re-read the layout: binding TIMESTAMP BY may have added a field.
             let schema = layout(of: input).schema
@@ -276,5 +264,20 @@ extension Binder {
             return (b.unit, low, high, b.leftTime, b.used)
         }
         return nil
+    }
+
+    /// Binds `TIMESTAMP BY expr [OVER keys]` over the rows of `scope`.
+    mutating func timestampAssignment(_ ts: TimestampBy, _ scope: Scope) -> TimestampAssignment {
+        var e = bindExpr(ts.expr, scope, .forbidden(clause: "TIMESTAMP BY"))
+        if containsSystemTimestamp(e) {
+            diagnostics.append(.error("SAQL2043", "System.Timestamp() cannot be used in TIMESTAMP BY", at: ts.expr.range))
+        }
+        if e.type != .any && e.type != .datetime && e.type != .nvarchar {
+            diagnostics.append(.error("SAQL2044", "TIMESTAMP BY needs a datetime or an ISO-8601 string, not \(e.type)",
+                                      at: ts.expr.range))
+        }
+        e = BoundExpr(e.kind, e.type, ts.expr.range)
+        return TimestampAssignment(expr: e, overKeys: ts.over.map { bindExpr($0, scope, .forbidden(clause: "TIMESTAMP BY ... OVER")) },
+                                   settings: header.settings)
     }
 }

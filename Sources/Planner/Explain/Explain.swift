@@ -50,6 +50,7 @@ public enum Explain {
         let late = a.lateArrivalTolerance.map(\.description) ?? "unbounded"
         var s = "time=\(time), out_of_order=\(a.outOfOrderTolerance), late_arrival=\(late), policy=\(a.policy.rawValue)"
         if !a.overKeys.isEmpty { s += ", over=[\(a.overKeys.map { ExprPrinter(schema: schema).print($0) }.joined(separator: ", "))]" }
+        if let step = a.step { s += ", arrival=rows of step \(step)" }
         return s
     }
 

@@ -51,6 +51,9 @@ public struct TimestampAssignment: Hashable, Sendable, Encodable {
     public var lateArrivalTolerance: Duration?
     public var policy: EventOrderingPolicy
     public var partitionIdleTimeout: Duration
+    /// Set when the rows come from a step rather than an input (`FROM step TIMESTAMP BY t`): the
+    /// step's name, and each row's time so far stands as its arrival time.
+    public var step: String?
 
     public init(expr: BoundExpr?, overKeys: [BoundExpr] = [], settings: JobSettings) {
         self.expr = expr

@@ -15,7 +15,7 @@ struct OperatorFactory {
             throw ConnectorError("plan node #\(node.id): aggregate \(call.function.name) has no runtime implementation")
         }
         switch node.kind {
-        case .source: preconditionFailure("sources are the pipeline's inputs, not operators")
+        case .source: throw ConnectorError("plan node #\(node.id): a source is a pipeline input, not an operator")
         case .assignTimestamp(let a): return try assignTimestamp(a, node, source, layout)
         case .filter(let e): return FilterOperator(predicate: e, context: context)
         case .apply(let a): return ApplyOperator(a, context: context)
@@ -32,6 +32,10 @@ struct OperatorFactory {
 
     private func assignTimestamp(_ a: TimestampAssignment, _ node: PhysicalNode, _ source: InputBinding?, _ layout: InputLayout?)
         throws -> any Operator {
+        if let step = a.step {
+            return TimestampOperator(input: step, assignment: a, arrivalFromEventTime: false, recordColumn: nil,
+                                     width: node.inputSchemas.first?.columns.count ?? 0, context: context)
+        }
         guard let source, let layout else { throw ConnectorError("plan node #\(node.id): AssignTimestamp must read an input") }
         return TimestampOperator(input: source.name, assignment: a, arrivalFromEventTime: source.endpoint.arrivesAtEventTime,
                                  recordColumn: layout.wantsRecord ? 0 : nil, width: layout.schema.columns.count, context: context)

@@ -30,6 +30,8 @@ public final class TimestampOperator: Operator {
     private let policy: EventOrderingPolicy
     /// True when the source has no arrival times of its own, so arrival = event time.
     private let arrivalFromEventTime: Bool
+    /// Re-timestamping a step's rows: a row's time so far is its arrival time.
+    private let fromStep: Bool
     private let context: RuntimeContext
     private let recordColumn: Int?
     private let width: Int
@@ -79,6 +81,7 @@ public final class TimestampOperator: Operator {
         late = assignment.lateArrivalTolerance?.ticks
         policy = assignment.policy
         self.arrivalFromEventTime = arrivalFromEventTime && assignment.expr != nil
+        fromStep = assignment.step != nil
         self.recordColumn = recordColumn
         self.context = context
         overKeys = assignment.overKeys.map(ExprCompiler.compile)
@@ -101,7 +104,7 @@ public final class TimestampOperator: Operator {
         keptRows.reserveCapacity(batch.count)
         keptTimes.reserveCapacity(batch.count)
         batch.forEachRow { i, row in
-            let arrival = batch.arrivals.isEmpty ? Int64.min : batch.arrivals[i]
+            let arrival = batch.arrivals.isEmpty ? (fromStep ? batch.times[i] : Int64.min) : batch.arrivals[i]
             let realArrival = arrival != .min && !arrivalFromEventTime
             if realArrival && arrival > maxArrival { maxArrival = arrival }
             let p = partitioned ? Int(batch.partitions[i]) : 0
@@ -266,7 +269,7 @@ public final class TimestampOperator: Operator {
         var out = EventBatch(width: batch.width, capacity: batch.count)
         var key = [Value](repeating: .null, count: overKeys.count)
         batch.forEachRow { i, row in
-            let arrival = batch.arrivals.isEmpty ? Int64.min : batch.arrivals[i]
+            let arrival = batch.arrivals.isEmpty ? (fromStep ? batch.times[i] : Int64.min) : batch.arrivals[i]
             let realArrival = arrival != .min && !arrivalFromEventTime
             if realArrival && arrival > maxArrival { maxArrival = arrival }
             let global = substreamWatermark()
@@ -362,7 +365,11 @@ public final class TimestampOperator: Operator {
         return bound
     }
 
-    public func watermark(_ w: Watermark, port: Int) throws {}
+    /// An input's operator has no upstream watermark (its time comes from arrivals and heartbeats);
+    /// over a step, the step's watermark is how far arrival time has come.
+    public func watermark(_ w: Watermark, port: Int) throws {
+        if fromStep, !w.isEndOfInput, w != .none { try heartbeat(arrival: w.time) }
+    }
 
     /// Advances arrival time without an event: an idle input's watermark moves to
     /// `arrival - late-arrival tolerance`, as ASA's wall-clock rule does.
