@@ -19,10 +19,12 @@ let package = Package(
                        providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CJavaScriptCore", path: "Sources/CJavaScriptCore", pkgConfig: "javascriptcoregtk-4.1",
+                       providers: [.apt(["libjavascriptcoregtk-4.1-dev"])]),
         .target(name: "SAQLParser"),
         .target(name: "Planner", dependencies: ["SAQLParser"]),
         .target(name: "Runtime", dependencies: [
-            "Planner", "CSQLite", "CRdKafka",
+            "Planner", "CSQLite", "CRdKafka", "CJavaScriptCore",
             .product(name: "Collections", package: "swift-collections"),
         ]),
         .target(name: "SAQL", dependencies: ["SAQLParser", "Planner", "Runtime"]),

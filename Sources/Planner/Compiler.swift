@@ -46,7 +46,9 @@ public enum Compiler {
             deadLetter = b
         }
         diagnostics += headerBinder.diagnostics
-        let (logical, bindDiagnostics) = Binder.bind(script, text: source.text, header: header, functions: catalog.functions,
+        var functions = catalog.functions
+        diagnostics += defineUserFunctions(header, catalog: catalog, source: source.text, into: &functions)
+        let (logical, bindDiagnostics) = Binder.bind(script, text: source.text, header: header, functions: functions,
                                                      keepEvents: deadLetter != nil)
         // A statement the parser could not read whole binds with holes in it: what the binder says
         // about it follows from the syntax error, so only the syntax error is reported.
@@ -82,6 +84,21 @@ public enum Compiler {
         let job = CompiledJob(source: source, script: script, header: header, logical: logical, physical: physical,
                               diagnostics: diagnostics, inputs: inputs, outputs: outputs, deadLetter: deadLetter)
         return (job, diagnostics)
+    }
+
+    /// Compiles the job's `CREATE FUNCTION` declarations, each language once for all of its
+    /// functions, and registers them as `UDF.NAME` / `UDA.NAME`.
+    static func defineUserFunctions(_ header: JobHeader, catalog: Catalog, source: String, into functions: inout FunctionRegistry) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        for language in Set(header.functions.map(\.language)).sorted() {
+            guard let definer = catalog.languages[language] else { continue }
+            let (scalars, aggregates, problems) = definer.define(header.functions.filter { $0.language == language }, settings: header.settings,
+                                                                 source: source)
+            diagnostics += problems
+            for f in scalars { functions.register(f) }
+            for a in aggregates { functions.register(a) }
+        }
+        return diagnostics
     }
 
     /// `state_topic` runs each partition of its input on its own: the job must read only that stream,

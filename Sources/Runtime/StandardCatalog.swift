@@ -7,5 +7,6 @@ extension Catalog {
         connectors: ConnectorRegistry([FileConnector(), StdoutConnector(), SQLiteConnector(), KafkaConnector(), EmbeddedConnector()]),
         functions: FunctionRegistry(
             scalars: StringFunctions.all + MathFunctions.all + DateFunctions.all + GeoFunctions.all + GeneralFunctions.all,
-            aggregates: BuiltinAggregates.all))
+            aggregates: BuiltinAggregates.all),
+        languages: [JavaScriptLanguage()])
 }

@@ -101,6 +101,10 @@ struct Run: ParsableCommand {
         } catch let e as ConnectorError {
             printError("saql: error: \(e.message)")
             throw ExitCode(1)
+        } catch let e as JobFailure {
+            printError("saql: error: \(e.message)")
+            if !quiet { printError("saql: \(context.counters.summary)") }
+            throw ExitCode(1)
         } catch let e as StateError {
             // Which file, what is wrong, and how to start over.
             let file = stateDirectory.map { "\($0)/checkpoint.db" } ?? "the saved state"

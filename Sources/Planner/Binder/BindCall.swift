@@ -13,12 +13,11 @@ extension Binder {
                 }
                 return BoundExpr(.systemTimestamp, .datetime, range)
             }
-            if prefix == "UDF" {
-                diagnostics.append(.error("SAQL4006", "user-defined function '\(call.qualifiedName)' is not supported",
-                                          at: call.nameRange,
-                                          helps: [.init("saql runs no JavaScript or C# UDFs; express the logic with built-in functions")]))
-                for a in call.arguments { _ = bindExpr(a, scope, mode) }
-                return .literal(.null, range)
+            if (prefix == "UDF" || prefix == "UDA") && call.name.count == 2 {
+                if let key = call.registryKey, functions.scalar(named: key) == nil && functions.aggregate(named: key) == nil {
+                    return unknownUserFunction(call, scope, mode, range)
+                }
+                return bindNamedCall(call, scope, mode, range)
             }
             if prefix == "SYSTEM" && upper == "WINDOW" {
                 guard let id = windowIdentifier else {
@@ -36,6 +35,12 @@ extension Binder {
             diagnostics.append(.error("SAQL2060", "window function '\(call.baseName)' can only be used in GROUP BY", at: range))
             return .literal(.null, range)
         }
+        return bindNamedCall(call, scope, mode, range)
+    }
+
+    /// A call of a function in the registry: a built-in (`UPPER(x)`) or a user function (`udf.f(x)`).
+    private mutating func bindNamedCall(_ call: FunctionCall, _ scope: Scope, _ mode: AggregateMode, _ range: SourceRange) -> BoundExpr {
+        let upper = call.registryKey ?? call.baseName.uppercased()
         if functions.aggregate(named: upper) != nil {
             if isAnalytic(call) {
                 // Only reached where analytic functions cannot be: their SELECT binds them first.
@@ -53,6 +58,11 @@ extension Binder {
             return .literal(.null, range)
         }
         if upper == "GETMETADATAPROPERTYVALUE" { return bindMetadata(call, scope, range) }
+        if upper.hasPrefix("UDA.") {
+            diagnostics.append(.error("SAQL2065", "'\(call.qualifiedName)' is an aggregate: it needs GROUP BY with a window", at: call.nameRange,
+                                      helps: [.init("add GROUP BY TumblingWindow(minute, 1) (or another window), or declare it with kind = 'scalar' and call it as udf.\(call.baseName)")]))
+            return .literal(.null, range)
+        }
         guard let definition = functions.scalar(named: upper) else {
             let names = functions.allScalars.map(\.name) + functions.allAggregates.map(\.name) + ["GETMETADATAPROPERTYVALUE"]
                 + ["LAG", "LAST", "ISFIRST", "ANOMALYDETECTION_SPIKEANDDIP", "ANOMALYDETECTION_CHANGEPOINT"]
@@ -86,10 +96,37 @@ extension Binder {
             argExprs.removeFirst()
         }
         let args = argExprs.enumerated().map { i, e in
-            sig.kind(of: i) == .eventTime ? sourceTime(e, scope) ?? bindExpr(e, scope, mode) : bindExpr(e, scope, mode)
+            if upper.hasPrefix("UDF."), let event = wholeEvent(e, scope) { return event }
+            return sig.kind(of: i) == .eventTime ? sourceTime(e, scope) ?? bindExpr(e, scope, mode) : bindExpr(e, scope, mode)
         }
         checkArguments(upper, sig, args, argExprs)
         return BoundExpr(.call(FunctionRef(definition, datePart: part), args), definition.returnType(args), range)
+    }
+
+    /// `udf.x` or `uda.x` that no declaration names.
+    private mutating func unknownUserFunction(_ call: FunctionCall, _ scope: Scope, _ mode: AggregateMode, _ range: SourceRange) -> BoundExpr {
+        let prefix = call.name[0].text.uppercased()
+        // Declared, but its code did not compile: that declaration's error says it all.
+        if header.functions.contains(where: { $0.name.caseInsensitiveEquals(call.baseName) }) { return .literal(.null, range) }
+        let names = (functions.allScalars.map(\.name) + functions.allAggregates.map(\.name)).filter { $0.hasPrefix(prefix + ".") }
+        var helps: [Diagnostic.Help] = []
+        if let near = Suggest.closest(prefix + "." + call.baseName.uppercased(), in: names) {
+            let declared = header.functions.first { $0.registryName == near }?.name ?? String(near.dropFirst(prefix.count + 1))
+            let spelled = call.name[0].text + "." + declared
+            helps.append(.init("did you mean '\(spelled)'?", replacing: call.nameRange, with: spelled))
+        }
+        helps.append(.init("declare it in the job: CREATE FUNCTION \(call.baseName) WITH (language = 'javascript', kind = '\(prefix == "UDA" ? "aggregate" : "scalar")', code = '...')"))
+        diagnostics.append(.error("SAQL2005", "unknown function '\(call.qualifiedName)'", at: call.nameRange, helps: helps))
+        for a in call.arguments where wholeEvent(a, scope) == nil { _ = bindExpr(a, scope, mode) }
+        return .literal(.null, range)
+    }
+
+    /// A source's name as an argument of a user function (`udf.f(input)`): the whole event, as a record.
+    mutating func wholeEvent(_ e: Expr, _ scope: Scope) -> BoundExpr? {
+        guard case .identifier(let n) = e.kind, n.quoting != .doubleQuotes,
+              scope.relations.contains(where: { $0.alias.caseInsensitiveEquals(n.text) }),
+              !scope.relations.contains(where: { $0.schema.index(of: n.text) != nil }) else { return nil }
+        return wholeRow(scope, range: e.range)
     }
 
     /// `GetMetadataPropertyValue(input, 'path')`: a column the input's reader fills from the

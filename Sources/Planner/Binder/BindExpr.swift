@@ -106,7 +106,7 @@ extension Binder {
     }
 
     mutating func bindAggregate(_ call: FunctionCall, _ scope: Scope, _ ctx: GroupContext, _ range: SourceRange) -> BoundExpr {
-        guard let function = aggregate(named: call.baseName), let agg = bindAggregateCall(function, call, scope) else {
+        guard let function = aggregate(named: call.registryKey ?? call.baseName), let agg = bindAggregateCall(function, call, scope) else {
             return .literal(.null, range)
         }
         return BoundExpr(.column(ctx.column(for: agg)), agg.resultType, range)
@@ -222,7 +222,7 @@ extension Binder {
 
     /// An aggregate over a window's group (no OVER, or `OVER (ORDER BY ...)` only).
     func isGroupAggregate(_ c: FunctionCall) -> Bool {
-        c.name.count == 1 && functions.aggregate(named: c.baseName) != nil && !isAnalytic(c)
+        c.registryKey.map { functions.aggregate(named: $0) != nil } == true && !isAnalytic(c)
     }
 
     func containsSystemTimestamp(_ e: BoundExpr) -> Bool {

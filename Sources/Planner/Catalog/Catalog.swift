@@ -4,9 +4,16 @@
 public struct Catalog: Sendable {
     public var connectors: ConnectorRegistry
     public var functions: FunctionRegistry
+    /// The languages `CREATE FUNCTION` accepts, by lower-case name.
+    public var languages: [String: any FunctionLanguage]
 
-    public init(connectors: ConnectorRegistry = ConnectorRegistry(), functions: FunctionRegistry = FunctionRegistry()) {
+    public init(connectors: ConnectorRegistry = ConnectorRegistry(), functions: FunctionRegistry = FunctionRegistry(),
+                languages: [any FunctionLanguage] = []) {
         self.connectors = connectors
         self.functions = functions
+        self.languages = Dictionary(languages.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { $1 })
     }
+
+    /// Adds a language, replacing one of the same name.
+    public mutating func register(_ language: any FunctionLanguage) { languages[language.name.lowercased()] = language }
 }

@@ -38,6 +38,8 @@ public struct JobHeader: Sendable {
     public var declaresOutputs = false
     /// Lower-cased names of declarations that had errors; references to them report nothing more.
     public var invalidDeclarations: Set<String> = []
+    /// `CREATE FUNCTION` declarations, in order.
+    public var functions: [UserFunctionDeclaration] = []
 
     public func input(named name: String) -> InputBinding? { inputs.first { $0.name.caseInsensitiveEquals(name) } }
     public func output(named name: String) -> OutputBinding? { outputs.first { $0.name.caseInsensitiveEquals(name) } }
@@ -83,6 +85,8 @@ struct HeaderBinder {
                     columns.append((col.name.text, type))
                 }
                 header.tables[t.name.text] = columns
+            case .createFunction(let f):
+                if let declaration = bindFunction(f, header: header) { header.functions.append(declaration) }
             case .with, .select:
                 break
             }
@@ -137,6 +141,14 @@ struct HeaderBinder {
                 return
             }
             settings.outputErrorPolicy = p
+        case "udf_timeout":
+            if let d = duration() {
+                guard d.ticks > 0 else {
+                    diagnostics.append(.error("SAQL3002", "'udf_timeout' must be positive", at: range))
+                    return
+                }
+                settings.udfTimeout = d
+            }
         case "compatibility_level":
             guard let level = CompatibilityLevel(rawValue: value) else {
                 diagnostics.append(.error("SAQL3004", "unsupported compatibility level '\(value)'", at: range,

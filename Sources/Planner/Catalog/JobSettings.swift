@@ -30,6 +30,8 @@ public struct JobSettings: Hashable, Sendable {
     /// Where checkpoints are kept (`saql run --state` overrides it); none: no checkpoints.
     public var checkpointDirectory: String?
     public var checkpointInterval: Duration = .seconds(10)
+    /// How long one call of a user function may run before the job stops with an error naming it.
+    public var udfTimeout: Duration = .seconds(1)
 
     public init() {}
 
@@ -43,6 +45,7 @@ public struct JobSettings: Hashable, Sendable {
         ("checkpoint_dir", "directory for checkpoints (relative to the job file); the run resumes from the latest one"),
         ("checkpoint_interval", "wall-clock time between checkpoints (default '10s')"),
         ("output_error_policy", "'retry' (default: wait and write again) or 'drop' (count and go on) for rows an output rejects"),
+        ("udf_timeout", "how long one call of a JavaScript function may run before the job stops (default '1s')"),
     ]
 }
 

@@ -59,7 +59,7 @@ extension FunctionRef: Encodable {
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
+        try c.encode(definition.identity, forKey: .name)
         try c.encodeIfPresent(datePart, forKey: .datePart)
     }
 }
@@ -67,6 +67,6 @@ extension FunctionRef: Encodable {
 extension AggregateFunction: Encodable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
-        try c.encode(name)
+        try c.encode(definition.identity)
     }
 }

@@ -1,9 +1,15 @@
 /// A row-level failure while evaluating an expression: a conversion, an overflow, a bad argument.
 ///
-/// It never stops a job. The operator that hit it skips the row, counts it, and sends it to the
-/// dead-letter output when one exists (see README, "Error policy").
+/// It does not stop a job (save ``isFatal``). The operator that hit it skips the row, counts it, and
+/// sends it to the dead-letter output when one exists (see README, "Error policy").
 public struct EvalError: Error, Sendable, CustomStringConvertible {
     public var message: String
+    /// What the dead-letter output records beside the message (a user function's name, message and
+    /// arguments), when there is more to say.
+    public var detail: Record?
+    /// True for the one kind of row error that stops the job: a user function that ran past its
+    /// time limit (the job would otherwise hang on it).
+    public var isFatal = false
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 

@@ -93,9 +93,14 @@ extension AggregateCall {
         return i
     }
 
-    /// What the operators feed the aggregate for each row: its argument, or for ordered aggregates
-    /// a record of the argument followed by the ORDER BY keys (see ``OrderedValue``).
+    /// What the operators feed the aggregate for each row: its argument, for ordered aggregates a
+    /// record of the argument followed by the ORDER BY keys (see ``OrderedValue``), and for
+    /// aggregates that receive event times a record of the argument and `System.Timestamp()`.
     var input: BoundExpr? {
+        if function.definition.receivesEventTime {
+            return BoundExpr(.makeRecord(names: ["value", "time"], values: [argument ?? .literal(.null), BoundExpr(.systemTimestamp, .datetime)]),
+                             .anyRecord)
+        }
         guard !orderBy.isEmpty else { return argument }
         let values = [argument ?? .literal(.null)] + orderBy.map(\.expr)
         return BoundExpr(.makeRecord(names: (0..<values.count).map { "\($0)" }, values: values), .anyRecord)

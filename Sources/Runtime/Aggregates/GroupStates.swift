@@ -9,13 +9,24 @@ public protocol GroupAccumulator: AnyObject {
     /// Adds `values[rows[i] * stride]` to group `slots[i]` for every `i`; failures are collected.
     func addRows(_ rows: UnsafeBufferPointer<Int32>, _ slots: UnsafeBufferPointer<Int32>, _ values: UnsafePointer<Value>,
                  stride: Int, errors: inout [EvalError])
-    func result(_ slot: Int) -> Value
+    /// The group's result; throws when computing it fails (a user aggregate's exception).
+    func result(_ slot: Int) throws(EvalError) -> Value
     /// Forgets every group, keeping capacity.
     func reset()
     /// Writes one group's state (for checkpoints).
     func save(_ slot: Int, into w: inout StateWriter)
     /// Reads one group's state written by `save` into a grown, empty slot.
     func restore(_ slot: Int, from r: inout StateReader) throws(StateError)
+}
+
+extension WindowAggregateOperator {
+    /// A group's result; a failure (a user aggregate's exception) is a row error and NULL.
+    static func result(of accumulator: any GroupAccumulator, _ slot: Int, _ context: RuntimeContext) -> Value {
+        do throws(EvalError) { return try accumulator.result(slot) } catch {
+            context.rowError(error, in: "aggregate")
+            return .null
+        }
+    }
 }
 
 /// Group states of one state type, in one manually managed buffer (no copy-on-write or
@@ -63,7 +74,7 @@ final class GroupStates<S: AggregateState>: GroupAccumulator {
         S.addRows(states, rows, slots, values, stride: stride, countsRows: countsRows, errors: &errors)
     }
 
-    func result(_ slot: Int) -> Value { state(slot).pointee.result() }
+    func result(_ slot: Int) throws(EvalError) -> Value { state(slot).pointee.result() }
 
     func reset() {
         guard let states, capacity > 0 else { return }

@@ -151,12 +151,14 @@ public final class Pipeline {
         guard let port = inputs[input] else { throw ConnectorError("the job has no input '\(input)'") }
         if let last = batch.arrivals.last { processingTime = max(processingTime, last) }
         try port.downstream.emit(batch)
+        try context.throwIfFailed()
     }
 
     /// Tells an input that no event will arrive before `arrival`; idle inputs then let time advance.
     public func heartbeat(_ input: String, arrival: Int64) throws {
         guard let port = inputs[input] else { return }
         for t in port.timestampers { try t.heartbeat(arrival: arrival) }
+        try context.throwIfFailed()
     }
 
     /// Tells a partitioned input which partitions are read to their end (after their records).
@@ -174,6 +176,7 @@ public final class Pipeline {
         guard let port = inputs[input], !port.ended else { return }
         port.ended = true
         try port.downstream.finish()
+        try context.throwIfFailed()
     }
 
     /// Closes the outputs without ending the inputs (the pipeline is given up; its state was saved).

@@ -19,12 +19,33 @@ public final class RuntimeContext {
 
     public init() {}
 
-    /// Counts a row skipped because an expression failed.
+    /// Throws the error that stopped the run, if one did (checked after each batch).
+    public func throwIfFailed() throws {
+        if let failure { throw JobFailure(message: failure.message) }
+    }
+
+    /// The error that stops the run (a user function past its time limit), once one happened.
+    public private(set) var failure: EvalError?
+
+    /// Counts a row skipped because an expression failed, and dead-letters it (with what a user
+    /// function's error says of its call). A fatal error is recorded to stop the run.
     func rowError(_ error: EvalError, in operatorName: String) {
+        if error.isFatal {
+            if failure == nil { failure = error }
+            return
+        }
         counters.evaluationErrors += 1
+        deadLetter?(DeadLetter(reason: .evaluationError, input: operatorName, detail: error.message, event: error.detail,
+                               arrivalTime: nil, watermark: nil, originalTime: nil, adjustedTime: nil, position: nil))
         let key = operatorName + ": " + error.message
         let n = reported[key, default: 0]
         reported[key] = n + 1
         if n < 3 { onRowError?("\(key) (row skipped)") }
     }
+}
+
+/// A run stopped by an error in user code (a function over its time limit).
+public struct JobFailure: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }

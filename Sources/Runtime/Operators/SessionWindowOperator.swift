@@ -115,7 +115,7 @@ public final class SessionWindowOperator: EmittingOnWatermark {
         let k = keys.count
         for slot in 0..<s.groups.count {
             out.values.append(contentsOf: s.groups.keys[(slot * k)..<((slot + 1) * k)])
-            for c in s.columns { out.values.append(c.result(slot)) }
+            for c in s.columns { out.values.append(WindowAggregateOperator.result(of: c, slot, context)) }
             out.times.append(e)
         }
         s.groups.removeAll()

@@ -204,7 +204,7 @@ public final class WindowAggregateOperator: EmittingOnWatermark {
             var out = EventBatch(width: keyCount + calls.count, capacity: first.groups.count)
             for slot in 0..<first.groups.count {
                 out.values.append(contentsOf: first.groups.keys[(slot * keyCount)..<((slot + 1) * keyCount)])
-                for c in first.columns { out.values.append(c.result(slot)) }
+                for c in first.columns { out.values.append(Self.result(of: c, slot, context)) }
                 out.times.append(first.end)
             }
             var groups = first.groups

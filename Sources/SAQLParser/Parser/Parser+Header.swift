@@ -1,4 +1,4 @@
-/// Job-file header statements: `SET`, `CREATE [REFERENCE] INPUT`, `CREATE OUTPUT`, `CREATE TABLE`.
+/// Job-file header statements: `SET`, `CREATE [REFERENCE] INPUT`, `CREATE OUTPUT`, `CREATE TABLE`, `CREATE FUNCTION`.
 extension Parser {
     mutating func parseSet() -> Statement? {
         let start = advance().range
@@ -11,6 +11,11 @@ extension Parser {
     mutating func parseCreate() -> Statement? {
         let start = advance().range
         if accept("TABLE") != nil { return parseCreateTable(start) }
+        if accept("FUNCTION") != nil {
+            guard let name = parseName("a function name", allowReserved: true) else { return nil }
+            let options = parseOptionList()
+            return .createFunction(CreateFunctionStatement(name: name, options: options, range: start.union(tokens[index - 1].range)))
+        }
         var kind: CreateEndpointStatement.Kind
         if accept("REFERENCE") != nil {
             expect("INPUT", " after CREATE REFERENCE")
@@ -20,10 +25,17 @@ extension Parser {
         } else if accept("OUTPUT") != nil {
             kind = .output
         } else {
-            error("SAQL1019", "expected INPUT, REFERENCE INPUT, OUTPUT or TABLE after CREATE, found \(describe(current))")
+            error("SAQL1019", "expected INPUT, REFERENCE INPUT, OUTPUT, TABLE or FUNCTION after CREATE, found \(describe(current))")
             return nil
         }
         guard let name = parseName("a name", allowReserved: true) else { return nil }
+        let options = parseOptionList()
+        return .createEndpoint(CreateEndpointStatement(kind: kind, name: name, options: options,
+                                                       range: start.union(tokens[index - 1].range)))
+    }
+
+    /// `WITH (key = value, ...)`.
+    private mutating func parseOptionList() -> [EndpointOption] {
         var options: [EndpointOption] = []
         if expect("WITH", " before the option list"), expect(.lparen) {
             while !at(.rparen) && !atEnd {
@@ -35,8 +47,7 @@ extension Parser {
             }
             expect(.rparen, " to close the option list")
         }
-        return .createEndpoint(CreateEndpointStatement(kind: kind, name: name, options: options,
-                                                       range: start.union(tokens[index - 1].range)))
+        return options
     }
 
     private mutating func synchronizeOptions() {

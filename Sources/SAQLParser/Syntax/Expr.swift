@@ -95,6 +95,13 @@ public struct FunctionCall: Hashable, Sendable {
     public var baseName: String { name.last?.text ?? "" }
     /// The full dotted name as written.
     public var qualifiedName: String { name.map(\.text).joined(separator: ".") }
+    /// The name functions are registered under: `UPPER` for `upper(x)`, `UDF.F` for `udf.f(x)`,
+    /// `UDA.F` for `uda.f(x)`; `nil` for other dotted names.
+    public var registryKey: String? {
+        if name.count == 1 { return baseName.uppercased() }
+        guard name.count == 2, ["UDF", "UDA"].contains(name[0].text.uppercased()) else { return nil }
+        return name[0].text.uppercased() + "." + baseName.uppercased()
+    }
 }
 
 /// `OVER ([PARTITION BY ...] [ORDER BY ...] [LIMIT DURATION(unit, n)] [WHEN cond])`.

@@ -17,6 +17,8 @@ public enum Statement: Hashable, Sendable {
     case createEndpoint(CreateEndpointStatement)
     /// ASA's `CREATE TABLE name (column type, ...)` input-schema declaration.
     case createTable(CreateTableStatement)
+    /// `CREATE FUNCTION name WITH (language = ..., kind = ..., code | path = ...)`: a user function.
+    case createFunction(CreateFunctionStatement)
     /// `WITH name AS (query), ...`: steps visible to every later statement.
     case with([CommonTableExpression], range: SourceRange)
     /// `SELECT ... [INTO output] ...`, possibly a UNION.
@@ -27,6 +29,7 @@ public enum Statement: Hashable, Sendable {
         case .set(let s): return s.range
         case .createEndpoint(let s): return s.range
         case .createTable(let s): return s.range
+        case .createFunction(let s): return s.range
         case .with(_, let r): return r
         case .select(let q): return q.range
         }
@@ -57,6 +60,14 @@ public struct EndpointOption: Hashable, Sendable {
 public struct CreateEndpointStatement: Hashable, Sendable {
     public enum Kind: String, Hashable, Sendable { case input = "INPUT", referenceInput = "REFERENCE INPUT", output = "OUTPUT" }
     public var kind: Kind
+    public var name: Name
+    public var options: [EndpointOption]
+    public var range: SourceRange
+}
+
+/// `CREATE FUNCTION name WITH (option = value, ...)`: a user-defined function called as
+/// `udf.name(...)` (scalar) or `uda.name(...)` (aggregate).
+public struct CreateFunctionStatement: Hashable, Sendable {
     public var name: Name
     public var options: [EndpointOption]
     public var range: SourceRange

@@ -22,9 +22,19 @@ public protocol AggregateFunctionDefinition: Sendable {
     var needsOrder: Bool { get }
     /// The result type of a bound call.
     func returnType(_ call: AggregateCall) -> DataType
+    /// True when each value comes with its event time (a JavaScript UDA's `accumulate(value,
+    /// timestamp)`): the operators then feed a record of the argument and `System.Timestamp()`.
+    var receivesEventTime: Bool { get }
+    /// What a checkpoint records of the aggregate: its name, and for a user aggregate its code too.
+    var identity: String { get }
 }
 
-/// An aggregate named in a plan: compared and hashed by name.
+extension AggregateFunctionDefinition {
+    public var receivesEventTime: Bool { false }
+    public var identity: String { name }
+}
+
+/// An aggregate named in a plan: compared and hashed by its identity (its name, and a user aggregate's code).
 public struct AggregateFunction: Hashable, Sendable {
     public let definition: any AggregateFunctionDefinition
 
@@ -32,8 +42,8 @@ public struct AggregateFunction: Hashable, Sendable {
 
     public var name: String { definition.name }
 
-    public static func == (a: AggregateFunction, b: AggregateFunction) -> Bool { a.name == b.name }
-    public func hash(into h: inout Hasher) { h.combine(name) }
+    public static func == (a: AggregateFunction, b: AggregateFunction) -> Bool { a.definition.identity == b.definition.identity }
+    public func hash(into h: inout Hasher) { h.combine(definition.identity) }
 }
 
 /// The scalar functions and aggregates a job can call, by upper-case name. The runtime's standard

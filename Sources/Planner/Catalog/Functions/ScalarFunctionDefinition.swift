@@ -80,10 +80,14 @@ public protocol ScalarFunctionDefinition: Sendable {
     /// False for functions whose result may differ between calls with the same arguments: they are
     /// never folded into constants.
     var isDeterministic: Bool { get }
+    /// What a checkpoint records of the function: its name, and for a user function its code too,
+    /// so that changing the code is a changed job.
+    var identity: String { get }
 }
 
 extension ScalarFunctionDefinition {
     public var isDeterministic: Bool { true }
+    public var identity: String { name }
 }
 
 /// A function named in a plan: its definition and its call's date part. Two references are equal
@@ -99,9 +103,9 @@ public struct FunctionRef: Hashable, Sendable {
 
     public var name: String { definition.name }
 
-    public static func == (a: FunctionRef, b: FunctionRef) -> Bool { a.name == b.name && a.datePart == b.datePart }
+    public static func == (a: FunctionRef, b: FunctionRef) -> Bool { a.definition.identity == b.definition.identity && a.datePart == b.datePart }
     public func hash(into h: inout Hasher) {
-        h.combine(name)
+        h.combine(definition.identity)
         h.combine(datePart)
     }
 }
