@@ -237,9 +237,14 @@ public final class Pipeline {
     ///
     /// A stop request ends the run without emitting open windows (they were not complete); outputs
     /// are flushed. Read positions are committed once outputs are flushed after a completed run, and
-    /// at a stop request when no operator holds rows (what was read is then fully written).
+    /// at a stop request when no operator holds rows (what was read is then fully written). A
+    /// failed run flushes its outputs but commits nothing.
     public func run(until stopRequested: () -> Bool) throws {
         do { try runLoop(until: stopRequested) } catch {
+            // What was written before the failure reaches plain outputs and the dead letter (a
+            // rerun from the last checkpoint may repeat it: at least once); transactions roll back.
+            for s in sinks { try? s.flush() }
+            try? deadLetterWriter?.flush()
             for t in transactions { t.abort() }
             throw error
         }

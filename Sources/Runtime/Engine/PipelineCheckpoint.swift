@@ -18,6 +18,7 @@ extension Pipeline {
         for (id, op) in nodeOperators where type(of: op).stateVersion != 0 {
             var w = StateWriter()
             op.saveState(into: &w)
+            if let failure = w.failure { throw StateError("plan node #\(id) (\(op.name)): \(failure)") }
             c.operators[id] = (type(of: op).stateVersion, w.bytes)
         }
         for (id, d) in nodeOutputs where d.lastWatermark != .none { c.watermarks[id] = d.lastWatermark.time }

@@ -4,8 +4,14 @@ import Planner
 /// pattern (so a restored state computes bit-identical results), and tagged values.
 public struct StateWriter: Sendable {
     public private(set) var bytes: [UInt8] = []
+    /// Set when some state could not be written (user code's state that has no serial form): the
+    /// checkpoint is then an error rather than silently missing it.
+    public private(set) var failure: String?
 
     public init() {}
+
+    /// Records that state could not be written; the first reason is kept.
+    public mutating func fail(_ reason: String) { if failure == nil { failure = reason } }
 
     public mutating func write(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
     public mutating func write(_ v: Int64) { write(UInt64(bitPattern: v)) }

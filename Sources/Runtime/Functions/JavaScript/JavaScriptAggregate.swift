@@ -78,12 +78,16 @@ struct JavaScriptAggregate: AggregateImplementation, @unchecked Sendable {
 
     func save(_ object: JavaScriptObject?, into w: inout StateWriter) {
         guard let object, let stringify = engine.stringify else { return w.write(false) }
-        var text: String?
         var arg: JSValueRef? = object.ref
-        let json = withUnsafePointer(to: &arg) { JSObjectCallAsFunction(engine.context, stringify, nil, 1, $0, nil) }
-        if let json { text = engine.string(json) }
+        var exception: JSValueRef?
+        let json = withUnsafePointer(to: &arg) { JSObjectCallAsFunction(engine.context, stringify, nil, 1, $0, &exception) }
+        guard exception == nil, let json, JSValueIsString(engine.context, json), let text = engine.string(json) else {
+            let why = exception.flatMap { engine.string($0) } ?? "JSON.stringify gave no text"
+            w.fail("\(declaration.callName): its state cannot be saved as JSON: \(why)")
+            return w.write(false)
+        }
         w.write(true)
-        w.write(text ?? "{}")
+        w.write(text)
     }
 
     func restore(from r: inout StateReader) throws(StateError) -> JavaScriptObject? {
