@@ -41,6 +41,8 @@ public enum Compiler {
             header.tables[input] = fields.map { ($0, DataType.any) }
         }
         bindReferenceOverrides(overrides, into: &header, binder: &headerBinder)
+        header.functions = overrides.functions.filter { f in !header.functions.contains { $0.name.caseInsensitiveEquals(f.name) } }
+            + header.functions
         var deadLetter = header.deadLetter
         if let spec = overrides.deadLetter, case .output(let b)? = headerBinder.bind(spec, name: "dead_letter", kind: .output, header: header) {
             deadLetter = b

@@ -146,6 +146,8 @@ public struct ASATestRunner {
     public var baseDirectory: String
     public var settings: [(key: String, value: String)]
     public var workDirectory: String
+    /// Functions declared outside the query (an ASA project's `Functions` folder).
+    public var functions: [UserFunctionDeclaration] = []
 
     public init(query: SourceFile, config: ASATestConfig, baseDirectory: String, settings: [(key: String, value: String)] = [],
                 workDirectory: String) {
@@ -167,6 +169,7 @@ public struct ASATestRunner {
         var o = BindingOverrides()
         o.settings = settings
         o.outputDirectory = outputs
+        o.functions = functions
         for input in testCase?.Inputs ?? [] {
             let format: DataFormat = input.Format?.lowercased() == "csv" ? .csv : .json
             let connector = EndpointSpec.file(path: path(input.FilePath), format: format)

@@ -8,8 +8,14 @@ import Glibc
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run a job on its inputs until they end.")
 
-    @Argument(help: "The job file (.saql, or a bare ASA query).")
-    var job: String
+    @Argument(help: "The job file (.saql, or a bare ASA query); taken from the project when omitted.")
+    var job: String?
+
+    @Option(help: ArgumentHelp("""
+        An ASA VS Code project (asaproj.json): its query, JobConfig.json, local inputs and Functions/*.js; \
+        outputs go to LocalRunOutputs/ unless bound.
+        """, valueName: "PATH"))
+    var project: String?
 
     @OptionGroup var bindings: BindingOptions
 
@@ -39,6 +45,15 @@ struct Run: ParsableCommand {
 
     func run() throws {
         var overrides = try bindings.overrides()
+        var job = self.job, jobConfig = self.jobConfig
+        if let project {
+            let p = try loadProject(project)
+            job = job ?? p.queryPath
+            jobConfig = jobConfig ?? p.jobConfigPath
+            overrides = p.overrides(overrides)
+            overrides.outputDirectory = overrides.outputDirectory ?? p.directory + "/LocalRunOutputs"
+        }
+        guard let job else { throw ValidationError("give the job file, or --project asaproj.json") }
         if let jobConfig {
             do { overrides.settings = try ASAJobConfig.load(jobConfig).settings.map { ($0.key, $0.value) } + overrides.settings } catch {
                 printError("saql: error: \(error)")
@@ -124,7 +139,11 @@ struct Check: ParsableCommand {
         discussion: "Exit status: 0 when no file has errors, 2 when one does, 1 when a file cannot be read.")
 
     @Argument(help: "Job files to check (.saql, or bare ASA queries such as .asaql).")
-    var jobs: [String]
+    var jobs: [String] = []
+
+    @Option(help: ArgumentHelp("Check an ASA VS Code project (asaproj.json): its query, with its Functions/*.js and local inputs.",
+                               valueName: "PATH"))
+    var project: String?
 
     @OptionGroup var bindings: BindingOptions
 
@@ -141,6 +160,9 @@ struct Check: ParsableCommand {
     func run() throws {
         var report = DiagnosticReport(files: [], toolVersion: SAQLCommand.configuration.version)
         var unreadable = false
+        let project = try self.project.map(loadProject)
+        let jobs = self.jobs.isEmpty ? project.map { [$0.queryPath] } ?? [] : self.jobs
+        guard !jobs.isEmpty else { throw ValidationError("give the job files to check, or --project asaproj.json") }
         for path in jobs {
             let text: String
             do { text = try TextFile.read(path) } catch {
@@ -150,6 +172,7 @@ struct Check: ParsableCommand {
             }
             let source = SourceFile(name: path, text: text)
             var overrides = try bindings.overrides()
+            if let project { overrides = project.overrides(overrides) }
             if let slash = path.lastIndex(of: "/") { overrides.jobDirectory = String(path[..<slash]) }
             for spec in schemaFromSample {
                 guard let eq = spec.firstIndex(of: "=") else { throw ValidationError("--schema-from-sample: expected NAME=PATH, got '\(spec)'") }
@@ -237,19 +260,13 @@ struct TestCommand: ParsableCommand {
 
     func run() throws {
         var queryPath = query, configPath = testConfig, jobConfigPath = jobConfig
+        var functions: [UserFunctionDeclaration] = []
         if let project {
-            let dir = (project as NSString).deletingLastPathComponent
-            let base = dir.isEmpty ? "." : dir
-            guard let data = FileManager.default.contents(atPath: project),
-                  let p = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                printError("saql: error: cannot read the project '\(project)'")
-                throw ExitCode(1)
-            }
-            if queryPath == nil, let start = p["startFile"] as? String { queryPath = base + "/" + start }
-            for c in p["configurations"] as? [[String: Any]] ?? [] where jobConfigPath == nil && (c["subType"] as? String) == "JobConfig" {
-                jobConfigPath = (c["filePath"] as? String).map { base + "/" + $0 }
-            }
-            if configPath == nil { configPath = base + "/Test/testConfig.json" }
+            let p = try loadProject(project)
+            queryPath = queryPath ?? p.queryPath
+            jobConfigPath = jobConfigPath ?? p.jobConfigPath
+            configPath = configPath ?? p.testConfigPath ?? p.directory + "/Test/testConfig.json"
+            functions = p.functions
         }
         guard let configPath else { throw ValidationError("give --test-config PATH or --project asaproj.json") }
         let config: ASATestConfig
@@ -271,8 +288,9 @@ struct TestCommand: ParsableCommand {
         }
         let work = NSTemporaryDirectory() + "saql-test-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let runner = ASATestRunner(query: SourceFile(name: queryPath, text: text), config: config, baseDirectory: base.isEmpty ? "." : base,
+        var runner = ASATestRunner(query: SourceFile(name: queryPath, text: text), config: config, baseDirectory: base.isEmpty ? "." : base,
                                    settings: settings, workDirectory: work)
+        runner.functions = functions
         let errors = runner.compileErrors()
         if !errors.isEmpty {
             printError(DiagnosticRenderer().render(errors, in: runner.query), terminator: "")

@@ -94,3 +94,11 @@ func compileJob(path: String, overrides: BindingOverrides, check: BindingCheck, 
     guard let job else { throw ExitCode(2) }
     return job
 }
+
+/// Reads an ASA project, or exits with its error.
+func loadProject(_ path: String) throws -> ASAProject {
+    do throws(SAQLError) { return try ASAProject.load(path) } catch {
+        printError("saql: error: \(error)")
+        throw ExitCode(1)
+    }
+}

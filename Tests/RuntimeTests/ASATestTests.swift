@@ -57,6 +57,36 @@ struct ASATestTests {
         #expect(r.stdout.contains("error[SAQL"))
     }
 
+    /// An ASA project with JavaScript functions (Functions/NAME.js beside NAME.js.json) runs
+    /// unchanged: test, run (local inputs, LocalRunOutputs/) and check.
+    @Test func aProjectWithFunctions() throws {
+        let dir = NSTemporaryDirectory() + "saql-asaproj-udf-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: ExampleJobTests.root + "/queries/asa-project-udf", toPath: dir)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let test = try saql(["test", "--project", dir + "/asaproj.json"])
+        #expect(test.status == 0, "\(test.stdout)")
+        #expect(test.stdout.contains("1 test cases: 1 passed, 0 failed"))
+        let run = try saql(["run", "--project", dir + "/asaproj.json", "--quiet"])
+        #expect(run.status == 0, "\(run.stdout)")
+        let health = try String(contentsOfFile: dir + "/LocalRunOutputs/HealthOutput.jsonl", encoding: .utf8)
+        #expect(health.hasPrefix(#"{"DeviceId":"pump-1","TemperatureSpread":2.5,"Readings":3,"#), "\(health)")
+        #expect(try saql(["check", "--project", dir + "/asaproj.json"]).status == 0)
+        // A syntax error in a function's file names the file and its line.
+        let js = dir + "/Functions/hexToInt.js"
+        try String(contentsOfFile: js, encoding: .utf8).replacingOccurrences(of: "parseInt(hexValue, 16)", with: "parseInt(hexValue, 16")
+            .write(toFile: js, atomically: true, encoding: .utf8)
+        let broken = try saql(["check", "--project", dir + "/asaproj.json"])
+        #expect(broken.status == 2)
+        #expect(broken.stdout.contains("SAQL2160") && broken.stdout.contains("Functions/hexToInt.js line 3"), "\(broken.stdout)")
+        // A C# function is refused by name rather than run without it.
+        let config = dir + "/Functions/hexToInt.js.json"
+        try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "JavascriptUdf", with: "CLRUdf")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let csharp = try saql(["test", "--project", dir + "/asaproj.json"])
+        #expect(csharp.status == 1)
+        #expect(csharp.stdout.contains("function 'hexToInt' is Microsoft.StreamAnalytics/CLRUdf: saql runs JavaScript functions only"), "\(csharp.stdout)")
+    }
+
     @Test func comparisonRules() {
         let expected: [[String: Any]] = [["a": 1, "t": "2024-01-01T00:00:00Z"], ["a": 2, "t": "2024-01-01T00:01:00Z"]]
         let actual: [[String: Any]] = [["a": 2.0, "t": "2024-01-01T00:01:00.0000000Z"], ["t": "2024-01-01T00:00:00.0000000Z", "a": 1]]

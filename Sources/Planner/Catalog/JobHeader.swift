@@ -20,6 +20,9 @@ public struct BindingOverrides: Sendable {
     /// Input schemas known from elsewhere (`saql check --schema-from-sample`): unknown columns of
     /// these inputs are errors, as with CREATE TABLE; types are not enforced.
     public var schemas: [String: [String]] = [:]
+    /// User functions declared outside the job file (an ASA project's `Functions` folder); a
+    /// `CREATE FUNCTION` of the same name in the job wins.
+    public var functions: [UserFunctionDeclaration] = []
 
     public init() {}
 }
