@@ -30,7 +30,7 @@ struct MatchRecognizeTests {
         // One event a second for 4,000 seconds.
         for s in 0..<4_000 {
             var batch = EventBatch(width: decoder.width)
-            var bytes = Array(#"{"Id":\#(s),"Time":"\#((t0 + Duration(ticks: Int64(s) * Timestamp.ticksPerSecond)).iso8601)"}"#.utf8)
+            var bytes = Array(#"{"Id":\#(s),"Time":"\#((t0 + TimeSpan(ticks: Int64(s) * Timestamp.ticksPerSecond)).iso8601)"}"#.utf8)
             try bytes.withUnsafeMutableBufferPointer {
                 try decoder.decode(UnsafeBufferPointer($0), into: &batch, defaultArrival: t0.ticks + Int64(s) * Timestamp.ticksPerSecond)
             }

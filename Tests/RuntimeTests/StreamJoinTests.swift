@@ -32,7 +32,7 @@ struct StreamJoinTests {
             }
             return out
         }
-        func iso(_ ms: Int) -> String { (t0 + Duration(ticks: Int64(ms) * 10_000)).iso8601 }
+        func iso(_ ms: Int) -> String { (t0 + TimeSpan(ticks: Int64(ms) * 10_000)).iso8601 }
         // 100 events per second on each side for 2,000 seconds; every 7th reading gets no ack, the
         // others get one 3 s later.
         var held: [Int] = []

@@ -86,7 +86,7 @@ extension Binder {
         let over = call.over
         let partition = over?.partitionBy.map { bindExpr($0, scope, mode) } ?? []
         let when = over?.when.map { bindPredicate($0, scope, clause: "WHEN", mode: mode) }
-        var duration: Duration?
+        var duration: TimeSpan?
         if let spec = over?.limitDuration {
             duration = durationOf(spec)
             if duration == nil { return nil }
@@ -132,7 +132,7 @@ extension Binder {
                 diagnostics.append(.error("SAQL2083", "ISFIRST takes no LIMIT DURATION", at: d.range))
                 return nil
             }
-            let interval = Duration(ticks: Int64((n * Double(unit.fixedTicks ?? 1)).rounded()))
+            let interval = TimeSpan(ticks: Int64((n * Double(unit.fixedTicks ?? 1)).rounded()))
             guard interval.ticks > 0 else {
                 diagnostics.append(.error("SAQL2069", "the ISFIRST interval must be positive", at: args[1].range))
                 return nil
@@ -161,14 +161,14 @@ extension Binder {
     }
 
     /// LIMIT DURATION's length.
-    mutating func durationOf(_ spec: DurationSpec) -> Duration? {
+    mutating func durationOf(_ spec: DurationSpec) -> TimeSpan? {
         guard let part = DatePart(name: spec.unit.text), part.isDurationUnit else {
             diagnostics.append(.error("SAQL2070", "expected a time unit, found '\(spec.unit.text)'", at: spec.unit.range,
                                       helps: [.init("time units are day, hour, minute, second, millisecond and microsecond")]))
             return nil
         }
         guard let n = constantNumber(spec.size) else { return nil }
-        let d = Duration(ticks: Int64((n * Double(part.fixedTicks ?? 1)).rounded()))
+        let d = TimeSpan(ticks: Int64((n * Double(part.fixedTicks ?? 1)).rounded()))
         if d.ticks <= 0 {
             diagnostics.append(.error("SAQL2069", "LIMIT DURATION must be positive", at: spec.range))
             return nil
@@ -226,7 +226,7 @@ extension Binder {
     /// Anomaly detection calls are recognized and type-checked; their evaluation lands with the anomaly issue.
     /// `AnomalyDetection_SpikeAndDip(expr, confidence, historySize, mode)` and
     /// `AnomalyDetection_ChangePoint(expr, confidence, historySize)`, with their documented limits.
-    mutating func bindAnomaly(_ call: FunctionCall, _ scope: Scope, partition: [BoundExpr], duration: Duration?,
+    mutating func bindAnomaly(_ call: FunctionCall, _ scope: Scope, partition: [BoundExpr], duration: TimeSpan?,
                               when: BoundExpr?) -> AnalyticCall? {
         let spike = call.baseName.uppercased() == "ANOMALYDETECTION_SPIKEANDDIP"
         let args = call.arguments

@@ -18,7 +18,7 @@ extension Binder {
         }
         var scope = Scope(relations: [first])
         var plan = bindAnalytics(analytics, plan: firstPlan, scope: &scope)
-        var slack = Duration.zero
+        var slack = TimeSpan.zero
         for tail in from.tail {
             switch tail {
             case .apply(let a): (plan, scope) = bindApply(a, plan, scope)
@@ -116,7 +116,7 @@ extension Binder {
         return (.apply(ApplyOperation(outer: a.kind == .outer, function: function, argument: arg, alias: alias), input: plan), scope)
     }
 
-    mutating func bindJoin(_ j: JoinClause, _ left: LogicalPlan, _ leftScope: Scope, slack: inout Duration) -> (LogicalPlan, Scope) {
+    mutating func bindJoin(_ j: JoinClause, _ left: LogicalPlan, _ leftScope: Scope, slack: inout TimeSpan) -> (LogicalPlan, Scope) {
         guard let (rightPlan, right) = bindSource(j.source, inJoin: true) else {
             var scope = leftScope
             scope.relations.append(.init(alias: j.source.referenceName.text, schema: Schema(columns: []), offset: scope.width, poisoned: true))
@@ -191,7 +191,7 @@ extension Binder {
         let time = JoinTimeBound(unit: bound.unit, low: bound.low, high: bound.high, leftTimeColumn: bound.leftTime,
                                  rightTimeColumn: right.timeColumn ?? 0, leftSlack: slack)
         // A joined row's time is the latest of its sources' times, at most this far past any one of them.
-        slack = Duration(ticks: slack.ticks + max(time.maxAhead, -time.minBehind))
+        slack = TimeSpan(ticks: slack.ticks + max(time.maxAhead, -time.minBehind))
         let op = JoinOperation(kind: kind, leftWidth: leftWidth, leftKeys: leftKeys, rightKeys: rightKeys, residual: residualExpr, time: time)
         return (.join(op, left: left, right: rightPlan), scope)
     }

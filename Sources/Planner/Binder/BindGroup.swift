@@ -205,13 +205,13 @@ extension Binder {
         }
     }
 
-    private mutating func checkWindowSize(_ d: Duration, what: String, range: SourceRange) -> Bool {
+    private mutating func checkWindowSize(_ d: TimeSpan, what: String, range: SourceRange) -> Bool {
         if d.ticks <= 0 {
             diagnostics.append(.error("SAQL2069", "the \(what) must be positive", at: range,
                                       helps: [.init("sizes count the unit, e.g. TumblingWindow(minute, 1)")]))
             return false
         }
-        if d > Duration(ticks: 7 * Timestamp.ticksPerDay) {
+        if d > TimeSpan(ticks: 7 * Timestamp.ticksPerDay) {
             diagnostics.append(.error("SAQL2069", "the \(what) cannot exceed 7 days", at: range))
             return false
         }
@@ -219,17 +219,17 @@ extension Binder {
     }
 
     /// Reads window arguments: `(unit, n1, n2, ...)` or `(Duration(unit, n), Hop(unit, n), Offset(unit, n))`.
-    private mutating func windowDurations(_ call: FunctionCall, names: [String], required: Int, range: SourceRange) -> [Duration]? {
+    private mutating func windowDurations(_ call: FunctionCall, names: [String], required: Int, range: SourceRange) -> [TimeSpan]? {
         let args = call.arguments
         if let first = args.first, case .call(let inner) = first.kind, names.contains(inner.baseName.uppercased()) {
-            var out: [Duration] = []
+            var out: [TimeSpan] = []
             for a in args {
                 guard case .call(let c) = a.kind, c.arguments.count == 2, let unit = durationUnit(c.arguments[0]),
                       let n = constantNumber(c.arguments[1]) else {
                     diagnostics.append(.error("SAQL2067", "expected Duration(unit, size), Hop(unit, size) or Offset(unit, size)", at: a.range))
                     return nil
                 }
-                out.append(Duration(ticks: Int64((n * Double(unit.fixedTicks ?? 1)).rounded())))
+                out.append(TimeSpan(ticks: Int64((n * Double(unit.fixedTicks ?? 1)).rounded())))
             }
             guard out.count >= required else {
                 diagnostics.append(.error("SAQL2067", "\(call.baseName) needs \(names.prefix(required).joined(separator: " and "))", at: range))
@@ -244,10 +244,10 @@ extension Binder {
             }
             return nil
         }
-        var out: [Duration] = []
+        var out: [TimeSpan] = []
         for a in args.dropFirst() {
             guard let n = constantNumber(a) else { return nil }
-            out.append(Duration(ticks: Int64((n * Double(unit.fixedTicks ?? 1)).rounded())))
+            out.append(TimeSpan(ticks: Int64((n * Double(unit.fixedTicks ?? 1)).rounded())))
         }
         return out
     }

@@ -45,7 +45,7 @@ extension Binder {
         }
         let own = Scope(relations: [relation])
         let partitionBy = mr.partitionBy.map { bindExpr($0, own, .forbidden(clause: "PARTITION BY")) }
-        var duration: Duration?
+        var duration: TimeSpan?
         if let spec = mr.limitDuration {
             duration = durationOf(spec)
         } else {

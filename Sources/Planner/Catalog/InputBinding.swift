@@ -10,9 +10,9 @@ public struct InputBinding: Hashable, Sendable {
     /// Where it was declared, or `.unknown` when bound from the command line.
     public var range: SourceRange
     /// For reference inputs: reload the table this often (wall-clock time); `nil` loads it once.
-    public var refresh: Duration?
+    public var refresh: TimeSpan?
 
-    public init(name: String, kind: Kind, endpoint: any InputEndpoint, range: SourceRange = .unknown, refresh: Duration? = nil) {
+    public init(name: String, kind: Kind, endpoint: any InputEndpoint, range: SourceRange = .unknown, refresh: TimeSpan? = nil) {
         self.name = name
         self.kind = kind
         self.endpoint = endpoint

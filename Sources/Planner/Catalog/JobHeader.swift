@@ -99,8 +99,8 @@ struct HeaderBinder {
 
     /// Applies one setting; shared by `SET` statements and `--set` flags.
     mutating func apply(key: String, value: String, range: SourceRange, keyRange: SourceRange, to settings: inout JobSettings) {
-        func duration() -> Duration? {
-            guard let d = Duration(parsing: value) else {
+        func duration() -> TimeSpan? {
+            guard let d = TimeSpan(parsing: value) else {
                 diagnostics.append(.error("SAQL3002", "invalid duration '\(value)' for '\(key)'", at: range,
                                           helps: [.init("write durations as '8s', '500ms', '2m', '1h' or a number of seconds")]))
                 return nil
@@ -296,11 +296,11 @@ struct HeaderBinder {
                 if let v = values[spec.key] { values[spec.key]?.value = resolvePath(v.value) }
             }
         }
-        var refresh: Duration?
+        var refresh: TimeSpan?
         if let r = values["refresh"] {
             if kind != .referenceInput {
                 diagnostics.append(.error("SAQL3018", "'refresh' applies to reference inputs only", at: r.range))
-            } else if let d = Duration(parsing: r.value), d.ticks > 0 {
+            } else if let d = TimeSpan(parsing: r.value), d.ticks > 0 {
                 refresh = d
             } else {
                 diagnostics.append(.error("SAQL3019", "refresh '\(r.value)' is not a positive duration", at: r.range,

@@ -18,20 +18,20 @@ public enum OutputErrorPolicy: String, Hashable, Sendable {
 
 /// Job-wide settings from `SET key = 'value'` statements, with ASA's defaults.
 public struct JobSettings: Hashable, Sendable {
-    public var outOfOrderTolerance: Duration = .zero
+    public var outOfOrderTolerance: TimeSpan = .zero
     public var outOfOrderPolicy: EventOrderingPolicy = .adjust
     /// `nil` means ASA's `-1`: wait indefinitely, never adjust for lateness.
-    public var lateArrivalTolerance: Duration? = .seconds(5)
+    public var lateArrivalTolerance: TimeSpan? = .seconds(5)
     public var compatibilityLevel: CompatibilityLevel = .v1_2
     /// How long a partition of a partitioned input (Kafka) may go without records before it stops
     /// holding the input's time back.
-    public var partitionIdleTimeout: Duration = .seconds(5)
+    public var partitionIdleTimeout: TimeSpan = .seconds(5)
     public var outputErrorPolicy: OutputErrorPolicy = .retry
     /// Where checkpoints are kept (`saql run --state` overrides it); none: no checkpoints.
     public var checkpointDirectory: String?
-    public var checkpointInterval: Duration = .seconds(10)
+    public var checkpointInterval: TimeSpan = .seconds(10)
     /// How long one call of a user function may run before the job stops with an error naming it.
-    public var udfTimeout: Duration = .seconds(1)
+    public var udfTimeout: TimeSpan = .seconds(1)
 
     public init() {}
 

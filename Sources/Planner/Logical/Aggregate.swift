@@ -37,13 +37,13 @@ public struct AggregateCall: Hashable, Sendable, Encodable {
 /// A window in GROUP BY. Tumbling and hopping windows cover `(start, end]`, aligned to the epoch
 /// plus `offset`.
 public enum WindowSpec: Hashable, Sendable, Encodable, CustomStringConvertible {
-    case tumbling(size: Duration, offset: Duration)
-    case hopping(size: Duration, hop: Duration, offset: Duration)
+    case tumbling(size: TimeSpan, offset: TimeSpan)
+    case hopping(size: TimeSpan, hop: TimeSpan, offset: TimeSpan)
     /// Emits when an event enters or leaves: one row per distinct change time, over `(t - size, t]`.
-    case sliding(size: Duration)
+    case sliding(size: TimeSpan)
     /// Sessions separated by gaps longer than `timeout`, cut at multiples of `maxDuration`.
     /// `partitionBy` gives each key its own sessions; without it sessions span all events.
-    case session(timeout: Duration, maxDuration: Duration, partitionBy: [BoundExpr])
+    case session(timeout: TimeSpan, maxDuration: TimeSpan, partitionBy: [BoundExpr])
     /// `GROUP BY System.Timestamp()`: events with identical timestamps.
     case snapshot
 

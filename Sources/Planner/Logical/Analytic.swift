@@ -6,7 +6,7 @@ public enum AnalyticFunction: Hashable, Sendable, Encodable {
     /// `LAST(expr [, default])`: the most recent matching event's value, the current one included.
     case last
     /// `ISFIRST(unit, n)`: 1 for the first matching event of each aligned interval of length `interval`.
-    case isFirst(interval: Duration)
+    case isFirst(interval: TimeSpan)
     /// An aggregate over the partition's events within LIMIT DURATION, the current one included.
     case aggregate(AggregateCall)
     /// `AnomalyDetection_SpikeAndDip(expr, confidence, historySize, mode)`.
@@ -40,13 +40,13 @@ public struct AnalyticCall: Hashable, Sendable, Encodable {
     public var defaultValue: BoundExpr?
     public var partitionBy: [BoundExpr]
     /// `LIMIT DURATION(unit, n)`: how far back history reaches; `nil` where there is none (ISFIRST).
-    public var duration: Duration?
+    public var duration: TimeSpan?
     /// `WHEN condition`: only events satisfying it enter the history.
     public var when: BoundExpr?
     public var resultType: DataType
 
     public init(function: AnalyticFunction, argument: BoundExpr?, defaultValue: BoundExpr? = nil, partitionBy: [BoundExpr],
-                duration: Duration?, when: BoundExpr?, resultType: DataType) {
+                duration: TimeSpan?, when: BoundExpr?, resultType: DataType) {
         self.function = function
         self.argument = argument
         self.defaultValue = defaultValue

@@ -65,9 +65,9 @@ public struct JoinTimeBound: Hashable, Sendable, Encodable {
     public var rightTimeColumn: Int
     /// How far a left row's own time may run ahead of the time of the left source the bound names
     /// (earlier joins in a chain); 0 for a two-way join.
-    public var leftSlack: Duration
+    public var leftSlack: TimeSpan
 
-    public init(unit: DatePart, low: Int64, high: Int64, leftTimeColumn: Int, rightTimeColumn: Int, leftSlack: Duration) {
+    public init(unit: DatePart, low: Int64, high: Int64, leftTimeColumn: Int, rightTimeColumn: Int, leftSlack: TimeSpan) {
         self.unit = unit
         self.low = low
         self.high = high

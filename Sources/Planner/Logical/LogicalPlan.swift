@@ -47,10 +47,10 @@ public struct TimestampAssignment: Hashable, Sendable, Encodable {
     public var expr: BoundExpr?
     /// `TIMESTAMP BY ... OVER keys`: independent clocks per key (substreams).
     public var overKeys: [BoundExpr]
-    public var outOfOrderTolerance: Duration
-    public var lateArrivalTolerance: Duration?
+    public var outOfOrderTolerance: TimeSpan
+    public var lateArrivalTolerance: TimeSpan?
     public var policy: EventOrderingPolicy
-    public var partitionIdleTimeout: Duration
+    public var partitionIdleTimeout: TimeSpan
     /// Set when the rows come from a step rather than an input (`FROM step TIMESTAMP BY t`): the
     /// step's name, and each row's time so far stands as its arrival time.
     public var step: String?

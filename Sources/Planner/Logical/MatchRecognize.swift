@@ -5,7 +5,7 @@ import SAQLParser
 public struct MatchRecognize: Hashable, Sendable, Encodable {
     public var partitionBy: [BoundExpr]
     /// `LIMIT DURATION`: a match's events lie within this time of its first; `nil` is unlimited.
-    public var duration: Duration?
+    public var duration: TimeSpan?
     /// The pattern variables, by index.
     public var variables: [String]
     /// Each variable's DEFINE condition over the event's row (`nil`: any event qualifies, or the
@@ -21,7 +21,7 @@ public struct MatchRecognize: Hashable, Sendable, Encodable {
     /// The pattern as written (for EXPLAIN).
     public var patternText: String
 
-    public init(partitionBy: [BoundExpr], duration: Duration?, variables: [String], definitions: [BoundExpr?],
+    public init(partitionBy: [BoundExpr], duration: TimeSpan?, variables: [String], definitions: [BoundExpr?],
                 matchConditions: [MatchCondition?], pattern: RowPatternProgram, slots: [MatchSlot],
                 measures: [MatchMeasure], patternText: String) {
         self.partitionBy = partitionBy

@@ -49,13 +49,13 @@ public enum DatePart: String, Hashable, Sendable, Encodable, CaseIterable {
 }
 
 /// A span of time in 100-ns ticks; the resolution of `datetime`.
-public struct Duration: Hashable, Sendable, Encodable, Comparable, CustomStringConvertible {
+public struct TimeSpan: Hashable, Sendable, Encodable, Comparable, CustomStringConvertible {
     public var ticks: Int64
     public init(ticks: Int64) { self.ticks = ticks }
 
-    public static let zero = Duration(ticks: 0)
-    public static func seconds(_ s: Int64) -> Duration { Duration(ticks: s * 10_000_000) }
-    public static func < (a: Duration, b: Duration) -> Bool { a.ticks < b.ticks }
+    public static let zero = TimeSpan(ticks: 0)
+    public static func seconds(_ s: Int64) -> TimeSpan { TimeSpan(ticks: s * 10_000_000) }
+    public static func < (a: TimeSpan, b: TimeSpan) -> Bool { a.ticks < b.ticks }
 
     /// Parses `'8s'`, `'500ms'`, `'2m'`, `'1h'`, `'1d'`, `'250us'` or a plain number of seconds.
     public init?(parsing text: String) {

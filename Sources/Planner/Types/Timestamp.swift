@@ -24,12 +24,12 @@ public struct Timestamp: Hashable, Sendable, Encodable, Comparable, CustomString
         return Timestamp(ticks: Int64(ts.tv_sec) * ticksPerSecond + Int64(ts.tv_nsec) / 100)
     }
 
-    public static func + (t: Timestamp, d: Duration) -> Timestamp { Timestamp(ticks: t.ticks.addingSaturating(d.ticks)) }
-    public static func - (t: Timestamp, d: Duration) -> Timestamp { Timestamp(ticks: t.ticks.addingSaturating(-d.ticks)) }
+    public static func + (t: Timestamp, d: TimeSpan) -> Timestamp { Timestamp(ticks: t.ticks.addingSaturating(d.ticks)) }
+    public static func - (t: Timestamp, d: TimeSpan) -> Timestamp { Timestamp(ticks: t.ticks.addingSaturating(-d.ticks)) }
 
     /// The instant at a civil UTC date and time; out-of-range fields roll over.
     public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0, ticks frac: Int64 = 0) {
-        let days = Calendar.daysFromCivil(year: year, month: month, day: day)
+        let days = CivilCalendar.daysFromCivil(year: year, month: month, day: day)
         ticks = Int64(days) * Self.ticksPerDay + Int64(hour) * 36_000_000_000 + Int64(minute) * 600_000_000
             + Int64(second) * Self.ticksPerSecond + frac
     }
@@ -38,7 +38,7 @@ public struct Timestamp: Hashable, Sendable, Encodable, Comparable, CustomString
     public var components: DateComponents {
         let days = ticks.floorDiv(Self.ticksPerDay)
         let inDay = ticks - days * Self.ticksPerDay
-        let (y, m, d) = Calendar.civilFromDays(Int(days))
+        let (y, m, d) = CivilCalendar.civilFromDays(Int(days))
         return DateComponents(year: y, month: m, day: d, hour: Int(inDay / 36_000_000_000),
                               minute: Int(inDay / 600_000_000 % 60), second: Int(inDay / 10_000_000 % 60),
                               fraction: inDay % 10_000_000)
@@ -103,7 +103,7 @@ public struct Timestamp: Hashable, Sendable, Encodable, Comparable, CustomString
         let year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3)
         let month = d(5) * 10 + d(6), day = d(8) * 10 + d(9)
         let hour = d(11) * 10 + d(12), minute = d(14) * 10 + d(15), second = d(17) * 10 + d(18)
-        guard month >= 1, month <= 12, day >= 1, day <= Calendar.daysIn(year: year, month: month), hour < 24, minute < 60,
+        guard month >= 1, month <= 12, day >= 1, day <= CivilCalendar.daysIn(year: year, month: month), hour < 24, minute < 60,
               second < 60 else { return nil }
         var frac: Int64 = 0
         if n > 20 {
@@ -139,7 +139,7 @@ public struct Timestamp: Hashable, Sendable, Encodable, Comparable, CustomString
             return true
         }
         guard let year = digits(4), expect(UInt8(ascii: "-")), let month = digits(2), expect(UInt8(ascii: "-")),
-              let day = digits(2), (1...12).contains(month), day >= 1, day <= Calendar.daysIn(year: year, month: month)
+              let day = digits(2), (1...12).contains(month), day >= 1, day <= CivilCalendar.daysIn(year: year, month: month)
         else { return nil }
         var hour = 0, minute = 0, second = 0
         var frac: Int64 = 0
@@ -190,7 +190,7 @@ public struct DateComponents: Hashable, Sendable {
 }
 
 /// Proleptic Gregorian calendar arithmetic on day numbers (days since 1970-01-01).
-public enum Calendar {
+public enum CivilCalendar {
     public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
         // Normalize month overflow first so DATETIMEFROMPARTS-style roll-over works.
         var y = year + (month - 1).floorDiv(12)

@@ -21,7 +21,7 @@ public final class ReferenceData {
     public private(set) var version = 0
 
     /// Loads the table now; throws when the first load fails (a job must not start without it).
-    public init(name: String, width: Int, refresh: Duration?, clock: any Clock,
+    public init(name: String, width: Int, refresh: TimeSpan?, clock: any Clock,
                 loader: (() throws -> EventBatch)?) throws {
         self.name = name
         self.width = width

@@ -51,7 +51,7 @@ enum DateFunctions {
                         doc: "the datetime of year, month, day, hour, minute, seconds and milliseconds") { v throws(EvalError) in
             var p: [Int] = []
             for x in v { p.append(Int(try x.integer())) }
-            guard (1...9999).contains(p[0]), p[1] >= 1, p[1] <= 12, p[2] >= 1, p[2] <= Calendar.daysIn(year: p[0], month: p[1]) else {
+            guard (1...9999).contains(p[0]), p[1] >= 1, p[1] <= 12, p[2] >= 1, p[2] <= CivilCalendar.daysIn(year: p[0], month: p[1]) else {
                 throw EvalError("DATETIMEFROMPARTS got an invalid date \(p[0])-\(p[1])-\(p[2])")
             }
             guard p[3...5].allSatisfy({ (-1_000_000...1_000_000).contains($0) }), (-1_000_000_000...1_000_000_000).contains(p[6]) else {
@@ -77,7 +77,7 @@ enum DateFunctions {
             let c = t.components
             let total = Int64(c.year) * 12 + Int64(c.month - 1) + months
             let y = Int(total.floorDiv(12)), m = Int(total.floorMod(12)) + 1
-            let d = min(c.day, Calendar.daysIn(year: y, month: m))
+            let d = min(c.day, CivilCalendar.daysIn(year: y, month: m))
             let inDay = t.ticks.floorMod(Timestamp.ticksPerDay)
             return Timestamp(ticks: Timestamp(year: y, month: m, day: d).ticks + inDay)
         default:
@@ -118,13 +118,13 @@ enum DateFunctions {
         case .year: return Int64(c.year)
         case .quarter: return Int64((c.month - 1) / 3 + 1)
         case .month: return Int64(c.month)
-        case .dayofyear: return Int64(days - Calendar.daysFromCivil(year: c.year, month: 1, day: 1) + 1)
+        case .dayofyear: return Int64(days - CivilCalendar.daysFromCivil(year: c.year, month: 1, day: 1) + 1)
         case .day: return Int64(c.day)
         case .week:
-            let jan1 = Calendar.daysFromCivil(year: c.year, month: 1, day: 1)
+            let jan1 = CivilCalendar.daysFromCivil(year: c.year, month: 1, day: 1)
             let doy = days - jan1
-            return Int64((doy + Calendar.weekday(days: jan1) - 1) / 7 + 1)
-        case .weekday: return Int64(Calendar.weekday(days: days))
+            return Int64((doy + CivilCalendar.weekday(days: jan1) - 1) / 7 + 1)
+        case .weekday: return Int64(CivilCalendar.weekday(days: days))
         case .hour: return Int64(c.hour)
         case .minute: return Int64(c.minute)
         case .second: return Int64(c.second)

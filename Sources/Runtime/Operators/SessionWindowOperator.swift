@@ -45,7 +45,7 @@ public final class SessionWindowOperator: EmittingOnWatermark {
         static func < (a: Candidate, b: Candidate) -> Bool { (a.end, a.partition) < (b.end, b.partition) }
     }
 
-    public init(_ spec: WindowAggregate, timeout: Duration, maxDuration: Duration, partitionBy: [BoundExpr],
+    public init(_ spec: WindowAggregate, timeout: TimeSpan, maxDuration: TimeSpan, partitionBy: [BoundExpr],
                 context: RuntimeContext) {
         self.timeout = timeout.ticks
         self.maxDuration = maxDuration.ticks

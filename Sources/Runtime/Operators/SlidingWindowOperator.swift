@@ -47,7 +47,7 @@ public final class SlidingWindowOperator: EmittingOnWatermark {
         static func < (a: Change, b: Change) -> Bool { (a.time, a.group) < (b.time, b.group) }
     }
 
-    public init(_ spec: WindowAggregate, size: Duration, context: RuntimeContext) {
+    public init(_ spec: WindowAggregate, size: TimeSpan, context: RuntimeContext) {
         self.size = size.ticks
         keys = spec.keys.map(ExprCompiler.compile)
         calls = spec.aggregates
