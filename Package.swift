@@ -29,7 +29,7 @@ let package = Package(
         ]),
         .target(name: "SAQL", dependencies: ["SAQLParser", "Planner", "Runtime"]),
         .executableTarget(name: "saql", dependencies: [
-            "SAQL",
+            "SAQL", "SAQLParser", "Planner", "Runtime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -39,8 +39,8 @@ let package = Package(
         .executableTarget(name: "saql-bench", dependencies: ["Runtime"]),
         .testTarget(name: "SAQLParserTests", dependencies: ["SAQLParser"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Runtime"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "SAQL"], exclude: ["Fixtures"]),
-        .testTarget(name: "CorpusTests", dependencies: ["SAQL"], exclude: ["Corpus"]),
-        .testTarget(name: "KafkaTests", dependencies: ["SAQL"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["SAQL", "SAQLParser", "Planner", "Runtime"], exclude: ["Fixtures"]),
+        .testTarget(name: "CorpusTests", dependencies: ["SAQL", "SAQLParser", "Planner", "Runtime"], exclude: ["Corpus"]),
+        .testTarget(name: "KafkaTests", dependencies: ["SAQL", "SAQLParser", "Planner", "Runtime"]),
     ]
 )

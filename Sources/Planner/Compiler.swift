@@ -1,24 +1,24 @@
 import SAQLParser
 
 /// A job that compiled: its source, settings, bindings and both plans.
-public struct CompiledJob: Sendable {
-    public var source: SourceFile
-    public var script: Script
-    public var header: JobHeader
-    public var logical: LogicalJob
-    public var physical: PhysicalPlan
+package struct CompiledJob: Sendable {
+    package var source: SourceFile
+    package var script: Script
+    package var header: JobHeader
+    package var logical: LogicalJob
+    package var physical: PhysicalPlan
     /// Warnings (a compiled job has no errors).
-    public var diagnostics: [Diagnostic]
-    public var inputs: [InputBinding]
-    public var outputs: [OutputBinding]
+    package var diagnostics: [Diagnostic]
+    package var inputs: [InputBinding]
+    package var outputs: [OutputBinding]
     /// Where rejected events go (late, early, out-of-order, malformed, invalid timestamps), if anywhere.
-    public var deadLetter: OutputBinding?
+    package var deadLetter: OutputBinding?
 
-    public var settings: JobSettings { logical.settings }
+    package var settings: JobSettings { logical.settings }
 }
 
 /// How strictly bindings are checked.
-public enum BindingCheck: Sendable {
+package enum BindingCheck: Sendable {
     /// `saql check` and `explain`: inputs and outputs may be unbound.
     case lenient
     /// `saql run`: every input and output must be bound (a single unbound output goes to stdout).
@@ -26,9 +26,9 @@ public enum BindingCheck: Sendable {
 }
 
 /// Text → tokens → AST → bound logical plan → physical plan, collecting diagnostics at every stage.
-public enum Compiler {
+package enum Compiler {
     /// Compiles a job file. Returns the job when there are no errors, and every diagnostic either way.
-    public static func compile(_ source: SourceFile, overrides: BindingOverrides = BindingOverrides(), check: BindingCheck = .lenient,
+    package static func compile(_ source: SourceFile, overrides: BindingOverrides = BindingOverrides(), check: BindingCheck = .lenient,
                                catalog: Catalog) -> (job: CompiledJob?, diagnostics: [Diagnostic]) {
         let (script, parseDiagnostics) = Parser.parse(source.text)
         var diagnostics = parseDiagnostics
@@ -135,7 +135,7 @@ public enum Compiler {
     }
 
     /// The job's header as `compile` binds it (declarations, settings, overrides), without the query.
-    public static func header(_ source: SourceFile, overrides: BindingOverrides = BindingOverrides(), catalog: Catalog) -> JobHeader {
+    package static func header(_ source: SourceFile, overrides: BindingOverrides = BindingOverrides(), catalog: Catalog) -> JobHeader {
         let (script, _) = Parser.parse(source.text)
         var binder = HeaderBinder(environment: overrides.environment, jobDirectory: overrides.jobDirectory, catalog: catalog)
         var header = binder.bind(script)

@@ -3,7 +3,7 @@ import Planner
 extension Catalog {
     /// Everything built in: the connectors, scalar functions and aggregates. Copy it and register
     /// into the copy to extend a job's language.
-    public static let standard = Catalog(
+    package static let standard = Catalog(
         connectors: ConnectorRegistry([FileConnector(), StdoutConnector(), SQLiteConnector(), KafkaConnector(), EmbeddedConnector()]),
         functions: FunctionRegistry(
             scalars: StringFunctions.all + MathFunctions.all + DateFunctions.all + GeoFunctions.all + GeneralFunctions.all,

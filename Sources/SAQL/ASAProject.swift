@@ -1,4 +1,7 @@
 import Foundation
+import Planner
+import Runtime
+import SAQLParser
 
 /// An ASA project as the VS Code extension writes it (`asaproj.json`): the query (`startFile`),
 /// `JobConfig.json`, the test suite in `Test/testConfig.json`, local input files, and JavaScript
@@ -6,24 +9,24 @@ import Foundation
 ///
 /// Loading reads every file it names; a function saql cannot run (C#, Azure ML) or a config it
 /// cannot read is an error naming the file, so a project never runs with a function missing.
-public struct ASAProject: Sendable {
+package struct ASAProject: Sendable {
     /// The project's directory (where its relative paths start).
-    public var directory: String
+    package var directory: String
     /// The query file.
-    public var queryPath: String
+    package var queryPath: String
     /// `JobConfig.json`, when the project has one.
-    public var jobConfigPath: String?
+    package var jobConfigPath: String?
     /// The test suite, when the project has one.
-    public var testConfigPath: String?
+    package var testConfigPath: String?
     /// Local inputs (`ScriptType: InputMock` files): input name → file, with its format.
-    public var localInputs: [String: EndpointSpec] = [:]
+    package var localInputs: [String: EndpointSpec] = [:]
     /// Local reference inputs, likewise.
-    public var localReferences: [String: EndpointSpec] = [:]
+    package var localReferences: [String: EndpointSpec] = [:]
     /// The functions in `Functions/`, as declarations.
-    public var functions: [UserFunctionDeclaration] = []
+    package var functions: [UserFunctionDeclaration] = []
 
     /// Reads `asaproj.json` at `path` and what it refers to.
-    public static func load(_ path: String) throws(SAQLError) -> ASAProject {
+    package static func load(_ path: String) throws(SAQLError) -> ASAProject {
         let dir = (path as NSString).deletingLastPathComponent
         let base = dir.isEmpty ? "." : dir
         guard let p = jsonObject(path) else { throw .project(path: path, "not a readable asaproj.json") }
@@ -105,7 +108,7 @@ public struct ASAProject: Sendable {
     }
 
     /// The bindings a project gives a run: its local inputs, its functions, its job directory.
-    public func overrides(_ base: BindingOverrides = BindingOverrides()) -> BindingOverrides {
+    package func overrides(_ base: BindingOverrides = BindingOverrides()) -> BindingOverrides {
         var o = base
         for (k, v) in localInputs where o.inputs[k] == nil { o.inputs[k] = v }
         for (k, v) in localReferences where o.references[k] == nil { o.references[k] = v }

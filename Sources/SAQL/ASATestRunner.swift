@@ -1,36 +1,39 @@
 import Foundation
+import Planner
+import Runtime
+import SAQLParser
 
 /// An ASA test suite as the azure-streamanalytics-cicd tool writes it (`testConfig.json`): the
 /// query script, then test cases with mocked inputs and expected outputs.
-public struct ASATestConfig: Decodable, Sendable {
-    public var Script: String?
-    public var TestCases: [TestCase]
+package struct ASATestConfig: Decodable, Sendable {
+    package var Script: String?
+    package var TestCases: [TestCase]
 
-    public struct TestCase: Decodable, Sendable {
-        public var Name: String
-        public var Inputs: [Input]
-        public var ExpectedOutputs: [ExpectedOutput]
+    package struct TestCase: Decodable, Sendable {
+        package var Name: String
+        package var Inputs: [Input]
+        package var ExpectedOutputs: [ExpectedOutput]
     }
 
-    public struct Input: Decodable, Sendable {
-        public var InputAlias: String
+    package struct Input: Decodable, Sendable {
+        package var InputAlias: String
         /// `Data Stream` or `Reference Data`.
-        public var `Type`: String?
+        package var `Type`: String?
         /// `Json` or `Csv`.
-        public var Format: String?
-        public var FilePath: String
-        public var ScriptType: String?
+        package var Format: String?
+        package var FilePath: String
+        package var ScriptType: String?
     }
 
-    public struct ExpectedOutput: Decodable, Sendable {
-        public var OutputAlias: String
-        public var FilePath: String
-        public var Required: Bool?
+    package struct ExpectedOutput: Decodable, Sendable {
+        package var OutputAlias: String
+        package var FilePath: String
+        package var Required: Bool?
         /// Fields left out of the comparison (system times, say).
-        public var IgnoreFields: [String]?
+        package var IgnoreFields: [String]?
     }
 
-    public static func load(_ path: String) throws -> ASATestConfig {
+    package static func load(_ path: String) throws -> ASATestConfig {
         do { return try JSONDecoder().decode(ASATestConfig.self, from: try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
             throw ConnectorError("\(path): not a valid testConfig.json: \(error)")
         }
@@ -39,14 +42,14 @@ public struct ASATestConfig: Decodable, Sendable {
 
 /// ASA's `JobConfig.json` settings that change results: event ordering, compatibility level, output
 /// error policy.
-public struct ASAJobConfig: Decodable, Sendable {
-    public var EventsOutOfOrderMaxDelayInSeconds: Double?
-    public var EventsOutOfOrderPolicy: String?
-    public var EventsLateArrivalMaxDelayInSeconds: Double?
-    public var OutputErrorPolicy: String?
-    public var CompatibilityLevel: String?
+package struct ASAJobConfig: Decodable, Sendable {
+    package var EventsOutOfOrderMaxDelayInSeconds: Double?
+    package var EventsOutOfOrderPolicy: String?
+    package var EventsLateArrivalMaxDelayInSeconds: Double?
+    package var OutputErrorPolicy: String?
+    package var CompatibilityLevel: String?
 
-    public static func load(_ path: String) throws -> ASAJobConfig {
+    package static func load(_ path: String) throws -> ASAJobConfig {
         do { return try JSONDecoder().decode(ASAJobConfig.self, from: try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
             throw ConnectorError("\(path): not a valid JobConfig.json: \(error)")
         }
@@ -54,7 +57,7 @@ public struct ASAJobConfig: Decodable, Sendable {
 
     /// As `--set key=value` overrides. ASA's output error policy `Stop` is saql's `retry` (the job
     /// waits rather than lose the row).
-    public var settings: [(key: String, value: String)] {
+    package var settings: [(key: String, value: String)] {
         var s: [(String, String)] = []
         if let d = EventsOutOfOrderMaxDelayInSeconds { s.append(("out_of_order_tolerance", "\(d)s")) }
         if let p = EventsOutOfOrderPolicy { s.append(("out_of_order_policy", p.lowercased())) }
@@ -66,29 +69,29 @@ public struct ASAJobConfig: Decodable, Sendable {
 }
 
 /// How one expected output of a test case came out (ASA's `testResultSummary.json` statuses).
-public enum ASAOutputStatus: String, Sendable {
+package enum ASAOutputStatus: String, Sendable {
     case matched = "OutputMatched", notEqual = "OutputNotEqual", missing = "OutputMissing"
     case unexpected = "OutputUnexpected", unrequired = "OutputUnrequired"
 }
 
 /// The results of a suite, written as ASA's `testResultSummary.json`.
-public struct ASATestSummary: Sendable {
-    public struct CaseResult: Sendable {
-        public var name: String
-        public var outputs: [(alias: String, status: ASAOutputStatus, diff: [String])]
+package struct ASATestSummary: Sendable {
+    package struct CaseResult: Sendable {
+        package var name: String
+        package var outputs: [(alias: String, status: ASAOutputStatus, diff: [String])]
         /// Compile or run failure of the case, if any.
-        public var error: String?
-        public var seconds: Double
-        public var passed: Bool { error == nil && outputs.allSatisfy { $0.status != .notEqual && $0.status != .missing } }
+        package var error: String?
+        package var seconds: Double
+        package var passed: Bool { error == nil && outputs.allSatisfy { $0.status != .notEqual && $0.status != .missing } }
     }
 
-    public var cases: [CaseResult] = []
-    public var total: Int { cases.count }
-    public var passed: Int { cases.filter(\.passed).count }
-    public var failed: Int { total - passed }
+    package var cases: [CaseResult] = []
+    package var total: Int { cases.count }
+    package var passed: Int { cases.filter(\.passed).count }
+    package var failed: Int { total - passed }
 
     /// `{"Total", "Passed", "Failed", "Results": [{"Name", "Status", "OutputResults": [{"OutputAlias", "Status"}]}]}`.
-    public var json: String {
+    package var json: String {
         let results = cases.map { c in
             JSONText.object([
                 ("Name", JSONText.string(c.name)),
@@ -105,7 +108,7 @@ public struct ASATestSummary: Sendable {
     }
 
     /// A JUnit XML report: one `testcase` per test case, failures with their differences.
-    public func junit(suite: String) -> String {
+    package func junit(suite: String) -> String {
         func esc(_ s: String) -> String {
             s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                 .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
@@ -139,17 +142,17 @@ public struct ASATestSummary: Sendable {
 /// Comparison (ASA documents none; chosen here): rows as a multiset (order ignored), field order
 /// ignored, numbers by value (`1` equals `1.0`; floats to 1e-9 relative), strings that are both
 /// ISO-8601 datetimes by instant (`…00Z` equals `…00.0000000Z`), `IgnoreFields` left out.
-public struct ASATestRunner {
-    public var query: SourceFile
-    public var config: ASATestConfig
+package struct ASATestRunner {
+    package var query: SourceFile
+    package var config: ASATestConfig
     /// Where the suite's relative file paths start (the testConfig.json's directory).
-    public var baseDirectory: String
-    public var settings: [(key: String, value: String)]
-    public var workDirectory: String
+    package var baseDirectory: String
+    package var settings: [(key: String, value: String)]
+    package var workDirectory: String
     /// Functions declared outside the query (an ASA project's `Functions` folder).
-    public var functions: [UserFunctionDeclaration] = []
+    package var functions: [UserFunctionDeclaration] = []
 
-    public init(query: SourceFile, config: ASATestConfig, baseDirectory: String, settings: [(key: String, value: String)] = [],
+    package init(query: SourceFile, config: ASATestConfig, baseDirectory: String, settings: [(key: String, value: String)] = [],
                 workDirectory: String) {
         self.query = query
         self.config = config
@@ -159,7 +162,7 @@ public struct ASATestRunner {
     }
 
     /// The query's compile errors, if it does not compile (the suite is not run then).
-    public func compileErrors() -> [Diagnostic] {
+    package func compileErrors() -> [Diagnostic] {
         Compiler.compile(query, overrides: overrides(for: config.TestCases.first, outputs: "/dev/null"), catalog: .standard).diagnostics.filter { $0.severity == .error }
     }
 
@@ -180,7 +183,7 @@ public struct ASATestRunner {
         return o
     }
 
-    public func run() throws -> ASATestSummary {
+    package func run() throws -> ASATestSummary {
         var summary = ASATestSummary()
         for (n, testCase) in config.TestCases.enumerated() {
             let started = Date()
@@ -273,7 +276,7 @@ public struct ASATestRunner {
     }
 
     /// Differences between two outputs, each naming the row and fields; empty when they match.
-    public static func compare(expected: [[String: Any]], actual: [[String: Any]], ignoring: Set<String>) -> [String] {
+    package static func compare(expected: [[String: Any]], actual: [[String: Any]], ignoring: Set<String>) -> [String] {
         func clean(_ r: [String: Any]) -> [String: Any] { r.filter { !ignoring.contains($0.key.lowercased()) } }
         var unmatched = actual.map(clean)
         var missing: [(Int, [String: Any])] = []

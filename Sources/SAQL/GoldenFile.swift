@@ -1,3 +1,7 @@
+import Planner
+import Runtime
+import SAQLParser
+
 /// A golden test file in saql's sqllogictest-style format: input blocks, then records that run a
 /// query and compare its output, its diagnostics or its plan with the expected text.
 ///
@@ -27,45 +31,45 @@
 /// file is rewritten when the run's clock (the latest arrival time read) reaches TIME, so a query
 /// declaring the input with `refresh` shows a reload during the run. `query events` pushes events
 /// one at a time (as a live source does) instead of in batches too, for such time-sensitive cases.
-public struct GoldenFile: Sendable {
-    public enum RecordKind: String, Sendable { case query, error, explain }
+package struct GoldenFile: Sendable {
+    package enum RecordKind: String, Sendable { case query, error, explain }
 
     /// One test record.
-    public struct Record: Sendable {
-        public var kind: RecordKind
-        public var rowsort: Bool
+    package struct Record: Sendable {
+        package var kind: RecordKind
+        package var rowsort: Bool
         /// Capture the dead-letter output too.
-        public var deadLetter: Bool
+        package var deadLetter: Bool
         /// Run with one-event batches only.
-        public var eventAtATime: Bool
+        package var eventAtATime: Bool
         /// `explain json`: the physical plan as JSON instead of both plans as text.
-        public var json = false
-        public var query: String
+        package var json = false
+        package var query: String
         /// Expected text, one entry per line.
-        public var expected: [String]
+        package var expected: [String]
         /// 1-based line of the record's header, for messages and filters.
-        public var line: Int
+        package var line: Int
         /// Line range (0-based, half-open) of the expected block, for rewriting.
-        public var expectedLines: Range<Int>
+        package var expectedLines: Range<Int>
         /// Inputs visible to this record.
-        public var inputs: [Input]
+        package var inputs: [Input]
     }
 
     /// An input block.
-    public struct Input: Sendable {
-        public var name: String
-        public var format: DataFormat
-        public var arrivalField: String?
+    package struct Input: Sendable {
+        package var name: String
+        package var format: DataFormat
+        package var arrivalField: String?
         /// Bound as reference data (`--reference`) instead of a stream.
-        public var reference = false
-        public var lines: [String]
+        package var reference = false
+        package var lines: [String]
         /// Later contents of the file, each from an arrival time on (ISO-8601 text).
-        public var versions: [(at: String, lines: [String])] = []
+        package var versions: [(at: String, lines: [String])] = []
     }
 
-    public var path: String
-    public var lines: [String]
-    public var records: [Record] = []
+    package var path: String
+    package var lines: [String]
+    package var records: [Record] = []
 
     /// The flags each record kind accepts after its keyword.
     static let flags: [RecordKind: Set<String>] = [
@@ -75,7 +79,7 @@ public struct GoldenFile: Sendable {
     ]
 
     /// Parses a golden file. Throws with the line number for malformed files.
-    public init(path: String, text: String) throws {
+    package init(path: String, text: String) throws {
         self.path = path
         lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var i = 0
@@ -140,7 +144,7 @@ public struct GoldenFile: Sendable {
     }
 
     /// The file's text with each record's expected block replaced by `actual[record index]`.
-    public func rewritten(with actual: [Int: [String]]) -> String {
+    package func rewritten(with actual: [Int: [String]]) -> String {
         var out: [String] = []
         var i = 0
         let byStart = Dictionary(uniqueKeysWithValues: records.enumerated().map { ($0.element.expectedLines.lowerBound, $0.offset) })
@@ -160,9 +164,9 @@ public struct GoldenFile: Sendable {
 }
 
 /// A malformed golden file.
-public struct GoldenFileError: Error, CustomStringConvertible {
-    public var path: String
-    public var line: Int
-    public var message: String
-    public var description: String { "\(path):\(line): \(message)" }
+package struct GoldenFileError: Error, CustomStringConvertible {
+    package var path: String
+    package var line: Int
+    package var message: String
+    package var description: String { "\(path):\(line): \(message)" }
 }

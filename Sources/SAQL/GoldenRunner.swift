@@ -1,30 +1,33 @@
 import Foundation
+import Planner
+import Runtime
+import SAQLParser
 
 /// Runs golden-file records through the real engine path (files in, files out) and reports
 /// differences. Each query runs three times, and all runs must agree: with normal batches, with
 /// one-row batches (batching must never change results), and stopped halfway through its input,
 /// checkpointed, and continued by a new pipeline restored from the checkpoint.
-public struct GoldenRunner {
+package struct GoldenRunner {
     /// The fixed run start, so outputs that depend on it are stable.
-    public static let runStart = Timestamp(year: 2000, month: 1, day: 1)
-    public var workDirectory: String
+    package static let runStart = Timestamp(year: 2000, month: 1, day: 1)
+    package var workDirectory: String
 
-    public init(workDirectory: String) { self.workDirectory = workDirectory }
+    package init(workDirectory: String) { self.workDirectory = workDirectory }
 
     /// The outcome of one record.
-    public struct Outcome {
-        public var record: GoldenFile.Record
-        public var actual: [String]
-        public var passed: Bool { actual == record.expected }
+    package struct Outcome {
+        package var record: GoldenFile.Record
+        package var actual: [String]
+        package var passed: Bool { actual == record.expected }
         /// Set when the record ran inconsistently (e.g. batch size changed the output).
-        public var problem: String?
+        package var problem: String?
     }
 
-    public func run(_ file: GoldenFile) throws -> [Outcome] {
+    package func run(_ file: GoldenFile) throws -> [Outcome] {
         try file.records.map { try run($0) }
     }
 
-    public func run(_ record: GoldenFile.Record) throws -> Outcome {
+    package func run(_ record: GoldenFile.Record) throws -> Outcome {
         let dir = "\(workDirectory)/r\(record.line)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var overrides = BindingOverrides()

@@ -1,11 +1,13 @@
 import Foundation
+import Planner
+import Runtime
+import SAQLParser
 
 /// Everything the embedding API throws. Each case says what went wrong and carries what a caller
 /// needs to act on it; `description` is the message a person reads.
 public enum SAQLError: Error, CustomStringConvertible, Sendable {
-    /// The job does not compile: its diagnostics (errors and warnings), rendered against `source`
-    /// by `description`.
-    case compile(diagnostics: [Diagnostic], source: SourceFile)
+    /// The job does not compile: its errors and warnings.
+    case compile([CompileDiagnostic])
     /// No input of that name; `known` lists the job's inputs.
     case unknownInput(String, known: [String])
     /// No output of that name delivered to the embedder; `known` lists those that are (outputs the
@@ -21,6 +23,8 @@ public enum SAQLError: Error, CustomStringConvertible, Sendable {
     case jobFailed(String)
     /// Saved state that cannot be used: corrupt, or written for another version of the job.
     case state(String)
+    /// The job was finished (``Engine/finish()``): nothing more can be pushed.
+    case finished
     /// An input or output could not be opened or written.
     case connector(String)
     /// An ASA project that cannot be read as it stands.
@@ -30,7 +34,7 @@ public enum SAQLError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case .compile(let diagnostics, let source): return DiagnosticRenderer().render(diagnostics, in: source)
+        case .compile(let diagnostics): return diagnostics.map(\.rendered).joined()
         case .unknownInput(let name, let known):
             return "the job has no input '\(name)'; inputs are: \(known.joined(separator: ", "))"
         case .unknownOutput(let name, let known):
@@ -40,6 +44,7 @@ public enum SAQLError: Error, CustomStringConvertible, Sendable {
         case .malformedEvent(let input, let message): return "malformed event for input '\(input)': \(message)"
         case .jobFailed(let message): return "the job stopped: \(message)"
         case .state(let message): return "saved state: \(message)"
+        case .finished: return "the job has finished: nothing more can be pushed"
         case .connector(let message): return message
         case .project(let path, let message): return "\(path): \(message)"
         case .invalidFunction(let message): return message

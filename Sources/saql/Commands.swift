@@ -1,6 +1,9 @@
 import Foundation
 import ArgumentParser
 import SAQL
+import Planner
+import Runtime
+import SAQLParser
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -3,6 +3,9 @@ import NIOHTTP1
 import NIOPosix
 import Prometheus
 import SAQL
+import Planner
+import Runtime
+import SAQLParser
 
 /// Serves Prometheus text on `GET /metrics` while a job runs (`saql run --metrics-port N`).
 ///

@@ -1,5 +1,8 @@
 import ArgumentParser
 import SAQL
+import Planner
+import Runtime
+import SAQLParser
 #if canImport(Glibc)
 import Glibc
 #endif

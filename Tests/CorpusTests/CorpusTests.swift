@@ -1,5 +1,8 @@
 import Foundation
 import SAQL
+import Planner
+import Runtime
+import SAQLParser
 import Testing
 
 /// Runs every golden file under `Tests/CorpusTests/Corpus`.

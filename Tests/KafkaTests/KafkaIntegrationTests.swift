@@ -6,6 +6,9 @@ import Glibc
 import FoundationNetworking
 #endif
 import SAQL
+import Planner
+import Runtime
+import SAQLParser
 import Testing
 
 /// saql against a real Kafka-compatible broker on loopback (Tansu, through librdkafka 2.16).

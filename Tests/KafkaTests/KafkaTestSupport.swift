@@ -1,5 +1,8 @@
 import Foundation
 import SAQL
+import Planner
+import Runtime
+import SAQLParser
 import Testing
 
 /// The real broker the integration tests talk to: `scripts/kafka-broker.sh start` exports its

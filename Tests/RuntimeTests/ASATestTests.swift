@@ -1,5 +1,8 @@
 import Foundation
 import SAQL
+import Planner
+import Runtime
+import SAQLParser
 import Testing
 
 /// `saql test` on the sample ASA project (queries/asa-project): ASA's testConfig.json unchanged,

@@ -1,5 +1,8 @@
 import Foundation
 import SAQL
+import Planner
+import Runtime
+import SAQLParser
 import Testing
 
 /// AnomalyDetection_SpikeAndDip and _ChangePoint against the reference vectors

@@ -1,5 +1,8 @@
 import Foundation
 import SAQL
+import Planner
+import Runtime
+import SAQLParser
 import Testing
 
 /// Bad input never stops a job and never disappears: 10,000 malformed or ill-typed events among

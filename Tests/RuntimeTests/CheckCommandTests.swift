@@ -1,5 +1,8 @@
 import Foundation
 import SAQL
+import Planner
+import Runtime
+import SAQLParser
 import Testing
 
 /// `saql check`: output formats (SARIF checked against the rules GitHub code scanning relies on),

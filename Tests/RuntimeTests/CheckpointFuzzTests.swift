@@ -1,5 +1,8 @@
 import Foundation
 import SAQL
+import Planner
+import Runtime
+import SAQLParser
 import Testing
 
 /// Damaged checkpoints fail cleanly: truncated, bit-flipped and random state blobs given to every

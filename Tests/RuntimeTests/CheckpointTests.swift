@@ -1,5 +1,8 @@
 import Foundation
 import SAQL
+import Planner
+import Runtime
+import SAQLParser
 import Testing
 
 /// Checkpoints under `kill -9`: a job killed at random points and restarted from its checkpoint

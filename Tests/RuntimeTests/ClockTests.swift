@@ -1,5 +1,8 @@
 import Foundation
 import SAQL
+import Planner
+import Runtime
+import SAQLParser
 import Testing
 
 /// Wall-clock behaviour driven by a manual clock: no test sleeps to see an interval pass.

@@ -1,5 +1,8 @@
 import Foundation
 import SAQL
+import Planner
+import Runtime
+import SAQLParser
 import Testing
 
 /// Runs the IoT example job (queries/) and checks it against an independent computation.

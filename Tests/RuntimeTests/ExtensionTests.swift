@@ -1,5 +1,8 @@
 import Foundation
 import SAQL
+import Planner
+import Runtime
+import SAQLParser
 import Testing
 
 // Extending saql from outside Sources/: a connector, a scalar function and an aggregate, each one

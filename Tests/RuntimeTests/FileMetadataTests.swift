@@ -1,5 +1,8 @@
 import Foundation
 import SAQL
+import Planner
+import Runtime
+import SAQLParser
 import Testing
 
 /// `GetMetadataPropertyValue` on file inputs: `BlobName` is the file read, `EventId` identifies each

@@ -1,4 +1,7 @@
 import SAQL
+import Planner
+import Runtime
+import SAQLParser
 import Testing
 
 /// MATCH_RECOGNIZE over a long run: partial matches die with LIMIT DURATION, each event is kept

@@ -1,5 +1,8 @@
 import Foundation
 import SAQL
+import Planner
+import Runtime
+import SAQLParser
 import Testing
 
 /// Reference data through the real SQLite library and the embedding API: loading, refresh on a
@@ -97,22 +100,28 @@ struct ReferenceDataTests {
     }
 
     @Test func embeddedReferenceTablesAreSwappedWhole() async throws {
-        var overrides = BindingOverrides()
-        overrides.references["Thresholds"] = .embedded(format: .json)
+        var options = Engine.Options()
+        options.referenceInputs = ["Thresholds"]
         let engine = try Engine(job: """
             SELECT t.DeviceId, t.Temp, th.Limit INTO Alerts
             FROM Telemetry t JOIN Thresholds th ON t.DeviceId = th.DeviceId
             WHERE t.Temp > th.Limit
-            """, overrides: overrides)
-        try engine.setReference("Thresholds", rows: [Record(["DeviceId": .string("d1"), "Limit": .bigint(30)])])
-        try engine.push(json: #"{"DeviceId":"d1","Temp":35}"#, to: "Telemetry")
-        try engine.setReference("thresholds", rows: [Record(["DeviceId": .string("d1"), "Limit": .bigint(40)])])
-        try engine.push(json: #"{"DeviceId":"d1","Temp":35}"#, to: "Telemetry")
-        try engine.push(json: #"{"DeviceId":"d1","Temp":45}"#, to: "Telemetry")
-        try engine.finish()
+            """, options: options)
+        let alerts = try engine.rows(of: "Alerts")
+        try await engine.setReference("Thresholds", rows: [Record(["DeviceId": .string("d1"), "Limit": .bigint(30)])])
+        try await engine.push(json: #"{"DeviceId":"d1","Temp":35}"#, to: "Telemetry")
+        try await engine.setReference("thresholds", rows: [Record(["DeviceId": .string("d1"), "Limit": .bigint(40)])])
+        try await engine.push(json: #"{"DeviceId":"d1","Temp":35}"#, to: "Telemetry")
+        try await engine.push(json: #"{"DeviceId":"d1","Temp":45}"#, to: "Telemetry")
+        try await engine.finish()
         var temps: [Value] = []
-        for await row in engine.rows(of: "Alerts") { temps.append(row["Temp"] ?? .null) }
+        for try await row in alerts { temps.append(row["Temp"] ?? .null) }
         #expect(temps == [.bigint(35), .bigint(45)])
-        #expect(throws: ConnectorError.self) { try engine.setReference("Nope", rows: []) }
+        let fresh = try Engine(job: "SELECT t.a INTO Out FROM T t JOIN R r ON t.a = r.a", options: {
+            var o = Engine.Options()
+            o.referenceInputs = ["R"]
+            return o
+        }())
+        await #expect(throws: SAQLError.self) { try await fresh.setReference("Nope", rows: []) }
     }
 }

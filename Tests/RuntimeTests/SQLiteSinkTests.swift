@@ -1,5 +1,8 @@
 import Foundation
 import SAQL
+import Planner
+import Runtime
+import SAQLParser
 import Testing
 
 /// The SQLite output through the real library: table creation, insert and upsert, misfit tables.

@@ -1,4 +1,7 @@
 import SAQL
+import Planner
+import Runtime
+import SAQLParser
 import Testing
 
 /// Stream-join state over a long run: rows are held only while the other side may still match

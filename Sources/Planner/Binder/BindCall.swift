@@ -111,8 +111,8 @@ extension Binder {
         let names = (functions.allScalars.map(\.name) + functions.allAggregates.map(\.name)).filter { $0.hasPrefix(prefix + ".") }
         var helps: [Diagnostic.Help] = []
         if let near = Suggest.closest(prefix + "." + call.baseName.uppercased(), in: names) {
-            let declared = header.functions.first { $0.registryName == near }?.name ?? String(near.dropFirst(prefix.count + 1))
-            let spelled = call.name[0].text + "." + declared
+            let author = (functions.scalar(named: near)?.spelling ?? functions.aggregate(named: near)?.spelling).map { String($0.dropFirst(prefix.count + 1)) }
+            let spelled = call.name[0].text + "." + (author ?? String(near.dropFirst(prefix.count + 1)))
             helps.append(.init("did you mean '\(spelled)'?", replacing: call.nameRange, with: spelled))
         }
         helps.append(.init("declare it in the job: CREATE FUNCTION \(call.baseName) WITH (language = 'javascript', kind = '\(prefix == "UDA" ? "aggregate" : "scalar")', code = '...')"))

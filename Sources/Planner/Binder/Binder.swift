@@ -5,7 +5,7 @@ import SAQLParser
 /// Inputs are schemaless: the fields a job reads from an input are discovered while binding.
 /// Binding therefore runs twice; the first pass only collects field names, so the second pass
 /// can give every referenced field its own column, even through `SELECT *` steps.
-public struct Binder {
+package struct Binder {
     let script: Script
     let scriptText: String
     let header: JobHeader
@@ -30,7 +30,7 @@ public struct Binder {
     /// Analytic calls that failed to bind (already reported), so later references stay quiet.
     var failedAnalytics: Set<SourceRange> = []
 
-    public init(script: Script, text: String, header: JobHeader, functions: FunctionRegistry) {
+    package init(script: Script, text: String, header: JobHeader, functions: FunctionRegistry) {
         self.script = script
         self.scriptText = text
         self.header = header
@@ -39,7 +39,7 @@ public struct Binder {
 
     /// Binds the whole job. Diagnostics from both passes are merged (the second pass's are kept).
     /// - Parameter keepEvents: read every input's whole event (so rejected events can be dead-lettered as they came).
-    public static func bind(_ script: Script, text: String, header: JobHeader, functions: FunctionRegistry,
+    package static func bind(_ script: Script, text: String, header: JobHeader, functions: FunctionRegistry,
                             keepEvents: Bool = false) -> (LogicalJob, [Diagnostic]) {
         var first = Binder(script: script, text: text, header: header, functions: functions)
         _ = first.bindStatements()

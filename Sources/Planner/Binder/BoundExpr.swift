@@ -4,32 +4,32 @@ import SAQLParser
 ///
 /// Equality and hashing ignore `range`, so two spellings of the same expression compare equal;
 /// the binder relies on this to match SELECT expressions against GROUP BY keys.
-public struct BoundExpr: Hashable, Sendable, Encodable {
-    public var kind: BoundExprKind
-    public var type: DataType
-    public var range: SourceRange
+package struct BoundExpr: Hashable, Sendable, Encodable {
+    package var kind: BoundExprKind
+    package var type: DataType
+    package var range: SourceRange
 
     /// Where an expression was written is not part of what it computes.
     private enum CodingKeys: String, CodingKey { case kind, type }
 
-    public init(_ kind: BoundExprKind, _ type: DataType, _ range: SourceRange = .unknown) {
+    package init(_ kind: BoundExprKind, _ type: DataType, _ range: SourceRange = .unknown) {
         self.kind = kind
         self.type = type
         self.range = range
     }
 
-    public static func == (a: BoundExpr, b: BoundExpr) -> Bool { a.kind == b.kind && a.type == b.type }
-    public func hash(into h: inout Hasher) {
+    package static func == (a: BoundExpr, b: BoundExpr) -> Bool { a.kind == b.kind && a.type == b.type }
+    package func hash(into h: inout Hasher) {
         h.combine(kind)
         h.combine(type)
     }
 
-    public static func literal(_ v: Value, _ range: SourceRange = .unknown) -> BoundExpr {
+    package static func literal(_ v: Value, _ range: SourceRange = .unknown) -> BoundExpr {
         BoundExpr(.literal(v), v.dataType, range)
     }
 
     /// True when the expression reads no column and no event time (so it is the same for every row).
-    public var isConstant: Bool {
+    package var isConstant: Bool {
         switch kind {
         case .literal: return true
         case .column, .fieldOrText, .systemTimestamp, .windowId: return false
@@ -48,19 +48,19 @@ public struct BoundExpr: Hashable, Sendable, Encodable {
     }
 
     /// Every column index the expression reads.
-    public var columnsRead: Set<Int> {
+    package var columnsRead: Set<Int> {
         var out = Set<Int>()
         visit { if case .column(let i) = $0.kind { out.insert(i) } }
         return out
     }
 
     /// Calls `body` on this node and every sub-expression, parents first.
-    public func visit(_ body: (BoundExpr) -> Void) {
+    package func visit(_ body: (BoundExpr) -> Void) {
         body(self)
         for child in children { child.visit(body) }
     }
 
-    public var children: [BoundExpr] {
+    package var children: [BoundExpr] {
         switch kind {
         case .literal, .column, .systemTimestamp, .windowId: return []
         case .field(let e, _), .unary(_, let e), .cast(let e, _, _), .isNull(let e, _): return [e]
@@ -75,7 +75,7 @@ public struct BoundExpr: Hashable, Sendable, Encodable {
     }
 
     /// Rewrites column references through `map` (used when a plan node's input layout changes).
-    public func remapColumns(_ map: (Int) -> BoundExpr) -> BoundExpr {
+    package func remapColumns(_ map: (Int) -> BoundExpr) -> BoundExpr {
         var copy = self
         switch kind {
         case .column(let i): return map(i)
@@ -103,18 +103,18 @@ public struct BoundExpr: Hashable, Sendable, Encodable {
 }
 
 /// Arithmetic, bitwise and comparison operators on bound expressions.
-public enum BoundBinaryOperator: String, Hashable, Sendable, Encodable {
+package enum BoundBinaryOperator: String, Hashable, Sendable, Encodable {
     case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%"
     case bitAnd = "&", bitOr = "|", bitXor = "^"
     case equal = "=", notEqual = "<>", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
 }
 
-public enum BoundUnaryOperator: String, Hashable, Sendable, Encodable {
+package enum BoundUnaryOperator: String, Hashable, Sendable, Encodable {
     case negate = "-", bitwiseNot = "~", not = "NOT"
 }
 
 /// The shapes of a bound expression.
-public indirect enum BoundExprKind: Hashable, Sendable, Encodable {
+package indirect enum BoundExprKind: Hashable, Sendable, Encodable {
     case literal(Value)
     /// The value in column `index` of the input row.
     case column(Int)
@@ -143,10 +143,10 @@ public indirect enum BoundExprKind: Hashable, Sendable, Encodable {
 }
 
 /// One `WHEN condition THEN result` arm.
-public struct BoundWhen: Hashable, Sendable, Encodable {
-    public var condition: BoundExpr
-    public var result: BoundExpr
-    public init(condition: BoundExpr, result: BoundExpr) {
+package struct BoundWhen: Hashable, Sendable, Encodable {
+    package var condition: BoundExpr
+    package var result: BoundExpr
+    package init(condition: BoundExpr, result: BoundExpr) {
         self.condition = condition
         self.result = result
     }

@@ -1,13 +1,13 @@
 /// Everything a job can name besides its own inputs, steps and outputs: connectors, scalar
 /// functions and aggregates. The compiler reads names only through the catalog, so an embedder or
 /// a test extends the language by registering into a copy of the standard one.
-public struct Catalog: Sendable {
-    public var connectors: ConnectorRegistry
-    public var functions: FunctionRegistry
+package struct Catalog: Sendable {
+    package var connectors: ConnectorRegistry
+    package var functions: FunctionRegistry
     /// The languages `CREATE FUNCTION` accepts, by lower-case name.
-    public var languages: [String: any FunctionLanguage]
+    package var languages: [String: any FunctionLanguage]
 
-    public init(connectors: ConnectorRegistry = ConnectorRegistry(), functions: FunctionRegistry = FunctionRegistry(),
+    package init(connectors: ConnectorRegistry = ConnectorRegistry(), functions: FunctionRegistry = FunctionRegistry(),
                 languages: [any FunctionLanguage] = []) {
         self.connectors = connectors
         self.functions = functions
@@ -15,5 +15,5 @@ public struct Catalog: Sendable {
     }
 
     /// Adds a language, replacing one of the same name.
-    public mutating func register(_ language: any FunctionLanguage) { languages[language.name.lowercased()] = language }
+    package mutating func register(_ language: any FunctionLanguage) { languages[language.name.lowercased()] = language }
 }

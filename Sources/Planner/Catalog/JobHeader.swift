@@ -1,52 +1,52 @@
 import SAQLParser
 
 /// Bindings and settings given outside the job file (CLI flags or the embedding API).
-public struct BindingOverrides: Sendable {
-    public var inputs: [String: EndpointSpec] = [:]
-    public var references: [String: EndpointSpec] = [:]
-    public var outputs: [String: EndpointSpec] = [:]
+package struct BindingOverrides: Sendable {
+    package var inputs: [String: EndpointSpec] = [:]
+    package var references: [String: EndpointSpec] = [:]
+    package var outputs: [String: EndpointSpec] = [:]
     /// Outputs not bound otherwise are written to `outputDirectory/NAME.jsonl`.
-    public var outputDirectory: String?
+    package var outputDirectory: String?
     /// `--set key=value` pairs, applied after the file's own SET statements.
-    public var settings: [(String, String)] = []
+    package var settings: [(String, String)] = []
     /// Values for `${NAME}` in header literals.
-    public var environment: [String: String] = [:]
+    package var environment: [String: String] = [:]
     /// `--dead-letter PATH`: where rejected events go (overrides a `role = 'dead_letter'` output).
-    public var deadLetter: EndpointSpec?
+    package var deadLetter: EndpointSpec?
     /// Unbound inputs and outputs use the embedded connector instead of being errors.
-    public var embedded = false
+    package var embedded = false
     /// Relative `path` options in the job file resolve against this directory (the job file's own).
-    public var jobDirectory: String?
+    package var jobDirectory: String?
     /// Input schemas known from elsewhere (`saql check --schema-from-sample`): unknown columns of
     /// these inputs are errors, as with CREATE TABLE; types are not enforced.
-    public var schemas: [String: [String]] = [:]
+    package var schemas: [String: [String]] = [:]
     /// User functions declared outside the job file (an ASA project's `Functions` folder); a
     /// `CREATE FUNCTION` of the same name in the job wins.
-    public var functions: [UserFunctionDeclaration] = []
+    package var functions: [UserFunctionDeclaration] = []
 
-    public init() {}
+    package init() {}
 }
 
 /// The job header, interpreted: settings, declared endpoints and input schemas.
-public struct JobHeader: Sendable {
-    public var settings = JobSettings()
-    public var inputs: [InputBinding] = []
-    public var outputs: [OutputBinding] = []
+package struct JobHeader: Sendable {
+    package var settings = JobSettings()
+    package var inputs: [InputBinding] = []
+    package var outputs: [OutputBinding] = []
     /// The output declared with `role = 'dead_letter'`, if any.
-    public var deadLetter: OutputBinding?
+    package var deadLetter: OutputBinding?
     /// `CREATE TABLE` schemas by input name.
-    public var tables: [String: [(name: String, type: DataType)]] = [:]
+    package var tables: [String: [(name: String, type: DataType)]] = [:]
     /// True when the file declares stream inputs (or outputs), so undeclared input (or output) names are errors.
-    public var declaresInputs = false
-    public var declaresOutputs = false
+    package var declaresInputs = false
+    package var declaresOutputs = false
     /// Lower-cased names of declarations that had errors; references to them report nothing more.
-    public var invalidDeclarations: Set<String> = []
+    package var invalidDeclarations: Set<String> = []
     /// `CREATE FUNCTION` declarations, in order.
-    public var functions: [UserFunctionDeclaration] = []
+    package var functions: [UserFunctionDeclaration] = []
 
-    public func input(named name: String) -> InputBinding? { inputs.first { $0.name.caseInsensitiveEquals(name) } }
-    public func output(named name: String) -> OutputBinding? { outputs.first { $0.name.caseInsensitiveEquals(name) } }
-    public func table(named name: String) -> [(name: String, type: DataType)]? {
+    package func input(named name: String) -> InputBinding? { inputs.first { $0.name.caseInsensitiveEquals(name) } }
+    package func output(named name: String) -> OutputBinding? { outputs.first { $0.name.caseInsensitiveEquals(name) } }
+    package func table(named name: String) -> [(name: String, type: DataType)]? {
         tables.first { $0.key.caseInsensitiveEquals(name) }?.value
     }
 }

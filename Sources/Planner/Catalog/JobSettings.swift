@@ -1,7 +1,7 @@
 import SAQLParser
 
 /// What happens to an event outside the out-of-order or late-arrival tolerance.
-public enum EventOrderingPolicy: String, Hashable, Sendable, Encodable {
+package enum EventOrderingPolicy: String, Hashable, Sendable, Encodable {
     /// The event's timestamp moves to the earliest acceptable time; its payload is unchanged.
     case adjust
     /// The event is dropped (and counted, and dead-lettered when a dead-letter output exists).
@@ -9,7 +9,7 @@ public enum EventOrderingPolicy: String, Hashable, Sendable, Encodable {
 }
 
 /// What happens to an output row that cannot be written (ASA's output error policy).
-public enum OutputErrorPolicy: String, Hashable, Sendable {
+package enum OutputErrorPolicy: String, Hashable, Sendable {
     /// Write it again, with capped backoff, until it succeeds; the job waits meanwhile (ASA's default).
     case retry
     /// Count it (and dead-letter it when a dead-letter output exists), then go on.
@@ -17,26 +17,26 @@ public enum OutputErrorPolicy: String, Hashable, Sendable {
 }
 
 /// Job-wide settings from `SET key = 'value'` statements, with ASA's defaults.
-public struct JobSettings: Hashable, Sendable {
-    public var outOfOrderTolerance: TimeSpan = .zero
-    public var outOfOrderPolicy: EventOrderingPolicy = .adjust
+package struct JobSettings: Hashable, Sendable {
+    package var outOfOrderTolerance: TimeSpan = .zero
+    package var outOfOrderPolicy: EventOrderingPolicy = .adjust
     /// `nil` means ASA's `-1`: wait indefinitely, never adjust for lateness.
-    public var lateArrivalTolerance: TimeSpan? = .seconds(5)
-    public var compatibilityLevel: CompatibilityLevel = .v1_2
+    package var lateArrivalTolerance: TimeSpan? = .seconds(5)
+    package var compatibilityLevel: CompatibilityLevel = .v1_2
     /// How long a partition of a partitioned input (Kafka) may go without records before it stops
     /// holding the input's time back.
-    public var partitionIdleTimeout: TimeSpan = .seconds(5)
-    public var outputErrorPolicy: OutputErrorPolicy = .retry
+    package var partitionIdleTimeout: TimeSpan = .seconds(5)
+    package var outputErrorPolicy: OutputErrorPolicy = .retry
     /// Where checkpoints are kept (`saql run --state` overrides it); none: no checkpoints.
-    public var checkpointDirectory: String?
-    public var checkpointInterval: TimeSpan = .seconds(10)
+    package var checkpointDirectory: String?
+    package var checkpointInterval: TimeSpan = .seconds(10)
     /// How long one call of a user function may run before the job stops with an error naming it.
-    public var udfTimeout: TimeSpan = .seconds(1)
+    package var udfTimeout: TimeSpan = .seconds(1)
 
-    public init() {}
+    package init() {}
 
     /// Every key `SET` accepts, with a one-line description for diagnostics and `--help`.
-    public static let keys: [(key: String, help: String)] = [
+    package static let keys: [(key: String, help: String)] = [
         ("out_of_order_tolerance", "how long events are buffered to reorder them, e.g. '8s' (default '0s')"),
         ("out_of_order_policy", "'adjust' or 'drop' for events beyond the tolerances (default 'adjust')"),
         ("late_arrival_tolerance", "how late an event may arrive relative to its arrival time (default '5s'; '-1' waits forever)"),
@@ -50,8 +50,8 @@ public struct JobSettings: Hashable, Sendable {
 }
 
 /// ASA compatibility levels; they change how JSON booleans and field-name case are read.
-public enum CompatibilityLevel: String, Hashable, Sendable, Comparable {
+package enum CompatibilityLevel: String, Hashable, Sendable, Comparable {
     case v1_0 = "1.0", v1_1 = "1.1", v1_2 = "1.2"
 
-    public static func < (a: CompatibilityLevel, b: CompatibilityLevel) -> Bool { a.rawValue < b.rawValue }
+    package static func < (a: CompatibilityLevel, b: CompatibilityLevel) -> Bool { a.rawValue < b.rawValue }
 }

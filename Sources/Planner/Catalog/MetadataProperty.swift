@@ -6,7 +6,7 @@
 /// `'EventId'` and `'BlobName'` alone. The `Kafka` group names Kafka's own terms. IoT Hub's system
 /// properties arrive as record headers when a Kafka input reads IoT Hub's Event Hubs-compatible
 /// endpoint (see Grammar.md for the header of each). A source without a property gives NULL.
-public enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
+package enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
     /// The record timestamp (`EventHub.EventEnqueuedUtcTime`, `Kafka.Timestamp`).
     case enqueuedTime
     /// When saql read the record (`EventHub.EventProcessedUtcTime`).
@@ -37,19 +37,19 @@ public enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
     case group(Group)
 
     /// A named set of properties.
-    public enum Group: String, Hashable, Sendable, CaseIterable {
+    package enum Group: String, Hashable, Sendable, CaseIterable {
         case eventHub = "EventHub", iotHub = "IoTHub", blob = "Blob", kafka = "Kafka", user = "User"
     }
 
     /// IoT Hub's system properties, with the record header each comes from.
-    public enum IoTHubField: String, Hashable, Sendable, CaseIterable {
+    package enum IoTHubField: String, Hashable, Sendable, CaseIterable {
         case connectionDeviceId = "ConnectionDeviceId", authMethod = "AuthMethod", authGenerationId = "AuthGenerationId"
         case enqueueTime = "EnqueueTime", messageSource = "MessageSource", connectionModuleId = "ConnectionModuleId"
         case interfaceName = "InterfaceName", correlationId = "CorrelationId", messageId = "MessageId"
         case connectionDeviceGenerationId = "ConnectionDeviceGenerationId", publisher = "Publisher"
 
         /// The header IoT Hub (or Event Hubs, for the publisher) puts the property in.
-        public var header: String {
+        package var header: String {
             switch self {
             case .connectionDeviceId: "iothub-connection-device-id"
             case .authMethod: "iothub-connection-auth-method"
@@ -81,10 +81,10 @@ public enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
     ]
 
     /// The members of a group record (headers are only known per record).
-    public static func members(of group: Group) -> [(String, MetadataProperty)] { names[group] ?? [] }
+    package static func members(of group: Group) -> [(String, MetadataProperty)] { names[group] ?? [] }
 
     /// Parses a path; `nil` for an unknown group or property.
-    public init?(path: String) {
+    package init?(path: String) {
         let parts = Self.split(path)
         if parts.count == 1, parts[0].caseInsensitiveEquals("EventId") { self = .eventId; return }
         if parts.count == 1, parts[0].caseInsensitiveEquals("BlobName") { self = .blobName; return }
@@ -123,7 +123,7 @@ public enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
 
     /// What to say about an unknown path: the members of its group when the group is known, else
     /// the single properties and the groups.
-    public static func knownPathsHelp(near path: String) -> String {
+    package static func knownPathsHelp(near path: String) -> String {
         if let first = split(path).first, let group = Group.allCases.first(where: { $0.rawValue.caseInsensitiveEquals(first) }) {
             if group == .user { return "[User].[name] reads the record header 'name'" }
             return "[\(group.rawValue)] has: \(members(of: group).map(\.0).joined(separator: ", "))"
@@ -132,12 +132,12 @@ public enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The suggestion list for an unknown path.
-    public static var knownPaths: [String] {
+    package static var knownPaths: [String] {
         Group.allCases.flatMap { g in g == .user ? ["[User].[header]"] : members(of: g).map { "[\(g.rawValue)].[\($0.0)]" } }
             + ["EventId", "BlobName"]
     }
 
-    public var type: DataType {
+    package var type: DataType {
         switch self {
         case .enqueuedTime, .processedTime, .blobLastModified: .datetime
         case .partition, .offset: .bigint
@@ -147,7 +147,7 @@ public enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .enqueuedTime: "[Kafka].[Timestamp]"
         case .processedTime: "[EventHub].[EventProcessedUtcTime]"
@@ -168,10 +168,10 @@ public enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
 
     /// The input-layout field that carries this property. It starts with a NUL, which no payload
     /// field name can, so readers never fill it from the payload.
-    public var layoutField: String { "\u{0}metadata:\(description)" }
+    package var layoutField: String { "\u{0}metadata:\(description)" }
 
     /// The property a layout field carries, if it is a metadata field.
-    public init?(layoutField: String) {
+    package init?(layoutField: String) {
         guard layoutField.hasPrefix("\u{0}metadata:") else { return nil }
         self.init(path: String(layoutField.dropFirst("\u{0}metadata:".count)))
     }

@@ -1,8 +1,8 @@
 /// Renders plans as stable, indented text trees (two spaces per level, one node per line,
 /// `Name: key=value, ...`), fit for golden tests.
-public enum Explain {
+package enum Explain {
     /// The logical plan, one tree per statement.
-    public static func logical(_ job: LogicalJob) -> String {
+    package static func logical(_ job: LogicalJob) -> String {
         var out = "logical_plan\n"
         for s in job.statements {
             out += "  Output: \(ExprPrinter.quote(s.output))\n"
@@ -164,7 +164,7 @@ public enum Explain {
     }
 
     /// The physical DAG from each sink down; nodes already printed are referenced by id.
-    public static func physical(_ plan: PhysicalPlan) -> String {
+    package static func physical(_ plan: PhysicalPlan) -> String {
         var out = "physical_plan\n"
         var printed = Set<Int>()
         for sink in plan.sinks { render(sink.id, plan: plan, depth: 1, printed: &printed, into: &out) }
@@ -229,7 +229,7 @@ public enum Explain {
 
 extension AggregateCall {
     /// `AVG(Temperature)`, `COUNT(*)`, `CollectTop(2, x ORDER BY t DESC)`.
-    public func display(_ p: ExprPrinter) -> String {
+    package func display(_ p: ExprPrinter) -> String {
         var args: [String] = []
         if let parameter {
             args.append(parameter == parameter.rounded() && function.definition.arguments == .countAndOptionalRow
@@ -248,7 +248,7 @@ extension AggregateCall {
 
 extension AnalyticCall {
     /// A short label for the call's result column: `LAG(Plate)`, `ISFIRST(10m)`, `SUM(Speed)`.
-    public func shortName(_ p: ExprPrinter) -> String {
+    package func shortName(_ p: ExprPrinter) -> String {
         switch function {
         case .aggregate(let a): return a.display(p)
         case .isFirst(let i): return "ISFIRST(\(i))"

@@ -8,7 +8,7 @@ extension Explain {
     /// Each operator adds what it does: a source its input and connector, AssignTimestamp its time
     /// column, tolerances and policy (its watermark), windows their kind, size and keys, analytic
     /// functions and joins their partition keys, sinks their output.
-    public static func physicalJSON(_ plan: PhysicalPlan) -> String {
+    package static func physicalJSON(_ plan: PhysicalPlan) -> String {
         let nodes = plan.nodes.map { node -> String in
             var fields: [(String, String)] = [("id", "\(node.id)"), ("operator", JSONText.string(operatorName(node)))]
             fields.append(("inputs", JSONText.array(node.inputs.map { "\($0)" })))

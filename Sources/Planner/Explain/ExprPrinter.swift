@@ -1,12 +1,12 @@
 import Foundation
 
 /// Prints bound expressions in SAQL-like syntax, naming columns after the input schema.
-public struct ExprPrinter {
-    public var schema: Schema
+package struct ExprPrinter {
+    package var schema: Schema
 
-    public init(schema: Schema) { self.schema = schema }
+    package init(schema: Schema) { self.schema = schema }
 
-    public func print(_ e: BoundExpr) -> String {
+    package func print(_ e: BoundExpr) -> String {
         switch e.kind {
         case .literal(let v): return Self.literal(v)
         case .column(let i):
@@ -59,7 +59,7 @@ public struct ExprPrinter {
         return bare(name[...]) ? name : "[\(name)]"
     }
 
-    public static func literal(_ v: Value) -> String {
+    package static func literal(_ v: Value) -> String {
         switch v {
         case .null: return "NULL"
         case .bigint(let i): return String(i)

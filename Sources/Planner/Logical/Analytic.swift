@@ -1,6 +1,6 @@
 /// The analytic functions: computed per input event over its partition's recent history, before
 /// WHERE, JOIN and GROUP BY see the event (ASA's documented order).
-public enum AnalyticFunction: Hashable, Sendable, Encodable {
+package enum AnalyticFunction: Hashable, Sendable, Encodable {
     /// `LAG(expr [, offset [, default]])`: the value from the `offset`-th previous matching event.
     case lag(offset: Int)
     /// `LAST(expr [, default])`: the most recent matching event's value, the current one included.
@@ -14,7 +14,7 @@ public enum AnalyticFunction: Hashable, Sendable, Encodable {
     /// `AnomalyDetection_ChangePoint(expr, confidence, historySize)`.
     case changePoint(confidence: Double, historySize: Int)
 
-    public var name: String {
+    package var name: String {
         switch self {
         case .lag: return "LAG"
         case .last: return "LAST"
@@ -27,25 +27,25 @@ public enum AnalyticFunction: Hashable, Sendable, Encodable {
 }
 
 /// Which anomalies SpikeAndDip reports.
-public enum AnomalyMode: String, Hashable, Sendable, Encodable {
+package enum AnomalyMode: String, Hashable, Sendable, Encodable {
     case spikes, dips, spikesAndDips = "spikesanddips"
 }
 
 /// One analytic call of a SELECT, bound against the rows of its FROM clause.
-public struct AnalyticCall: Hashable, Sendable, Encodable {
-    public var function: AnalyticFunction
+package struct AnalyticCall: Hashable, Sendable, Encodable {
+    package var function: AnalyticFunction
     /// The value argument (LAG/LAST/anomaly input); `nil` where the function has none.
-    public var argument: BoundExpr?
+    package var argument: BoundExpr?
     /// LAG/LAST's default, returned when no matching event is found.
-    public var defaultValue: BoundExpr?
-    public var partitionBy: [BoundExpr]
+    package var defaultValue: BoundExpr?
+    package var partitionBy: [BoundExpr]
     /// `LIMIT DURATION(unit, n)`: how far back history reaches; `nil` where there is none (ISFIRST).
-    public var duration: TimeSpan?
+    package var duration: TimeSpan?
     /// `WHEN condition`: only events satisfying it enter the history.
-    public var when: BoundExpr?
-    public var resultType: DataType
+    package var when: BoundExpr?
+    package var resultType: DataType
 
-    public init(function: AnalyticFunction, argument: BoundExpr?, defaultValue: BoundExpr? = nil, partitionBy: [BoundExpr],
+    package init(function: AnalyticFunction, argument: BoundExpr?, defaultValue: BoundExpr? = nil, partitionBy: [BoundExpr],
                 duration: TimeSpan?, when: BoundExpr?, resultType: DataType) {
         self.function = function
         self.argument = argument

@@ -1,24 +1,24 @@
 /// `{CROSS | OUTER} APPLY GetArrayElements(expr) | GetRecordProperties(expr) AS alias`.
-public struct ApplyOperation: Hashable, Sendable, Encodable {
-    public enum Function: String, Hashable, Sendable, Encodable {
+package struct ApplyOperation: Hashable, Sendable, Encodable {
+    package enum Function: String, Hashable, Sendable, Encodable {
         /// One row per element: `ArrayIndex`, `ArrayValue`.
         case arrayElements = "GetArrayElements"
         /// One row per property: `PropertyName`, `PropertyValue`.
         case recordProperties = "GetRecordProperties"
 
-        public var columns: [String] {
+        package var columns: [String] {
             self == .arrayElements ? ["ArrayIndex", "ArrayValue"] : ["PropertyName", "PropertyValue"]
         }
     }
 
     /// OUTER keeps rows whose function yields nothing, with NULLs; CROSS drops them.
-    public var outer: Bool
-    public var function: Function
-    public var argument: BoundExpr
+    package var outer: Bool
+    package var function: Function
+    package var argument: BoundExpr
     /// The name its two columns are read through (`alias.ArrayValue`).
-    public var alias: String
+    package var alias: String
 
-    public init(outer: Bool, function: Function, argument: BoundExpr, alias: String) {
+    package init(outer: Bool, function: Function, argument: BoundExpr, alias: String) {
         self.outer = outer
         self.function = function
         self.argument = argument
@@ -27,21 +27,21 @@ public struct ApplyOperation: Hashable, Sendable, Encodable {
 }
 
 /// A join's matching rules. Output rows are the left row's columns followed by the right row's.
-public struct JoinOperation: Hashable, Sendable, Encodable {
-    public enum Kind: String, Hashable, Sendable, Encodable { case inner = "inner", left = "left outer" }
+package struct JoinOperation: Hashable, Sendable, Encodable {
+    package enum Kind: String, Hashable, Sendable, Encodable { case inner = "inner", left = "left outer" }
 
-    public var kind: Kind
+    package var kind: Kind
     /// Columns of a left row; the right row's columns follow in the joined row.
-    public var leftWidth: Int
+    package var leftWidth: Int
     /// Equality keys: `leftKeys[i]` over left rows equals `rightKeys[i]` over right rows (hash lookup).
-    public var leftKeys: [BoundExpr]
-    public var rightKeys: [BoundExpr]
+    package var leftKeys: [BoundExpr]
+    package var rightKeys: [BoundExpr]
     /// Every other ON condition, over the combined row.
-    public var residual: BoundExpr?
+    package var residual: BoundExpr?
     /// The time bound of a stream-stream join, checked by the join itself; `nil` for reference data.
-    public var time: JoinTimeBound?
+    package var time: JoinTimeBound?
 
-    public init(kind: Kind, leftWidth: Int, leftKeys: [BoundExpr], rightKeys: [BoundExpr], residual: BoundExpr?, time: JoinTimeBound?) {
+    package init(kind: Kind, leftWidth: Int, leftKeys: [BoundExpr], rightKeys: [BoundExpr], residual: BoundExpr?, time: JoinTimeBound?) {
         self.kind = kind
         self.leftWidth = leftWidth
         self.leftKeys = leftKeys
@@ -55,19 +55,19 @@ public struct JoinOperation: Hashable, Sendable, Encodable {
 /// only within it (DATEDIFF counts unit boundaries crossed, as everywhere); it also bounds how long
 /// each side's rows are kept (one unit wider on each side, for the boundary counting) and when an
 /// unmatched left row is final.
-public struct JoinTimeBound: Hashable, Sendable, Encodable {
-    public var unit: DatePart
-    public var low: Int64
-    public var high: Int64
+package struct JoinTimeBound: Hashable, Sendable, Encodable {
+    package var unit: DatePart
+    package var low: Int64
+    package var high: Int64
     /// The column of the left row holding the event time of the left source the bound names.
-    public var leftTimeColumn: Int
+    package var leftTimeColumn: Int
     /// The column of the right row holding its event time.
-    public var rightTimeColumn: Int
+    package var rightTimeColumn: Int
     /// How far a left row's own time may run ahead of the time of the left source the bound names
     /// (earlier joins in a chain); 0 for a two-way join.
-    public var leftSlack: TimeSpan
+    package var leftSlack: TimeSpan
 
-    public init(unit: DatePart, low: Int64, high: Int64, leftTimeColumn: Int, rightTimeColumn: Int, leftSlack: TimeSpan) {
+    package init(unit: DatePart, low: Int64, high: Int64, leftTimeColumn: Int, rightTimeColumn: Int, leftSlack: TimeSpan) {
         self.unit = unit
         self.low = low
         self.high = high
@@ -77,17 +77,17 @@ public struct JoinTimeBound: Hashable, Sendable, Encodable {
     }
 
     /// The bound's unit in ticks.
-    public var unitTicks: Int64 { unit.fixedTicks ?? 1 }
+    package var unitTicks: Int64 { unit.fixedTicks ?? 1 }
     /// Right times that can still match a left row at `t` are below `t + maxAhead`.
-    public var maxAhead: Int64 { (high + 1) * unitTicks }
+    package var maxAhead: Int64 { (high + 1) * unitTicks }
     /// ... and above `t + minBehind` (negative when the right side may lag).
-    public var minBehind: Int64 { (low - 1) * unitTicks }
+    package var minBehind: Int64 { (low - 1) * unitTicks }
     /// An unmatched left row at `t` is emitted at `t + high units` (the latest time a match could come).
-    public var unmatchedDelay: Int64 { high * unitTicks }
+    package var unmatchedDelay: Int64 { high * unitTicks }
 
     /// Whether a left time and a right time are within the bound.
     @inline(__always)
-    public func contains(left: Int64, right: Int64) -> Bool {
+    package func contains(left: Int64, right: Int64) -> Bool {
         let d = right.floorDiv(unitTicks) - left.floorDiv(unitTicks)
         return d >= low && d <= high
     }

@@ -2,7 +2,7 @@ import SAQLParser
 
 /// A node of the logical plan: a tree of relational and streaming operators over event rows.
 /// Data flows from the leaves (scans) to the root. Plans are values: rewrites compare them with `==`.
-public indirect enum LogicalPlan: Hashable, Sendable {
+package indirect enum LogicalPlan: Hashable, Sendable {
     /// Reads an input. The columns are the job's ``InputLayout`` for that input.
     case scan(input: String)
     /// Assigns event time (TIMESTAMP BY, or arrival time) and applies the event-ordering policies.
@@ -29,7 +29,7 @@ public indirect enum LogicalPlan: Hashable, Sendable {
     /// A named WITH step; shared wherever it is read.
     case step(name: String, input: LogicalPlan)
 
-    public var inputs: [LogicalPlan] {
+    package var inputs: [LogicalPlan] {
         switch self {
         case .scan: return []
         case .assignTimestamp(_, let i), .filter(_, let i), .project(_, let i), .windowAggregate(_, let i), .step(_, let i),
@@ -42,20 +42,20 @@ public indirect enum LogicalPlan: Hashable, Sendable {
 }
 
 /// How a stream gets its event time.
-public struct TimestampAssignment: Hashable, Sendable, Encodable {
+package struct TimestampAssignment: Hashable, Sendable, Encodable {
     /// The TIMESTAMP BY expression over the input's columns, or `nil` for arrival time.
-    public var expr: BoundExpr?
+    package var expr: BoundExpr?
     /// `TIMESTAMP BY ... OVER keys`: independent clocks per key (substreams).
-    public var overKeys: [BoundExpr]
-    public var outOfOrderTolerance: TimeSpan
-    public var lateArrivalTolerance: TimeSpan?
-    public var policy: EventOrderingPolicy
-    public var partitionIdleTimeout: TimeSpan
+    package var overKeys: [BoundExpr]
+    package var outOfOrderTolerance: TimeSpan
+    package var lateArrivalTolerance: TimeSpan?
+    package var policy: EventOrderingPolicy
+    package var partitionIdleTimeout: TimeSpan
     /// Set when the rows come from a step rather than an input (`FROM step TIMESTAMP BY t`): the
     /// step's name, and each row's time so far stands as its arrival time.
-    public var step: String?
+    package var step: String?
 
-    public init(expr: BoundExpr?, overKeys: [BoundExpr] = [], settings: JobSettings) {
+    package init(expr: BoundExpr?, overKeys: [BoundExpr] = [], settings: JobSettings) {
         self.expr = expr
         self.overKeys = overKeys
         outOfOrderTolerance = settings.outOfOrderTolerance
@@ -66,13 +66,13 @@ public struct TimestampAssignment: Hashable, Sendable, Encodable {
 }
 
 /// One item of a projection.
-public enum ProjectItem: Hashable, Sendable, Encodable {
+package enum ProjectItem: Hashable, Sendable, Encodable {
     /// A named column computed by an expression.
     case expr(name: String, BoundExpr, hidden: Bool)
     /// A record whose fields all become output columns (`*` over a schemaless input, or `record.*`).
     case splice(BoundExpr)
 
-    public var expr: BoundExpr {
+    package var expr: BoundExpr {
         switch self {
         case .expr(_, let e, _), .splice(let e): return e
         }
@@ -80,13 +80,13 @@ public enum ProjectItem: Hashable, Sendable, Encodable {
 }
 
 /// A windowed GROUP BY.
-public struct WindowAggregate: Hashable, Sendable, Encodable {
-    public var window: WindowSpec
-    public var keys: [BoundExpr]
-    public var keyNames: [String]
-    public var aggregates: [AggregateCall]
+package struct WindowAggregate: Hashable, Sendable, Encodable {
+    package var window: WindowSpec
+    package var keys: [BoundExpr]
+    package var keyNames: [String]
+    package var aggregates: [AggregateCall]
 
-    public init(window: WindowSpec, keys: [BoundExpr], keyNames: [String], aggregates: [AggregateCall]) {
+    package init(window: WindowSpec, keys: [BoundExpr], keyNames: [String], aggregates: [AggregateCall]) {
         self.window = window
         self.keys = keys
         self.keyNames = keyNames
@@ -96,17 +96,17 @@ public struct WindowAggregate: Hashable, Sendable, Encodable {
 
 /// The fields a job reads from one input: every name the query references, plus the whole event
 /// as a record when `*` or dynamic lookups need it.
-public struct InputLayout: Hashable, Sendable, Encodable {
-    public var input: String
-    public var fields: [String]
-    public var wantsRecord: Bool
+package struct InputLayout: Hashable, Sendable, Encodable {
+    package var input: String
+    package var fields: [String]
+    package var wantsRecord: Bool
     /// Declared CREATE TABLE types, enforced when the input is read.
-    public var declaredTypes: [DataType?]
+    package var declaredTypes: [DataType?]
     /// Fields read only as the event time: the reader may store their ISO-8601 text as a datetime.
     /// Set by the physical planner (see `TimestampFieldAnalysis`).
-    public var timestampOnly: Set<Int> = []
+    package var timestampOnly: Set<Int> = []
 
-    public init(input: String, fields: [String], wantsRecord: Bool, declaredTypes: [DataType?]) {
+    package init(input: String, fields: [String], wantsRecord: Bool, declaredTypes: [DataType?]) {
         self.input = input
         self.fields = fields
         self.wantsRecord = wantsRecord
@@ -114,14 +114,14 @@ public struct InputLayout: Hashable, Sendable, Encodable {
     }
 
     /// True for inputs with a CREATE TABLE schema.
-    public var isDeclared: Bool {
+    package var isDeclared: Bool {
         let payload = zip(fields, declaredTypes).filter { MetadataProperty(layoutField: $0.0) == nil }
         return !payload.isEmpty && payload.allSatisfy { $0.1 != nil }
     }
 
     /// Row layout: `[record] + fields` when the record is wanted, else `fields`. A schemaless input's
     /// fields are then hidden (`*` writes the record); a declared input's stay visible.
-    public var schema: Schema {
+    package var schema: Schema {
         let hide = wantsRecord && !isDeclared
         var cols = fields.enumerated().map {
             Column(name: $0.element, type: declaredTypes[$0.offset] ?? .any, hidden: hide || MetadataProperty(layoutField: $0.element) != nil)
@@ -131,24 +131,24 @@ public struct InputLayout: Hashable, Sendable, Encodable {
     }
 
     /// The row column holding field `i`.
-    public func column(ofField i: Int) -> Int { wantsRecord ? i + 1 : i }
+    package func column(ofField i: Int) -> Int { wantsRecord ? i + 1 : i }
 }
 
 /// One SELECT ... INTO statement's plan and its destination.
-public struct OutputPlan: Hashable, Sendable {
-    public var output: String
-    public var plan: LogicalPlan
-    public var range: SourceRange
+package struct OutputPlan: Hashable, Sendable {
+    package var output: String
+    package var plan: LogicalPlan
+    package var range: SourceRange
 }
 
 /// A whole job's logical plan: every statement, the input layouts, and the settings.
-public struct LogicalJob: Sendable {
-    public var statements: [OutputPlan]
-    public var layouts: [String: InputLayout]
-    public var settings: JobSettings
+package struct LogicalJob: Sendable {
+    package var statements: [OutputPlan]
+    package var layouts: [String: InputLayout]
+    package var settings: JobSettings
 
     /// The output schema of a plan node.
-    public func schema(of plan: LogicalPlan) -> Schema {
+    package func schema(of plan: LogicalPlan) -> Schema {
         switch plan {
         case .scan(let input):
             return layouts[input]?.schema ?? Schema(columns: [])

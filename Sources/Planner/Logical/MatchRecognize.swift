@@ -2,26 +2,26 @@ import SAQLParser
 
 /// A bound `MATCH_RECOGNIZE`: per partition, events in time order are matched against a row
 /// pattern, and each match gives one row of measures (timestamped at its last event).
-public struct MatchRecognize: Hashable, Sendable, Encodable {
-    public var partitionBy: [BoundExpr]
+package struct MatchRecognize: Hashable, Sendable, Encodable {
+    package var partitionBy: [BoundExpr]
     /// `LIMIT DURATION`: a match's events lie within this time of its first; `nil` is unlimited.
-    public var duration: TimeSpan?
+    package var duration: TimeSpan?
     /// The pattern variables, by index.
-    public var variables: [String]
+    package var variables: [String]
     /// Each variable's DEFINE condition over the event's row (`nil`: any event qualifies, or the
     /// condition is in `matchConditions`).
-    public var definitions: [BoundExpr?]
+    package var definitions: [BoundExpr?]
     /// DEFINE conditions that read other variables' events: evaluated for each partial match.
-    public var matchConditions: [MatchCondition?]
-    public var pattern: RowPatternProgram
+    package var matchConditions: [MatchCondition?]
+    package var pattern: RowPatternProgram
     /// What each measure reads from the match, in slot order.
-    public var slots: [MatchSlot]
+    package var slots: [MatchSlot]
     /// The measures, computed over the row of slot values; they are the output columns.
-    public var measures: [MatchMeasure]
+    package var measures: [MatchMeasure]
     /// The pattern as written (for EXPLAIN).
-    public var patternText: String
+    package var patternText: String
 
-    public init(partitionBy: [BoundExpr], duration: TimeSpan?, variables: [String], definitions: [BoundExpr?],
+    package init(partitionBy: [BoundExpr], duration: TimeSpan?, variables: [String], definitions: [BoundExpr?],
                 matchConditions: [MatchCondition?], pattern: RowPatternProgram, slots: [MatchSlot],
                 measures: [MatchMeasure], patternText: String) {
         self.partitionBy = partitionBy
@@ -37,11 +37,11 @@ public struct MatchRecognize: Hashable, Sendable, Encodable {
 }
 
 /// One output column of a match: its name and its expression over the row of slot values.
-public struct MatchMeasure: Hashable, Sendable, Encodable {
-    public var name: String
-    public var expr: BoundExpr
+package struct MatchMeasure: Hashable, Sendable, Encodable {
+    package var name: String
+    package var expr: BoundExpr
 
-    public init(name: String, expr: BoundExpr) {
+    package init(name: String, expr: BoundExpr) {
         self.name = name
         self.expr = expr
     }
@@ -49,11 +49,11 @@ public struct MatchMeasure: Hashable, Sendable, Encodable {
 
 /// A DEFINE condition over a row of slot values: the candidate event's own columns (`current`
 /// slots) and what the partial match bound so far (other variables' events).
-public struct MatchCondition: Hashable, Sendable, Encodable {
-    public var slots: [MatchSlot]
-    public var condition: BoundExpr
+package struct MatchCondition: Hashable, Sendable, Encodable {
+    package var slots: [MatchSlot]
+    package var condition: BoundExpr
 
-    public init(slots: [MatchSlot], condition: BoundExpr) {
+    package init(slots: [MatchSlot], condition: BoundExpr) {
         self.slots = slots
         self.condition = condition
     }
@@ -61,8 +61,8 @@ public struct MatchCondition: Hashable, Sendable, Encodable {
 
 /// One value a measure reads from a match: the first or last event of a variable (or of the whole
 /// match), or an aggregate over those events.
-public struct MatchSlot: Hashable, Sendable, Encodable {
-    public enum Pick: Hashable, Sendable, Encodable {
+package struct MatchSlot: Hashable, Sendable, Encodable {
+    package enum Pick: Hashable, Sendable, Encodable {
         case first, last
         case aggregate(AggregateCall)
         /// The event being matched (DEFINE conditions only).
@@ -70,14 +70,14 @@ public struct MatchSlot: Hashable, Sendable, Encodable {
         /// `CLASSIFIER()`: the name of the variable the match's last event was mapped to.
         case classifier
     }
-    public var pick: Pick
+    package var pick: Pick
     /// The variable whose events are read; `nil` reads every event of the match.
-    public var variable: Int?
+    package var variable: Int?
     /// For `first`/`last`: the value read from the event (over the event's row).
-    public var value: BoundExpr?
-    public var type: DataType
+    package var value: BoundExpr?
+    package var type: DataType
 
-    public init(pick: Pick, variable: Int?, value: BoundExpr?, type: DataType) {
+    package init(pick: Pick, variable: Int?, value: BoundExpr?, type: DataType) {
         self.pick = pick
         self.variable = variable
         self.value = value
@@ -87,19 +87,19 @@ public struct MatchSlot: Hashable, Sendable, Encodable {
 
 /// A row pattern compiled to a Thompson NFA whose transitions consume one event each. Split
 /// instructions list the preferred branch first (quantifiers are greedy).
-public struct RowPatternProgram: Hashable, Sendable, Encodable {
-    public enum Instruction: Hashable, Sendable, Encodable {
+package struct RowPatternProgram: Hashable, Sendable, Encodable {
+    package enum Instruction: Hashable, Sendable, Encodable {
         /// Consumes an event that satisfies the variable's condition (`nil`: any event), then goes on.
         case consume(variable: Int?, next: Int)
         case split(Int, Int)
         case jump(Int)
         case accept
     }
-    public var instructions: [Instruction]
-    public var start: Int
+    package var instructions: [Instruction]
+    package var start: Int
 
     /// Compiles `pattern`; its names are indexes into `variables` (case-insensitive).
-    public static func compile(_ pattern: RowPattern, variables: [String]) -> RowPatternProgram {
+    package static func compile(_ pattern: RowPattern, variables: [String]) -> RowPatternProgram {
         var b = Builder(variables: variables)
         let (start, ends) = b.fragment(pattern)
         let accept = b.emit(Instruction.accept)

@@ -1,15 +1,15 @@
 import SAQLParser
 
 /// A column of a relation.
-public struct Column: Hashable, Sendable, Encodable {
-    public var name: String
-    public var type: DataType
+package struct Column: Hashable, Sendable, Encodable {
+    package var name: String
+    package var type: DataType
     /// A hidden column is resolvable by name but not written to outputs (a `*` splice already covers it).
-    public var hidden: Bool
+    package var hidden: Bool
     /// A splice column holds a record whose fields are columns of the relation (`SELECT *` over a schemaless input).
-    public var splice: Bool
+    package var splice: Bool
 
-    public init(name: String, type: DataType, hidden: Bool = false, splice: Bool = false) {
+    package init(name: String, type: DataType, hidden: Bool = false, splice: Bool = false) {
         self.name = name
         self.type = type
         self.hidden = hidden
@@ -19,23 +19,23 @@ public struct Column: Hashable, Sendable, Encodable {
 
 /// The row layout of a relation: columns by position. `open` relations may hold more fields than
 /// their named columns, reachable through their splice column; `origins` names the inputs they come from.
-public struct Schema: Hashable, Sendable, Encodable {
-    public var columns: [Column]
-    public var origins: [String]
+package struct Schema: Hashable, Sendable, Encodable {
+    package var columns: [Column]
+    package var origins: [String]
 
-    public init(columns: [Column], origins: [String] = []) {
+    package init(columns: [Column], origins: [String] = []) {
         self.columns = columns
         self.origins = origins
     }
 
-    public var isOpen: Bool { spliceIndex != nil }
-    public var spliceIndex: Int? { columns.firstIndex { $0.splice } }
+    package var isOpen: Bool { spliceIndex != nil }
+    package var spliceIndex: Int? { columns.firstIndex { $0.splice } }
 
     /// The index of a named (non-splice) column, ignoring case.
-    public func index(of name: String) -> Int? {
+    package func index(of name: String) -> Int? {
         columns.firstIndex { !$0.splice && $0.name.caseInsensitiveEquals(name) }
     }
 
     /// Names written to outputs, in order, for closed relations.
-    public var visibleNames: [String] { columns.filter { !$0.hidden && !$0.splice }.map(\.name) }
+    package var visibleNames: [String] { columns.filter { !$0.hidden && !$0.splice }.map(\.name) }
 }

@@ -1,13 +1,13 @@
 /// The physical operator graph of a job: a DAG whose nodes are listed so that every node comes
 /// after its inputs. Shared steps and shared input reads appear once.
-public struct PhysicalPlan: Sendable {
-    public var nodes: [PhysicalNode]
+package struct PhysicalPlan: Sendable {
+    package var nodes: [PhysicalNode]
 
     /// The sink nodes, one per output, in output order.
-    public var sinks: [PhysicalNode] { nodes.filter { if case .sink = $0.kind { return true } else { return false } } }
+    package var sinks: [PhysicalNode] { nodes.filter { if case .sink = $0.kind { return true } else { return false } } }
 
     /// Nodes reading each node's output, as (consumer id, input port) pairs.
-    public var consumers: [[(node: Int, port: Int)]] {
+    package var consumers: [[(node: Int, port: Int)]] {
         var out = [[(node: Int, port: Int)]](repeating: [], count: nodes.count)
         for n in nodes {
             for (port, i) in n.inputs.enumerated() { out[i].append((n.id, port)) }
@@ -17,24 +17,24 @@ public struct PhysicalPlan: Sendable {
 }
 
 /// One operator instance in the physical plan.
-public struct PhysicalNode: Sendable, Encodable {
-    public var id: Int
-    public var kind: PhysicalOperatorKind
+package struct PhysicalNode: Sendable, Encodable {
+    package var id: Int
+    package var kind: PhysicalOperatorKind
     /// Producer node ids, by input port.
-    public var inputs: [Int]
+    package var inputs: [Int]
     /// The layout of rows this node emits (for sinks: unused; see `inputSchemas`).
-    public var schema: Schema
+    package var schema: Schema
     /// The layout of rows arriving on each input port.
-    public var inputSchemas: [Schema]
+    package var inputSchemas: [Schema]
     /// WITH step names this node computes, for EXPLAIN.
-    public var steps: [String]
+    package var steps: [String]
 
     /// Step names are labels: renaming one changes no state.
     private enum CodingKeys: String, CodingKey { case id, kind, inputs, schema, inputSchemas }
 }
 
 /// The physical operators.
-public enum PhysicalOperatorKind: Sendable, Encodable {
+package enum PhysicalOperatorKind: Sendable, Encodable {
     /// Reads an input's events into rows of its layout, with their arrival times.
     case source(InputBinding, InputLayout)
     /// Evaluates event time and applies late-arrival and out-of-order policies; emits watermarks.
@@ -59,13 +59,13 @@ public enum PhysicalOperatorKind: Sendable, Encodable {
 }
 
 /// Lowers a ``LogicalJob`` to a ``PhysicalPlan``, sharing structurally equal subplans.
-public struct PhysicalPlanner {
+package struct PhysicalPlanner {
     private var nodes: [PhysicalNode] = []
     private var memo: [LogicalPlan: Int] = [:]
     private let job: LogicalJob
     private let inputs: [String: InputBinding]
 
-    public init(job: LogicalJob, inputs: [InputBinding]) {
+    package init(job: LogicalJob, inputs: [InputBinding]) {
         self.job = job
         var map: [String: InputBinding] = [:]
         for i in inputs { map[i.name] = i }
@@ -73,7 +73,7 @@ public struct PhysicalPlanner {
     }
 
     /// Plans every statement and one sink per output.
-    public mutating func plan(outputs: [OutputBinding]) -> PhysicalPlan {
+    package mutating func plan(outputs: [OutputBinding]) -> PhysicalPlan {
         var sinkInputs: [String: [Int]] = [:]
         var order: [String] = []
         for s in job.statements {

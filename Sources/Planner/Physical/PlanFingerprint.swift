@@ -6,11 +6,11 @@ extension PhysicalPlan {
     /// input and output is bound to). Source positions, step names and EXPLAIN's wording are not
     /// part of it, so neither a comment added to the job nor a new EXPLAIN format invalidates a
     /// checkpoint; a changed window, key or expression does.
-    public var fingerprint: UInt64 { fingerprint(includingOutputs: true) }
+    package var fingerprint: UInt64 { fingerprint(includingOutputs: true) }
 
     /// The fingerprint without the outputs' bindings: processes of one consumer group may write to
     /// outputs of their own and still share partition state.
-    public func fingerprint(includingOutputs: Bool) -> UInt64 {
+    package func fingerprint(includingOutputs: Bool) -> UInt64 {
         var nodes = nodes
         if !includingOutputs {
             for i in nodes.indices {
@@ -33,7 +33,7 @@ extension PhysicalPlan {
 extension InputBinding: Encodable {
     private enum CodingKeys: String, CodingKey { case name, kind, connector, endpoint, refresh }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name, forKey: .name)
         try c.encode(kind.rawValue, forKey: .kind)
@@ -46,7 +46,7 @@ extension InputBinding: Encodable {
 extension OutputBinding: Encodable {
     private enum CodingKeys: String, CodingKey { case name, connector, endpoint }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name, forKey: .name)
         try c.encode(endpoint.connector, forKey: .connector)
@@ -57,7 +57,7 @@ extension OutputBinding: Encodable {
 extension FunctionRef: Encodable {
     private enum CodingKeys: String, CodingKey { case name, datePart }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(definition.identity, forKey: .name)
         try c.encodeIfPresent(datePart, forKey: .datePart)
@@ -65,7 +65,7 @@ extension FunctionRef: Encodable {
 }
 
 extension AggregateFunction: Encodable {
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(definition.identity)
     }

@@ -1,7 +1,7 @@
 /// Whether a job reading Kafka can run as several processes in one consumer group and give,
 /// across them, exactly one process's rows: that holds when every stateful operator's groups live
 /// in one partition, i.e. the topic is keyed by a column every such operator keys on.
-public enum ScaleOut: Equatable, Sendable {
+package enum ScaleOut: Equatable, Sendable {
     /// No operator keeps state: any split of the partitions gives the same rows.
     case stateless
     /// Partition-local when the topics are keyed by one of these columns (`PartitionId` always is).
@@ -10,7 +10,7 @@ public enum ScaleOut: Equatable, Sendable {
     case spansPartitions(String)
 
     /// The verdict for `plan`, or `nil` when it reads no Kafka topic.
-    public static func analyze(_ plan: PhysicalPlan) -> ScaleOut? {
+    package static func analyze(_ plan: PhysicalPlan) -> ScaleOut? {
         guard plan.nodes.contains(where: { $0.partitionedInput != nil }) else { return nil }
         var common: [String]?
         for node in plan.nodes {
@@ -39,13 +39,13 @@ public enum ScaleOut: Equatable, Sendable {
         return common.isEmpty ? .spansPartitions("the stateful operators share no key") : .keyed(common)
     }
 
-    public var isPartitionLocal: Bool {
+    package var isPartitionLocal: Bool {
         if case .spansPartitions = self { return false }
         return true
     }
 
     /// One line for EXPLAIN.
-    public var detail: String {
+    package var detail: String {
         switch self {
         case .stateless: return "partition-local: no operator keeps state"
         case .keyed(let keys): return "partition-local when the topics are keyed by one of: \(keys.joined(separator: ", "))"
@@ -61,12 +61,12 @@ public enum ScaleOut: Equatable, Sendable {
 
 extension PhysicalPlan {
     /// The `state_topic` of the plan's partitioned input, when it keeps partition state there.
-    public var stateTopic: String? { nodes.lazy.compactMap { $0.partitionedInput?.stateTopic }.first }
+    package var stateTopic: String? { nodes.lazy.compactMap { $0.partitionedInput?.stateTopic }.first }
 }
 
 extension PhysicalNode {
     /// The endpoint of a source node reading a partitioned log (a Kafka topic).
-    public var partitionedInput: (any InputEndpoint)? {
+    package var partitionedInput: (any InputEndpoint)? {
         guard case .source(let b, _) = kind, b.endpoint.partitionedTopic != nil else { return nil }
         return b.endpoint
     }

@@ -49,7 +49,7 @@ enum TimestampFieldAnalysis {
 
 extension AnalyticCall {
     /// Every input column the call reads.
-    public var columnsRead: Set<Int> {
+    package var columnsRead: Set<Int> {
         var out = Set<Int>()
         for e in [argument, defaultValue, when].compactMap({ $0 }) + partitionBy { out.formUnion(e.columnsRead) }
         if case .aggregate(let a) = function {

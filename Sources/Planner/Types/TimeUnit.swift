@@ -1,11 +1,11 @@
 import Foundation
 
 /// A date part as DATEADD, DATEDIFF, DATEPART, DATENAME, windows and LIMIT DURATION name it.
-public enum DatePart: String, Hashable, Sendable, Encodable, CaseIterable {
+package enum DatePart: String, Hashable, Sendable, Encodable, CaseIterable {
     case year, quarter, month, dayofyear, day, week, weekday, hour, minute, second, millisecond, microsecond, nanosecond
 
     /// Parses a part name or abbreviation (`mi`, `n`, `ss`, ...), ignoring case.
-    public init?(name: String) {
+    package init?(name: String) {
         switch name.lowercased() {
         case "year", "yy", "yyyy", "years": self = .year
         case "quarter", "qq", "q": self = .quarter
@@ -25,7 +25,7 @@ public enum DatePart: String, Hashable, Sendable, Encodable, CaseIterable {
     }
 
     /// The fixed length of one unit in 100-ns ticks, for the parts that have one.
-    public var fixedTicks: Int64? {
+    package var fixedTicks: Int64? {
         switch self {
         case .week: return 7 * 864_000_000_000
         case .day, .dayofyear, .weekday: return 864_000_000_000
@@ -40,7 +40,7 @@ public enum DatePart: String, Hashable, Sendable, Encodable, CaseIterable {
     }
 
     /// Units allowed in window sizes, LIMIT DURATION and ISFIRST: day down to microsecond.
-    public var isDurationUnit: Bool {
+    package var isDurationUnit: Bool {
         switch self {
         case .day, .hour, .minute, .second, .millisecond, .microsecond: return true
         default: return false
@@ -49,16 +49,16 @@ public enum DatePart: String, Hashable, Sendable, Encodable, CaseIterable {
 }
 
 /// A span of time in 100-ns ticks; the resolution of `datetime`.
-public struct TimeSpan: Hashable, Sendable, Encodable, Comparable, CustomStringConvertible {
-    public var ticks: Int64
-    public init(ticks: Int64) { self.ticks = ticks }
+package struct TimeSpan: Hashable, Sendable, Encodable, Comparable, CustomStringConvertible {
+    package var ticks: Int64
+    package init(ticks: Int64) { self.ticks = ticks }
 
-    public static let zero = TimeSpan(ticks: 0)
-    public static func seconds(_ s: Int64) -> TimeSpan { TimeSpan(ticks: s * 10_000_000) }
-    public static func < (a: TimeSpan, b: TimeSpan) -> Bool { a.ticks < b.ticks }
+    package static let zero = TimeSpan(ticks: 0)
+    package static func seconds(_ s: Int64) -> TimeSpan { TimeSpan(ticks: s * 10_000_000) }
+    package static func < (a: TimeSpan, b: TimeSpan) -> Bool { a.ticks < b.ticks }
 
     /// Parses `'8s'`, `'500ms'`, `'2m'`, `'1h'`, `'1d'`, `'250us'` or a plain number of seconds.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
         let units: [(String, Double)] = [("ms", 1e4), ("us", 10), ("s", 1e7), ("m", 6e8), ("h", 3.6e10), ("d", 8.64e11)]
         var number = t, scale = 1e7
@@ -72,7 +72,7 @@ public struct TimeSpan: Hashable, Sendable, Encodable, Comparable, CustomStringC
     }
 
     /// A compact spelling: `5s`, `1m`, `1h30m`, `500ms`.
-    public var description: String {
+    package var description: String {
         if ticks == 0 { return "0s" }
         var rest = ticks < 0 ? -ticks : ticks
         var out = ticks < 0 ? "-" : ""

@@ -7,7 +7,7 @@ public struct Timestamp: Hashable, Sendable, Encodable, Comparable, CustomString
     public init(ticks: Int64) { self.ticks = ticks }
 
     public static let ticksPerSecond: Int64 = 10_000_000
-    public static let ticksPerDay: Int64 = 864_000_000_000
+    package static let ticksPerDay: Int64 = 864_000_000_000
     public static let min = Timestamp(ticks: .min)
     public static let max = Timestamp(ticks: .max)
 
@@ -15,7 +15,7 @@ public struct Timestamp: Hashable, Sendable, Encodable, Comparable, CustomString
 
     /// The instants a `datetime` can hold: years 0001 to 9999, as in ASA. `min` and `max` stand
     /// outside it for "before every event" and "end of input".
-    public static let representable = Timestamp(year: 1, month: 1, day: 1).ticks...(Timestamp(year: 10000, month: 1, day: 1).ticks - 1)
+    package static let representable = Timestamp(year: 1, month: 1, day: 1).ticks...(Timestamp(year: 10000, month: 1, day: 1).ticks - 1)
 
     /// The current wall-clock time.
     public static var now: Timestamp {
@@ -24,8 +24,17 @@ public struct Timestamp: Hashable, Sendable, Encodable, Comparable, CustomString
         return Timestamp(ticks: Int64(ts.tv_sec) * ticksPerSecond + Int64(ts.tv_nsec) / 100)
     }
 
-    public static func + (t: Timestamp, d: TimeSpan) -> Timestamp { Timestamp(ticks: t.ticks.addingSaturating(d.ticks)) }
-    public static func - (t: Timestamp, d: TimeSpan) -> Timestamp { Timestamp(ticks: t.ticks.addingSaturating(-d.ticks)) }
+    /// The instant `d` later (earlier, for a negative duration), to the tick; saturates at `min` and `max`.
+    public static func + (t: Timestamp, d: Swift.Duration) -> Timestamp {
+        let (seconds, attoseconds) = d.components
+        let ticks = seconds.multipliedReportingOverflow(by: ticksPerSecond)
+        guard !ticks.overflow else { return seconds < 0 ? .min : .max }
+        return Timestamp(ticks: t.ticks.addingSaturating(ticks.partialValue.addingSaturating(attoseconds / 100_000_000_000)))
+    }
+    public static func - (t: Timestamp, d: Swift.Duration) -> Timestamp { t + (.zero - d) }
+
+    package static func + (t: Timestamp, d: TimeSpan) -> Timestamp { Timestamp(ticks: t.ticks.addingSaturating(d.ticks)) }
+    package static func - (t: Timestamp, d: TimeSpan) -> Timestamp { Timestamp(ticks: t.ticks.addingSaturating(-d.ticks)) }
 
     /// The instant at a civil UTC date and time; out-of-range fields roll over.
     public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0, ticks frac: Int64 = 0) {
@@ -35,11 +44,11 @@ public struct Timestamp: Hashable, Sendable, Encodable, Comparable, CustomString
     }
 
     /// The civil UTC fields of this instant.
-    public var components: DateComponents {
+    package var components: CivilComponents {
         let days = ticks.floorDiv(Self.ticksPerDay)
         let inDay = ticks - days * Self.ticksPerDay
         let (y, m, d) = CivilCalendar.civilFromDays(Int(days))
-        return DateComponents(year: y, month: m, day: d, hour: Int(inDay / 36_000_000_000),
+        return CivilComponents(year: y, month: m, day: d, hour: Int(inDay / 36_000_000_000),
                               minute: Int(inDay / 600_000_000 % 60), second: Int(inDay / 10_000_000 % 60),
                               fraction: inDay % 10_000_000)
     }
@@ -55,7 +64,7 @@ public struct Timestamp: Hashable, Sendable, Encodable, Comparable, CustomString
     }
 
     /// Appends the ISO-8601 form to a byte buffer without creating a String.
-    public func appendISO8601(to out: inout [UInt8]) {
+    package func appendISO8601(to out: inout [UInt8]) {
         let c = components
         func put(_ v: Int, _ width: Int) {
             var digits = [UInt8](repeating: 0x30, count: width)
@@ -86,7 +95,7 @@ public struct Timestamp: Hashable, Sendable, Encodable, Comparable, CustomString
     }
 
     /// Parses ISO-8601 bytes (see ``init(parsing:)``).
-    public static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+    package static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
         if let t = parseCanonical(b) { return t }
         return parseGeneral(b)
     }
@@ -183,15 +192,15 @@ public struct Timestamp: Hashable, Sendable, Encodable, Comparable, CustomString
 }
 
 /// Civil UTC fields of a ``Timestamp``.
-public struct DateComponents: Hashable, Sendable {
-    public var year, month, day, hour, minute, second: Int
+package struct CivilComponents: Hashable, Sendable {
+    package var year, month, day, hour, minute, second: Int
     /// Sub-second part in 100-ns ticks.
-    public var fraction: Int64
+    package var fraction: Int64
 }
 
 /// Proleptic Gregorian calendar arithmetic on day numbers (days since 1970-01-01).
-public enum CivilCalendar {
-    public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+package enum CivilCalendar {
+    package static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
         // Normalize month overflow first so DATETIMEFROMPARTS-style roll-over works.
         var y = year + (month - 1).floorDiv(12)
         let m = (month - 1).floorMod(12) + 1
@@ -204,7 +213,7 @@ public enum CivilCalendar {
         return era * 146_097 + doe - 719_468
     }
 
-    public static func civilFromDays(_ z0: Int) -> (year: Int, month: Int, day: Int) {
+    package static func civilFromDays(_ z0: Int) -> (year: Int, month: Int, day: Int) {
         let z = z0 + 719_468
         let era = z.floorDiv(146_097)
         let doe = z - era * 146_097
@@ -216,9 +225,9 @@ public enum CivilCalendar {
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
-    public static func isLeap(_ y: Int) -> Bool { y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) }
+    package static func isLeap(_ y: Int) -> Bool { y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) }
 
-    public static func daysIn(year: Int, month: Int) -> Int {
+    package static func daysIn(year: Int, month: Int) -> Int {
         switch month {
         case 2: return isLeap(year) ? 29 : 28
         case 4, 6, 9, 11: return 30
@@ -227,23 +236,23 @@ public enum CivilCalendar {
     }
 
     /// Day of week with Sunday = 1 ... Saturday = 7 (T-SQL's us_english DATEFIRST 7).
-    public static func weekday(days: Int) -> Int { (days + 4).floorMod(7) + 1 }
+    package static func weekday(days: Int) -> Int { (days + 4).floorMod(7) + 1 }
 }
 
 extension BinaryInteger {
     /// Division rounding toward negative infinity.
-    @inlinable public func floorDiv(_ d: Self) -> Self {
+    @inlinable package func floorDiv(_ d: Self) -> Self {
         let q = self / d
         return (self % d != 0 && (self < 0) != (d < 0)) ? q - 1 : q
     }
 
     /// The remainder of ``floorDiv(_:)``, with the sign of `d`.
-    @inlinable public func floorMod(_ d: Self) -> Self { self - floorDiv(d) * d }
+    @inlinable package func floorMod(_ d: Self) -> Self { self - floorDiv(d) * d }
 }
 
 extension Int64 {
     /// Addition that clamps at the bounds instead of trapping; timestamps use it near ±infinity.
-    @inlinable public func addingSaturating(_ other: Int64) -> Int64 {
+    @inlinable package func addingSaturating(_ other: Int64) -> Int64 {
         let (r, o) = addingReportingOverflow(other)
         return o ? (other > 0 ? .max : .min) : r
     }

@@ -18,7 +18,7 @@ public enum Value: Hashable, Sendable, Encodable {
 
     /// How deeply records and arrays may nest. Every recursive pass over values (decoding events,
     /// checkpoints, writing) stays within it; an event nested deeper is malformed.
-    public static let maxNesting = 512
+    package static let maxNesting = 512
 
     /// The value's own type; `.any` for NULL.
     public var dataType: DataType {
@@ -40,8 +40,8 @@ public enum Value: Hashable, Sendable, Encodable {
 
 /// A record: ordered name/value pairs. Names are unique ignoring case; lookups ignore case.
 public struct Record: Hashable, Sendable, Encodable {
-    public var names: [String]
-    public var values: [Value]
+    public package(set) var names: [String]
+    public package(set) var values: [Value]
 
     public init(names: [String] = [], values: [Value] = []) {
         precondition(names.count == values.count, "record names and values differ in length")

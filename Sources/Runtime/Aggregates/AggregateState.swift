@@ -9,7 +9,7 @@ import Planner
 /// A state that can also remove its oldest value adopts ``RetractableAggregateState``; sliding
 /// windows and `LIMIT DURATION` histories use that, and recompute from the window's values for
 /// states that cannot.
-public protocol AggregateState {
+package protocol AggregateState {
     /// An empty state for `call` (its parameters and ordering, when the aggregate has any).
     init(_ call: AggregateCall)
     mutating func add(_ value: Value) throws(EvalError)
@@ -25,7 +25,7 @@ public protocol AggregateState {
 }
 
 extension AggregateState {
-    public static func addRows(_ states: UnsafeMutablePointer<Self>, _ rows: UnsafeBufferPointer<Int32>, _ slots: UnsafeBufferPointer<Int32>,
+    package static func addRows(_ states: UnsafeMutablePointer<Self>, _ rows: UnsafeBufferPointer<Int32>, _ slots: UnsafeBufferPointer<Int32>,
                                _ values: UnsafePointer<Value>, stride: Int, countsRows: Bool, errors: inout [EvalError]) {
         addEach(states, rows, slots, values, stride: stride, countsRows: countsRows, errors: &errors) { (p: UnsafeMutablePointer, v: Value) throws(EvalError) in try p.pointee.add(v) }
     }
@@ -47,12 +47,12 @@ func addEach<S>(_ states: UnsafeMutablePointer<S>, _ rows: UnsafeBufferPointer<I
 }
 
 /// A state that can remove its oldest value: values leave in the order they were added.
-public protocol RetractableAggregateState: AggregateState {
+package protocol RetractableAggregateState: AggregateState {
     mutating func retractOldest(_ value: Value)
 }
 
 /// The runtime side of an aggregate definition: the states the window operators keep.
-public protocol AggregateImplementation: AggregateFunctionDefinition {
+package protocol AggregateImplementation: AggregateFunctionDefinition {
     /// Per-group states for a windowed GROUP BY (tumbling, hopping, snapshot and session windows).
     func makeGroupStates(_ call: AggregateCall) -> any GroupAccumulator
     /// One state over a window whose values arrive and leave in order (sliding windows, `LIMIT
@@ -61,7 +61,7 @@ public protocol AggregateImplementation: AggregateFunctionDefinition {
 }
 
 /// An aggregate defined by its state types; the window operators get their accumulators from them.
-public protocol StatefulAggregate: AggregateImplementation {
+package protocol StatefulAggregate: AggregateImplementation {
     associatedtype State: AggregateState
     /// The state over sliding windows: `State`, unless the aggregate has a retractable variant
     /// that costs more per value (MIN and MAX keep a monotonic queue).
@@ -69,8 +69,8 @@ public protocol StatefulAggregate: AggregateImplementation {
 }
 
 extension StatefulAggregate {
-    public func makeGroupStates(_ call: AggregateCall) -> any GroupAccumulator { GroupStates<State>(call) }
-    public func makeWindowState(_ call: AggregateCall) -> any WindowAccumulator { windowAccumulator(WindowState.self, call) }
+    package func makeGroupStates(_ call: AggregateCall) -> any GroupAccumulator { GroupStates<State>(call) }
+    package func makeWindowState(_ call: AggregateCall) -> any WindowAccumulator { windowAccumulator(WindowState.self, call) }
 }
 
 /// The window accumulator of a state type: retracting when it can, else recomputing.

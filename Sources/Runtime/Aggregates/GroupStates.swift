@@ -1,7 +1,7 @@
 import Planner
 
 /// The states of one aggregate for every group of one window, indexed by group slot.
-public protocol GroupAccumulator: AnyObject {
+package protocol GroupAccumulator: AnyObject {
     /// Makes room for slots `0..<count`; new slots start empty.
     func grow(to count: Int)
     /// Adds one value to a group (NULLs are skipped unless the call counts rows).

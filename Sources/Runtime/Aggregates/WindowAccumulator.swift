@@ -2,7 +2,7 @@ import Planner
 
 /// One aggregate over a window whose values arrive and leave in order: sliding windows, `LIMIT
 /// DURATION` histories and MATCH_RECOGNIZE measures. The caller keeps the window's values.
-public protocol WindowAccumulator: AnyObject {
+package protocol WindowAccumulator: AnyObject {
     /// Adds the newest value (NULLs included: the accumulator skips what its call does not count).
     func add(_ value: Value) throws(EvalError)
     /// Removes the oldest value, which `add` received first.

@@ -12,16 +12,16 @@ import Planner
 /// Arithmetic follows ML.NET exactly so scores agree bit for bit: inputs and history are float32,
 /// the sum of squared pairwise distances is updated incrementally in ML.NET's order, and erf is the
 /// Abramowitz–Stegun 7.1.26 approximation ML.NET uses (so erf(0) = 1e-9).
-public struct IIDAnomalyDetector: Sendable {
-    public enum Kind: Sendable, Equatable {
+package struct IIDAnomalyDetector: Sendable {
+    package enum Kind: Sendable, Equatable {
         case spikeAndDip(AnomalyMode)
         case changePoint
     }
 
-    public let kind: Kind
-    public let window: Int
+    package let kind: Kind
+    package let window: Int
     /// p-value at or below which SpikeAndDip alerts; martingale at or above which ChangePoint alerts.
-    public let threshold: Double
+    package let threshold: Double
 
     /// The last `window` values, oldest first, as a ring: `history[(start + i) % window]`.
     private var history: [Float]
@@ -41,7 +41,7 @@ public struct IIDAnomalyDetector: Sendable {
     static let minPValue = 1e-8, maxPValue = 1 - 1e-8
     static let epsilon = 0.1
 
-    public init(kind: Kind, confidence: Double, historySize: Int) {
+    package init(kind: Kind, confidence: Double, historySize: Int) {
         self.kind = kind
         window = historySize
         history = Array(repeating: 0, count: historySize)
@@ -57,7 +57,7 @@ public struct IIDAnomalyDetector: Sendable {
     static func logBet(_ p: Double) -> Double { log(epsilon) + (epsilon - 1) * (p == 0 ? -.infinity : log(p)) }
 
     /// Scores one value and adds it to the history. Returns the ASA Score and IsAnomaly.
-    public mutating func update(_ input: Double) -> (score: Double, isAnomaly: Bool) {
+    package mutating func update(_ input: Double) -> (score: Double, isAnomaly: Bool) {
         let x = Float(input)
         let p = sideAdjusted(pValue(x))
         // The value enters the history after it is scored.
@@ -156,7 +156,7 @@ public struct IIDAnomalyDetector: Sendable {
     }
 
     /// Writes the detector's state (its parameters are rebuilt from the query).
-    public func checkpoint(into w: inout StateWriter) {
+    package func checkpoint(into w: inout StateWriter) {
         w.write(count)
         for i in 0..<count { w.write(history[(start + i) % window]) }
         w.write(sumSquared)
@@ -167,7 +167,7 @@ public struct IIDAnomalyDetector: Sendable {
     }
 
     /// Restores state written by `checkpoint` into a detector built with the same parameters.
-    public mutating func restore(from r: inout StateReader) throws(StateError) {
+    package mutating func restore(from r: inout StateReader) throws(StateError) {
         let n = try r.readInt()
         guard n >= 0, n <= window else { throw StateError("anomaly detector history of \(n) values exceeds historySize \(window)") }
         start = 0

@@ -1,22 +1,22 @@
 import Planner
 
 /// What a source is built with: its input, the row layout the plan reads, and the run's services.
-public struct SourceContext {
-    public let input: String
-    public let layout: InputLayout
-    public let compatibility: CompatibilityLevel
+package struct SourceContext {
+    package let input: String
+    package let layout: InputLayout
+    package let compatibility: CompatibilityLevel
     /// The arrival time of events that have none (the run's start, as in ASA local runs).
-    public let runStart: Int64
-    public let runtime: RuntimeContext
+    package let runStart: Int64
+    package let runtime: RuntimeContext
 }
 
 /// An input endpoint the runtime can read as a stream of events.
-public protocol StreamSourceEndpoint: InputEndpoint {
+package protocol StreamSourceEndpoint: InputEndpoint {
     func makeSource(_ context: SourceContext) throws -> any EventSource
 }
 
 /// An input endpoint the runtime can load reference tables from.
-public protocol ReferenceSourceEndpoint: InputEndpoint {
+package protocol ReferenceSourceEndpoint: InputEndpoint {
     /// A function that loads the whole table (called at start and at each refresh), or `nil` when
     /// the table is fed in-process (``Pipeline/replaceReference(_:records:)``).
     func makeLoader(_ context: SourceContext) throws -> (() throws -> EventBatch)?
@@ -25,28 +25,28 @@ public protocol ReferenceSourceEndpoint: InputEndpoint {
 }
 
 extension ReferenceSourceEndpoint {
-    public func sampleColumns() -> [String]? { nil }
+    package func sampleColumns() -> [String]? { nil }
 }
 
 /// What a writer is built with.
-public struct SinkContext {
-    public let output: String
-    public let policy: OutputErrorPolicy
+package struct SinkContext {
+    package let output: String
+    package let policy: OutputErrorPolicy
     /// The output's position in the checkpoint being restored (``RowWriter/checkpoint()``).
-    public let resume: [UInt8]?
-    public let runtime: RuntimeContext
+    package let resume: [UInt8]?
+    package let runtime: RuntimeContext
     /// Connections and producers shared by a pipeline's outputs (one SQLite file, one Kafka transaction).
-    public let resources: SharedResources
+    package let resources: SharedResources
     /// In-process delivery of rows, for outputs that hand them to the embedder.
-    public let deliver: ((String, Record, Int64) -> Void)?
-    public let delivered: ((String) -> Void)?
+    package let deliver: ((String, Record, Int64) -> Void)?
+    package let delivered: ((String) -> Void)?
 
     /// The output's error policy applied to file writes (retry with backoff, or drop and count).
     var errorHandling: WriteErrorHandling { WriteErrorHandling(policy: policy, output: output, context: runtime) }
 }
 
 /// An output endpoint the runtime can write rows to.
-public protocol SinkEndpoint: OutputEndpoint {
+package protocol SinkEndpoint: OutputEndpoint {
     func makeWriter(_ context: SinkContext) throws -> any RowWriter
 }
 

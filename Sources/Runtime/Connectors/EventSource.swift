@@ -4,7 +4,7 @@ import Planner
 ///
 /// The run loop reads every source through this protocol; what only some sources can do is a
 /// protocol of its own that they adopt (``CommittingSource``, ``PartitionedSource``).
-public protocol EventSource: AnyObject {
+package protocol EventSource: AnyObject {
     var input: String { get }
     /// The next batch of up to `maxRows` rows; `nil` at the end of the input. A live source
     /// returns an empty batch when nothing has arrived yet.
@@ -20,8 +20,8 @@ public protocol EventSource: AnyObject {
 }
 
 extension EventSource {
-    public var isLive: Bool { false }
-    public func close() {}
+    package var isLive: Bool { false }
+    package func close() {}
 }
 
 /// A source whose read positions are committed back to where it reads (a consumer group's

@@ -1,7 +1,7 @@
 import Planner
 
 /// Receives an output's rows as field lists; one instance per output.
-public protocol RowWriter: AnyObject {
+package protocol RowWriter: AnyObject {
     func write(_ row: RowRef, shape: RowShape) throws
     /// Makes everything written so far reach its destination (before input offsets are committed).
     func flush() throws
@@ -14,9 +14,9 @@ public protocol RowWriter: AnyObject {
 }
 
 extension RowWriter {
-    public func watermark(_ time: Int64) throws {}
+    package func watermark(_ time: Int64) throws {}
 
-    public func checkpoint() throws -> [UInt8] {
+    package func checkpoint() throws -> [UInt8] {
         try flush()
         return []
     }

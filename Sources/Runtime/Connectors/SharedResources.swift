@@ -1,14 +1,14 @@
 import Planner
 
 /// Objects a pipeline's outputs share, created by the first output that needs one.
-public final class SharedResources {
+package final class SharedResources {
     private var byKey: [String: AnyObject] = [:]
     private var order: [String] = []
 
-    public init() {}
+    package init() {}
 
     /// The resource under `key`, made by `make` on first use.
-    public func resource<T: AnyObject>(_ key: String, make: () throws -> T) throws -> T {
+    package func resource<T: AnyObject>(_ key: String, make: () throws -> T) throws -> T {
         if let existing = byKey[key] as? T { return existing }
         let made = try make()
         byKey[key] = made

@@ -9,7 +9,7 @@ import Planner
 /// timeouts, flush, checkpoint and refresh intervals, retry backoff, progress reports and broker
 /// waits. The run reads it only through its ``RuntimeContext``, so a test can drive time with a
 /// ``ManualClock`` instead of sleeping.
-public protocol Clock: AnyObject {
+package protocol Clock: AnyObject {
     /// Ticks (100 ns) since 1970-01-01T00:00:00Z.
     var now: Int64 { get }
     /// Waits `ticks` of this clock's time.
@@ -17,11 +17,11 @@ public protocol Clock: AnyObject {
 }
 
 /// The system's real-time clock.
-public final class SystemClock: Clock {
-    public init() {}
-    public var now: Int64 { Timestamp.now.ticks }
+package final class SystemClock: Clock {
+    package init() {}
+    package var now: Int64 { Timestamp.now.ticks }
 
-    public func sleep(ticks: Int64) {
+    package func sleep(ticks: Int64) {
         guard ticks > 0 else { return }
         var request = timespec(tv_sec: Int(ticks / Timestamp.ticksPerSecond), tv_nsec: Int(ticks % Timestamp.ticksPerSecond) * 100)
         var remaining = timespec()
@@ -30,11 +30,11 @@ public final class SystemClock: Clock {
 }
 
 /// A clock that moves only when told to (tests): `sleep` advances it instead of waiting.
-public final class ManualClock: Clock {
-    public var now: Int64
+package final class ManualClock: Clock {
+    package var now: Int64
 
-    public init(_ start: Int64 = Timestamp(year: 2024, month: 1, day: 1).ticks) { now = start }
+    package init(_ start: Int64 = Timestamp(year: 2024, month: 1, day: 1).ticks) { now = start }
 
-    public func advance(by ticks: Int64) { now = now.addingSaturating(ticks) }
-    public func sleep(ticks: Int64) { advance(by: max(ticks, 0)) }
+    package func advance(by ticks: Int64) { now = now.addingSaturating(ticks) }
+    package func sleep(ticks: Int64) { advance(by: max(ticks, 0)) }
 }

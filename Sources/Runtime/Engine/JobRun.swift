@@ -2,7 +2,7 @@ import Planner
 
 /// A job running over its bound inputs until they end or a stop is requested: a ``Pipeline``, or a
 /// ``PartitionedRun`` for jobs whose Kafka input keeps its state per partition (`state_topic`).
-public protocol JobRun: AnyObject {
+package protocol JobRun: AnyObject {
     var context: RuntimeContext { get }
     /// Reads the inputs until each has ended or `stopRequested` returns true; outputs are flushed
     /// and state saved (where the job keeps any) before it returns.
@@ -14,7 +14,7 @@ extension PartitionedRun: JobRun {}
 
 /// The run of `plan`: a ``PartitionedRun`` when its Kafka input has `state_topic` (`options.restore`
 /// and `options.checkpoints` then do not apply: the state topic holds the state), else a ``Pipeline``.
-public func makeJobRun(plan: PhysicalPlan, settings: JobSettings, options: PipelineOptions,
+package func makeJobRun(plan: PhysicalPlan, settings: JobSettings, options: PipelineOptions,
                        context: RuntimeContext = RuntimeContext()) throws -> any JobRun {
     if plan.stateTopic != nil {
         return try PartitionedRun(plan: plan, settings: settings, options: options, context: context)

@@ -7,8 +7,8 @@ import Planner
 /// capabilities it may adopt; operators come from the ``OperatorFactory``.
 ///
 /// Not thread-safe: one thread pushes input and receives output.
-public final class Pipeline {
-    public let context: RuntimeContext
+package final class Pipeline {
+    package let context: RuntimeContext
     let options: PipelineOptions
     var inputs: [String: InputPort] = [:]
     var inputOrder: [String] = []
@@ -22,7 +22,7 @@ public final class Pipeline {
     var nodeOperators: [(id: Int, op: any Operator)] = []
     var nodeOutputs: [Int: Downstream] = [:]
     /// Identifies the plan in checkpoints; computed when first needed (runs without state never do).
-    public private(set) lazy var fingerprint: UInt64 = plan.fingerprint
+    package private(set) lazy var fingerprint: UInt64 = plan.fingerprint
     private let plan: PhysicalPlan
     /// The open inputs of a run, with where the run loop has got to in time.
     var sources: [(source: any EventSource, port: InputPort, clock: Int64)] = []
@@ -45,7 +45,7 @@ public final class Pipeline {
         }
     }
 
-    public init(plan: PhysicalPlan, settings: JobSettings, options: PipelineOptions, context: RuntimeContext = RuntimeContext()) throws {
+    package init(plan: PhysicalPlan, settings: JobSettings, options: PipelineOptions, context: RuntimeContext = RuntimeContext()) throws {
         self.context = context
         self.options = options
         compatibility = settings.compatibilityLevel
@@ -113,7 +113,7 @@ public final class Pipeline {
     }
 
     /// Replaces a reference input's table with `records` (for reference inputs bound to the embedded connector).
-    public func replaceReference(_ name: String, records: [Record]) throws {
+    package func replaceReference(_ name: String, records: [Record]) throws {
         guard let (data, layout) = references.first(where: { $0.key.caseInsensitiveEquals(name) })?.value else {
             throw ConnectorError("the job reads no reference input '\(name)'")
         }
@@ -135,19 +135,19 @@ public final class Pipeline {
     private var transactions: [any OutputTransaction] { resources.all.compactMap { $0 as? any OutputTransaction } }
 
     /// Rows, groups and events the operators hold right now: a gauge for memory tests and metrics.
-    public var heldRows: Int { nodeOperators.reduce(0) { $0 + $1.op.heldRows } }
+    package var heldRows: Int { nodeOperators.reduce(0) { $0 + $1.op.heldRows } }
 
     /// The input names, in plan order.
-    public var inputNames: [String] { inputOrder }
+    package var inputNames: [String] { inputOrder }
 
     /// The layout of an input's rows (to build batches for ``push(_:to:)``).
-    public func layout(of input: String) -> InputLayout? { inputs[input]?.layout }
+    package func layout(of input: String) -> InputLayout? { inputs[input]?.layout }
 
     /// The latest arrival time pushed so far: the run's processing time when replaying files.
-    public internal(set) var processingTime = Int64.min
+    package internal(set) var processingTime = Int64.min
 
     /// Pushes decoded rows (with arrival times) into an input.
-    public func push(_ batch: EventBatch, to input: String) throws {
+    package func push(_ batch: EventBatch, to input: String) throws {
         guard let port = inputs[input] else { throw ConnectorError("the job has no input '\(input)'") }
         if let last = batch.arrivals.last { processingTime = max(processingTime, last) }
         try port.downstream.emit(batch)
@@ -155,7 +155,7 @@ public final class Pipeline {
     }
 
     /// Tells an input that no event will arrive before `arrival`; idle inputs then let time advance.
-    public func heartbeat(_ input: String, arrival: Int64) throws {
+    package func heartbeat(_ input: String, arrival: Int64) throws {
         guard let port = inputs[input] else { return }
         for t in port.timestampers { try t.heartbeat(arrival: arrival) }
         try context.throwIfFailed()
@@ -172,7 +172,7 @@ public final class Pipeline {
     }
 
     /// Ends an input: its watermark moves to +infinity and buffered rows flush.
-    public func endInput(_ input: String) throws {
+    package func endInput(_ input: String) throws {
         guard let port = inputs[input], !port.ended else { return }
         port.ended = true
         try port.downstream.finish()
@@ -183,7 +183,7 @@ public final class Pipeline {
     func detachOutputs() throws { for s in sinks { try s.close() } }
 
     /// Ends every input still open, which emits every open window and closes the outputs.
-    public func finish() throws { try finish(committing: []) }
+    package func finish() throws { try finish(committing: []) }
 
     /// Finishes; the outputs' last transaction also commits `sources`' positions.
     private func finish(committing sources: [any EventSource]) throws {
@@ -194,7 +194,7 @@ public final class Pipeline {
     }
 
     /// A decoder for events pushed into `input` as text.
-    public func decoder(for input: String) -> EventDecoder? {
+    package func decoder(for input: String) -> EventDecoder? {
         guard let port = inputs[input] else { return nil }
         return EventDecoder(layout: port.layout, format: port.binding.endpoint.format, arrivalField: port.binding.endpoint.arrivalTimeField,
                             compatibility: compatibility)
@@ -215,7 +215,7 @@ public final class Pipeline {
     }
 
     /// What the pipeline has done and where its inputs stand.
-    public func status(lags: [(input: String, partition: Int32, lag: Int64)] = []) -> PipelineStatus {
+    package func status(lags: [(input: String, partition: Int32, lag: Int64)] = []) -> PipelineStatus {
         var watermarks: [(input: String, watermark: Int64)] = []
         for name in inputOrder {
             guard let port = inputs[name], let w = port.timestampers.map(\.downstream.lastWatermark).min(), w != .none else { continue }
@@ -225,7 +225,7 @@ public final class Pipeline {
     }
 
     /// Reads every file-bound input to its end, interleaving inputs in time, then finishes.
-    public func runFileInputs() throws { try run(until: { false }) }
+    package func runFileInputs() throws { try run(until: { false }) }
 
     /// Reads every input until each has ended (files at their end, Kafka inputs with `stop = 'end'`
     /// at the end of their partitions) or `stopRequested` returns true, then finishes.
@@ -239,7 +239,7 @@ public final class Pipeline {
     /// are flushed. Read positions are committed once outputs are flushed after a completed run, and
     /// at a stop request when no operator holds rows (what was read is then fully written). A
     /// failed run flushes its outputs but commits nothing.
-    public func run(until stopRequested: () -> Bool) throws {
+    package func run(until stopRequested: () -> Bool) throws {
         do { try runLoop(until: stopRequested) } catch {
             // What was written before the failure reaches plain outputs and the dead letter (a
             // rerun from the last checkpoint may repeat it: at least once); transactions roll back.

@@ -11,7 +11,7 @@ extension Pipeline {
     static let deadLetterKey = "\u{0}dead_letter"
 
     /// Takes a checkpoint now (call between batches). Outputs are made durable first.
-    public func checkpoint() throws -> Checkpoint {
+    package func checkpoint() throws -> Checkpoint {
         var c = Checkpoint(fingerprint: fingerprint)
         for s in sinks { c.outputs[s.output] = try s.checkpointPosition() }
         if let dl = deadLetterWriter { c.outputs[Self.deadLetterKey] = try dl.checkpoint() }

@@ -1,17 +1,17 @@
 import Planner
 
 /// A snapshot of a running pipeline, for progress lines and metrics.
-public struct PipelineStatus {
-    public var counters: RuntimeCounters
+package struct PipelineStatus {
+    package var counters: RuntimeCounters
     /// Each input's watermark (inputs whose time has not started are left out).
-    public var watermarks: [(input: String, watermark: Int64)]
+    package var watermarks: [(input: String, watermark: Int64)]
     /// Consumer lag per Kafka partition.
-    public var lags: [(input: String, partition: Int32, lag: Int64)]
+    package var lags: [(input: String, partition: Int32, lag: Int64)]
     /// Rows held by operators.
-    public var heldRows: Int
+    package var heldRows: Int
 
     /// `in=.. out=.. watermark=.. lag=..`, one line.
-    public var line: String {
+    package var line: String {
         let inTotal = counters.inputEvents.values.reduce(0, +), outTotal = counters.outputRows.values.reduce(0, +)
         var s = "in=\(inTotal) out=\(outTotal)"
         if let w = watermarks.map(\.watermark).min() { s += " watermark=\(Timestamp(ticks: w).iso8601)" }

@@ -5,9 +5,9 @@ import Planner
 /// Rows are (re)loaded whole: a reload builds the new table completely and then replaces the old
 /// one, so a join never sees half a table. A failed reload keeps the previous rows and is reported.
 /// Reloads happen when `refresh` has passed on the run's ``Clock``.
-public final class ReferenceData {
-    public let name: String
-    public let width: Int
+package final class ReferenceData {
+    package let name: String
+    package let width: Int
     private let loader: (() throws -> EventBatch)?
     private let refresh: Int64?
     private let clock: any Clock
@@ -16,12 +16,12 @@ public final class ReferenceData {
     var onError: ((String) -> Void)?
 
     /// The table; replaced whole on reload.
-    public private(set) var rows: EventBatch
+    package private(set) var rows: EventBatch
     /// Increases with every replacement.
-    public private(set) var version = 0
+    package private(set) var version = 0
 
     /// Loads the table now; throws when the first load fails (a job must not start without it).
-    public init(name: String, width: Int, refresh: TimeSpan?, clock: any Clock,
+    package init(name: String, width: Int, refresh: TimeSpan?, clock: any Clock,
                 loader: (() throws -> EventBatch)?) throws {
         self.name = name
         self.width = width
@@ -33,7 +33,7 @@ public final class ReferenceData {
     }
 
     /// Reloads if the refresh interval has passed since the last attempt.
-    public func refreshIfDue() {
+    package func refreshIfDue() {
         guard let refresh, let loader else { return }
         let now = clock.now
         guard now >= loadedAt.addingSaturating(refresh) else { return }
@@ -46,7 +46,7 @@ public final class ReferenceData {
     }
 
     /// Replaces the table (the embedding API's way to update reference data).
-    public func replace(_ table: EventBatch) {
+    package func replace(_ table: EventBatch) {
         rows = table
         version += 1
     }

@@ -2,30 +2,30 @@ import Planner
 
 /// Shared services for operators: counters, the dead-letter output, and diagnostics for row errors.
 /// One per run; used from the run's thread only.
-public final class RuntimeContext {
-    public let counters = RuntimeCounters()
+package final class RuntimeContext {
+    package let counters = RuntimeCounters()
     /// Receives every event the engine drops or adjusts, with the reason (see README, "Error policy").
-    public var deadLetter: ((DeadLetter) -> Void)?
+    package var deadLetter: ((DeadLetter) -> Void)?
     /// Called for the first few row-level errors of each kind, for logging.
-    public var onRowError: ((String) -> Void)?
+    package var onRowError: ((String) -> Void)?
     /// Receives a line for what a run does beside processing events (partitions assigned or
     /// revoked, state restored), for logs.
-    public var onNotice: ((String) -> Void)?
+    package var onNotice: ((String) -> Void)?
     /// True once the run should stop (a signal): outputs waiting to retry give up instead of waiting on.
-    public var isStopping: () -> Bool = { false }
+    package var isStopping: () -> Bool = { false }
     /// Wall-clock time for the whole run (see ``Clock``).
-    public var clock: any Clock = SystemClock()
+    package var clock: any Clock = SystemClock()
     private var reported: [String: Int] = [:]
 
-    public init() {}
+    package init() {}
 
     /// Throws the error that stopped the run, if one did (checked after each batch).
-    public func throwIfFailed() throws {
+    package func throwIfFailed() throws {
         if let failure { throw JobFailure(message: failure.message) }
     }
 
     /// The error that stops the run (a user function past its time limit), once one happened.
-    public private(set) var failure: EvalError?
+    package private(set) var failure: EvalError?
 
     /// Counts a row skipped because an expression failed, and dead-letters it (with what a user
     /// function's error says of its call). A fatal error is recorded to stop the run.
@@ -45,7 +45,7 @@ public final class RuntimeContext {
 }
 
 /// A run stopped by an error in user code (a function over its time limit).
-public struct JobFailure: Error, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
+package struct JobFailure: Error, CustomStringConvertible {
+    package var message: String
+    package var description: String { message }
 }

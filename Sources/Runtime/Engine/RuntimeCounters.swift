@@ -1,24 +1,24 @@
 import Planner
 
 /// Counts of what a run did; printed as the run's summary line and exported as metrics.
-public final class RuntimeCounters: @unchecked Sendable {
-    public var inputEvents: [String: Int] = [:]
-    public var outputRows: [String: Int] = [:]
-    public var malformedEvents = 0
-    public var evaluationErrors = 0
-    public var lateAdjusted = 0, lateDropped = 0
-    public var outOfOrderAdjusted = 0, outOfOrderDropped = 0
-    public var earlyDropped = 0
-    public var invalidTimestamps = 0
+package final class RuntimeCounters: @unchecked Sendable {
+    package var inputEvents: [String: Int] = [:]
+    package var outputRows: [String: Int] = [:]
+    package var malformedEvents = 0
+    package var evaluationErrors = 0
+    package var lateAdjusted = 0, lateDropped = 0
+    package var outOfOrderAdjusted = 0, outOfOrderDropped = 0
+    package var earlyDropped = 0
+    package var invalidTimestamps = 0
     /// Output records that could not be delivered (after the connector's own retries).
-    public var outputErrors = 0
+    package var outputErrors = 0
     /// Output records sent again after a failed delivery (output error policy `retry`).
-    public var outputRetries = 0
+    package var outputRetries = 0
     /// Checkpoints stored by this process, their total time (ns) and the largest one's size (bytes).
     /// Not part of checkpoints themselves.
-    public var checkpoints = 0, checkpointNanos: UInt64 = 0, checkpointBytes = 0
+    package var checkpoints = 0, checkpointNanos: UInt64 = 0, checkpointBytes = 0
 
-    public init() {}
+    package init() {}
 
     func save(into w: inout StateWriter) {
         for dict in [inputEvents, outputRows] {
@@ -48,7 +48,7 @@ public final class RuntimeCounters: @unchecked Sendable {
     }
 
     /// `events in=..., out=..., adjusted: late=.., out_of_order=..; dropped: ...`.
-    public var summary: String {
+    package var summary: String {
         let inTotal = inputEvents.values.reduce(0, +), outTotal = outputRows.values.reduce(0, +)
         var s = "events in=\(inTotal) out=\(outTotal)"
         s += "; adjusted late=\(lateAdjusted) out_of_order=\(outOfOrderAdjusted)"

@@ -1,14 +1,14 @@
 import Planner
 
 /// A compiled expression: evaluates one row.
-public typealias CompiledExpr = (RowRef) throws(EvalError) -> Value
+package typealias CompiledExpr = (RowRef) throws(EvalError) -> Value
 /// A compiled condition: `true`, `false`, or `nil` for unknown (SQL's three-valued logic).
-public typealias CompiledPredicate = (RowRef) throws(EvalError) -> Bool?
+package typealias CompiledPredicate = (RowRef) throws(EvalError) -> Bool?
 
 /// Turns bound expressions into closures once, so rows are evaluated without re-interpreting the plan.
 /// Constant subexpressions are folded at compile time.
-public enum ExprCompiler {
-    public static func compile(_ e: BoundExpr) -> CompiledExpr {
+package enum ExprCompiler {
+    package static func compile(_ e: BoundExpr) -> CompiledExpr {
         if e.isConstant, !isVolatile(e) {
             let raw = compileNode(e)
             let dummy = [Value.null]
@@ -73,7 +73,7 @@ public enum ExprCompiler {
         }
     }
 
-    public static func compilePredicate(_ e: BoundExpr) -> CompiledPredicate {
+    package static func compilePredicate(_ e: BoundExpr) -> CompiledPredicate {
         switch e.kind {
         case .and(let list):
             let parts = list.map(compilePredicate)

@@ -1,6 +1,6 @@
 /// A compiled LIKE pattern: `%` (any run), `_` (one character), `[abc]`, `[a-z]`, `[^abc]`.
 /// Matching ignores case, as T-SQL's default collation does.
-public struct LikePattern: Sendable {
+package struct LikePattern: Sendable {
     enum Element: Sendable {
         case any            // %
         case one            // _
@@ -10,7 +10,7 @@ public struct LikePattern: Sendable {
 
     let elements: [Element]
 
-    public init(_ pattern: String) {
+    package init(_ pattern: String) {
         var out: [Element] = []
         let chars = Array(pattern.lowercased())
         var i = 0
@@ -53,10 +53,10 @@ public struct LikePattern: Sendable {
         elements = out
     }
 
-    public func matches(_ s: String) -> Bool { match(Array(s.lowercased()), from: 0) != nil }
+    package func matches(_ s: String) -> Bool { match(Array(s.lowercased()), from: 0) != nil }
 
     /// The 0-based character index of the first match of the pattern (as PATINDEX treats it), or nil.
-    public func firstMatch(in s: String) -> Int? {
+    package func firstMatch(in s: String) -> Int? {
         let chars = Array(s.lowercased())
         // PATINDEX patterns are `%body%`: find the earliest start where `body%` matches.
         var body = elements

@@ -1,10 +1,10 @@
 import Planner
 
 /// Record and array access helpers.
-public enum Records {
+package enum Records {
     /// A record's field, ignoring case; NULL when absent or when `v` is not a record.
     @inline(__always)
-    public static func field(_ v: Value, _ name: String) -> Value {
+    package static func field(_ v: Value, _ name: String) -> Value {
         if case .record(let r) = v { return r[name] ?? .null }
         return .null
     }

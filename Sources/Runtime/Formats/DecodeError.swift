@@ -4,8 +4,8 @@ import Glibc
 #endif
 
 /// A malformed event: what is wrong and where, as a byte offset into the event's text.
-public struct DecodeError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public var offset: Int
-    public var description: String { message }
+package struct DecodeError: Error, Sendable, CustomStringConvertible {
+    package var message: String
+    package var offset: Int
+    package var description: String { message }
 }

@@ -1,13 +1,13 @@
 import Planner
 
 /// Decodes event text (one JSON object or one CSV record) into a row of an input's layout.
-public struct EventDecoder {
-    public let layout: InputLayout
-    public let width: Int
+package struct EventDecoder {
+    package let layout: InputLayout
+    package let width: Int
     private var json: JSONEventParser
     private var csv: CSVEventParser?
 
-    public init(layout: InputLayout, format: DataFormat, arrivalField: String?, compatibility: CompatibilityLevel) {
+    package init(layout: InputLayout, format: DataFormat, arrivalField: String?, compatibility: CompatibilityLevel) {
         self.layout = layout
         width = layout.schema.columns.count
         json = JSONEventParser(layout: layout, arrivalField: arrivalField, compatibility: compatibility)
@@ -22,7 +22,7 @@ public struct EventDecoder {
     }
 
     /// Appends the decoded event to `batch`. Throws for malformed text (and leaves `batch` unchanged).
-    public mutating func decode(_ text: UnsafeBufferPointer<UInt8>, into batch: inout EventBatch, defaultArrival: Int64) throws(DecodeError) {
+    package mutating func decode(_ text: UnsafeBufferPointer<UInt8>, into batch: inout EventBatch, defaultArrival: Int64) throws(DecodeError) {
         let base = batch.values.count
         batch.values.append(contentsOf: repeatElement(Value.null, count: width))
         do throws(DecodeError) {
@@ -61,15 +61,57 @@ public struct EventDecoder {
         }
     }
 
-    /// Rows of `layout` from records (through the JSON decoder, so types convert as for events).
+    /// Appends an event given as a record, without a text round trip: fields go to their columns by
+    /// name (ignoring case) and convert as decoded text would (CREATE TABLE types, ISO-8601 event
+    /// times, booleans before compatibility level 1.2). A non-finite float, or nesting deeper than
+    /// ``Value/maxNesting``, makes the event malformed, as it would be in JSON.
+    package mutating func decode(_ record: Record, into batch: inout EventBatch, arrival: Int64) throws(DecodeError) {
+        try Self.validate(.record(record), depth: 0)
+        let base = batch.values.count
+        batch.values.append(contentsOf: repeatElement(Value.null, count: width))
+        let booleansAsBit = json.booleansAsBit
+        func converted(_ v: Value) -> Value {
+            guard !booleansAsBit else { return v }
+            switch v {
+            case .bit(let b): return .bigint(b ? 1 : 0)
+            case .record(let r): return .record(Record(names: r.names, values: r.values.map(converted)))
+            case .array(let a): return .array(a.map(converted))
+            default: return v
+            }
+        }
+        let event = booleansAsBit ? record : Record(names: record.names, values: record.values.map(converted))
+        for (i, field) in layout.fields.enumerated() {
+            guard var v = event[field] else { continue }
+            if layout.timestampOnly.contains(i), case .string(let text) = v, let t = Timestamp(parsing: text) { v = .datetime(t) }
+            batch.values[base + layout.column(ofField: i)] = v
+        }
+        if layout.wantsRecord { batch.values[base] = .record(event) }
+        do throws(DecodeError) { try enforceDeclaredTypes(&batch.values, base: base) } catch {
+            batch.values.removeLast(width)
+            throw error
+        }
+        batch.times.append(0)
+        batch.arrivals.append(arrival)
+    }
+
+    private static func validate(_ v: Value, depth: Int) throws(DecodeError) {
+        switch v {
+        case .float(let d) where !d.isFinite: throw DecodeError(message: "a float is not finite (\(d))", offset: 0)
+        case .record(let r):
+            guard depth < Value.maxNesting else { throw DecodeError(message: "nested deeper than \(Value.maxNesting) levels", offset: 0) }
+            for x in r.values { try validate(x, depth: depth + 1) }
+        case .array(let a):
+            guard depth < Value.maxNesting else { throw DecodeError(message: "nested deeper than \(Value.maxNesting) levels", offset: 0) }
+            for x in a { try validate(x, depth: depth + 1) }
+        default: break
+        }
+    }
+
+    /// Rows of `layout` from records, converted as events are.
     static func decode(_ records: [Record], layout: InputLayout, compatibility: CompatibilityLevel) throws -> EventBatch {
         var decoder = EventDecoder(layout: layout, format: .json, arrivalField: nil, compatibility: compatibility)
         var table = EventBatch(width: layout.schema.columns.count)
-        for record in records {
-            var bytes: [UInt8] = []
-            JSONWriter.append(.record(record), to: &bytes)
-            try bytes.withUnsafeBufferPointer { try decoder.decode($0, into: &table, defaultArrival: 0) }
-        }
+        for record in records { try decoder.decode(record, into: &table, arrival: 0) }
         return table
     }
 }

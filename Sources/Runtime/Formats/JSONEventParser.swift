@@ -6,7 +6,7 @@ import Glibc
 /// Reads one JSON object into a row: the fields the job references go to their columns by name
 /// (ignoring case); other fields are skipped without being decoded, unless the whole event is wanted
 /// as a record. Works on raw bytes; creates Strings only for the values it keeps.
-public struct JSONEventParser {
+package struct JSONEventParser {
     /// The wanted field names, in column order.
     let fields: FieldNames
     /// The column of field `i` in the row.
@@ -22,7 +22,7 @@ public struct JSONEventParser {
     var hints: [Int] = []
     let strings = StringCache()
 
-    public init(layout: InputLayout, arrivalField: String?, compatibility: CompatibilityLevel) {
+    package init(layout: InputLayout, arrivalField: String?, compatibility: CompatibilityLevel) {
         fields = FieldNames(layout.fields)
         fieldColumn = layout.fields.indices.map { layout.column(ofField: $0) }
         asTimestamp = layout.fields.indices.map { layout.timestampOnly.contains($0) }
@@ -33,7 +33,7 @@ public struct JSONEventParser {
 
     /// Parses the object in `bytes` into `row` (which holds NULLs on entry). Returns the arrival time
     /// found in the arrival field, if any.
-    public mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>, into row: UnsafeMutablePointer<Value>) throws(DecodeError) -> Int64? {
+    package mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>, into row: UnsafeMutablePointer<Value>) throws(DecodeError) -> Int64? {
         var c = JSONCursor(bytes: bytes, booleansAsBit: booleansAsBit, strings: strings)
         c.skipWhitespace()
         guard c.peek() == UInt8(ascii: "{") else { throw c.error("expected a JSON object") }

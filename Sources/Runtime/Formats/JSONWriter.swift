@@ -3,8 +3,8 @@ import Planner
 /// Writes values as JSON text into byte buffers, with ASA's mappings: datetime as ISO-8601 with
 /// 7 fractional digits and `Z`, bit as true/false, records and arrays nested. Non-finite floats
 /// (which JSON cannot hold) are written as the strings "NaN", "Infinity" and "-Infinity".
-public enum JSONWriter {
-    public static func append(_ v: Value, to out: inout [UInt8]) {
+package enum JSONWriter {
+    package static func append(_ v: Value, to out: inout [UInt8]) {
         switch v {
         case .null: out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
         case .bigint(let i): appendInteger(i, to: &out)
@@ -45,7 +45,7 @@ public enum JSONWriter {
     }
 
     @inline(__always)
-    public static func appendInteger(_ i: Int64, to out: inout [UInt8]) {
+    package static func appendInteger(_ i: Int64, to out: inout [UInt8]) {
         if i == 0 { out.append(0x30); return }
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
@@ -63,7 +63,7 @@ public enum JSONWriter {
         }
     }
 
-    public static func appendString(_ s: String, to out: inout [UInt8]) {
+    package static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(0x22)
         for b in s.utf8 {
             switch b {

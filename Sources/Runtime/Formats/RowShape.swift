@@ -3,7 +3,7 @@ import SAQLParser
 
 /// How a row of a given schema becomes named output fields: visible columns in order, a splice
 /// column expanding to its record's fields, and later duplicates (ignoring case) dropped, as ASA does.
-public struct RowShape: Sendable {
+package struct RowShape: Sendable {
     struct Part: Sendable {
         var column: Int
         var name: String
@@ -15,7 +15,7 @@ public struct RowShape: Sendable {
     let parts: [Part]
     let mayRepeatNames: Bool
 
-    public init(schema: Schema) {
+    package init(schema: Schema) {
         var parts: [Part] = []
         for (i, c) in schema.columns.enumerated() where !c.hidden {
             var key: [UInt8] = []
@@ -29,10 +29,10 @@ public struct RowShape: Sendable {
     }
 
     /// The output column names, for closed schemas (CSV headers).
-    public var names: [String] { parts.filter { !$0.splice }.map(\.name) }
+    package var names: [String] { parts.filter { !$0.splice }.map(\.name) }
 
     /// Calls `body` with each output field of the row.
-    public func forEachField(_ row: RowRef, _ body: (String, Value) -> Void) {
+    package func forEachField(_ row: RowRef, _ body: (String, Value) -> Void) {
         var seen: [String] = []
         func emit(_ name: String, _ v: Value) {
             if mayRepeatNames {
@@ -53,7 +53,7 @@ public struct RowShape: Sendable {
     }
 
     /// The row as a record.
-    public func record(_ row: RowRef) -> Record {
+    package func record(_ row: RowRef) -> Record {
         var r = Record()
         forEachField(row) { name, value in
             r.names.append(name)
@@ -64,7 +64,7 @@ public struct RowShape: Sendable {
 
     /// Appends the row as one JSON object (no newline).
     @inline(__always)
-    public func appendJSON(_ row: RowRef, to out: inout [UInt8]) {
+    package func appendJSON(_ row: RowRef, to out: inout [UInt8]) {
         out.append(0x7B)
         var first = true
         if !mayRepeatNames {

@@ -2,10 +2,10 @@ import Foundation
 
 /// The columns of data that exists now, for `saql check`: unknown columns of such an input are then
 /// errors, as with CREATE TABLE.
-public enum SchemaSample {
+package enum SchemaSample {
     /// The field names of a sample input file: every top-level field of its first 1,000 JSON events, in
     /// first-seen order, or a CSV file's header.
-    public static func fields(ofFile path: String) throws -> [String] {
+    package static func fields(ofFile path: String) throws -> [String] {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         if path.lowercased().hasSuffix(".csv") {
             return text.split(separator: "\n", maxSplits: 1).first.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []

@@ -174,7 +174,7 @@ enum StringFunctions {
 
 extension String {
     /// Plain (case-sensitive) replacement, used when case folding changes the text's length.
-    public func replacingAll(_ target: String, with replacement: String) -> String {
+    package func replacingAll(_ target: String, with replacement: String) -> String {
         guard !target.isEmpty else { return self }
         var out = ""
         var rest = self[...]

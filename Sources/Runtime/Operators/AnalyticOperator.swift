@@ -9,9 +9,9 @@ import Planner
 ///
 /// Events are taken in arrival order at this operator, which is event-time order for rows read
 /// from an input (ASA breaks ties by arrival order too).
-public final class AnalyticOperator: Operator {
-    public var name: String { "Analytic" }
-    public let downstream = Downstream()
+package final class AnalyticOperator: Operator {
+    package var name: String { "Analytic" }
+    package let downstream = Downstream()
     private let calls: [CallState]
     private let context: RuntimeContext
 
@@ -81,16 +81,16 @@ public final class AnalyticOperator: Operator {
         }
     }
 
-    public init(calls: [AnalyticCall], context: RuntimeContext) {
+    package init(calls: [AnalyticCall], context: RuntimeContext) {
         self.calls = calls.map(CallState.init)
         self.context = context
     }
 
     /// History entries kept for every call and partition.
-    public var heldRows: Int { calls.reduce(0) { $0 + $1.histories.reduce(0) { $0 + $1.entries.count } } }
+    package var heldRows: Int { calls.reduce(0) { $0 + $1.histories.reduce(0) { $0 + $1.entries.count } } }
 
 
-    public func process(_ batch: EventBatch, port: Int) throws {
+    package func process(_ batch: EventBatch, port: Int) throws {
         let width = batch.width + calls.count
         var out = EventBatch(width: width, capacity: batch.count)
         var results = [Value](repeating: .null, count: calls.count)
@@ -164,15 +164,15 @@ public final class AnalyticOperator: Operator {
         .record(Record(names: ["IsAnomaly", "Score"], values: [.bigint(isAnomaly ? 1 : 0), score]))
     }
 
-    public func watermark(_ w: Watermark, port: Int) throws { try downstream.watermark(w) }
-    public func finish(port: Int) throws { try downstream.finish() }
+    package func watermark(_ w: Watermark, port: Int) throws { try downstream.watermark(w) }
+    package func finish(port: Int) throws { try downstream.finish() }
 }
 
 extension AnalyticOperator {
-    public static var stateVersion: Int { 2 }
-    public static var summarizesEvents: Bool { true }
+    package static var stateVersion: Int { 2 }
+    package static var summarizesEvents: Bool { true }
 
-    public func saveState(into w: inout StateWriter) {
+    package func saveState(into w: inout StateWriter) {
         w.write(calls.count)
         for call in calls {
             call.partitions.save(into: &w)
@@ -186,7 +186,7 @@ extension AnalyticOperator {
         }
     }
 
-    public func restoreState(from r: inout StateReader) throws(StateError) {
+    package func restoreState(from r: inout StateReader) throws(StateError) {
         try r.expect(calls.count, "the number of analytic calls")
         for call in calls {
             call.partitions = try GroupTable.restore(from: &r, width: call.partitionBy.count)

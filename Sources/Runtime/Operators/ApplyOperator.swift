@@ -4,20 +4,20 @@ import Planner
 /// `ArrayValue`) or property of a record (`PropertyName`, `PropertyValue`), those two columns
 /// appended. CROSS drops rows that yield nothing (a NULL, an empty or a mistyped value); OUTER keeps
 /// them once, with two NULLs.
-public final class ApplyOperator: StatelessOperator {
-    public var name: String { "Apply" }
-    public let downstream = Downstream()
+package final class ApplyOperator: StatelessOperator {
+    package var name: String { "Apply" }
+    package let downstream = Downstream()
     private let operation: ApplyOperation
     private let argument: CompiledExpr
     private let context: RuntimeContext
 
-    public init(_ operation: ApplyOperation, context: RuntimeContext) {
+    package init(_ operation: ApplyOperation, context: RuntimeContext) {
         self.operation = operation
         argument = ExprCompiler.compile(operation.argument)
         self.context = context
     }
 
-    public func process(_ batch: EventBatch, port: Int) throws {
+    package func process(_ batch: EventBatch, port: Int) throws {
         var out = EventBatch(width: batch.width + 2, capacity: batch.count)
         batch.forEachRow { i, row in
             let value: Value
@@ -46,6 +46,6 @@ public final class ApplyOperator: StatelessOperator {
         try downstream.emit(out)
     }
 
-    public func watermark(_ w: Watermark, port: Int) throws { try downstream.watermark(w) }
-    public func finish(port: Int) throws { try downstream.finish() }
+    package func watermark(_ w: Watermark, port: Int) throws { try downstream.watermark(w) }
+    package func finish(port: Int) throws { try downstream.finish() }
 }

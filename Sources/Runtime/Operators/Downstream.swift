@@ -2,32 +2,32 @@ import Planner
 
 /// Where an operator's output goes: every consumer, each on its own input port. Watermarks are
 /// forwarded only when they advance.
-public final class Downstream {
+package final class Downstream {
     private(set) var targets: [(op: any Operator, port: Int)] = []
     private(set) var lastWatermark = Watermark.none
 
-    public init() {}
+    package init() {}
 
-    public func connect(_ op: any Operator, port: Int) { targets.append((op, port)) }
+    package func connect(_ op: any Operator, port: Int) { targets.append((op, port)) }
 
     /// Sets the last forwarded watermark (restoring a checkpoint).
     func restore(watermark: Watermark) { lastWatermark = watermark }
 
     @inline(__always)
-    public func emit(_ batch: EventBatch) throws {
+    package func emit(_ batch: EventBatch) throws {
         guard !batch.isEmpty else { return }
         for t in targets { try t.op.process(batch, port: t.port) }
     }
 
     /// Forwards a watermark if it advances.
-    public func watermark(_ w: Watermark) throws {
+    package func watermark(_ w: Watermark) throws {
         guard w > lastWatermark else { return }
         lastWatermark = w
         for t in targets { try t.op.watermark(w, port: t.port) }
     }
 
     /// Forwards the end of input (after a last watermark).
-    public func finish() throws {
+    package func finish() throws {
         try watermark(.endOfInput)
         for t in targets { try t.op.finish(port: t.port) }
     }

@@ -1,18 +1,18 @@
 import Planner
 
 /// Keeps the rows whose predicate is true (not false, not unknown).
-public final class FilterOperator: StatelessOperator {
-    public var name: String { "Filter" }
-    public let downstream = Downstream()
+package final class FilterOperator: StatelessOperator {
+    package var name: String { "Filter" }
+    package let downstream = Downstream()
     private let predicate: CompiledPredicate
     private let context: RuntimeContext
 
-    public init(predicate: BoundExpr, context: RuntimeContext) {
+    package init(predicate: BoundExpr, context: RuntimeContext) {
         self.predicate = ExprCompiler.compilePredicate(predicate)
         self.context = context
     }
 
-    public func process(_ batch: EventBatch, port: Int) throws {
+    package func process(_ batch: EventBatch, port: Int) throws {
         var keep: [Int] = []
         keep.reserveCapacity(batch.count)
         batch.forEachRow { i, row in
@@ -28,6 +28,6 @@ public final class FilterOperator: StatelessOperator {
         try downstream.emit(out)
     }
 
-    public func watermark(_ w: Watermark, port: Int) throws { try downstream.watermark(w) }
-    public func finish(port: Int) throws { try downstream.finish() }
+    package func watermark(_ w: Watermark, port: Int) throws { try downstream.watermark(w) }
+    package func finish(port: Int) throws { try downstream.finish() }
 }

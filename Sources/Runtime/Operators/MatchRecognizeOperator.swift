@@ -18,9 +18,9 @@ import Planner
 ///
 /// Events are taken in arrival order at this operator, which is event-time order for rows read
 /// from an input (as for analytic functions).
-public final class MatchRecognizeOperator: Operator {
-    public var name: String { "MatchRecognize" }
-    public let downstream = Downstream()
+package final class MatchRecognizeOperator: Operator {
+    package var name: String { "MatchRecognize" }
+    package let downstream = Downstream()
     private let program: [RowPatternProgram.Instruction]
     private let start: Int
     private let partitionBy: [CompiledExpr]
@@ -95,7 +95,7 @@ public final class MatchRecognizeOperator: Operator {
     }
 
     /// `inputWidth` is the width of the input rows (the events it keeps).
-    public init(_ m: MatchRecognize, inputWidth: Int, context: RuntimeContext) {
+    package init(_ m: MatchRecognize, inputWidth: Int, context: RuntimeContext) {
         self.inputWidth = inputWidth
         variableNames = m.variables
         variableCount = m.variables.count
@@ -150,9 +150,9 @@ public final class MatchRecognizeOperator: Operator {
         return (consumes, accepts)
     }
 
-    public var heldRows: Int { states.reduce(0) { $0 + $1.events.count } }
+    package var heldRows: Int { states.reduce(0) { $0 + $1.events.count } }
 
-    public func process(_ batch: EventBatch, port: Int) throws {
+    package func process(_ batch: EventBatch, port: Int) throws {
         var out = EventBatch(width: measures.count)
         batch.forEachRow { _, row in
             do throws(EvalError) {
@@ -313,8 +313,8 @@ public final class MatchRecognizeOperator: Operator {
         }
     }
 
-    public func watermark(_ w: Watermark, port: Int) throws { try downstream.watermark(w) }
-    public func finish(port: Int) throws { try downstream.finish() }
+    package func watermark(_ w: Watermark, port: Int) throws { try downstream.watermark(w) }
+    package func finish(port: Int) throws { try downstream.finish() }
 }
 
 extension MatchRecognizeOperator.Slot.Pick {
@@ -322,10 +322,10 @@ extension MatchRecognizeOperator.Slot.Pick {
 }
 
 extension MatchRecognizeOperator {
-    public static var stateVersion: Int { 1 }
-    public static var summarizesEvents: Bool { true }
+    package static var stateVersion: Int { 1 }
+    package static var summarizesEvents: Bool { true }
 
-    public func saveState(into w: inout StateWriter) {
+    package func saveState(into w: inout StateWriter) {
         partitions.save(into: &w)
         for s in states {
             w.write(s.sequence)
@@ -344,7 +344,7 @@ extension MatchRecognizeOperator {
         }
     }
 
-    public func restoreState(from r: inout StateReader) throws(StateError) {
+    package func restoreState(from r: inout StateReader) throws(StateError) {
         partitions = try GroupTable.restore(from: &r, width: partitionBy.count)
         states = []
         let wrongShape = StateError("a partial match of MATCH_RECOGNIZE does not fit its pattern or events")

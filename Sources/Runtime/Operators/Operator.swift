@@ -18,7 +18,7 @@ import Planner
 /// Operators' mutable state is declared `@exclusivity(unchecked)`: an operator is only ever used from
 /// one thread, so Swift's dynamic exclusivity checks would find nothing, and they cost up to a fifth
 /// of the time in per-row loops (callgrind on the sliding-window benchmark).
-public protocol Operator: AnyObject {
+package protocol Operator: AnyObject {
     /// The operator's name in metrics and errors (`WindowAggregate`, `StreamJoin`, ...).
     var name: String { get }
     /// Where the operator's rows and watermarks go; the operator factory connects its consumers.
@@ -45,14 +45,14 @@ public protocol Operator: AnyObject {
 
 /// An operator that keeps nothing between batches: checkpoints hold only its output watermark,
 /// which the pipeline saves.
-public protocol StatelessOperator: Operator {}
+package protocol StatelessOperator: Operator {}
 
 extension StatelessOperator {
-    public var heldRows: Int { 0 }
-    public static var summarizesEvents: Bool { false }
-    public static var stateVersion: Int { 0 }
-    public func saveState(into w: inout StateWriter) {}
-    public func restoreState(from r: inout StateReader) throws(StateError) {}
+    package var heldRows: Int { 0 }
+    package static var summarizesEvents: Bool { false }
+    package static var stateVersion: Int { 0 }
+    package func saveState(into w: inout StateWriter) {}
+    package func restoreState(from r: inout StateReader) throws(StateError) {}
 }
 
 /// An operator that emits what a watermark completes (closed windows, sessions, change points)
@@ -63,12 +63,12 @@ protocol EmittingOnWatermark: Operator {
 }
 
 extension EmittingOnWatermark {
-    public func watermark(_ w: Watermark, port: Int) throws {
+    package func watermark(_ w: Watermark, port: Int) throws {
         try emit(before: w.time)
         try downstream.watermark(w)
     }
 
-    public func finish(port: Int) throws {
+    package func finish(port: Int) throws {
         try emit(before: .max)
         try downstream.finish()
     }

@@ -1,21 +1,21 @@
 import Planner
 
 /// Computes one output column per projection item.
-public final class ProjectOperator: StatelessOperator {
-    public var name: String { "Project" }
-    public let downstream = Downstream()
+package final class ProjectOperator: StatelessOperator {
+    package var name: String { "Project" }
+    package let downstream = Downstream()
     private let items: [CompiledExpr]
     /// Items that just copy an input column, computed without a closure call.
     private let copies: [Int?]
     private let context: RuntimeContext
 
-    public init(items: [ProjectItem], context: RuntimeContext) {
+    package init(items: [ProjectItem], context: RuntimeContext) {
         self.items = items.map { ExprCompiler.compile($0.expr) }
         copies = items.map { if case .column(let i) = $0.expr.kind { return i } else { return nil } }
         self.context = context
     }
 
-    public func process(_ batch: EventBatch, port: Int) throws {
+    package func process(_ batch: EventBatch, port: Int) throws {
         let width = items.count
         var out = EventBatch(width: width, capacity: batch.count)
         var row = [Value](repeating: .null, count: width)
@@ -32,6 +32,6 @@ public final class ProjectOperator: StatelessOperator {
         try downstream.emit(out)
     }
 
-    public func watermark(_ w: Watermark, port: Int) throws { try downstream.watermark(w) }
-    public func finish(port: Int) throws { try downstream.finish() }
+    package func watermark(_ w: Watermark, port: Int) throws { try downstream.watermark(w) }
+    package func finish(port: Int) throws { try downstream.finish() }
 }

@@ -4,9 +4,9 @@ import Planner
 /// when the row arrives; it is matched by equality key through a hash index (or, without keys, by
 /// scanning the table), then the rest of the ON condition is checked. Rows keep their time, and
 /// watermarks pass through: reference data never holds time back (nor advances it).
-public final class ReferenceJoinOperator: StatelessOperator {
-    public var name: String { "ReferenceJoin" }
-    public let downstream = Downstream()
+package final class ReferenceJoinOperator: StatelessOperator {
+    package var name: String { "ReferenceJoin" }
+    package let downstream = Downstream()
     private let operation: JoinOperation
     private let leftKeys: [CompiledExpr], rightKeys: [CompiledExpr]
     private let residual: CompiledPredicate?
@@ -23,7 +23,7 @@ public final class ReferenceJoinOperator: StatelessOperator {
     @exclusivity(unchecked) private var scratch: [Value]
     @exclusivity(unchecked) private var key: [Value]
 
-    public init(_ operation: JoinOperation, data: ReferenceData, leftWidth: Int, context: RuntimeContext) {
+    package init(_ operation: JoinOperation, data: ReferenceData, leftWidth: Int, context: RuntimeContext) {
         self.operation = operation
         leftKeys = operation.leftKeys.map(ExprCompiler.compile)
         rightKeys = operation.rightKeys.map(ExprCompiler.compile)
@@ -63,7 +63,7 @@ public final class ReferenceJoinOperator: StatelessOperator {
         }
     }
 
-    public func process(_ batch: EventBatch, port: Int) throws {
+    package func process(_ batch: EventBatch, port: Int) throws {
         sync()
         var out = EventBatch(width: leftWidth + rightWidth, capacity: batch.count)
         batch.forEachRow { i, row in
@@ -99,6 +99,6 @@ public final class ReferenceJoinOperator: StatelessOperator {
         return true
     }
 
-    public func watermark(_ w: Watermark, port: Int) throws { try downstream.watermark(w) }
-    public func finish(port: Int) throws { try downstream.finish() }
+    package func watermark(_ w: Watermark, port: Int) throws { try downstream.watermark(w) }
+    package func finish(port: Int) throws { try downstream.finish() }
 }

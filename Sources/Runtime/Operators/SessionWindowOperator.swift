@@ -9,9 +9,9 @@ import Planner
 /// followed by one opened at the cut, which is how a session can outlast `maxDuration`. It covers
 /// `(start, end]` and emits one row per group at `end`, once the watermark passes it. Without
 /// PARTITION BY, sessions span all events and GROUP BY keys split each session's rows.
-public final class SessionWindowOperator: EmittingOnWatermark {
-    public var name: String { "SessionWindow" }
-    public let downstream = Downstream()
+package final class SessionWindowOperator: EmittingOnWatermark {
+    package var name: String { "SessionWindow" }
+    package let downstream = Downstream()
     private let timeout: Int64
     private let maxDuration: Int64
     private let partitionKeys: [CompiledExpr]
@@ -45,7 +45,7 @@ public final class SessionWindowOperator: EmittingOnWatermark {
         static func < (a: Candidate, b: Candidate) -> Bool { (a.end, a.partition) < (b.end, b.partition) }
     }
 
-    public init(_ spec: WindowAggregate, timeout: TimeSpan, maxDuration: TimeSpan, partitionBy: [BoundExpr],
+    package init(_ spec: WindowAggregate, timeout: TimeSpan, maxDuration: TimeSpan, partitionBy: [BoundExpr],
                 context: RuntimeContext) {
         self.timeout = timeout.ticks
         self.maxDuration = maxDuration.ticks
@@ -58,7 +58,7 @@ public final class SessionWindowOperator: EmittingOnWatermark {
     }
 
     /// Groups of open sessions, and rows of closed sessions waiting for the watermark.
-    public var heldRows: Int {
+    package var heldRows: Int {
         sessions.reduce(0) { $0 + ($1.open ? $1.groups.count : 0) } + closed.reduce(0) { $0 + $1.rows.count }
     }
 
@@ -69,7 +69,7 @@ public final class SessionWindowOperator: EmittingOnWatermark {
         return min(s.last + timeout, cut)
     }
 
-    public func process(_ batch: EventBatch, port: Int) throws {
+    package func process(_ batch: EventBatch, port: Int) throws {
         var pkey = [Value](repeating: .null, count: max(partitionKeys.count, 1))
         var key = [Value](repeating: .null, count: max(keys.count, 1))
         var args = [Value](repeating: .null, count: calls.count)
@@ -141,10 +141,10 @@ public final class SessionWindowOperator: EmittingOnWatermark {
 }
 
 extension SessionWindowOperator {
-    public static var stateVersion: Int { 2 }
-    public static var summarizesEvents: Bool { true }
+    package static var stateVersion: Int { 2 }
+    package static var summarizesEvents: Bool { true }
 
-    public func saveState(into w: inout StateWriter) {
+    package func saveState(into w: inout StateWriter) {
         partitions.save(into: &w)
         for session in sessions {
             w.write(session.open)
@@ -168,7 +168,7 @@ extension SessionWindowOperator {
         }
     }
 
-    public func restoreState(from r: inout StateReader) throws(StateError) {
+    package func restoreState(from r: inout StateReader) throws(StateError) {
         partitions = try GroupTable.restore(from: &r, width: partitionKeys.count)
         sessions = []
         for _ in 0..<partitions.count {

@@ -2,10 +2,10 @@ import Planner
 
 /// Writes an output: every input port is one `SELECT ... INTO` statement with its own row shape.
 /// The statements' rows are merged into event-time order (see ``TimeMerge``).
-public final class SinkOperator: TimeMergingOperator {
-    public var name: String { "Sink" }
+package final class SinkOperator: TimeMergingOperator {
+    package var name: String { "Sink" }
     /// Sinks have no consumers.
-    public let downstream = Downstream()
+    package let downstream = Downstream()
     /// The output's name.
     let output: String
     private let shapes: [RowShape]
@@ -14,7 +14,7 @@ public final class SinkOperator: TimeMergingOperator {
     private let counters: RuntimeCounters
     private var closed = false
 
-    public init(name: String, schemas: [Schema], writer: RowWriter, context: RuntimeContext) {
+    package init(name: String, schemas: [Schema], writer: RowWriter, context: RuntimeContext) {
         output = name
         shapes = schemas.map(RowShape.init)
         self.writer = writer
@@ -22,7 +22,7 @@ public final class SinkOperator: TimeMergingOperator {
         counters = context.counters
     }
 
-    public func process(_ batch: EventBatch, port: Int) throws {
+    package func process(_ batch: EventBatch, port: Int) throws {
         if merge.merges { merge.add(batch, port: port) } else { try write(batch, port: port) }
     }
 
@@ -32,21 +32,21 @@ public final class SinkOperator: TimeMergingOperator {
         counters.outputRows[output, default: 0] += batch.count
     }
 
-    public func watermark(_ w: Watermark, port: Int) throws {
+    package func watermark(_ w: Watermark, port: Int) throws {
         let before = merge.clock.combined
         let (now, released) = merge.advance(port, to: w)
         for r in released { try write(r.rows, port: r.port) }
         if now > before && !closed { try writer.watermark(now.time) }
     }
 
-    public func finish(port: Int) throws {
+    package func finish(port: Int) throws {
         let (allEnded, _, released) = merge.end(port)
         for r in released { try write(r.rows, port: r.port) }
         if allEnded { try close() }
     }
 
     /// Flushes the writer (everything written so far reaches its destination).
-    public func flush() throws { if !closed { try writer.flush() } }
+    package func flush() throws { if !closed { try writer.flush() } }
 
     /// The writer's durable resume position (see ``RowWriter/checkpoint()``).
     func checkpointPosition() throws -> [UInt8] { closed ? closedPosition : try writer.checkpoint() }
@@ -54,7 +54,7 @@ public final class SinkOperator: TimeMergingOperator {
     private var closedPosition: [UInt8] = []
 
     /// Flushes and closes the writer; safe to call more than once.
-    public func close() throws {
+    package func close() throws {
         guard !closed else { return }
         closedPosition = try writer.checkpoint()
         closed = true

@@ -10,9 +10,9 @@ import Planner
 /// entry times and exit times (entry + size) each form a FIFO queue, merged when emitting; a heap
 /// takes only the rare rows that arrive out of order (after a UNION, say). Aggregates update
 /// incrementally (see `WindowAccumulator`).
-public final class SlidingWindowOperator: EmittingOnWatermark {
-    public var name: String { "SlidingWindow" }
-    public let downstream = Downstream()
+package final class SlidingWindowOperator: EmittingOnWatermark {
+    package var name: String { "SlidingWindow" }
+    package let downstream = Downstream()
     private let size: Int64
     private let keys: [CompiledExpr]
     private let inputs: [CompiledExpr?]
@@ -47,7 +47,7 @@ public final class SlidingWindowOperator: EmittingOnWatermark {
         static func < (a: Change, b: Change) -> Bool { (a.time, a.group) < (b.time, b.group) }
     }
 
-    public init(_ spec: WindowAggregate, size: TimeSpan, context: RuntimeContext) {
+    package init(_ spec: WindowAggregate, size: TimeSpan, context: RuntimeContext) {
         self.size = size.ticks
         keys = spec.keys.map(ExprCompiler.compile)
         calls = spec.aggregates
@@ -57,10 +57,10 @@ public final class SlidingWindowOperator: EmittingOnWatermark {
     }
 
     /// Events held in every group's window, waiting or active.
-    public var heldRows: Int { states.reduce(0) { $0 + $1.pendingTimes.count + $1.activeTimes.count } }
+    package var heldRows: Int { states.reduce(0) { $0 + $1.pendingTimes.count + $1.activeTimes.count } }
 
 
-    public func process(_ batch: EventBatch, port: Int) throws {
+    package func process(_ batch: EventBatch, port: Int) throws {
         var key = [Value](repeating: .null, count: max(keys.count, 1))
         var values = [Value](repeating: .null, count: calls.count)
         batch.forEachRow { _, row in
@@ -155,8 +155,8 @@ public final class SlidingWindowOperator: EmittingOnWatermark {
 }
 
 extension SlidingWindowOperator {
-    public static var stateVersion: Int { 2 }
-    public static var summarizesEvents: Bool { true }
+    package static var stateVersion: Int { 2 }
+    package static var summarizesEvents: Bool { true }
 
     private static func save(_ changes: some Sequence<Change>, into w: inout StateWriter) {
         let list = Array(changes)
@@ -173,7 +173,7 @@ extension SlidingWindowOperator {
         return zip(times, groups).map { Change(time: $0.0, group: Int($0.1)) }
     }
 
-    public func saveState(into w: inout StateWriter) {
+    package func saveState(into w: inout StateWriter) {
         w.write(lastEntry)
         groups.save(into: &w)
         for g in states {
@@ -189,7 +189,7 @@ extension SlidingWindowOperator {
         Self.save(unordered.unordered, into: &w)
     }
 
-    public func restoreState(from r: inout StateReader) throws(StateError) {
+    package func restoreState(from r: inout StateReader) throws(StateError) {
         lastEntry = try r.readTime()
         groups = try GroupTable.restore(from: &r, width: keys.count)
         states = []

@@ -12,9 +12,9 @@ import Planner
 /// LEFT row with its time plus the bound's upper end ("the latest time a match could have come").
 /// Rows are held and released in time order once both watermarks pass them, so downstream sees
 /// ordered rows and a watermark of `min(left, right, pending unmatched rows)`.
-public final class StreamJoinOperator: Operator {
-    public var name: String { "StreamJoin" }
-    public let downstream = Downstream()
+package final class StreamJoinOperator: Operator {
+    package var name: String { "StreamJoin" }
+    package let downstream = Downstream()
     private let operation: JoinOperation
     private let bound: JoinTimeBound
     private let leftKeys: [CompiledExpr], rightKeys: [CompiledExpr]
@@ -42,7 +42,7 @@ public final class StreamJoinOperator: Operator {
         static func < (a: PendingRow, b: PendingRow) -> Bool { (a.deadline, a.sequence) < (b.deadline, b.sequence) }
     }
 
-    public init(_ operation: JoinOperation, leftWidth: Int, rightWidth: Int, context: RuntimeContext) {
+    package init(_ operation: JoinOperation, leftWidth: Int, rightWidth: Int, context: RuntimeContext) {
         precondition(operation.time != nil, "a stream join needs a time bound")
         self.operation = operation
         bound = operation.time ?? JoinTimeBound(unit: .second, low: 0, high: 0, leftTimeColumn: 0, rightTimeColumn: 0, leftSlack: .zero)
@@ -59,9 +59,9 @@ public final class StreamJoinOperator: Operator {
         scratch = Array(repeating: .null, count: leftWidth + rightWidth)
     }
 
-    public var heldRows: Int { left.count + right.count + held.count }
+    package var heldRows: Int { left.count + right.count + held.count }
 
-    public func process(_ batch: EventBatch, port: Int) throws {
+    package func process(_ batch: EventBatch, port: Int) throws {
         let isLeft = port == 0
         let keys = isLeft ? leftKeys : rightKeys
         let timeColumn = isLeft ? bound.leftTimeColumn : bound.rightTimeColumn
@@ -142,13 +142,13 @@ public final class StreamJoinOperator: Operator {
         held.append(row, time: time)
     }
 
-    public func watermark(_ w: Watermark, port: Int) throws {
+    package func watermark(_ w: Watermark, port: Int) throws {
         let time = w.time
         if port == 0 { leftMark = max(leftMark, time) } else { rightMark = max(rightMark, time) }
         try advance()
     }
 
-    public func finish(port: Int) throws {
+    package func finish(port: Int) throws {
         if port == 0 { ended.left = true; leftMark = .max } else { ended.right = true; rightMark = .max }
         try advance()
         if ended.left && ended.right { try downstream.finish() }
@@ -212,10 +212,10 @@ public final class StreamJoinOperator: Operator {
 }
 
 extension StreamJoinOperator {
-    public static var stateVersion: Int { 1 }
-    public static var summarizesEvents: Bool { true }
+    package static var stateVersion: Int { 1 }
+    package static var summarizesEvents: Bool { true }
 
-    public func saveState(into w: inout StateWriter) {
+    package func saveState(into w: inout StateWriter) {
         left.save(into: &w)
         right.save(into: &w)
         w.write(ended.left)
@@ -228,7 +228,7 @@ extension StreamJoinOperator {
         w.write(heldSorted)
     }
 
-    public func restoreState(from r: inout StateReader) throws(StateError) {
+    package func restoreState(from r: inout StateReader) throws(StateError) {
         left = try JoinBuffer.restore(from: &r, width: left.width, keyWidth: leftKeys.count)
         right = try JoinBuffer.restore(from: &r, width: rightWidth, keyWidth: rightKeys.count)
         ended = (try r.readBool(), try r.readBool())

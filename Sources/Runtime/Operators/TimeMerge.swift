@@ -93,12 +93,12 @@ protocol TimeMergingOperator: Operator {
 }
 
 extension TimeMergingOperator {
-    public static var stateVersion: Int { 2 }
+    package static var stateVersion: Int { 2 }
     /// Held rows are in flight, not a summary of events already read.
-    public static var summarizesEvents: Bool { false }
-    public var heldRows: Int { merge.heldRows }
-    public func saveState(into w: inout StateWriter) { merge.save(into: &w) }
-    public func restoreState(from r: inout StateReader) throws(StateError) {
+    package static var summarizesEvents: Bool { false }
+    package var heldRows: Int { merge.heldRows }
+    package func saveState(into w: inout StateWriter) { merge.save(into: &w) }
+    package func restoreState(from r: inout StateReader) throws(StateError) {
         var m = merge
         try m.restore(from: &r)
         merge = m

@@ -20,9 +20,9 @@ import HeapModule
 /// is judged against its own partition's watermark, and the input's watermark is the lowest among
 /// the partitions still holding time back: assigned, not at their end, and not silent for longer
 /// than the partition idle timeout (wall-clock time). Rows are released in event-time order.
-public final class TimestampOperator: Operator {
-    public var name: String { "AssignTimestamp" }
-    public let downstream = Downstream()
+package final class TimestampOperator: Operator {
+    package var name: String { "AssignTimestamp" }
+    package let downstream = Downstream()
     private let input: String
     private let timeExpr: CompiledExpr?
     private let outOfOrder: Int64
@@ -71,7 +71,7 @@ public final class TimestampOperator: Operator {
     }
 
     /// `width` is the input rows' width.
-    public init(input: String, assignment: TimestampAssignment, arrivalFromEventTime: Bool, recordColumn: Int?, width: Int,
+    package init(input: String, assignment: TimestampAssignment, arrivalFromEventTime: Bool, recordColumn: Int?, width: Int,
                 context: RuntimeContext) {
         self.input = input
         self.width = width
@@ -89,10 +89,10 @@ public final class TimestampOperator: Operator {
         idleTimeout = assignment.partitionIdleTimeout.ticks
     }
 
-    public var heldRows: Int { buffer.count + keyBuffers.reduce(0) { $0 + $1.count } }
+    package var heldRows: Int { buffer.count + keyBuffers.reduce(0) { $0 + $1.count } }
 
 
-    public func process(_ batch: EventBatch, port: Int) throws {
+    package func process(_ batch: EventBatch, port: Int) throws {
         if !overKeys.isEmpty { return try processSubstreams(batch) }
         let partitioned = !batch.partitions.isEmpty
         let wallNow = partitioned ? context.clock.now : 0
@@ -218,7 +218,7 @@ public final class TimestampOperator: Operator {
 
     /// Tells a partitioned input which partitions it owns, before their records arrive: a partition
     /// not heard from yet holds time back (until its end or the idle timeout).
-    public func assignPartitions(_ assigned: [Int32]) {
+    package func assignPartitions(_ assigned: [Int32]) {
         let wallNow = context.clock.now
         let before = partitionClocks.map(\.assigned)
         for i in partitionClocks.indices { partitionClocks[i].assigned = false }
@@ -232,7 +232,7 @@ public final class TimestampOperator: Operator {
 
     /// Tells a partitioned input which partitions are read to their end (after their last records
     /// were processed); moves time on when that, or silence, releases what held it back.
-    public func partitionsAtEnd(_ atEnd: Set<Int32>) throws {
+    package func partitionsAtEnd(_ atEnd: Set<Int32>) throws {
         for p in atEnd.map(Int.init) where p < partitionClocks.count { partitionClocks[p].atEnd = true }
         var none = EventBatch(width: 0)
         try advance(emitting: &none)
@@ -367,13 +367,13 @@ public final class TimestampOperator: Operator {
 
     /// An input's operator has no upstream watermark (its time comes from arrivals and heartbeats);
     /// over a step, the step's watermark is how far arrival time has come.
-    public func watermark(_ w: Watermark, port: Int) throws {
+    package func watermark(_ w: Watermark, port: Int) throws {
         if fromStep, !w.isEndOfInput, w != .none { try heartbeat(arrival: w.time) }
     }
 
     /// Advances arrival time without an event: an idle input's watermark moves to
     /// `arrival - late-arrival tolerance`, as ASA's wall-clock rule does.
-    public func heartbeat(arrival: Int64) throws {
+    package func heartbeat(arrival: Int64) throws {
         guard !arrivalFromEventTime, arrival > maxArrival, partitionClocks.isEmpty else { return }
         maxArrival = arrival
         if !overKeys.isEmpty { return try processSubstreams(EventBatch(width: 0)) }
@@ -381,7 +381,7 @@ public final class TimestampOperator: Operator {
         try advance(emitting: &none)
     }
 
-    public func finish(port: Int) throws {
+    package func finish(port: Int) throws {
         var out = EventBatch(width: 0)
         try release(upTo: .max, into: &out)
         for s in keyBuffers.indices {
@@ -412,8 +412,8 @@ public final class TimestampOperator: Operator {
 }
 
 extension TimestampOperator {
-    public static var stateVersion: Int { 1 }
-    public static var summarizesEvents: Bool { false }
+    package static var stateVersion: Int { 1 }
+    package static var summarizesEvents: Bool { false }
 
     private static func save(_ heap: Heap<Buffered>, into w: inout StateWriter) {
         let items = heap.unordered
@@ -435,7 +435,7 @@ extension TimestampOperator {
         return Heap(items)
     }
 
-    public func saveState(into w: inout StateWriter) {
+    package func saveState(into w: inout StateWriter) {
         w.write([maxTime, maxArrival, emitted, Int64(sequence)])
         Self.save(buffer, into: &w)
         substreams.save(into: &w)
@@ -446,7 +446,7 @@ extension TimestampOperator {
         for c in partitionClocks { w.write([c.known ? 1 : 0, c.maxTime, c.maxArrival]) }
     }
 
-    public func restoreState(from r: inout StateReader) throws(StateError) {
+    package func restoreState(from r: inout StateReader) throws(StateError) {
         guard try r.readCount(elementSize: 8) == 4 else { throw StateError("timestamp state has a wrong shape") }
         (maxTime, maxArrival, emitted) = (try r.readTime(), try r.readTime(), try r.readTime())
         // The largest event and arrival times seen are instants (or none yet); only the emitted

@@ -7,22 +7,22 @@ import Planner
 /// Kafka partition stops holding its input's time back inside the input's ``TimestampOperator``,
 /// and an idle input moves its time on by ASA's rule (``Pipeline/heartbeat(_:arrival:)``), so the
 /// operators after it see event time and the end of input only.
-public struct Watermark: Hashable, Comparable, Sendable, CustomStringConvertible {
+package struct Watermark: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Event time in ticks; `Int64.min` for ``none``, `Int64.max` for ``endOfInput``.
-    public var time: Int64
+    package var time: Int64
 
-    public init(_ time: Int64) { self.time = time }
+    package init(_ time: Int64) { self.time = time }
 
     /// No promise yet: every event time may still come.
-    public static let none = Watermark(.min)
+    package static let none = Watermark(.min)
     /// The stream has ended.
-    public static let endOfInput = Watermark(.max)
+    package static let endOfInput = Watermark(.max)
 
-    public var isEndOfInput: Bool { time == .max }
+    package var isEndOfInput: Bool { time == .max }
 
-    public static func < (a: Watermark, b: Watermark) -> Bool { a.time < b.time }
+    package static func < (a: Watermark, b: Watermark) -> Bool { a.time < b.time }
 
-    public var description: String {
+    package var description: String {
         switch time {
         case .min: return "none"
         case .max: return "end of input"

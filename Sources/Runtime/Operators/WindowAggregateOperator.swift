@@ -11,9 +11,9 @@ import Planner
 /// A batch is processed in phases: computed keys and arguments are evaluated per row, rows are
 /// assigned to (window, group) slots, then each aggregate runs one tight loop per window. Hot state
 /// lives in locals for the duration of a batch.
-public final class WindowAggregateOperator: EmittingOnWatermark {
-    public var name: String { "WindowAggregate" }
-    public let downstream = Downstream()
+package final class WindowAggregateOperator: EmittingOnWatermark {
+    package var name: String { "WindowAggregate" }
+    package let downstream = Downstream()
     private let size: Int64
     private let hop: Int64
     private let offset: Int64
@@ -46,7 +46,7 @@ public final class WindowAggregateOperator: EmittingOnWatermark {
     @exclusivity(unchecked) private var spare: [(GroupTable, [any GroupAccumulator])] = []
     @exclusivity(unchecked) private var watermark = Int64.min
 
-    public init(_ spec: WindowAggregate, context: RuntimeContext) {
+    package init(_ spec: WindowAggregate, context: RuntimeContext) {
         switch spec.window {
         case .tumbling(let s, let o):
             size = s.ticks
@@ -77,7 +77,7 @@ public final class WindowAggregateOperator: EmittingOnWatermark {
     }
 
     /// Groups of every open window.
-    public var heldRows: Int { open.reduce(0) { $0 + $1.groups.count } }
+    package var heldRows: Int { open.reduce(0) { $0 + $1.groups.count } }
 
 
     private func window(ending end: Int64) -> Window {
@@ -95,7 +95,7 @@ public final class WindowAggregateOperator: EmittingOnWatermark {
         return w
     }
 
-    public func process(_ batch: EventBatch, port: Int) throws {
+    package func process(_ batch: EventBatch, port: Int) throws {
         let n = batch.count
         guard n > 0 else { return }
         let width = batch.width, keyCount = keys.count
@@ -218,10 +218,10 @@ public final class WindowAggregateOperator: EmittingOnWatermark {
 }
 
 extension WindowAggregateOperator {
-    public static var stateVersion: Int { 2 }
-    public static var summarizesEvents: Bool { true }
+    package static var stateVersion: Int { 2 }
+    package static var summarizesEvents: Bool { true }
 
-    public func saveState(into w: inout StateWriter) {
+    package func saveState(into w: inout StateWriter) {
         w.write(watermark)
         w.write(open.count)
         for window in open {
@@ -233,7 +233,7 @@ extension WindowAggregateOperator {
         }
     }
 
-    public func restoreState(from r: inout StateReader) throws(StateError) {
+    package func restoreState(from r: inout StateReader) throws(StateError) {
         watermark = try r.readTime()
         open = []
         for _ in 0..<(try r.readCount(elementSize: 16)) {

@@ -4,26 +4,26 @@ import Planner
 /// Everything a job needs to continue after a restart, taken between batches: each stateful
 /// operator's state, each operator's output watermark, each input's read position and each
 /// output's written position, and the run's counters.
-public struct Checkpoint: Sendable {
+package struct Checkpoint: Sendable {
     /// Identifies the plan the checkpoint belongs to; another plan's checkpoint is refused.
-    public var fingerprint: UInt64
+    package var fingerprint: UInt64
     /// Stateful operators' state by plan node id, with the state version it was written with.
-    public var operators: [Int: (version: Int, state: [UInt8])] = [:]
+    package var operators: [Int: (version: Int, state: [UInt8])] = [:]
     /// Each node's last forwarded watermark.
-    public var watermarks: [Int: Int64] = [:]
+    package var watermarks: [Int: Int64] = [:]
     /// Each input's position (source-specific bytes), and where the run loop had got to in time.
-    public var inputs: [String: (position: [UInt8], clock: Int64, ended: Bool)] = [:]
+    package var inputs: [String: (position: [UInt8], clock: Int64, ended: Bool)] = [:]
     /// Each output's written position (sink-specific bytes).
-    public var outputs: [String: [UInt8]] = [:]
-    public var counters: [UInt8] = []
-    public var processingTime = Int64.min
+    package var outputs: [String: [UInt8]] = [:]
+    package var counters: [UInt8] = []
+    package var processingTime = Int64.min
 
     /// The encoding's own version (the layout below): the format, a checksum of the rest, the rest.
     static let format = 2
 
-    public init(fingerprint: UInt64) { self.fingerprint = fingerprint }
+    package init(fingerprint: UInt64) { self.fingerprint = fingerprint }
 
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = StateWriter()
         w.write(fingerprint)
         w.write(processingTime)
@@ -69,7 +69,7 @@ public struct Checkpoint: Sendable {
 
     /// Reads an encoded checkpoint; throws a ``StateError`` naming what is wrong for damaged or
     /// foreign bytes.
-    public init(decoding bytes: [UInt8]) throws(StateError) {
+    package init(decoding bytes: [UInt8]) throws(StateError) {
         var head = StateReader(bytes: Array(bytes.prefix(16)))
         let format = try head.readInt()
         guard format == Self.format else {

@@ -3,14 +3,14 @@ import Planner
 
 /// The latest checkpoint of a job, kept in `DIR/checkpoint.db` (SQLite, WAL, synchronous commits):
 /// a checkpoint replaces its predecessor in one transaction, so a crash leaves one or the other.
-public final class CheckpointStore {
-    public let directory: String
+package final class CheckpointStore {
+    package let directory: String
     private let db: SQLiteDatabase
     private let insert: SQLiteStatement
     private let select: SQLiteStatement
 
     /// Opens (or creates) the store; a file that is not a checkpoint store is a ``StateError``.
-    public init(directory: String) throws {
+    package init(directory: String) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         do {
@@ -32,7 +32,7 @@ public final class CheckpointStore {
     }
 
     /// The stored checkpoint, if any; damaged bytes are a ``StateError``.
-    public func latest() throws -> Checkpoint? {
+    package func latest() throws -> Checkpoint? {
         let bytes: [UInt8]?
         do { bytes = try select.firstBlob() } catch let e as ConnectorError {
             throw StateError("cannot read the checkpoint (\(e.message))")
@@ -43,7 +43,7 @@ public final class CheckpointStore {
 
     /// Stores an encoded checkpoint (``Checkpoint/encoded()``) taken at wall-clock time `takenAt`
     /// durably, replacing the previous one.
-    public func save(_ encoded: [UInt8], at takenAt: Int64) throws {
+    package func save(_ encoded: [UInt8], at takenAt: Int64) throws {
         insert.bind(1, .string(Timestamp.representable.contains(takenAt) ? Timestamp(ticks: takenAt).iso8601 : ""))
         insert.bind(2, blob: encoded)
         try insert.run()

@@ -1,16 +1,16 @@
 import Planner
 
 /// Reads what a ``StateWriter`` wrote, in the same order.
-public struct StateReader: Sendable {
+package struct StateReader: Sendable {
     private let bytes: [UInt8]
     private var position = 0
 
-    public init(bytes: [UInt8]) { self.bytes = bytes }
+    package init(bytes: [UInt8]) { self.bytes = bytes }
 
-    public var isAtEnd: Bool { position == bytes.count }
+    package var isAtEnd: Bool { position == bytes.count }
 
     /// Bytes not read yet.
-    public var remaining: Int { bytes.count - position }
+    package var remaining: Int { bytes.count - position }
 
     private mutating func take(_ n: Int) throws(StateError) -> ArraySlice<UInt8> {
         guard n >= 0 else { throw StateError("checkpoint state holds a negative length (\(n))") }
@@ -19,20 +19,20 @@ public struct StateReader: Sendable {
         return bytes[position..<(position + n)]
     }
 
-    public mutating func readUInt64() throws(StateError) -> UInt64 {
+    package mutating func readUInt64() throws(StateError) -> UInt64 {
         var v: UInt64 = 0
         for (i, b) in try take(8).enumerated() { v |= UInt64(b) << (8 * UInt64(i)) }
         return v
     }
-    public mutating func readInt64() throws(StateError) -> Int64 { Int64(bitPattern: try readUInt64()) }
-    public mutating func readInt() throws(StateError) -> Int { Int(try readInt64()) }
-    public mutating func readDouble() throws(StateError) -> Double { Double(bitPattern: try readUInt64()) }
-    public mutating func readFloat() throws(StateError) -> Float {
+    package mutating func readInt64() throws(StateError) -> Int64 { Int64(bitPattern: try readUInt64()) }
+    package mutating func readInt() throws(StateError) -> Int { Int(try readInt64()) }
+    package mutating func readDouble() throws(StateError) -> Double { Double(bitPattern: try readUInt64()) }
+    package mutating func readFloat() throws(StateError) -> Float {
         var v: UInt32 = 0
         for (i, b) in try take(4).enumerated() { v |= UInt32(b) << (8 * UInt32(i)) }
         return Float(bitPattern: v)
     }
-    public mutating func readBool() throws(StateError) -> Bool {
+    package mutating func readBool() throws(StateError) -> Bool {
         switch try take(1).first {
         case 0: return false
         case 1: return true
@@ -42,7 +42,7 @@ public struct StateReader: Sendable {
 
     /// A count of elements that follow, each taking at least `elementSize` bytes: a count the rest
     /// of the bytes cannot hold is corrupt, so no loop or allocation is ever sized by a bad count.
-    public mutating func readCount(elementSize: Int = 1) throws(StateError) -> Int {
+    package mutating func readCount(elementSize: Int = 1) throws(StateError) -> Int {
         let n = try readInt()
         guard n >= 0 else { throw StateError("checkpoint state holds a negative count (\(n))") }
         let (needed, overflow) = n.multipliedReportingOverflow(by: max(elementSize, 1))
@@ -53,7 +53,7 @@ public struct StateReader: Sendable {
     }
 
     /// An integer that must lie in `range` (an index, a slot, a small enum).
-    public mutating func readInt(in range: Range<Int>, _ what: String) throws(StateError) -> Int {
+    package mutating func readInt(in range: Range<Int>, _ what: String) throws(StateError) -> Int {
         let n = try readInt()
         guard range.contains(n) else { throw StateError("checkpoint state holds \(what) \(n), outside \(range.lowerBound)..<\(range.upperBound)") }
         return n
@@ -61,7 +61,7 @@ public struct StateReader: Sendable {
 
     /// An event or wall-clock time: a representable instant, or `Int64.min` / `Int64.max` (see
     /// ``Timestamp/representable``). Anything else would overflow the operators' time arithmetic.
-    public mutating func readTime() throws(StateError) -> Int64 {
+    package mutating func readTime() throws(StateError) -> Int64 {
         let t = try readInt64()
         guard t == .min || t == .max || Timestamp.representable.contains(t) else {
             throw StateError("checkpoint state holds a time outside years 0001-9999 (\(t) ticks)")
@@ -70,7 +70,7 @@ public struct StateReader: Sendable {
     }
 
     /// An event's time: a representable instant (no open end; events never carry one).
-    public mutating func readEventTime() throws(StateError) -> Int64 {
+    package mutating func readEventTime() throws(StateError) -> Int64 {
         let t = try readInt64()
         guard Timestamp.representable.contains(t) else {
             throw StateError("checkpoint state holds an event time outside years 0001-9999 (\(t) ticks)")
@@ -79,10 +79,10 @@ public struct StateReader: Sendable {
     }
 
     /// A list of event times (see ``readEventTime()``).
-    public mutating func readEventTimes() throws(StateError) -> [Int64] { try readList(elementSize: 8) { r throws(StateError) in try r.readEventTime() } }
+    package mutating func readEventTimes() throws(StateError) -> [Int64] { try readList(elementSize: 8) { r throws(StateError) in try r.readEventTime() } }
 
     /// A list of times (see ``readTime()``).
-    public mutating func readTimes() throws(StateError) -> [Int64] { try readList(elementSize: 8) { r throws(StateError) in try r.readTime() } }
+    package mutating func readTimes() throws(StateError) -> [Int64] { try readList(elementSize: 8) { r throws(StateError) in try r.readTime() } }
 
     /// A count, then that many elements of at least `elementSize` bytes each.
     private mutating func readList<T>(elementSize: Int, _ element: (inout StateReader) throws(StateError) -> T) throws(StateError) -> [T] {
@@ -93,13 +93,13 @@ public struct StateReader: Sendable {
         return out
     }
 
-    public mutating func readBytes() throws(StateError) -> [UInt8] { Array(try take(try readCount())) }
+    package mutating func readBytes() throws(StateError) -> [UInt8] { Array(try take(try readCount())) }
 
-    public mutating func readString() throws(StateError) -> String {
+    package mutating func readString() throws(StateError) -> String {
         String(decoding: try take(try readCount()), as: UTF8.self)
     }
 
-    public mutating func readValue() throws(StateError) -> Value { try readValue(depth: 0) }
+    package mutating func readValue() throws(StateError) -> Value { try readValue(depth: 0) }
 
     private mutating func readValue(depth: Int) throws(StateError) -> Value {
         guard depth <= Value.maxNesting else { throw StateError("checkpoint state nests values deeper than \(Value.maxNesting) levels") }
@@ -130,12 +130,12 @@ public struct StateReader: Sendable {
 }
 
 extension StateReader {
-    public mutating func readValues() throws(StateError) -> [Value] { try readList(elementSize: 1) { r throws(StateError) in try r.readValue() } }
+    package mutating func readValues() throws(StateError) -> [Value] { try readList(elementSize: 1) { r throws(StateError) in try r.readValue() } }
 
-    public mutating func readInt64s() throws(StateError) -> [Int64] { try readList(elementSize: 8) { r throws(StateError) in try r.readInt64() } }
+    package mutating func readInt64s() throws(StateError) -> [Int64] { try readList(elementSize: 8) { r throws(StateError) in try r.readInt64() } }
 
     /// A batch written by ``StateWriter/write(_:)-(EventBatch)``, whose rows must be `width` wide.
-    public mutating func readBatch(width: Int) throws(StateError) -> EventBatch {
+    package mutating func readBatch(width: Int) throws(StateError) -> EventBatch {
         guard try readInt() == width else { throw StateError("a batch in the state does not have the job's row width \(width)") }
         var batch = EventBatch(width: width)
         batch.values = try readValues()
@@ -150,7 +150,7 @@ extension StateReader {
     }
 
     /// Fails unless the next value is `expected` (a section marker or a count the plan fixes).
-    public mutating func expect(_ expected: Int, _ what: String) throws(StateError) {
+    package mutating func expect(_ expected: Int, _ what: String) throws(StateError) {
         let n = try readInt()
         guard n == expected else { throw StateError("checkpoint does not match the job: \(what) is \(n), the job has \(expected)") }
     }

@@ -2,36 +2,36 @@ import Planner
 
 /// Writes operator state as compact binary: fixed-width little-endian numbers, floats by bit
 /// pattern (so a restored state computes bit-identical results), and tagged values.
-public struct StateWriter: Sendable {
-    public private(set) var bytes: [UInt8] = []
+package struct StateWriter: Sendable {
+    package private(set) var bytes: [UInt8] = []
     /// Set when some state could not be written (user code's state that has no serial form): the
     /// checkpoint is then an error rather than silently missing it.
-    public private(set) var failure: String?
+    package private(set) var failure: String?
 
-    public init() {}
+    package init() {}
 
     /// Records that state could not be written; the first reason is kept.
-    public mutating func fail(_ reason: String) { if failure == nil { failure = reason } }
+    package mutating func fail(_ reason: String) { if failure == nil { failure = reason } }
 
-    public mutating func write(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    public mutating func write(_ v: Int64) { write(UInt64(bitPattern: v)) }
-    public mutating func write(_ v: Int) { write(Int64(v)) }
-    public mutating func write(_ v: Double) { write(v.bitPattern) }
-    public mutating func write(_ v: Float) { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
-    public mutating func write(_ v: Bool) { bytes.append(v ? 1 : 0) }
+    package mutating func write(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    package mutating func write(_ v: Int64) { write(UInt64(bitPattern: v)) }
+    package mutating func write(_ v: Int) { write(Int64(v)) }
+    package mutating func write(_ v: Double) { write(v.bitPattern) }
+    package mutating func write(_ v: Float) { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+    package mutating func write(_ v: Bool) { bytes.append(v ? 1 : 0) }
 
-    public mutating func write(bytes: [UInt8]) {
+    package mutating func write(bytes: [UInt8]) {
         write(bytes.count)
         self.bytes.append(contentsOf: bytes)
     }
 
-    public mutating func write(_ s: String) {
+    package mutating func write(_ s: String) {
         let utf8 = Array(s.utf8)
         write(utf8.count)
         bytes.append(contentsOf: utf8)
     }
 
-    public mutating func write(_ v: Value) {
+    package mutating func write(_ v: Value) {
         switch v {
         case .null: bytes.append(0)
         case .bigint(let i): bytes.append(1); write(i)
@@ -55,18 +55,18 @@ public struct StateWriter: Sendable {
 }
 
 extension StateWriter {
-    public mutating func write(_ values: [Value]) {
+    package mutating func write(_ values: [Value]) {
         write(values.count)
         for v in values { write(v) }
     }
 
-    public mutating func write(_ values: [Int64]) {
+    package mutating func write(_ values: [Int64]) {
         write(values.count)
         for v in values { write(v) }
     }
 
     /// Rows, times, arrivals and partitions of a batch.
-    public mutating func write(_ batch: EventBatch) {
+    package mutating func write(_ batch: EventBatch) {
         write(batch.width)
         write(batch.values)
         write(batch.times)

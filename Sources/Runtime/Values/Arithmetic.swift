@@ -2,9 +2,9 @@ import Planner
 
 /// Arithmetic and bitwise operators with ASA's type rules: bigint op bigint is bigint, anything
 /// with a float is float, `+` on two strings concatenates, a string meeting a number is converted.
-public enum Arithmetic {
+package enum Arithmetic {
     @inline(__always)
-    public static func apply(_ op: BoundBinaryOperator, _ a: Value, _ b: Value) throws(EvalError) -> Value {
+    package static func apply(_ op: BoundBinaryOperator, _ a: Value, _ b: Value) throws(EvalError) -> Value {
         if case .null = a { return .null }
         if case .null = b { return .null }
         switch op {
@@ -87,7 +87,7 @@ public enum Arithmetic {
         }
     }
 
-    public static func negate(_ v: Value) throws(EvalError) -> Value {
+    package static func negate(_ v: Value) throws(EvalError) -> Value {
         switch v {
         case .null: return .null
         case .bigint(let i):
@@ -101,7 +101,7 @@ public enum Arithmetic {
         }
     }
 
-    public static func bitwiseNot(_ v: Value) throws(EvalError) -> Value {
+    package static func bitwiseNot(_ v: Value) throws(EvalError) -> Value {
         switch v {
         case .null: return .null
         case .bit(let b): return .bit(!b)

@@ -5,10 +5,10 @@ import Planner
 /// Numbers compare numerically across bigint, float and bit; strings compare ignoring case (T-SQL's
 /// default collation, which ASA's examples rely on); a string compared with a number or a datetime is
 /// converted to that type. NULL compares as unknown (`nil`).
-public enum Comparison {
+package enum Comparison {
     /// -1, 0 or 1; `nil` when either side is NULL. Throws when the values cannot be compared.
     @inline(__always)
-    public static func compare(_ a: Value, _ b: Value) throws(EvalError) -> Int? {
+    package static func compare(_ a: Value, _ b: Value) throws(EvalError) -> Int? {
         switch (a, b) {
         case (.null, _), (_, .null): return nil
         case let (.bigint(x), .bigint(y)): return x < y ? -1 : x > y ? 1 : 0
@@ -61,7 +61,7 @@ public enum Comparison {
     }
 
     /// Case-insensitive ordinal comparison: ASCII letters fold; other text falls back to lowercasing.
-    public static func compareText(_ a: String, _ b: String) -> Int {
+    package static func compareText(_ a: String, _ b: String) -> Int {
         var i = a.utf8.makeIterator(), j = b.utf8.makeIterator()
         while true {
             switch (i.next(), j.next()) {
@@ -83,7 +83,7 @@ public enum Comparison {
 
     /// Grouping equality: like `=`, but NULL equals NULL and mismatched types are simply unequal.
     @inline(__always)
-    public static func groupEqual(_ a: Value, _ b: Value) -> Bool {
+    package static func groupEqual(_ a: Value, _ b: Value) -> Bool {
         switch (a, b) {
         case (.null, .null): return true
         case let (.string(x), .string(y)): return x == y || compareText(x, y) == 0
@@ -102,7 +102,7 @@ public enum Comparison {
     /// A 64-bit hash consistent with ``groupEqual(_:_:)``: case-folded text, numbers by numeric value.
     /// Not seeded: group keys come from the job's own data, and the table handles collisions.
     @inline(__always)
-    public static func groupHash(_ v: Value) -> UInt64 {
+    package static func groupHash(_ v: Value) -> UInt64 {
         switch v {
         case .null: return 0x9E37_79B9_7F4A_7C15
         case .string(let s):
@@ -134,7 +134,7 @@ public enum Comparison {
 
     /// A strong 64-bit finalizer (from SplitMix64).
     @inline(__always)
-    public static func mix(_ v: UInt64) -> UInt64 {
+    package static func mix(_ v: UInt64) -> UInt64 {
         var z = v &+ 0x9E37_79B9_7F4A_7C15
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB

@@ -1,10 +1,10 @@
 import Planner
 
 /// ASA's implicit and explicit conversions between value types.
-public enum Conversions {
+package enum Conversions {
     /// Converts to float: numbers and bits directly, strings by parsing. NULL stays NULL (returns nil).
     @inline(__always)
-    public static func double(_ v: Value) throws(EvalError) -> Double? {
+    package static func double(_ v: Value) throws(EvalError) -> Double? {
         switch v {
         case .float(let d): return d
         case .bigint(let i): return Double(i)
@@ -18,7 +18,7 @@ public enum Conversions {
     }
 
     /// Converts to bigint: floats truncate toward zero, strings parse (integer or decimal text).
-    public static func int64(_ v: Value) throws(EvalError) -> Int64? {
+    package static func int64(_ v: Value) throws(EvalError) -> Int64? {
         switch v {
         case .bigint(let i): return i
         case .null: return nil
@@ -37,7 +37,7 @@ public enum Conversions {
 
     /// Converts to datetime: datetimes directly, strings as ISO-8601.
     @inline(__always)
-    public static func timestamp(_ v: Value) throws(EvalError) -> Timestamp? {
+    package static func timestamp(_ v: Value) throws(EvalError) -> Timestamp? {
         switch v {
         case .datetime(let t): return t
         case .null: return nil
@@ -49,7 +49,7 @@ public enum Conversions {
     }
 
     /// Converts to bit: numbers are 1 unless zero; strings 'true'/'false'/'1'/'0'.
-    public static func bool(_ v: Value) throws(EvalError) -> Bool? {
+    package static func bool(_ v: Value) throws(EvalError) -> Bool? {
         switch v {
         case .bit(let b): return b
         case .null: return nil
@@ -66,7 +66,7 @@ public enum Conversions {
     }
 
     /// Converts to text as `CAST(x AS nvarchar(max))` does.
-    public static func string(_ v: Value) -> String? {
+    package static func string(_ v: Value) -> String? {
         switch v {
         case .null: return nil
         case .string(let s): return s
@@ -82,7 +82,7 @@ public enum Conversions {
     }
 
     /// Text for a float: integral values without a fraction (`3`), others in shortest round-trip form.
-    public static func formatFloat(_ d: Double) -> String {
+    package static func formatFloat(_ d: Double) -> String {
         if d.isNaN { return "NaN" }
         if d.isInfinite { return d > 0 ? "Infinity" : "-Infinity" }
         if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
@@ -90,7 +90,7 @@ public enum Conversions {
     }
 
     /// `CAST(v AS type)`; `TRY_CAST` maps a thrown error to NULL.
-    public static func cast(_ v: Value, to type: DataType) throws(EvalError) -> Value {
+    package static func cast(_ v: Value, to type: DataType) throws(EvalError) -> Value {
         if case .null = v { return .null }
         switch type {
         case .any: return v
@@ -113,7 +113,7 @@ public enum Conversions {
     }
 
     /// Parses a decimal number; accepts surrounding ASCII whitespace.
-    public static func parseDouble(_ s: String) -> Double? {
+    package static func parseDouble(_ s: String) -> Double? {
         let t = s.trimmingASCIIWhitespace()
         guard !t.isEmpty else { return nil }
         if let d = Double(t) { return d }

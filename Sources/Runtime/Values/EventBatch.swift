@@ -3,17 +3,17 @@ import Planner
 /// A batch of event rows in row-major order: row `i` occupies `values[i*width ..< (i+1)*width]`.
 ///
 /// Operators pass batches by value; arrays are copy-on-write, so fan-out shares storage.
-public struct EventBatch: Sendable {
-    public var width: Int
-    public var values: [Value]
+package struct EventBatch: Sendable {
+    package var width: Int
+    package var values: [Value]
     /// Each row's event time (`System.Timestamp()`), in 100-ns ticks.
-    public var times: [Int64]
+    package var times: [Int64]
     /// Each row's arrival time; only sources fill it, for the event-ordering policies.
-    public var arrivals: [Int64]
+    package var arrivals: [Int64]
     /// Each row's partition, for partitioned sources (Kafka); empty otherwise.
-    public var partitions: [Int32] = []
+    package var partitions: [Int32] = []
 
-    public init(width: Int, capacity: Int = 0) {
+    package init(width: Int, capacity: Int = 0) {
         self.width = width
         values = []
         times = []
@@ -22,16 +22,16 @@ public struct EventBatch: Sendable {
         times.reserveCapacity(capacity)
     }
 
-    public var count: Int { times.count }
-    public var isEmpty: Bool { times.isEmpty }
+    package var count: Int { times.count }
+    package var isEmpty: Bool { times.isEmpty }
 
     /// Appends a row given as a collection of exactly `width` values.
-    public mutating func append<C: Collection>(_ row: C, time: Int64) where C.Element == Value {
+    package mutating func append<C: Collection>(_ row: C, time: Int64) where C.Element == Value {
         values.append(contentsOf: row)
         times.append(time)
     }
 
-    public mutating func removeAll() {
+    package mutating func removeAll() {
         values.removeAll(keepingCapacity: true)
         times.removeAll(keepingCapacity: true)
         arrivals.removeAll(keepingCapacity: true)
@@ -39,27 +39,27 @@ public struct EventBatch: Sendable {
     }
 
     /// The values of row `i`.
-    public func row(_ i: Int) -> ArraySlice<Value> { values[i * width ..< (i + 1) * width] }
+    package func row(_ i: Int) -> ArraySlice<Value> { values[i * width ..< (i + 1) * width] }
 }
 
 /// A borrowed view of one row, valid only while its batch's storage is pinned.
-public struct RowRef {
-    public let values: UnsafePointer<Value>
-    public let time: Int64
+package struct RowRef {
+    package let values: UnsafePointer<Value>
+    package let time: Int64
 
     @inline(__always)
-    public init(values: UnsafePointer<Value>, time: Int64) {
+    package init(values: UnsafePointer<Value>, time: Int64) {
         self.values = values
         self.time = time
     }
 
-    @inline(__always) public subscript(_ i: Int) -> Value { values[i] }
+    @inline(__always) package subscript(_ i: Int) -> Value { values[i] }
 }
 
 extension EventBatch {
     /// Calls `body` with each row, pinning the batch's storage for the duration.
     @inline(__always)
-    public func forEachRow(_ body: (Int, RowRef) throws -> Void) rethrows {
+    package func forEachRow(_ body: (Int, RowRef) throws -> Void) rethrows {
         try values.withUnsafeBufferPointer { buf in
             guard let base = buf.baseAddress else {
                 // Zero-width rows: pass a dummy pointer that is never read.

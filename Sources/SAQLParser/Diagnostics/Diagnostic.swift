@@ -1,8 +1,8 @@
 /// How serious a ``Diagnostic`` is. Errors stop a job from compiling; warnings do not.
-public enum Severity: String, Sendable, Hashable, Comparable {
+package enum Severity: String, Sendable, Hashable, Comparable {
     case error, warning, note
 
-    public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+    package static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
     private var rank: Int { self == .error ? 2 : self == .warning ? 1 : 0 }
 }
 
@@ -10,37 +10,37 @@ public enum Severity: String, Sendable, Hashable, Comparable {
 ///
 /// `code` is stable across releases (`SAQL1xxx` syntax, `SAQL2xxx` binding and types,
 /// `SAQL3xxx` job header, `SAQL4xxx` planning). Messages are lowercase and name identifiers in quotes.
-public struct Diagnostic: Hashable, Sendable, Error {
+package struct Diagnostic: Hashable, Sendable, Error {
     /// A secondary message attached to a diagnostic, optionally pointing at its own range.
-    public struct Note: Hashable, Sendable {
-        public var message: String
-        public var range: SourceRange?
-        public init(_ message: String, at range: SourceRange? = nil) {
+    package struct Note: Hashable, Sendable {
+        package var message: String
+        package var range: SourceRange?
+        package init(_ message: String, at range: SourceRange? = nil) {
             self.message = message
             self.range = range
         }
     }
 
     /// A suggested fix: a message and, where the fix is mechanical, the text replacing `range`.
-    public struct Help: Hashable, Sendable {
-        public var message: String
-        public var range: SourceRange?
-        public var replacement: String?
-        public init(_ message: String, replacing range: SourceRange? = nil, with replacement: String? = nil) {
+    package struct Help: Hashable, Sendable {
+        package var message: String
+        package var range: SourceRange?
+        package var replacement: String?
+        package init(_ message: String, replacing range: SourceRange? = nil, with replacement: String? = nil) {
             self.message = message
             self.range = range
             self.replacement = replacement
         }
     }
 
-    public var severity: Severity
-    public var code: String
-    public var message: String
-    public var range: SourceRange
-    public var notes: [Note]
-    public var helps: [Help]
+    package var severity: Severity
+    package var code: String
+    package var message: String
+    package var range: SourceRange
+    package var notes: [Note]
+    package var helps: [Help]
 
-    public init(_ severity: Severity, _ code: String, _ message: String, at range: SourceRange,
+    package init(_ severity: Severity, _ code: String, _ message: String, at range: SourceRange,
                 notes: [Note] = [], helps: [Help] = []) {
         self.severity = severity
         self.code = code
@@ -50,17 +50,17 @@ public struct Diagnostic: Hashable, Sendable, Error {
         self.helps = helps
     }
 
-    public static func error(_ code: String, _ message: String, at range: SourceRange,
+    package static func error(_ code: String, _ message: String, at range: SourceRange,
                              notes: [Note] = [], helps: [Help] = []) -> Diagnostic {
         Diagnostic(.error, code, message, at: range, notes: notes, helps: helps)
     }
 
-    public static func warning(_ code: String, _ message: String, at range: SourceRange,
+    package static func warning(_ code: String, _ message: String, at range: SourceRange,
                                notes: [Note] = [], helps: [Help] = []) -> Diagnostic {
         Diagnostic(.warning, code, message, at: range, notes: notes, helps: helps)
     }
 
-    public func withHelp(_ help: Help) -> Diagnostic {
+    package func withHelp(_ help: Help) -> Diagnostic {
         var copy = self
         copy.helps.append(help)
         return copy
@@ -69,5 +69,5 @@ public struct Diagnostic: Hashable, Sendable, Error {
 
 extension Array where Element == Diagnostic {
     /// True when any diagnostic is an error.
-    public var hasErrors: Bool { contains { $0.severity == .error } }
+    package var hasErrors: Bool { contains { $0.severity == .error } }
 }

@@ -9,17 +9,17 @@
 ///
 /// The first line always parses as `file:line:col: severity[CODE]: message`. Output is plain text
 /// unless `color` is set.
-public struct DiagnosticRenderer: Sendable {
-    public var color: Bool
+package struct DiagnosticRenderer: Sendable {
+    package var color: Bool
 
-    public init(color: Bool = false) { self.color = color }
+    package init(color: Bool = false) { self.color = color }
 
     /// Renders each diagnostic in order; one diagnostic per block, no blank lines.
-    public func render(_ diagnostics: [Diagnostic], in file: SourceFile) -> String {
+    package func render(_ diagnostics: [Diagnostic], in file: SourceFile) -> String {
         diagnostics.map { render($0, in: file) }.joined()
     }
 
-    public func render(_ d: Diagnostic, in file: SourceFile) -> String {
+    package func render(_ d: Diagnostic, in file: SourceFile) -> String {
         var out = ""
         let head = "\(d.severity.rawValue)[\(d.code)]"
         let styledHead = color ? paint(head, d.severity == .error ? "1;31" : "1;33") : head

@@ -1,5 +1,5 @@
 /// The output formats of `saql check`.
-public enum DiagnosticFormat: String, CaseIterable, Sendable {
+package enum DiagnosticFormat: String, CaseIterable, Sendable {
     /// `file:line:col: error[CODE]: message`, the source line and a caret (``DiagnosticRenderer``).
     case text
     /// One JSON document: `{"files": [...], "diagnostics": [{code, severity, message, file, range, notes, helps}]}`.
@@ -14,24 +14,24 @@ public enum DiagnosticFormat: String, CaseIterable, Sendable {
 ///
 /// Ranges are given as 1-based lines and columns. JSON and GitHub columns count UTF-8 bytes, as the
 /// text format does; SARIF columns count UTF-16 code units, SARIF's default `columnKind`.
-public struct DiagnosticReport: Sendable {
-    public var files: [(file: SourceFile, diagnostics: [Diagnostic])]
+package struct DiagnosticReport: Sendable {
+    package var files: [(file: SourceFile, diagnostics: [Diagnostic])]
     /// The tool's version, for SARIF's `tool.driver.version`.
-    public var toolVersion: String
+    package var toolVersion: String
 
     /// Each file's diagnostics are ordered by position (those without one last), stably.
-    public init(files: [(file: SourceFile, diagnostics: [Diagnostic])], toolVersion: String) {
+    package init(files: [(file: SourceFile, diagnostics: [Diagnostic])], toolVersion: String) {
         self.files = files.map { ($0.file, Self.ordered($0.diagnostics)) }
         self.toolVersion = toolVersion
     }
 
-    public mutating func append(_ file: SourceFile, _ diagnostics: [Diagnostic]) { files.append((file, Self.ordered(diagnostics))) }
+    package mutating func append(_ file: SourceFile, _ diagnostics: [Diagnostic]) { files.append((file, Self.ordered(diagnostics))) }
 
     static func ordered(_ list: [Diagnostic]) -> [Diagnostic] {
         list.enumerated().sorted { ($0.element.range.start, $0.offset) < ($1.element.range.start, $1.offset) }.map(\.element)
     }
 
-    public func render(_ format: DiagnosticFormat, color: Bool = false) -> String {
+    package func render(_ format: DiagnosticFormat, color: Bool = false) -> String {
         switch format {
         case .text: return files.map { DiagnosticRenderer(color: color).render($0.diagnostics, in: $0.file) }.joined()
         case .json: return json()
@@ -172,8 +172,8 @@ public struct DiagnosticReport: Sendable {
 }
 
 /// Builds JSON text: strings escaped, objects from ordered fields (values are JSON text already).
-public enum JSONText {
-    public static func string(_ s: String) -> String {
+package enum JSONText {
+    package static func string(_ s: String) -> String {
         var out = "\""
         for c in s.unicodeScalars {
             switch c {
@@ -194,9 +194,9 @@ public enum JSONText {
         return out + "\""
     }
 
-    public static func object(_ fields: [(String, String)]) -> String {
+    package static func object(_ fields: [(String, String)]) -> String {
         "{" + fields.map { string($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
     }
 
-    public static func array(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }
+    package static func array(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }
 }

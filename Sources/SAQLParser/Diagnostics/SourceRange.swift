@@ -1,53 +1,53 @@
 /// A half-open range `[start, end)` of UTF-8 byte offsets into one source text.
 ///
 /// Every syntax node carries one. Nodes synthesized by later stages use ``SourceRange/unknown``.
-public struct SourceRange: Hashable, Sendable, CustomStringConvertible {
-    public var start: UInt32
-    public var end: UInt32
+package struct SourceRange: Hashable, Sendable, CustomStringConvertible {
+    package var start: UInt32
+    package var end: UInt32
 
-    public init(start: UInt32, end: UInt32) {
+    package init(start: UInt32, end: UInt32) {
         self.start = start
         self.end = max(start, end)
     }
 
-    public init(_ start: Int, _ end: Int) {
+    package init(_ start: Int, _ end: Int) {
         self.init(start: UInt32(clamping: start), end: UInt32(clamping: end))
     }
 
     /// The range of a node that has no place in the source text.
-    public static let unknown = SourceRange(start: .max, end: .max)
+    package static let unknown = SourceRange(start: .max, end: .max)
 
-    public var isUnknown: Bool { start == .max }
-    public var length: Int { isUnknown ? 0 : Int(end - start) }
+    package var isUnknown: Bool { start == .max }
+    package var length: Int { isUnknown ? 0 : Int(end - start) }
 
     /// The smallest range covering both ranges; an unknown side is ignored.
-    public func union(_ other: SourceRange) -> SourceRange {
+    package func union(_ other: SourceRange) -> SourceRange {
         if isUnknown { return other }
         if other.isUnknown { return self }
         return SourceRange(start: min(start, other.start), end: max(end, other.end))
     }
 
-    public var description: String { isUnknown ? "<unknown>" : "\(start)..<\(end)" }
+    package var description: String { isUnknown ? "<unknown>" : "\(start)..<\(end)" }
 }
 
 /// A line and column, both 1-based; the column counts UTF-8 bytes, as compilers print it.
-public struct SourceLocation: Hashable, Sendable {
-    public var line: Int
-    public var column: Int
-    public init(line: Int, column: Int) {
+package struct SourceLocation: Hashable, Sendable {
+    package var line: Int
+    package var column: Int
+    package init(line: Int, column: Int) {
         self.line = line
         self.column = column
     }
 }
 
 /// One named source text and a line table, turning byte offsets into line and column on demand.
-public struct SourceFile: Sendable {
-    public let name: String
-    public let text: String
+package struct SourceFile: Sendable {
+    package let name: String
+    package let text: String
     private let utf8: [UInt8]
     private let lineStarts: [Int]
 
-    public init(name: String, text: String) {
+    package init(name: String, text: String) {
         self.name = name
         self.text = text
         self.utf8 = Array(text.utf8)
@@ -57,7 +57,7 @@ public struct SourceFile: Sendable {
     }
 
     /// The location of a byte offset; offsets past the end map to the end.
-    public func location(of offset: UInt32) -> SourceLocation {
+    package func location(of offset: UInt32) -> SourceLocation {
         let off = min(Int(offset), utf8.count)
         var lo = 0, hi = lineStarts.count - 1
         while lo < hi {
@@ -68,7 +68,7 @@ public struct SourceFile: Sendable {
     }
 
     /// The text of a 1-based line, without its line terminator.
-    public func lineText(_ line: Int) -> String {
+    package func lineText(_ line: Int) -> String {
         guard line >= 1, line <= lineStarts.count else { return "" }
         let start = lineStarts[line - 1]
         var end = line < lineStarts.count ? lineStarts[line] - 1 : utf8.count
@@ -77,7 +77,7 @@ public struct SourceFile: Sendable {
     }
 
     /// The source text covered by a range.
-    public func text(of range: SourceRange) -> String {
+    package func text(of range: SourceRange) -> String {
         guard !range.isUnknown else { return "" }
         let s = min(Int(range.start), utf8.count), e = min(Int(range.end), utf8.count)
         return String(decoding: utf8[s..<e], as: UTF8.self)

@@ -1,14 +1,14 @@
 /// Splits SAQL text into tokens. Total: malformed input yields `.invalid` tokens and diagnostics,
 /// never an exception. Comments (`-- ...`, `/* ... */`) and whitespace are skipped.
-public struct Lexer {
+package struct Lexer {
     private let bytes: [UInt8]
     private var pos = 0
-    public private(set) var diagnostics: [Diagnostic] = []
+    package private(set) var diagnostics: [Diagnostic] = []
 
-    public init(_ text: String) { bytes = Array(text.utf8) }
+    package init(_ text: String) { bytes = Array(text.utf8) }
 
     /// Tokenizes the whole text; the last token is always `.endOfFile`.
-    public static func tokenize(_ text: String) -> (tokens: [Token], diagnostics: [Diagnostic]) {
+    package static func tokenize(_ text: String) -> (tokens: [Token], diagnostics: [Diagnostic]) {
         var lexer = Lexer(text)
         var tokens: [Token] = []
         while true {
@@ -54,7 +54,7 @@ public struct Lexer {
 
     private func text(_ s: Int, _ e: Int) -> String { String(decoding: bytes[s..<e], as: UTF8.self) }
 
-    public mutating func next() -> Token {
+    package mutating func next() -> Token {
         skipTrivia()
         let start = pos
         guard let c = peek() else { return Token(kind: .endOfFile, range: SourceRange(pos, pos), text: "") }

@@ -1,6 +1,6 @@
 /// The kinds of lexical tokens of SAQL. Keywords are not token kinds: the parser matches
 /// identifiers case-insensitively, since most SAQL keywords are also valid names.
-public enum TokenKind: Hashable, Sendable {
+package enum TokenKind: Hashable, Sendable {
     case identifier          // plain name or keyword
     case bracketedIdentifier // [name]
     case quotedIdentifier    // "name" (also used as a string literal in some ASA docs)
@@ -13,7 +13,7 @@ public enum TokenKind: Hashable, Sendable {
 }
 
 /// Punctuation and operator tokens.
-public enum Punct: String, Hashable, Sendable {
+package enum Punct: String, Hashable, Sendable {
     case lparen = "(", rparen = ")", comma = ",", dot = ".", semicolon = ";"
     case star = "*", plus = "+", minus = "-", slash = "/", percent = "%"
     case ampersand = "&", pipe = "|", caret = "^", tilde = "~"
@@ -23,16 +23,16 @@ public enum Punct: String, Hashable, Sendable {
 }
 
 /// One token: its kind, its byte range and its decoded text (quotes removed, escapes resolved).
-public struct Token: Sendable, Hashable {
-    public var kind: TokenKind
-    public var range: SourceRange
-    public var text: String
+package struct Token: Sendable, Hashable {
+    package var kind: TokenKind
+    package var range: SourceRange
+    package var text: String
 
     /// True when this is a plain identifier spelled `word`, ignoring case.
     @inlinable
-    public func isKeyword(_ word: String) -> Bool {
+    package func isKeyword(_ word: String) -> Bool {
         kind == .identifier && text.count == word.count && text.uppercased() == word
     }
 
-    public func isPunct(_ p: Punct) -> Bool { kind == .punct(p) }
+    package func isPunct(_ p: Punct) -> Bool { kind == .punct(p) }
 }

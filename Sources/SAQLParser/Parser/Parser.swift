@@ -2,7 +2,7 @@
 ///
 /// It never throws. Every problem becomes a ``Diagnostic``, and the returned ``Script`` holds
 /// every statement that could be read, with `.missing` expressions where text was absent.
-public struct Parser {
+package struct Parser {
     var tokens: [Token]
     var index = 0
     var diagnostics: [Diagnostic]
@@ -17,7 +17,7 @@ public struct Parser {
 
     /// Reserved words that start a clause only when the given word follows (`TIMESTAMP BY`,
     /// `GROUP BY`, `LIMIT DURATION`, ...); anywhere else in an expression they name a column.
-    public static let clauseWords: [String: String] = [
+    package static let clauseWords: [String: String] = [
         "TIMESTAMP": "BY", "GROUP": "BY", "ORDER": "BY", "PARTITION": "BY", "LIMIT": "DURATION", "WITHIN": "GROUP",
     ]
 
@@ -29,7 +29,7 @@ public struct Parser {
     static let unreservedInASA: Set<String> = ["PARTITION", "LIMIT", "WITHIN", "MATCH_RECOGNIZE"]
 
     /// Parses a job file or a bare ASA query.
-    public static func parse(_ text: String) -> (script: Script, diagnostics: [Diagnostic]) {
+    package static func parse(_ text: String) -> (script: Script, diagnostics: [Diagnostic]) {
         let (tokens, lexDiagnostics) = Lexer.tokenize(text)
         var parser = Parser(tokens: tokens, diagnostics: lexDiagnostics)
         let script = parser.parseScript()
@@ -37,7 +37,7 @@ public struct Parser {
     }
 
     /// Parses a single expression; used by tools and tests.
-    public static func parseExpression(_ text: String) -> (expr: Expr, diagnostics: [Diagnostic]) {
+    package static func parseExpression(_ text: String) -> (expr: Expr, diagnostics: [Diagnostic]) {
         let (tokens, lexDiagnostics) = Lexer.tokenize(text)
         var parser = Parser(tokens: tokens, diagnostics: lexDiagnostics)
         let e = parser.parseExpr()

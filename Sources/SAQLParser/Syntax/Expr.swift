@@ -1,36 +1,36 @@
 /// An expression as written, with its source range. Produced by the parser, consumed by the binder.
-public struct Expr: Hashable, Sendable {
-    public var kind: ExprKind
-    public var range: SourceRange
+package struct Expr: Hashable, Sendable {
+    package var kind: ExprKind
+    package var range: SourceRange
 
-    public init(_ kind: ExprKind, _ range: SourceRange) {
+    package init(_ kind: ExprKind, _ range: SourceRange) {
         self.kind = kind
         self.range = range
     }
 
     /// The placeholder for an expression the parser could not read; a diagnostic was already issued.
-    public static func missing(at range: SourceRange) -> Expr { Expr(.missing, range) }
+    package static func missing(at range: SourceRange) -> Expr { Expr(.missing, range) }
 }
 
 /// Literal constants.
-public enum Literal: Hashable, Sendable {
+package enum Literal: Hashable, Sendable {
     case integer(String)
     case float(String)
     case string(String)
     case null
 }
 
-public enum UnaryOperator: String, Hashable, Sendable {
+package enum UnaryOperator: String, Hashable, Sendable {
     case negate = "-", plus = "+", bitwiseNot = "~", not = "NOT"
 }
 
-public enum BinaryOperator: String, Hashable, Sendable {
+package enum BinaryOperator: String, Hashable, Sendable {
     case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%"
     case bitAnd = "&", bitOr = "|", bitXor = "^"
     case equal = "=", notEqual = "<>", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
     case and = "AND", or = "OR"
 
-    public var isComparison: Bool {
+    package var isComparison: Bool {
         switch self {
         case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual: return true
         default: return false
@@ -39,7 +39,7 @@ public enum BinaryOperator: String, Hashable, Sendable {
 }
 
 /// The shapes an expression can take.
-public indirect enum ExprKind: Hashable, Sendable {
+package indirect enum ExprKind: Hashable, Sendable {
     /// A name: a column, an input alias or a keyword-like argument (`minute` in `DATEADD(minute, ...)`).
     case identifier(Name)
     /// `base.name`, including `base.[0]` for numeric record keys.
@@ -60,44 +60,44 @@ public indirect enum ExprKind: Hashable, Sendable {
 }
 
 /// `CASE [operand] WHEN ... THEN ... [ELSE ...] END`.
-public struct CaseExpr: Hashable, Sendable {
-    public var operand: Expr?
-    public var whens: [WhenClause]
-    public var elseResult: Expr?
+package struct CaseExpr: Hashable, Sendable {
+    package var operand: Expr?
+    package var whens: [WhenClause]
+    package var elseResult: Expr?
 
-    public struct WhenClause: Hashable, Sendable {
-        public var condition: Expr
-        public var result: Expr
+    package struct WhenClause: Hashable, Sendable {
+        package var condition: Expr
+        package var result: Expr
     }
 }
 
 /// A type name in CAST, TRY_CAST or CREATE TABLE: `bigint`, `float`, `nvarchar(max)`, `datetime`,
 /// `bit`, `record`, `array`.
-public struct TypeName: Hashable, Sendable {
-    public var name: String
-    public var range: SourceRange
+package struct TypeName: Hashable, Sendable {
+    package var name: String
+    package var range: SourceRange
 }
 
 /// A function call, possibly qualified (`System.Timestamp`, `udf.f`), with analytic options.
-public struct FunctionCall: Hashable, Sendable {
+package struct FunctionCall: Hashable, Sendable {
     /// The name's parts: `["System", "Timestamp"]`.
-    public var name: [Name]
-    public var arguments: [Expr]
-    public var distinct: Bool
-    public var over: OverClause?
+    package var name: [Name]
+    package var arguments: [Expr]
+    package var distinct: Bool
+    package var over: OverClause?
     /// `WITHIN GROUP (ORDER BY ...)`, an alternative spelling for percentile ordering.
-    public var withinGroup: [OrderItem]?
+    package var withinGroup: [OrderItem]?
     /// True when written with parentheses; `System.Timestamp` may be written without them.
-    public var hasParentheses: Bool
-    public var nameRange: SourceRange
+    package var hasParentheses: Bool
+    package var nameRange: SourceRange
 
     /// The last name part, the function's own name.
-    public var baseName: String { name.last?.text ?? "" }
+    package var baseName: String { name.last?.text ?? "" }
     /// The full dotted name as written.
-    public var qualifiedName: String { name.map(\.text).joined(separator: ".") }
+    package var qualifiedName: String { name.map(\.text).joined(separator: ".") }
     /// The name functions are registered under: `UPPER` for `upper(x)`, `UDF.F` for `udf.f(x)`,
     /// `UDA.F` for `uda.f(x)`; `nil` for other dotted names.
-    public var registryKey: String? {
+    package var registryKey: String? {
         if name.count == 1 { return baseName.uppercased() }
         guard name.count == 2, ["UDF", "UDA"].contains(name[0].text.uppercased()) else { return nil }
         return name[0].text.uppercased() + "." + baseName.uppercased()
@@ -105,31 +105,31 @@ public struct FunctionCall: Hashable, Sendable {
 }
 
 /// `OVER ([PARTITION BY ...] [ORDER BY ...] [LIMIT DURATION(unit, n)] [WHEN cond])`.
-public struct OverClause: Hashable, Sendable {
-    public var partitionBy: [Expr]
-    public var orderBy: [OrderItem]
-    public var limitDuration: DurationSpec?
-    public var when: Expr?
-    public var range: SourceRange
+package struct OverClause: Hashable, Sendable {
+    package var partitionBy: [Expr]
+    package var orderBy: [OrderItem]
+    package var limitDuration: DurationSpec?
+    package var when: Expr?
+    package var range: SourceRange
 }
 
 /// `unit, size` as in `LIMIT DURATION(minute, 5)`.
-public struct DurationSpec: Hashable, Sendable {
-    public var unit: Name
-    public var size: Expr
-    public var range: SourceRange
+package struct DurationSpec: Hashable, Sendable {
+    package var unit: Name
+    package var size: Expr
+    package var range: SourceRange
 }
 
 /// An `ORDER BY` item.
-public struct OrderItem: Hashable, Sendable {
-    public var expr: Expr
-    public var descending: Bool
+package struct OrderItem: Hashable, Sendable {
+    package var expr: Expr
+    package var descending: Bool
 }
 
 extension Expr {
     /// The direct subexpressions in source order: operands, function arguments, CASE parts (not
     /// the OVER or WITHIN GROUP clauses of a call).
-    public var children: [Expr] {
+    package var children: [Expr] {
         switch kind {
         case .call(let c): return c.arguments
         case .member(let b, _): return [b]
@@ -145,7 +145,7 @@ extension Expr {
     }
 
     /// Calls `body` with this expression and every subexpression, depth first.
-    public func visit(_ body: (Expr) -> Void) {
+    package func visit(_ body: (Expr) -> Void) {
         body(self)
         for c in children { c.visit(body) }
     }

@@ -1,27 +1,27 @@
 /// An identifier as written: plain, `[bracketed]` or `"double-quoted"`. `text` has the quotes removed.
-public struct Name: Hashable, Sendable, CustomStringConvertible {
-    public enum Quoting: Hashable, Sendable { case none, brackets, doubleQuotes, singleQuotes }
+package struct Name: Hashable, Sendable, CustomStringConvertible {
+    package enum Quoting: Hashable, Sendable { case none, brackets, doubleQuotes, singleQuotes }
 
-    public var text: String
-    public var range: SourceRange
-    public var quoting: Quoting
+    package var text: String
+    package var range: SourceRange
+    package var quoting: Quoting
 
-    public init(_ text: String, range: SourceRange = .unknown, quoting: Quoting = .none) {
+    package init(_ text: String, range: SourceRange = .unknown, quoting: Quoting = .none) {
         self.text = text
         self.range = range
         self.quoting = quoting
     }
 
     /// Case-insensitive comparison, as SAQL resolves names (compatibility level 1.1 and later).
-    public func matches(_ other: String) -> Bool { text.caseInsensitiveEquals(other) }
+    package func matches(_ other: String) -> Bool { text.caseInsensitiveEquals(other) }
 
-    public var description: String { text }
+    package var description: String { text }
 }
 
 extension StringProtocol {
     /// Case-insensitive equality without allocating: ASCII letters fold, other scalars compare exactly
     /// unless both sides contain non-ASCII text, which falls back to full Unicode lowercasing.
-    public func caseInsensitiveEquals<S: StringProtocol>(_ other: S) -> Bool {
+    package func caseInsensitiveEquals<S: StringProtocol>(_ other: S) -> Bool {
         var a = utf8.makeIterator(), b = other.utf8.makeIterator()
         while true {
             switch (a.next(), b.next()) {

@@ -1,15 +1,15 @@
 import SAQLParser
 
 /// What a declaration declares: `CREATE INPUT`, `CREATE REFERENCE INPUT` or `CREATE OUTPUT`.
-public enum EndpointKind: String, Hashable, Sendable {
+package enum EndpointKind: String, Hashable, Sendable {
     case input, referenceInput = "reference input", output
 }
 
 /// One option a connector reads from its `WITH (...)` list: its key, the type its value must have,
 /// its default (for the docs), and a line of documentation.
-public struct OptionSpec: Sendable {
+package struct OptionSpec: Sendable {
     /// How the option's text is read; ``EndpointOptions`` checks it and reports misfits.
-    public enum ValueType: Sendable, Equatable {
+    package enum ValueType: Sendable, Equatable {
         case text
         /// A file path: relative paths resolve against the job file's directory.
         case path
@@ -25,12 +25,12 @@ public struct OptionSpec: Sendable {
         case list
     }
 
-    public var key: String
-    public var type: ValueType
-    public var defaultValue: String?
-    public var doc: String
+    package var key: String
+    package var type: ValueType
+    package var defaultValue: String?
+    package var doc: String
 
-    public init(_ key: String, _ type: ValueType, default defaultValue: String? = nil, _ doc: String) {
+    package init(_ key: String, _ type: ValueType, default defaultValue: String? = nil, _ doc: String) {
         self.key = key
         self.type = type
         self.defaultValue = defaultValue
@@ -38,7 +38,7 @@ public struct OptionSpec: Sendable {
     }
 
     /// A text option.
-    public init(_ key: String, default defaultValue: String? = nil, _ doc: String) {
+    package init(_ key: String, default defaultValue: String? = nil, _ doc: String) {
         self.init(key, .text, default: defaultValue, doc)
     }
 }
@@ -51,7 +51,7 @@ public struct OptionSpec: Sendable {
 ///
 /// A connector is registered once, in a ``ConnectorRegistry`` (the runtime's standard catalog
 /// lists the built-in ones); adding one is one new type and one line there.
-public protocol Connector: Sendable {
+package protocol Connector: Sendable {
     /// The name written in `connector = '...'`.
     var name: String { get }
     /// The options of a declaration of this kind, or `nil` when the connector cannot serve it
@@ -69,17 +69,17 @@ public protocol Connector: Sendable {
 }
 
 extension Connector {
-    public var optionPrefixes: [String] { [] }
-    public func bindInput(_ options: inout EndpointOptions) -> (any InputEndpoint)? { nil }
-    public func bindOutput(_ options: inout EndpointOptions) -> (any OutputEndpoint)? { nil }
-    public func unsupported(_ kind: EndpointKind) -> String { "the \(name) connector cannot be a\(kind == .output ? "n" : "") \(kind.rawValue)" }
+    package var optionPrefixes: [String] { [] }
+    package func bindInput(_ options: inout EndpointOptions) -> (any InputEndpoint)? { nil }
+    package func bindOutput(_ options: inout EndpointOptions) -> (any OutputEndpoint)? { nil }
+    package func unsupported(_ kind: EndpointKind) -> String { "the \(name) connector cannot be a\(kind == .output ? "n" : "") \(kind.rawValue)" }
 }
 
 /// A bound input: everything the planner, EXPLAIN and the runtime need to know about where an
 /// input's events come from. Its encoding is part of the plan's fingerprint: encode what identifies
 /// the data read, not client settings or secrets. The runtime builds sources and reference loaders from endpoints that
 /// also adopt its `StreamSourceEndpoint` or `ReferenceSourceEndpoint` protocols.
-public protocol InputEndpoint: Hashable, Sendable, Encodable {
+package protocol InputEndpoint: Hashable, Sendable, Encodable {
     /// The connector's name, for EXPLAIN and messages.
     var connector: String { get }
     /// EXPLAIN's description after `connector=NAME`, such as `path=..., format=json`. Secrets never
@@ -101,18 +101,18 @@ public protocol InputEndpoint: Hashable, Sendable, Encodable {
 }
 
 extension InputEndpoint {
-    public var explainLine: String { explainFields.isEmpty ? "connector=\(connector)" : "connector=\(connector), \(explainFields)" }
-    public var format: DataFormat { .json }
-    public var arrivalTimeField: String? { nil }
-    public var arrivesAtEventTime: Bool { false }
-    public func provides(_ property: MetadataProperty) -> Bool { false }
-    public var partitionedTopic: String? { nil }
-    public var stateTopic: String? { nil }
+    package var explainLine: String { explainFields.isEmpty ? "connector=\(connector)" : "connector=\(connector), \(explainFields)" }
+    package var format: DataFormat { .json }
+    package var arrivalTimeField: String? { nil }
+    package var arrivesAtEventTime: Bool { false }
+    package func provides(_ property: MetadataProperty) -> Bool { false }
+    package var partitionedTopic: String? { nil }
+    package var stateTopic: String? { nil }
 }
 
 /// A bound output: where rows go. The runtime builds writers from endpoints that also adopt its
 /// `SinkEndpoint` protocol.
-public protocol OutputEndpoint: Hashable, Sendable, Encodable {
+package protocol OutputEndpoint: Hashable, Sendable, Encodable {
     var connector: String { get }
     /// EXPLAIN's description after `connector=NAME`; never shows secrets.
     var explainFields: String { get }
@@ -122,15 +122,15 @@ public protocol OutputEndpoint: Hashable, Sendable, Encodable {
 }
 
 extension OutputEndpoint {
-    public var explainLine: String { explainFields.isEmpty ? "connector=\(connector)" : "connector=\(connector), \(explainFields)" }
-    public var transaction: String? { nil }
+    package var explainLine: String { explainFields.isEmpty ? "connector=\(connector)" : "connector=\(connector), \(explainFields)" }
+    package var transaction: String? { nil }
 }
 
 /// An input or output that is not bound yet: `saql check` and `explain` accept it, `run` does not.
-public struct UnboundEndpoint: InputEndpoint, OutputEndpoint {
-    public init() {}
-    public var connector: String { "unbound" }
-    public var explainFields: String { "" }
+package struct UnboundEndpoint: InputEndpoint, OutputEndpoint {
+    package init() {}
+    package var connector: String { "unbound" }
+    package var explainFields: String { "" }
     /// Unknown until bound: no warning about missing metadata.
-    public func provides(_ property: MetadataProperty) -> Bool { true }
+    package func provides(_ property: MetadataProperty) -> Bool { true }
 }

@@ -1,24 +1,24 @@
 /// The connectors a job can name, by name. The runtime's standard catalog registers the built-in
 /// ones; an embedder or a test registers its own before compiling.
-public struct ConnectorRegistry: Sendable {
+package struct ConnectorRegistry: Sendable {
     private var byName: [String: any Connector] = [:]
 
-    public init(_ connectors: [any Connector] = []) {
+    package init(_ connectors: [any Connector] = []) {
         for c in connectors { register(c) }
     }
 
     /// Adds a connector, replacing one of the same name.
-    public mutating func register(_ connector: any Connector) { byName[connector.name.lowercased()] = connector }
+    package mutating func register(_ connector: any Connector) { byName[connector.name.lowercased()] = connector }
 
-    public func connector(named name: String) -> (any Connector)? { byName[name.lowercased()] }
+    package func connector(named name: String) -> (any Connector)? { byName[name.lowercased()] }
 
     /// Names of the connectors that can serve `kind` (inputs: either kind of input), sorted, for
     /// "did you mean" and help lines.
-    public func names(for kind: EndpointKind) -> [String] {
+    package func names(for kind: EndpointKind) -> [String] {
         let kinds: [EndpointKind] = kind == .output ? [.output] : [.input, .referenceInput]
         return byName.values.filter { c in kinds.contains { c.options(for: $0) != nil } }.map(\.name).sorted()
     }
 
     /// Every registered connector, by name.
-    public var all: [any Connector] { byName.keys.sorted().compactMap { byName[$0] } }
+    package var all: [any Connector] { byName.keys.sorted().compactMap { byName[$0] } }
 }

@@ -3,27 +3,27 @@ import SAQLParser
 /// The options of one declaration as a connector reads them: keys lower-cased, `${ENV}` already
 /// substituted, paths resolved against the job file's directory. Reading an option checks its value
 /// against the connector's ``OptionSpec`` and reports a misfit as a diagnostic at the value.
-public struct EndpointOptions {
+package struct EndpointOptions {
     /// One option's value and where it was written.
-    public struct Option: Sendable {
-        public var value: String
-        public var range: SourceRange
-        public var keyRange: SourceRange
+    package struct Option: Sendable {
+        package var value: String
+        package var range: SourceRange
+        package var keyRange: SourceRange
     }
 
     /// The declared endpoint's name and where it was written.
-    public let name: String
-    public let nameRange: SourceRange
-    public let kind: EndpointKind
+    package let name: String
+    package let nameRange: SourceRange
+    package let kind: EndpointKind
     /// The connector's option specs for this kind.
-    public let specs: [OptionSpec]
+    package let specs: [OptionSpec]
     /// Outputs declared before this one (cross-output rules, such as one transaction per job).
-    public let declaredOutputs: [OutputBinding]
+    package let declaredOutputs: [OutputBinding]
     private var values: [String: Option]
     /// Problems found so far; the header binder collects them.
-    public private(set) var diagnostics: [Diagnostic] = []
+    package private(set) var diagnostics: [Diagnostic] = []
     /// True once a problem was reported: a connector binds nothing then.
-    public var hasErrors: Bool { !diagnostics.isEmpty }
+    package var hasErrors: Bool { !diagnostics.isEmpty }
 
     init(name: String, nameRange: SourceRange, kind: EndpointKind, specs: [OptionSpec], values: [String: Option],
          declaredOutputs: [OutputBinding]) {
@@ -35,24 +35,24 @@ public struct EndpointOptions {
         self.declaredOutputs = declaredOutputs
     }
 
-    public subscript(key: String) -> Option? { values[key] }
+    package subscript(key: String) -> Option? { values[key] }
 
     /// The options whose keys start with `prefix`, without it (client properties).
-    public func prefixed(_ prefix: String) -> [String: String] {
+    package func prefixed(_ prefix: String) -> [String: String] {
         var out: [String: String] = [:]
         for (key, o) in values where key.hasPrefix(prefix) { out[String(key.dropFirst(prefix.count))] = o.value }
         return out
     }
 
     /// Reports an error at an option's value (or at the declaration's name when the option is absent).
-    public mutating func error(_ code: String, _ message: String, at key: String? = nil, notes: [Diagnostic.Note] = [],
+    package mutating func error(_ code: String, _ message: String, at key: String? = nil, notes: [Diagnostic.Note] = [],
                                helps: [Diagnostic.Help] = []) {
         let range = key.flatMap { values[$0]?.range } ?? nameRange
         diagnostics.append(.error(code, message, at: range, notes: notes, helps: helps))
     }
 
     /// The value of a required option; reports SAQL3014 when it is missing.
-    public mutating func required(_ key: String, connector: String) -> String? {
+    package mutating func required(_ key: String, connector: String) -> String? {
         guard let v = values[key] else {
             error("SAQL3014", "the \(connector) connector needs '\(key)'")
             return nil
@@ -61,7 +61,7 @@ public struct EndpointOptions {
     }
 
     /// `format`, or the one `path`'s extension implies (JSON when neither says).
-    public mutating func format(path: String? = nil) -> DataFormat? {
+    package mutating func format(path: String? = nil) -> DataFormat? {
         guard let f = values["format"] else { return path.flatMap(DataFormat.init(path:)) ?? .json }
         guard let format = DataFormat(rawValue: f.value.lowercased()) else {
             error("SAQL3013", "unknown format '\(f.value)'", at: "format", helps: [.init("use 'json' or 'csv'")])
@@ -71,7 +71,7 @@ public struct EndpointOptions {
     }
 
     /// A `.choice` option: one of its words (lower-cased), or its default.
-    public mutating func choice(_ key: String, code: String, message: (String) -> String, help: String? = nil) -> String? {
+    package mutating func choice(_ key: String, code: String, message: (String) -> String, help: String? = nil) -> String? {
         guard let spec = specs.first(where: { $0.key == key }), case .choice(let words) = spec.type else { return values[key]?.value }
         guard let v = values[key] else { return spec.defaultValue }
         let lower = v.value.lowercased()
@@ -84,7 +84,7 @@ public struct EndpointOptions {
 
     /// A `.byteSize` option: `'64MB'`, `'500KB'`, `'1GB'` or bytes, positive; `nil` when absent or
     /// invalid (reported: see ``hasErrors``).
-    public mutating func byteSize(_ key: String, code: String) -> Int64? {
+    package mutating func byteSize(_ key: String, code: String) -> Int64? {
         guard let v = values[key] else { return nil }
         guard let bytes = Self.byteSize(v.value), bytes > 0 else {
             error(code, "invalid \(key) '\(v.value)'", at: key, helps: [.init("write sizes as '64MB', '500KB', '1GB' or a number of bytes")])
@@ -94,7 +94,7 @@ public struct EndpointOptions {
     }
 
     /// A `.list` option: its comma-separated names, trimmed; empty when absent.
-    public func list(_ key: String) -> [String] {
+    package func list(_ key: String) -> [String] {
         (values[key]?.value ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 

@@ -1,7 +1,7 @@
 extension FunctionRegistry {
     /// Grammar.md's function reference: one table of scalar functions and one of aggregates, from
     /// the definitions themselves (a test keeps Grammar.md equal to it).
-    public var documentation: String {
+    package var documentation: String {
         var out = "| function | arguments | result |\n|---|---|---|\n"
         for f in allScalars { out += "| `\(f.name)` | \(Self.arguments(f.signature)) | \(f.doc) |\n" }
         out += "\n| aggregate | arguments | result |\n|---|---|---|\n"

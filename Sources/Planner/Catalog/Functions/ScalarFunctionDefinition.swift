@@ -1,5 +1,5 @@
 /// What a scalar function's argument position takes, for the binder's type checks.
-public enum ArgumentKind: Sendable, Equatable {
+package enum ArgumentKind: Sendable, Equatable {
     /// Any scalar: records and arrays are errors (SAQL2014).
     case scalar
     /// A bigint or float (text that may convert is accepted; other types are SAQL2018).
@@ -13,7 +13,7 @@ public enum ArgumentKind: Sendable, Equatable {
 }
 
 /// How a function treats NULL arguments.
-public enum NullHandling: Sendable {
+package enum NullHandling: Sendable {
     /// Any NULL argument gives NULL without calling the kernel (most functions).
     case strict
     /// The kernel sees NULL arguments and decides (CONCAT, COALESCE, GetType).
@@ -21,16 +21,16 @@ public enum NullHandling: Sendable {
 }
 
 /// A function's call shape: how many arguments it takes and of which kinds.
-public struct FunctionSignature: Sendable {
+package struct FunctionSignature: Sendable {
     /// The number of arguments as written, a leading date part included.
-    public var arity: ClosedRange<Int>
+    package var arity: ClosedRange<Int>
     /// The first argument is a date part keyword (`DATEADD(minute, ...)`), fixed at bind time.
-    public var takesDatePart: Bool
+    package var takesDatePart: Bool
     /// The kind of each argument after the date part; the last kind repeats for further arguments.
-    public var arguments: [ArgumentKind]
-    public var nullHandling: NullHandling
+    package var arguments: [ArgumentKind]
+    package var nullHandling: NullHandling
 
-    public init(arity: ClosedRange<Int>, datePart: Bool = false, arguments: [ArgumentKind], nulls: NullHandling = .strict) {
+    package init(arity: ClosedRange<Int>, datePart: Bool = false, arguments: [ArgumentKind], nulls: NullHandling = .strict) {
         self.arity = arity
         takesDatePart = datePart
         self.arguments = arguments
@@ -38,24 +38,24 @@ public struct FunctionSignature: Sendable {
     }
 
     /// The kind of argument `i` (counted after the date part).
-    public func kind(of i: Int) -> ArgumentKind { arguments.isEmpty ? .scalar : arguments[min(i, arguments.count - 1)] }
+    package func kind(of i: Int) -> ArgumentKind { arguments.isEmpty ? .scalar : arguments[min(i, arguments.count - 1)] }
 }
 
 /// What a call site fixes before any row is evaluated.
-public struct CallSite: Sendable {
+package struct CallSite: Sendable {
     /// The date part of `DATEADD(minute, ...)`, when the function takes one.
-    public var datePart: DatePart?
+    package var datePart: DatePart?
     /// Each argument's value when it is a literal (a regular expression compiled once, say).
-    public var constants: [Value?]
+    package var constants: [Value?]
 
-    public init(datePart: DatePart?, constants: [Value?]) {
+    package init(datePart: DatePart?, constants: [Value?]) {
         self.datePart = datePart
         self.constants = constants
     }
 }
 
 /// The evaluation of a function at one call site.
-public enum ScalarKernel {
+package enum ScalarKernel {
     /// Called with every argument's value; a strict function's kernel never sees NULL.
     case eager(([Value]) throws(EvalError) -> Value)
     /// Called with the argument count and a way to evaluate argument `i` on demand (COALESCE stops
@@ -66,7 +66,7 @@ public enum ScalarKernel {
 /// A scalar function: the one definition of its name, signature, result type, NULL handling,
 /// implementation and documentation. The binder, `saql check`'s suggestions, the expression compiler
 /// and Grammar.md's function list all read it from the ``FunctionRegistry``.
-public protocol ScalarFunctionDefinition: Sendable {
+package protocol ScalarFunctionDefinition: Sendable {
     /// The name as ASA spells it, upper case (lookups ignore case).
     var name: String { get }
     /// One line for the function list in Grammar.md.
@@ -83,28 +83,31 @@ public protocol ScalarFunctionDefinition: Sendable {
     /// What a checkpoint records of the function: its name, and for a user function its code too,
     /// so that changing the code is a changed job.
     var identity: String { get }
+    /// The name as its author spelled it (`udf.toCelsius`), for suggestions.
+    var spelling: String { get }
 }
 
 extension ScalarFunctionDefinition {
-    public var isDeterministic: Bool { true }
-    public var identity: String { name }
+    package var isDeterministic: Bool { true }
+    package var identity: String { name }
+    package var spelling: String { name }
 }
 
 /// A function named in a plan: its definition and its call's date part. Two references are equal
 /// when they name the same function with the same date part.
-public struct FunctionRef: Hashable, Sendable {
-    public let definition: any ScalarFunctionDefinition
-    public let datePart: DatePart?
+package struct FunctionRef: Hashable, Sendable {
+    package let definition: any ScalarFunctionDefinition
+    package let datePart: DatePart?
 
-    public init(_ definition: any ScalarFunctionDefinition, datePart: DatePart? = nil) {
+    package init(_ definition: any ScalarFunctionDefinition, datePart: DatePart? = nil) {
         self.definition = definition
         self.datePart = datePart
     }
 
-    public var name: String { definition.name }
+    package var name: String { definition.name }
 
-    public static func == (a: FunctionRef, b: FunctionRef) -> Bool { a.definition.identity == b.definition.identity && a.datePart == b.datePart }
-    public func hash(into h: inout Hasher) {
+    package static func == (a: FunctionRef, b: FunctionRef) -> Bool { a.definition.identity == b.definition.identity && a.datePart == b.datePart }
+    package func hash(into h: inout Hasher) {
         h.combine(definition.identity)
         h.combine(datePart)
     }

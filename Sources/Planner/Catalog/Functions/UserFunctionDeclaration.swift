@@ -4,29 +4,29 @@ import SAQLParser
 /// A function the job brings: declared with `CREATE FUNCTION` (or found in an ASA project's
 /// `Functions` folder) and written in a ``FunctionLanguage``. A scalar one is called as
 /// `udf.name(...)`, an aggregate as `uda.name(...)`.
-public struct UserFunctionDeclaration: Sendable, Hashable, Encodable {
-    public enum Kind: String, Sendable, Hashable, Encodable { case scalar, aggregate }
+package struct UserFunctionDeclaration: Sendable, Hashable, Encodable {
+    package enum Kind: String, Sendable, Hashable, Encodable { case scalar, aggregate }
 
     /// The name as declared (calls match it ignoring case).
-    public var name: String
-    public var kind: Kind
+    package var name: String
+    package var kind: Kind
     /// The language, lower case (`javascript`).
-    public var language: String
+    package var language: String
     /// The function's source text.
-    public var code: String
+    package var code: String
     /// Where the code came from, for messages: the file, or the job when given inline.
-    public var origin: String
+    package var origin: String
     /// The declared argument types (`any` where not constrained); `nil`: not declared.
-    public var inputs: [DataType]?
+    package var inputs: [DataType]?
     /// The declared result type; `nil`: whatever the code returns.
-    public var output: DataType?
+    package var output: DataType?
     /// The declaration, for diagnostics about the code.
-    public var range: SourceRange
+    package var range: SourceRange
     /// The `code = '...'` literal in the job, when the code is inline: an error's line in the code
     /// is then a line of the job.
-    public var codeRange: SourceRange?
+    package var codeRange: SourceRange?
 
-    public init(name: String, kind: Kind, language: String, code: String, origin: String, inputs: [DataType]? = nil,
+    package init(name: String, kind: Kind, language: String, code: String, origin: String, inputs: [DataType]? = nil,
                 output: DataType? = nil, range: SourceRange) {
         self.name = name
         self.kind = kind
@@ -41,7 +41,7 @@ public struct UserFunctionDeclaration: Sendable, Hashable, Encodable {
     private enum CodingKeys: String, CodingKey { case name, kind, language, code, inputs, output }
 
     /// Where line `line` (1-based) of inline code stands in `source`: the whole line, for a caret.
-    public func range(ofCodeLine line: Int, in source: String) -> SourceRange? {
+    package func range(ofCodeLine line: Int, in source: String) -> SourceRange? {
         guard let literal = codeRange else { return nil }
         let bytes = Array(source.utf8)
         var i = Int(literal.start) + 1, current = 1
@@ -56,7 +56,7 @@ public struct UserFunctionDeclaration: Sendable, Hashable, Encodable {
     }
 
     /// What a checkpoint depends on: the name, kind and code, not where the declaration stands.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name.uppercased(), forKey: .name)
         try c.encode(kind, forKey: .kind)
@@ -67,15 +67,15 @@ public struct UserFunctionDeclaration: Sendable, Hashable, Encodable {
     }
 
     /// The name in the function registry: `UDF.NAME` or `UDA.NAME`.
-    public var registryName: String { (kind == .scalar ? "UDF." : "UDA.") + name.uppercased() }
+    package var registryName: String { (kind == .scalar ? "UDF." : "UDA.") + name.uppercased() }
     /// The name as a query calls it: `udf.name` or `uda.name`.
-    public var callName: String { (kind == .scalar ? "udf." : "uda.") + name }
+    package var callName: String { (kind == .scalar ? "udf." : "uda.") + name }
 }
 
 /// A language user functions are written in. It turns a job's declarations into function
 /// definitions once per compiled job (JavaScript: one engine context holding every function,
 /// each compiled once); a problem in the code is a diagnostic at its declaration.
-public protocol FunctionLanguage: Sendable {
+package protocol FunctionLanguage: Sendable {
     /// The `language` option that selects it, lower case.
     var name: String { get }
     /// Definitions for every declaration in this language. `settings` carries per-call limits;

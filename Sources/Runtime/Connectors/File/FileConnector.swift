@@ -3,11 +3,11 @@ import Planner
 /// `connector = 'file'`: local files. Inputs and reference inputs read JSON Lines, a JSON array or
 /// CSV with a header; outputs write JSON Lines or CSV, to one file or, when the path holds `{date}`,
 /// `{time}` or `{datetime:FORMAT}`, to one file per time partition (ASA's blob path patterns).
-public struct FileConnector: Connector {
-    public init() {}
-    public var name: String { "file" }
+package struct FileConnector: Connector {
+    package init() {}
+    package var name: String { "file" }
 
-    public func options(for kind: EndpointKind) -> [OptionSpec]? {
+    package func options(for kind: EndpointKind) -> [OptionSpec]? {
         let common = [OptionSpec("path", .path, "the file; relative paths resolve against the job file's directory"),
                       OptionSpec("format", .choice(["json", "csv"]), default: "from the extension", "json or csv")]
         switch kind {
@@ -20,12 +20,12 @@ public struct FileConnector: Connector {
         }
     }
 
-    public func bindInput(_ options: inout EndpointOptions) -> (any InputEndpoint)? {
+    package func bindInput(_ options: inout EndpointOptions) -> (any InputEndpoint)? {
         guard let path = options.required("path", connector: name), let format = options.format(path: path) else { return nil }
         return FileInput(path: path, format: format, arrivalTimeField: options["arrival_time"]?.value)
     }
 
-    public func bindOutput(_ options: inout EndpointOptions) -> (any OutputEndpoint)? {
+    package func bindOutput(_ options: inout EndpointOptions) -> (any OutputEndpoint)? {
         guard let path = options.required("path", connector: name), let format = options.format(path: path) else { return nil }
         guard path.contains("{") else { return FileOutput(path: path, format: format) }
         return PartitionedFileOptions.bind(path: path, format: format, &options)
@@ -33,75 +33,75 @@ public struct FileConnector: Connector {
 }
 
 /// A file read as events or as a reference table.
-public struct FileInput: StreamSourceEndpoint, ReferenceSourceEndpoint {
-    public var path: String
-    public var format: DataFormat
-    public var arrivalTimeField: String?
+package struct FileInput: StreamSourceEndpoint, ReferenceSourceEndpoint {
+    package var path: String
+    package var format: DataFormat
+    package var arrivalTimeField: String?
 
-    public init(path: String, format: DataFormat, arrivalTimeField: String?) {
+    package init(path: String, format: DataFormat, arrivalTimeField: String?) {
         self.path = path
         self.format = format
         self.arrivalTimeField = arrivalTimeField
     }
 
-    public var connector: String { "file" }
-    public var explainFields: String { "path=\(path), format=\(format.rawValue)" + (arrivalTimeField.map { ", arrival_time=\($0)" } ?? "") }
+    package var connector: String { "file" }
+    package var explainFields: String { "path=\(path), format=\(format.rawValue)" + (arrivalTimeField.map { ", arrival_time=\($0)" } ?? "") }
     /// Without an arrival-time field, a replayed file's events arrive at their event times.
-    public var arrivesAtEventTime: Bool { arrivalTimeField == nil }
+    package var arrivesAtEventTime: Bool { arrivalTimeField == nil }
     /// A file gives its events' `EventId` and `BlobName`.
-    public func provides(_ property: MetadataProperty) -> Bool {
+    package func provides(_ property: MetadataProperty) -> Bool {
         switch property {
         case .eventId, .blobName, .blobLastModified, .group(.blob): true
         default: false
         }
     }
 
-    public func makeSource(_ c: SourceContext) throws -> any EventSource {
+    package func makeSource(_ c: SourceContext) throws -> any EventSource {
         try FileSource(input: c.input, path: path, format: format, arrivalField: arrivalTimeField, layout: c.layout,
                        compatibility: c.compatibility, runStart: c.runStart, context: c.runtime)
     }
 
-    public func sampleColumns() -> [String]? { try? SchemaSample.fields(ofFile: path) }
+    package func sampleColumns() -> [String]? { try? SchemaSample.fields(ofFile: path) }
 
-    public func makeLoader(_ c: SourceContext) throws -> (() throws -> EventBatch)? {
+    package func makeLoader(_ c: SourceContext) throws -> (() throws -> EventBatch)? {
         { try FileSource(input: c.input, path: path, format: format, arrivalField: nil, layout: c.layout,
                          compatibility: c.compatibility, runStart: c.runStart, context: c.runtime).readAll() }
     }
 }
 
 /// One file of JSON Lines or CSV.
-public struct FileOutput: SinkEndpoint, ByteStreamEndpoint {
-    public var path: String
-    public var format: DataFormat
+package struct FileOutput: SinkEndpoint, ByteStreamEndpoint {
+    package var path: String
+    package var format: DataFormat
 
-    public init(path: String, format: DataFormat) {
+    package init(path: String, format: DataFormat) {
         self.path = path
         self.format = format
     }
 
-    public var connector: String { "file" }
-    public var explainFields: String { "path=\(path), format=\(format.rawValue)" }
+    package var connector: String { "file" }
+    package var explainFields: String { "path=\(path), format=\(format.rawValue)" }
 
     func makeByteSink(resumeAt: Int64?) throws -> ByteSink { try ByteSink(path: path, resumeAt: resumeAt) }
 
-    public func makeWriter(_ c: SinkContext) throws -> any RowWriter {
+    package func makeWriter(_ c: SinkContext) throws -> any RowWriter {
         let sink = try ByteSink(path: path, resumeAt: try fileResumeOffset(c.resume), errorHandling: c.errorHandling)
         return format == .csv ? CSVWriter(sink: sink) : JSONLinesWriter(sink: sink)
     }
 }
 
 /// A file output partitioned by time, as ASA's blob output path patterns are.
-public struct PartitionedFileOptions: SinkEndpoint {
+package struct PartitionedFileOptions: SinkEndpoint {
     /// The path with `{date}`, `{time}` and `{datetime:FORMAT}` tokens.
-    public var path: String
-    public var format: DataFormat
+    package var path: String
+    package var format: DataFormat
     /// What `{date}` and `{time}` stand for, in `{datetime:...}` syntax (`yyyy/MM/dd`, `HH`).
-    public var dateFormat: String
-    public var timeFormat: String
+    package var dateFormat: String
+    package var timeFormat: String
     /// Start a new part file once a file reaches this many bytes; `nil`: no size limit.
-    public var maxFileBytes: Int64?
+    package var maxFileBytes: Int64?
 
-    public init(path: String, format: DataFormat, dateFormat: String = "yyyy/MM/dd", timeFormat: String = "HH",
+    package init(path: String, format: DataFormat, dateFormat: String = "yyyy/MM/dd", timeFormat: String = "HH",
                 maxFileBytes: Int64? = nil) {
         self.path = path
         self.format = format
@@ -110,24 +110,24 @@ public struct PartitionedFileOptions: SinkEndpoint {
         self.maxFileBytes = maxFileBytes
     }
 
-    public var connector: String { "file" }
-    public var explainFields: String {
+    package var connector: String { "file" }
+    package var explainFields: String {
         "path=\(path), format=\(format.rawValue), date=\(dateFormat), time=\(timeFormat)" + (maxFileBytes.map { ", max_file_size=\($0)" } ?? "")
     }
 
-    public func makeWriter(_ c: SinkContext) throws -> any RowWriter {
+    package func makeWriter(_ c: SinkContext) throws -> any RowWriter {
         try PartitionedFileWriter(options: self, resume: c.resume, errorHandling: c.errorHandling)
     }
 
     /// ASA's `{date}` formats (`YYYY/MM/DD`, `DD-MM-YYYY`, ...) and `{time}` formats (`HH`, `HH/mm`,
     /// `HH-mm`) in `{datetime:...}` syntax; `nil` for others.
-    public static func dateFormat(asa: String) -> String? {
+    package static func dateFormat(asa: String) -> String? {
         let allowed = ["YYYY/MM/DD", "DD/MM/YYYY", "MM/DD/YYYY", "YYYY-MM-DD", "DD-MM-YYYY", "MM-DD-YYYY", "YYYY/MM", "YYYY-MM"]
         guard allowed.contains(asa.uppercased()) else { return nil }
         return asa.uppercased().replacingOccurrences(of: "YYYY", with: "yyyy").replacingOccurrences(of: "DD", with: "dd")
     }
 
-    public static func timeFormat(asa: String) -> String? { ["HH", "HH/mm", "HH-mm"].contains(asa) ? asa : nil }
+    package static func timeFormat(asa: String) -> String? { ["HH", "HH/mm", "HH-mm"].contains(asa) ? asa : nil }
 
     /// A file output with a time-partitioned path; reports bad tokens and options.
     static func bind(path: String, format: DataFormat, _ options: inout EndpointOptions) -> PartitionedFileOptions? {

@@ -1,8 +1,8 @@
 import Planner
 
 /// Reads a file of JSON Lines, a JSON array of objects, or CSV with a header.
-public final class FileSource: EventSource {
-    public let input: String
+package final class FileSource: EventSource {
+    package let input: String
     private let reader: LineReader
     @exclusivity(unchecked) private var decoder: EventDecoder
     private let defaultArrival: Int64
@@ -14,7 +14,7 @@ public final class FileSource: EventSource {
     /// Columns that hold `GetMetadataPropertyValue` results (`EventId`, `BlobName`).
     private let metadataColumns: [(column: Int, property: MetadataProperty)]
 
-    public init(input: String, path: String, format: DataFormat, arrivalField: String?, layout: InputLayout,
+    package init(input: String, path: String, format: DataFormat, arrivalField: String?, layout: InputLayout,
                 compatibility: CompatibilityLevel, runStart: Int64, context: RuntimeContext, maxEventBytes: Int = 1 << 20) throws {
         self.input = input
         reader = try LineReader(path: path)
@@ -43,7 +43,7 @@ public final class FileSource: EventSource {
     }
 
     /// Where the next event starts (for checkpoints).
-    public var position: [UInt8] {
+    package var position: [UInt8] {
         var w = StateWriter()
         w.write(started)
         w.write(reader.offset)
@@ -53,7 +53,7 @@ public final class FileSource: EventSource {
     }
 
     /// Continues from a position written by ``position``.
-    public func restore(position: [UInt8]) throws {
+    package func restore(position: [UInt8]) throws {
         var r = StateReader(bytes: position)
         guard try r.readBool() else { return }
         let offset = try r.readInt64(), line = try r.readInt(), cursor = try r.readInt()
@@ -61,7 +61,7 @@ public final class FileSource: EventSource {
         if arrayEvents != nil { arrayCursor = cursor } else { try reader.seek(to: offset, lineNumber: line) }
     }
 
-    public func nextBatch(maxRows: Int) throws -> EventBatch? {
+    package func nextBatch(maxRows: Int) throws -> EventBatch? {
         try start()
         var batch = EventBatch(width: decoder.width, capacity: maxRows)
         if arrayEvents != nil { return try nextArrayBatch(&batch, maxRows: maxRows) }

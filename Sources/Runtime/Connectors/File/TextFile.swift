@@ -5,9 +5,9 @@ import Darwin
 #endif
 
 /// Whole text files, read and written with the C library (job files, golden files, test outputs).
-public enum TextFile {
+package enum TextFile {
     /// The file's bytes as UTF-8 text.
-    public static func read(_ path: String) throws -> String {
+    package static func read(_ path: String) throws -> String {
         guard let f = fopen(path, "rb") else { throw ConnectorError("cannot read '\(path)': \(String(cString: strerror(errno)))") }
         defer { fclose(f) }
         var bytes: [UInt8] = []
@@ -21,7 +21,7 @@ public enum TextFile {
     }
 
     /// Writes `text`, replacing the file; creates missing parent directories.
-    public static func write(_ text: String, to path: String) throws {
+    package static func write(_ text: String, to path: String) throws {
         try ByteSink.makeParentDirectories(path)
         guard let f = fopen(path, "wb") else { throw ConnectorError("cannot write '\(path)': \(String(cString: strerror(errno)))") }
         defer { fclose(f) }

@@ -4,13 +4,13 @@ import Planner
 
 /// librdkafka configuration. Values are passed through unchanged (security settings included) and
 /// never appear in errors or logs: a bad value is reported by its key only.
-public struct KafkaConfig: Sendable {
-    public var properties: [(key: String, value: String)]
+package struct KafkaConfig: Sendable {
+    package var properties: [(key: String, value: String)]
 
-    public init(_ properties: [(key: String, value: String)]) { self.properties = properties }
+    package init(_ properties: [(key: String, value: String)]) { self.properties = properties }
 
     /// Sets a property unless the user already did (user settings win over saql's defaults).
-    public mutating func setDefault(_ key: String, _ value: String) {
+    package mutating func setDefault(_ key: String, _ value: String) {
         if !properties.contains(where: { $0.key == key }) { properties.append((key, value)) }
     }
 

@@ -4,13 +4,13 @@ import Planner
 /// librdkafka. Inputs read in a consumer group (per-partition time, offsets committed after the
 /// outputs are flushed, optional partition state in a `state_topic`); outputs produce keyed,
 /// timestamped records, optionally in transactions with the inputs' offsets.
-public struct KafkaConnector: Connector {
-    public init() {}
-    public var name: String { "kafka" }
+package struct KafkaConnector: Connector {
+    package init() {}
+    package var name: String { "kafka" }
     /// `properties.<key>` passes through to librdkafka.
-    public var optionPrefixes: [String] { ["properties."] }
+    package var optionPrefixes: [String] { ["properties."] }
 
-    public func options(for kind: EndpointKind) -> [OptionSpec]? {
+    package func options(for kind: EndpointKind) -> [OptionSpec]? {
         let common = [OptionSpec("brokers", "bootstrap servers, host:port[,host:port]"), OptionSpec("topic", "the topic"),
                       OptionSpec("format", .choice(["json", "csv"]), default: "json", "the records' payload format")]
         switch kind {
@@ -27,9 +27,9 @@ public struct KafkaConnector: Connector {
         }
     }
 
-    public func unsupported(_ kind: EndpointKind) -> String { "the kafka connector reads streams, not reference data" }
+    package func unsupported(_ kind: EndpointKind) -> String { "the kafka connector reads streams, not reference data" }
 
-    public func bindInput(_ options: inout EndpointOptions) -> (any InputEndpoint)? {
+    package func bindInput(_ options: inout EndpointOptions) -> (any InputEndpoint)? {
         guard let brokers = options.required("brokers", connector: name), let topic = options.required("topic", connector: name),
               let format = options.format() else { return nil }
         guard let startText = options.choice("start", code: "SAQL3024",
@@ -43,7 +43,7 @@ public struct KafkaConnector: Connector {
                                  stateTopic: options["state_topic"]?.value)
     }
 
-    public func bindOutput(_ options: inout EndpointOptions) -> (any OutputEndpoint)? {
+    package func bindOutput(_ options: inout EndpointOptions) -> (any OutputEndpoint)? {
         guard let brokers = options.required("brokers", connector: name), let topic = options.required("topic", connector: name),
               let format = options.format() else { return nil }
         let transactionalId = options["transactional_id"]
@@ -64,8 +64,8 @@ public struct KafkaConnector: Connector {
 }
 
 /// Where a Kafka input reads from and how.
-public struct KafkaInputOptions: StreamSourceEndpoint {
-    public enum Start: String, Hashable, Sendable, Encodable {
+package struct KafkaInputOptions: StreamSourceEndpoint {
+    package enum Start: String, Hashable, Sendable, Encodable {
         /// Resume from the group's committed offsets; from the earliest record without any.
         case committed
         /// From the earliest record when the group has no committed offset.
@@ -74,20 +74,20 @@ public struct KafkaInputOptions: StreamSourceEndpoint {
         case latest
     }
 
-    public var brokers: String
-    public var topic: String
-    public var groupId: String
-    public var format: DataFormat
-    public var start: Start
+    package var brokers: String
+    package var topic: String
+    package var groupId: String
+    package var format: DataFormat
+    package var start: Start
     /// `stop = 'end'`: read each partition to the end it has when reached, then end the input.
-    public var stopAtEnd: Bool
+    package var stopAtEnd: Bool
     /// `properties.<key>`: passed to librdkafka unchanged (security settings and tuning).
-    public var properties: [String: String]
+    package var properties: [String: String]
     /// `state_topic`: run each partition on its own and keep its state in this topic, so that state
     /// moves with the partition when the consumer group rebalances.
-    public var stateTopic: String?
+    package var stateTopic: String?
 
-    public init(brokers: String, topic: String, groupId: String, format: DataFormat, start: Start, stopAtEnd: Bool,
+    package init(brokers: String, topic: String, groupId: String, format: DataFormat, start: Start, stopAtEnd: Bool,
                 properties: [String: String], stateTopic: String? = nil) {
         self.brokers = brokers
         self.topic = topic
@@ -102,41 +102,41 @@ public struct KafkaInputOptions: StreamSourceEndpoint {
     /// Client properties are settings, not what is read: processes of a group may differ in them.
     private enum CodingKeys: String, CodingKey { case brokers, topic, groupId, format, start, stopAtEnd, stateTopic }
 
-    public var connector: String { "kafka" }
+    package var connector: String { "kafka" }
     /// Property values may be secrets: only their keys are shown.
-    public var explainFields: String {
+    package var explainFields: String {
         "topic=\(topic), group=\(groupId), format=\(format.rawValue), start=\(start.rawValue)" + (stopAtEnd ? ", stop=end" : "")
             + (stateTopic.map { ", state_topic=\($0)" } ?? "") + (properties.isEmpty ? "" : ", properties=[\(properties.keys.sorted().joined(separator: ", "))]")
     }
     /// Every property but `BlobName` (records, not files).
-    public func provides(_ property: MetadataProperty) -> Bool {
+    package func provides(_ property: MetadataProperty) -> Bool {
         switch property {
         case .blobName, .blobLastModified, .group(.blob): false
         default: true
         }
     }
-    public var partitionedTopic: String? { topic }
+    package var partitionedTopic: String? { topic }
 
-    public func makeSource(_ c: SourceContext) throws -> any EventSource {
+    package func makeSource(_ c: SourceContext) throws -> any EventSource {
         if stateTopic != nil { throw ConnectorError("input '\(c.input)' has state_topic: run the job with makeJobRun (a PartitionedRun)") }
         return try KafkaSource(input: c.input, options: self, layout: c.layout, compatibility: c.compatibility, context: c.runtime)
     }
 }
 
 /// Where a Kafka output writes.
-public struct KafkaOutputOptions: SinkEndpoint {
-    public var brokers: String
-    public var topic: String
+package struct KafkaOutputOptions: SinkEndpoint {
+    package var brokers: String
+    package var topic: String
     /// The column whose value becomes each record's key (its text); none: records have no key.
-    public var key: String?
-    public var format: DataFormat
-    public var properties: [String: String]
+    package var key: String?
+    package var format: DataFormat
+    package var properties: [String: String]
     /// `transactional_id`: write in Kafka transactions that also commit the Kafka inputs' offsets
     /// (exactly-once for stateless jobs on brokers that hide aborted records). Every transactional
     /// output of a job shares one producer, so they must name the same id and brokers.
-    public var transactionalId: String?
+    package var transactionalId: String?
 
-    public init(brokers: String, topic: String, key: String?, format: DataFormat, properties: [String: String],
+    package init(brokers: String, topic: String, key: String?, format: DataFormat, properties: [String: String],
                 transactionalId: String? = nil) {
         self.brokers = brokers
         self.topic = topic
@@ -148,15 +148,15 @@ public struct KafkaOutputOptions: SinkEndpoint {
 
     private enum CodingKeys: String, CodingKey { case brokers, topic, key, format, transactionalId }
 
-    public var connector: String { "kafka" }
-    public var explainFields: String {
+    package var connector: String { "kafka" }
+    package var explainFields: String {
         "topic=\(topic), format=\(format.rawValue)" + (key.map { ", key=\($0)" } ?? "")
             + (properties.isEmpty ? "" : ", properties=[\(properties.keys.sorted().joined(separator: ", "))]")
     }
-    public var transaction: String? { transactionalId }
+    package var transaction: String? { transactionalId }
 
     /// Transactional outputs share one producer (see ``KafkaTransaction``).
-    public func makeWriter(_ c: SinkContext) throws -> any RowWriter {
+    package func makeWriter(_ c: SinkContext) throws -> any RowWriter {
         let transaction = try transactionalId.map { id in try c.resources.resource("kafka.transaction:" + id) { try KafkaTransaction(options: self) } }
         return try KafkaWriter(output: c.output, options: self, policy: c.policy, transaction: transaction, context: c.runtime)
     }

@@ -3,20 +3,20 @@ import Foundation
 import Planner
 
 /// One consumed record, valid only inside the callback that receives it.
-public struct KafkaRecord {
-    public var topic: String
-    public var partition: Int32
-    public var offset: Int64
+package struct KafkaRecord {
+    package var topic: String
+    package var partition: Int32
+    package var offset: Int64
     /// Milliseconds since the epoch; `nil` when the record has none.
-    public var timestampMs: Int64?
-    public var value: UnsafeBufferPointer<UInt8>
-    public var key: UnsafeBufferPointer<UInt8>?
+    package var timestampMs: Int64?
+    package var value: UnsafeBufferPointer<UInt8>
+    package var key: UnsafeBufferPointer<UInt8>?
     /// True when the timestamp is the broker's LogAppendTime, false for the producer's CreateTime.
-    public var logAppendTime: Bool
+    package var logAppendTime: Bool
     let message: UnsafeMutablePointer<rd_kafka_message_t>
 
     /// The record's headers in order (values as UTF-8 text; a NULL value gives `nil`).
-    public var headers: [(name: String, value: String?)] {
+    package var headers: [(name: String, value: String?)] {
         var list: OpaquePointer?
         guard rd_kafka_message_headers(message, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
         var out: [(String, String?)] = []
@@ -38,24 +38,24 @@ public struct KafkaRecord {
 ///
 /// Offsets are stored as records are handed out and committed only by ``commit()``, after the
 /// caller has flushed what the records produced: at-least-once delivery.
-public final class KafkaConsumer {
+package final class KafkaConsumer {
     let handle: OpaquePointer
     private let queue: OpaquePointer
     /// Partitions that reported end-of-partition since their last record.
-    public private(set) var atEnd: Set<Int32> = []
+    package private(set) var atEnd: Set<Int32> = []
     /// Where assigned partitions start instead of the group's committed offsets (from a checkpoint),
     /// by topic and partition.
-    public var startOffsets: [String: [Int32: Int64]] = [:]
+    package var startOffsets: [String: [Int32: Int64]] = [:]
     private let rebalance: UnsafeMutablePointer<saql_rebalance_ctx>
 
     /// Called on the polling thread with partitions about to be assigned, before their start offsets
     /// are read from ``startOffsets`` (so it may set them).
-    public var onAssign: (([Int32]) -> Void)?
+    package var onAssign: (([Int32]) -> Void)?
     /// Called on the polling thread with partitions about to be revoked, while they are still owned.
-    public var onRevoke: (([Int32]) -> Void)?
+    package var onRevoke: (([Int32]) -> Void)?
 
     /// A member of the group `group.id` reading `topics`.
-    public convenience init(config: KafkaConfig, topics: [String]) throws {
+    package convenience init(config: KafkaConfig, topics: [String]) throws {
         try self.init(config: config)
         guard let list = rd_kafka_topic_partition_list_new(Int32(topics.count)) else { throw ConnectorError("kafka: out of memory") }
         defer { rd_kafka_topic_partition_list_destroy(list) }
@@ -65,7 +65,7 @@ public final class KafkaConsumer {
     }
 
     /// A consumer outside any group: it reads what ``assign(_:)`` gives it.
-    public init(config: KafkaConfig) throws {
+    package init(config: KafkaConfig) throws {
         var config = config
         config.setDefault("enable.auto.commit", "false")
         config.setDefault("enable.auto.offset.store", "true")
@@ -105,7 +105,7 @@ public final class KafkaConsumer {
 
     /// Reads exactly these partitions from these offsets (replacing any earlier assignment). A
     /// partition read to its end reports it again after being assigned anew.
-    public func assign(_ partitions: [(topic: String, partition: Int32, offset: Int64)]) throws {
+    package func assign(_ partitions: [(topic: String, partition: Int32, offset: Int64)]) throws {
         guard let list = rd_kafka_topic_partition_list_new(Int32(partitions.count)) else { throw ConnectorError("kafka: out of memory") }
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for p in partitions { rd_kafka_topic_partition_list_add(list, p.topic, p.partition)?.pointee.offset = p.offset }
@@ -131,7 +131,7 @@ public final class KafkaConsumer {
     }
 
     /// The next offset to read of each assigned partition that has one, by topic.
-    public var readPositions: [String: [Int32: Int64]] {
+    package var readPositions: [String: [Int32: Int64]] {
         guard let list = positions() else { return [:] }
         defer { rd_kafka_topic_partition_list_destroy(list) }
         var out: [String: [Int32: Int64]] = [:]
@@ -142,7 +142,7 @@ public final class KafkaConsumer {
     }
 
     /// The partitions assigned to this member now.
-    public var assignment: [Int32] {
+    package var assignment: [Int32] {
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
         guard rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
         defer { rd_kafka_topic_partition_list_destroy(list) }
@@ -152,7 +152,7 @@ public final class KafkaConsumer {
     /// Waits up to `timeoutMs` for records and hands up to `max` of them to `body`. Returns how many
     /// records there were. Transport errors are reported through `onError` (librdkafka retries them).
     @discardableResult
-    public func poll(max: Int, timeoutMs: Int32, onError: (String) -> Void, _ body: (KafkaRecord) throws -> Void) rethrows -> Int {
+    package func poll(max: Int, timeoutMs: Int32, onError: (String) -> Void, _ body: (KafkaRecord) throws -> Void) rethrows -> Int {
         var messages = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: max)
         // Take what is there without waiting; only when nothing is, wait for the first record (a batch
         // call would wait for a full batch or the timeout, which adds its timeout to latency).
@@ -205,7 +205,7 @@ public final class KafkaConsumer {
 
     /// Records behind the end of each assigned partition (the high watermark from the latest fetch
     /// minus the position); partitions without a position yet are left out.
-    public var lags: [(partition: Int32, lag: Int64)] {
+    package var lags: [(partition: Int32, lag: Int64)] {
         guard let list = positions() else { return [] }
         defer { rd_kafka_topic_partition_list_destroy(list) }
         var out: [(Int32, Int64)] = []
@@ -221,7 +221,7 @@ public final class KafkaConsumer {
 
     /// Commits the offsets of every record handed out so far; `async` returns at once (a failure
     /// is then reported through the error callback, and the next commit covers the same offsets).
-    public func commit(async: Bool = false) throws {
+    package func commit(async: Bool = false) throws {
         let rc = rd_kafka_commit(handle, nil, async ? 1 : 0)
         // Nothing new to commit is not an error.
         guard rc == RD_KAFKA_RESP_ERR_NO_ERROR || rc == RD_KAFKA_RESP_ERR__NO_OFFSET else { throw kafkaError("commit", rc) }
@@ -229,7 +229,7 @@ public final class KafkaConsumer {
 
     /// Commits these next offsets of `topic`'s partitions (those of the records fully processed,
     /// which may be behind what was read).
-    public func commit(topic: String, offsets: [Int32: Int64]) throws {
+    package func commit(topic: String, offsets: [Int32: Int64]) throws {
         guard !offsets.isEmpty, let list = rd_kafka_topic_partition_list_new(Int32(offsets.count)) else { return }
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for (p, o) in offsets.sorted(by: { $0.key < $1.key }) { rd_kafka_topic_partition_list_add(list, topic, p)?.pointee.offset = o }
@@ -238,5 +238,5 @@ public final class KafkaConsumer {
     }
 
     /// Leaves the group (so partitions move to other members at once).
-    public func close() { rd_kafka_consumer_close(handle) }
+    package func close() { rd_kafka_consumer_close(handle) }
 }

@@ -3,26 +3,26 @@ import Foundation
 import Planner
 
 /// A record librdkafka gave up on, copied out of its delivery report.
-public struct FailedRecord: Sendable {
-    public var topic: String
-    public var value: [UInt8]
-    public var key: [UInt8]?
-    public var timestampMs: Int64
-    public var error: String
+package struct FailedRecord: Sendable {
+    package var topic: String
+    package var value: [UInt8]
+    package var key: [UInt8]?
+    package var timestampMs: Int64
+    package var error: String
 }
 
 /// A producer whose every record's delivery is checked: ``flush(timeoutMs:)`` waits for all
 /// outstanding records and reports how many failed; `onFailure` receives each failed record.
-public final class KafkaProducer {
+package final class KafkaProducer {
     let handle: OpaquePointer
     private let events: OpaquePointer
-    public private(set) var delivered = 0
-    public private(set) var failed = 0
-    public private(set) var lastError: String?
+    package private(set) var delivered = 0
+    package private(set) var failed = 0
+    package private(set) var lastError: String?
     /// Called for each record whose delivery failed (after librdkafka's own retries).
-    public var onFailure: ((FailedRecord) -> Void)?
+    package var onFailure: ((FailedRecord) -> Void)?
 
-    public init(config: KafkaConfig) throws {
+    package init(config: KafkaConfig) throws {
         let conf = try config.make()
         rd_kafka_conf_set_events(conf, Int32(RD_KAFKA_EVENT_DR))
         var error = [CChar](repeating: 0, count: 512)
@@ -45,7 +45,7 @@ public final class KafkaProducer {
 
     /// Queues a record. When librdkafka's queue is full, serves delivery reports until there is room
     /// (backpressure instead of unbounded memory).
-    public func send(topic: String, partition: Int32 = RD_KAFKA_PARTITION_UA, value: UnsafeRawBufferPointer,
+    package func send(topic: String, partition: Int32 = RD_KAFKA_PARTITION_UA, value: UnsafeRawBufferPointer,
                      key: UnsafeRawBufferPointer?, timestampMs: Int64 = 0, headers: [(name: String, value: String)] = []) throws {
         while true {
             var list: OpaquePointer?
@@ -63,7 +63,7 @@ public final class KafkaProducer {
     }
 
     /// Handles delivery reports that have arrived, waiting up to `timeoutMs` for the first.
-    public func serveReports(timeoutMs: Int32) {
+    package func serveReports(timeoutMs: Int32) {
         var wait = timeoutMs
         while let event = rd_kafka_queue_poll(events, Int32(wait)) {
             wait = 0
@@ -87,7 +87,7 @@ public final class KafkaProducer {
     }
 
     /// Creates `topic` unless it exists (the broker's default replication factor).
-    public func createTopic(_ topic: String, partitions: Int32, config: [(key: String, value: String)], timeoutMs: Int32 = 30_000) throws {
+    package func createTopic(_ topic: String, partitions: Int32, config: [(key: String, value: String)], timeoutMs: Int32 = 30_000) throws {
         var error = [CChar](repeating: 0, count: 512)
         guard let newTopic = rd_kafka_NewTopic_new(topic, partitions, -1, &error, error.count) else {
             throw ConnectorError("kafka: cannot describe topic '\(topic)': \(cText(error))")
@@ -117,10 +117,10 @@ public final class KafkaProducer {
     }
 
     /// Records queued and not yet reported.
-    public var outstanding: Int { Int(rd_kafka_outq_len(handle)) }
+    package var outstanding: Int { Int(rd_kafka_outq_len(handle)) }
 
     /// Waits until every queued record is reported (or the timeout passes).
-    public func flush(timeoutMs: Int) throws {
+    package func flush(timeoutMs: Int) throws {
         let deadline = Date().addingTimeInterval(Double(timeoutMs) / 1000)
         serveReports(timeoutMs: 0)
         while outstanding > 0 {

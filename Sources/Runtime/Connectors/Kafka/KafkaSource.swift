@@ -2,9 +2,9 @@ import Foundation
 import Planner
 
 /// Rows of one partition, with each row's offset.
-public struct PartitionRows {
-    public var batch: EventBatch
-    public var offsets: [Int64] = []
+package struct PartitionRows {
+    package var batch: EventBatch
+    package var offsets: [Int64] = []
 }
 
 /// Reads a Kafka input's records into rows of its layout, adding ASA's system columns.
@@ -16,8 +16,8 @@ public struct PartitionRows {
 ///
 /// As ASA documents for its metadata, a payload field with one of these names is overwritten.
 /// `GetMetadataPropertyValue` columns (key, headers, offset, ...) are filled per record.
-public final class KafkaSource: CommittingSource, PartitionedSource {
-    public let input: String
+package final class KafkaSource: CommittingSource, PartitionedSource {
+    package let input: String
     let consumer: KafkaConsumer
     private var decoder: EventDecoder
     private let options: KafkaInputOptions
@@ -27,9 +27,9 @@ public final class KafkaSource: CommittingSource, PartitionedSource {
     private let enqueuedColumn: Int?, partitionColumn: Int?, processedColumn: Int?
     /// Row columns of the metadata properties the query reads.
     private let metadataColumns: [(column: Int, property: MetadataProperty)]
-    public private(set) var ended = false
+    package private(set) var ended = false
 
-    public init(input: String, options: KafkaInputOptions, layout: InputLayout, compatibility: CompatibilityLevel,
+    package init(input: String, options: KafkaInputOptions, layout: InputLayout, compatibility: CompatibilityLevel,
                 context: RuntimeContext) throws {
         self.input = input
         self.options = options
@@ -54,13 +54,13 @@ public final class KafkaSource: CommittingSource, PartitionedSource {
 
     /// The next records, up to `maxRows`, waiting at most `timeoutMs` for the first. An empty batch
     /// means none came; `nil` means the input ended (`stop = 'end'` and every partition read).
-    public func nextBatch(maxRows: Int, timeoutMs: Int32) throws -> EventBatch? {
+    package func nextBatch(maxRows: Int, timeoutMs: Int32) throws -> EventBatch? {
         guard let rows = try read(maxRows: maxRows, timeoutMs: timeoutMs, byPartition: false) else { return nil }
         return rows[0]?.batch ?? EventBatch(width: decoder.width)
     }
 
     /// Like ``nextBatch(maxRows:timeoutMs:)``, with the records decoded into one batch per partition.
-    public func nextBatches(maxRows: Int, timeoutMs: Int32) throws -> [Int32: PartitionRows]? {
+    package func nextBatches(maxRows: Int, timeoutMs: Int32) throws -> [Int32: PartitionRows]? {
         try read(maxRows: maxRows, timeoutMs: timeoutMs, byPartition: true)
     }
 
@@ -110,7 +110,7 @@ public final class KafkaSource: CommittingSource, PartitionedSource {
         return parts
     }
 
-    public func nextBatch(maxRows: Int) throws -> EventBatch? { try nextBatch(maxRows: maxRows, timeoutMs: 100) }
+    package func nextBatch(maxRows: Int) throws -> EventBatch? { try nextBatch(maxRows: maxRows, timeoutMs: 100) }
 
     private func fillSystemColumns(_ batch: inout EventBatch, row: Int, arrival: Int64, partition: Int32, processed: Int64) {
         let base = row * batch.width
@@ -154,7 +154,7 @@ public final class KafkaSource: CommittingSource, PartitionedSource {
     }
 
     /// The next offset of every partition read so far (for checkpoints).
-    public var position: [UInt8] {
+    package var position: [UInt8] {
         var w = StateWriter()
         let positions = consumer.readPositions
         w.write(positions.values.reduce(0) { $0 + $1.count })
@@ -169,7 +169,7 @@ public final class KafkaSource: CommittingSource, PartitionedSource {
     }
 
     /// Partitions assigned from now on start at the checkpoint's offsets instead of the group's.
-    public func restore(position: [UInt8]) throws {
+    package func restore(position: [UInt8]) throws {
         var r = StateReader(bytes: position)
         guard !r.isAtEnd else { return }
         for _ in 0..<(try r.readCount()) {
@@ -179,11 +179,11 @@ public final class KafkaSource: CommittingSource, PartitionedSource {
     }
 
     /// Consumer lag per owned partition.
-    public var lags: [(partition: Int32, lag: Int64)] { consumer.lags }
+    package var lags: [(partition: Int32, lag: Int64)] { consumer.lags }
 
     /// The partitions this consumer owns (asked of librdkafka at most every 200 ms: the call waits
     /// on its group thread), and those read to their end.
-    public var partitionState: (assigned: [Int32], atEnd: Set<Int32>) {
+    package var partitionState: (assigned: [Int32], atEnd: Set<Int32>) {
         let now = context.clock.now
         if now >= assignmentAsked.addingSaturating(200 * 10_000) || assignment.isEmpty {
             assignment = consumer.assignment
@@ -195,8 +195,8 @@ public final class KafkaSource: CommittingSource, PartitionedSource {
     private var assignmentAsked = Int64.min
 
     /// Commits what was read (call after the outputs are flushed); periodic commits are `async`.
-    public func commit(async: Bool = false) throws { try consumer.commit(async: async) }
-    public var isLive: Bool { true }
+    package func commit(async: Bool = false) throws { try consumer.commit(async: async) }
+    package var isLive: Bool { true }
 
-    public func close() { consumer.close() }
+    package func close() { consumer.close() }
 }

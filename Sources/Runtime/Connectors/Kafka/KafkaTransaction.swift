@@ -9,14 +9,14 @@ import Planner
 /// A failed delivery, an abortable error or fencing ends the run with an error: the open
 /// transaction is aborted (or left to the broker when fenced), and a restart resumes from the last
 /// committed offsets.
-public final class KafkaTransaction: OutputTransaction {
-    public let producer: KafkaProducer
-    public let transactionalId: String
+package final class KafkaTransaction: OutputTransaction {
+    package let producer: KafkaProducer
+    package let transactionalId: String
     /// The first delivery failure in the open transaction, if any.
     private var failure: String?
     private let timeoutMs: Int32 = 30_000
 
-    public init(options: KafkaOutputOptions) throws {
+    package init(options: KafkaOutputOptions) throws {
         let id = options.transactionalId ?? ""
         var config = KafkaConfig(options.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         config.setDefault("bootstrap.servers", options.brokers)
@@ -42,7 +42,7 @@ public final class KafkaTransaction: OutputTransaction {
 
     /// Waits for every record, adds the consumers' positions to the transaction, commits it and
     /// begins the next.
-    public func commit(offsetsOf consumers: [KafkaConsumer]) throws {
+    package func commit(offsetsOf consumers: [KafkaConsumer]) throws {
         try producer.flush(timeoutMs: Int(timeoutMs))
         try checkDeliveries()
         for consumer in consumers {
@@ -64,7 +64,7 @@ public final class KafkaTransaction: OutputTransaction {
     }
 
     /// Aborts the open transaction (a stop without a final commit).
-    public func abort() {
+    package func abort() {
         _ = rd_kafka_abort_transaction(producer.handle, timeoutMs).map { rd_kafka_error_destroy($0) }
     }
 

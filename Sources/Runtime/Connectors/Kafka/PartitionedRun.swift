@@ -14,8 +14,8 @@ import Planner
 ///
 /// Each partition has its own event time (ASA's `PARTITION BY PartitionId`): for a partition-local
 /// query (see ``ScaleOut``) the rows are those of one pipeline over the whole topic.
-public final class PartitionedRun {
-    public let context: RuntimeContext
+package final class PartitionedRun {
+    package let context: RuntimeContext
     private let plan: PhysicalPlan
     private let settings: JobSettings
     private var options: PipelineOptions
@@ -48,7 +48,7 @@ public final class PartitionedRun {
 
     /// Fails unless `plan` has exactly one stream input, read from Kafka with `state_topic`
     /// (``Compiler`` checks this for jobs it compiles).
-    public init(plan: PhysicalPlan, settings: JobSettings, options: PipelineOptions, context: RuntimeContext = RuntimeContext()) throws {
+    package init(plan: PhysicalPlan, settings: JobSettings, options: PipelineOptions, context: RuntimeContext = RuntimeContext()) throws {
         let sources = plan.nodes.compactMap { node -> (InputBinding, InputLayout)? in
             if case .source(let b, let l) = node.kind { return (b, l) }
             return nil
@@ -82,7 +82,7 @@ public final class PartitionedRun {
     /// `stopRequested` returns true. At the end every partition's windows are emitted; at a stop
     /// they are kept in its saved state. Either way outputs are flushed, states saved and offsets
     /// committed before it returns.
-    public func run(until stopRequested: () -> Bool) throws {
+    package func run(until stopRequested: () -> Bool) throws {
         let source = try KafkaSource(input: input, options: kafka, layout: layout, compatibility: settings.compatibilityLevel,
                                      context: context)
         let store = try PartitionStateStore(input: kafka, stateTopic: stateTopic, clock: context.clock)

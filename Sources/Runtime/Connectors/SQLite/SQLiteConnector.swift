@@ -3,11 +3,11 @@ import Planner
 
 /// `connector = 'sqlite'`: reference data from a SQLite query or table, and outputs into a SQLite
 /// table (insert every row, or upsert the latest row per key).
-public struct SQLiteConnector: Connector {
-    public init() {}
-    public var name: String { "sqlite" }
+package struct SQLiteConnector: Connector {
+    package init() {}
+    package var name: String { "sqlite" }
 
-    public func options(for kind: EndpointKind) -> [OptionSpec]? {
+    package func options(for kind: EndpointKind) -> [OptionSpec]? {
         switch kind {
         case .input: return nil
         case .referenceInput:
@@ -22,11 +22,11 @@ public struct SQLiteConnector: Connector {
         }
     }
 
-    public func unsupported(_ kind: EndpointKind) -> String {
+    package func unsupported(_ kind: EndpointKind) -> String {
         "the sqlite connector reads reference data: declare CREATE REFERENCE INPUT"
     }
 
-    public func bindInput(_ options: inout EndpointOptions) -> (any InputEndpoint)? {
+    package func bindInput(_ options: inout EndpointOptions) -> (any InputEndpoint)? {
         guard let path = options.required("path", connector: name) else { return nil }
         switch (options["query"], options["table"]) {
         case (let q?, nil): return SQLiteReference(path: path, query: q.value)
@@ -38,7 +38,7 @@ public struct SQLiteConnector: Connector {
         }
     }
 
-    public func bindOutput(_ options: inout EndpointOptions) -> (any OutputEndpoint)? {
+    package func bindOutput(_ options: inout EndpointOptions) -> (any OutputEndpoint)? {
         guard let path = options.required("path", connector: name) else { return nil }
         guard let modeText = options.choice("mode", code: "SAQL3033", message: { "unknown mode '\($0.lowercased())'" },
                                             help: "modes are 'insert' (every row) and 'upsert' (the latest row per key)"),
@@ -53,52 +53,52 @@ public struct SQLiteConnector: Connector {
 }
 
 /// Reference data: the rows of a query.
-public struct SQLiteReference: ReferenceSourceEndpoint {
-    public var path: String
-    public var query: String
+package struct SQLiteReference: ReferenceSourceEndpoint {
+    package var path: String
+    package var query: String
 
-    public var connector: String { "sqlite" }
-    public var explainFields: String { "path=\(path), query=\(query)" }
+    package var connector: String { "sqlite" }
+    package var explainFields: String { "path=\(path), query=\(query)" }
 
-    public func sampleColumns() -> [String]? {
+    package func sampleColumns() -> [String]? {
         guard FileManager.default.fileExists(atPath: path), let db = try? SQLiteDatabase(path: path, readOnly: true) else { return nil }
         return (try? db.query("SELECT * FROM (\(query)) LIMIT 1").first)?.names
     }
 
-    public func makeLoader(_ c: SourceContext) throws -> (() throws -> EventBatch)? {
+    package func makeLoader(_ c: SourceContext) throws -> (() throws -> EventBatch)? {
         { try EventDecoder.decode(try SQLiteDatabase(path: path, readOnly: true).query(query), layout: c.layout, compatibility: c.compatibility) }
     }
 }
 
 /// Where a SQLite output writes and how.
-public struct SQLiteOutputOptions: SinkEndpoint {
-    public enum Mode: String, Hashable, Sendable, Encodable {
+package struct SQLiteOutputOptions: SinkEndpoint {
+    package enum Mode: String, Hashable, Sendable, Encodable {
         /// Every row is a new table row.
         case insert
         /// One table row per key: the latest row wins (device state).
         case upsert
     }
 
-    public var path: String
-    public var table: String
-    public var mode: Mode
+    package var path: String
+    package var table: String
+    package var mode: Mode
     /// The key columns (`upsert`): the table's primary key.
-    public var key: [String]
+    package var key: [String]
 
-    public init(path: String, table: String, mode: Mode, key: [String]) {
+    package init(path: String, table: String, mode: Mode, key: [String]) {
         self.path = path
         self.table = table
         self.mode = mode
         self.key = key
     }
 
-    public var connector: String { "sqlite" }
-    public var explainFields: String {
+    package var connector: String { "sqlite" }
+    package var explainFields: String {
         "path=\(path), table=\(table), mode=\(mode.rawValue)" + (key.isEmpty ? "" : ", key=[\(key.joined(separator: ", "))]")
     }
 
     /// Outputs to one file share its connection and transaction.
-    public func makeWriter(_ c: SinkContext) throws -> any RowWriter {
+    package func makeWriter(_ c: SinkContext) throws -> any RowWriter {
         let database = try c.resources.resource("sqlite:" + path) { try SQLiteSinkDatabase(path: path) }
         return try SQLiteWriter(output: c.output, options: self, database: database, policy: c.policy, resume: c.resume, context: c.runtime)
     }

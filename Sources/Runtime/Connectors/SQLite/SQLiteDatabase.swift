@@ -4,12 +4,12 @@ import Planner
 /// A connection to a SQLite database through the system library, for reference data (and sinks).
 ///
 /// Not thread-safe: one thread uses a connection at a time.
-public final class SQLiteDatabase {
+package final class SQLiteDatabase {
     var handle: OpaquePointer?
-    public let path: String
+    package let path: String
 
     /// Opens `path`; `readOnly` connections never create the file.
-    public init(path: String, readOnly: Bool) throws {
+    package init(path: String, readOnly: Bool) throws {
         self.path = path
         let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         let rc = sqlite3_open_v2(path, &handle, flags | SQLITE_OPEN_NOMUTEX, nil)
@@ -27,7 +27,7 @@ public final class SQLiteDatabase {
     var lastError: String { handle.map { String(cString: sqlite3_errmsg($0)) } ?? "no connection" }
 
     /// Runs statements that return no rows.
-    public func execute(_ sql: String) throws {
+    package func execute(_ sql: String) throws {
         var error: UnsafeMutablePointer<CChar>?
         guard sqlite3_exec(handle, sql, nil, nil, &error) == SQLITE_OK else {
             let message = error.map { String(cString: $0) } ?? lastError
@@ -38,7 +38,7 @@ public final class SQLiteDatabase {
 
     /// Runs a query; each row is a record of its columns, in select order. SQLite's INTEGER, REAL,
     /// TEXT and NULL map to bigint, float, nvarchar and NULL; BLOBs to their bytes as text.
-    public func query(_ sql: String) throws -> [Record] {
+    package func query(_ sql: String) throws -> [Record] {
         var statement: OpaquePointer?
         guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else {
             throw ConnectorError("sqlite '\(path)': \(lastError)")

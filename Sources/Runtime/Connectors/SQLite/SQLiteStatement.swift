@@ -2,11 +2,11 @@ import CSQLite
 import Planner
 
 /// A prepared statement of one connection: bind parameters, run, repeat.
-public final class SQLiteStatement {
+package final class SQLiteStatement {
     private let db: SQLiteDatabase
     private var statement: OpaquePointer?
 
-    public init(_ db: SQLiteDatabase, _ sql: String) throws {
+    package init(_ db: SQLiteDatabase, _ sql: String) throws {
         self.db = db
         guard sqlite3_prepare_v2(db.handle, sql, -1, &statement, nil) == SQLITE_OK else {
             throw ConnectorError("sqlite '\(db.path)': \(db.lastError)")
@@ -19,7 +19,7 @@ public final class SQLiteStatement {
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     /// Binds parameter `index` (1-based). Records and arrays are bound as their JSON text.
-    public func bind(_ index: Int, _ v: Value) {
+    package func bind(_ index: Int, _ v: Value) {
         let i = Int32(index)
         switch v {
         case .null: sqlite3_bind_null(statement, i)
@@ -33,12 +33,12 @@ public final class SQLiteStatement {
         }
     }
 
-    public func bind(_ index: Int, blob: [UInt8]) {
+    package func bind(_ index: Int, blob: [UInt8]) {
         blob.withUnsafeBytes { _ = sqlite3_bind_blob64(statement, Int32(index), $0.baseAddress, sqlite3_uint64($0.count), Self.transient) }
     }
 
     /// Runs the statement to completion and resets it for the next bindings.
-    public func run() throws {
+    package func run() throws {
         defer { sqlite3_reset(statement) }
         while true {
             let rc = sqlite3_step(statement)
@@ -51,7 +51,7 @@ public final class SQLiteStatement {
     }
 
     /// Steps to the first row and returns column `c` as bytes (`nil` when there is no row).
-    public func firstBlob(_ c: Int32 = 0) throws -> [UInt8]? {
+    package func firstBlob(_ c: Int32 = 0) throws -> [UInt8]? {
         defer { sqlite3_reset(statement) }
         let rc = sqlite3_step(statement)
         if rc == SQLITE_DONE { return nil }

@@ -46,35 +46,28 @@ struct JavaScriptFunction: ScalarFunctionDefinition, @unchecked Sendable {
     let function: JSObjectRef
 
     var name: String { declaration.registryName }
+    var spelling: String { declaration.callName }
     var doc: String { "JavaScript function from \(declaration.origin)" }
     var identity: String { name + ":" + String(declaration.code.hashValueFNV, radix: 16) }
     /// User code may keep state between calls or read the clock: never folded into a constant.
     var isDeterministic: Bool { false }
 
-    var signature: FunctionSignature {
-        let inputs = declaration.inputs
-        let arity = inputs.map { $0.count...$0.count } ?? 0...255
-        return FunctionSignature(arity: arity, arguments: [.value], nulls: .passThrough)
-    }
-
-    func returnType(_ arguments: [BoundExpr]) -> DataType { declaration.output ?? .any }
+    var types: DeclaredTypes { DeclaredTypes(inputs: declaration.inputs, output: declaration.output) }
+    var signature: FunctionSignature { types.signature }
+    func returnType(_ arguments: [BoundExpr]) -> DataType { types.resultType }
 
     func prepare(_ site: CallSite) throws(EvalError) -> ScalarKernel {
-        let engine = engine, function = function, callName = declaration.callName
-        let output = declaration.output
+        let engine = engine, function = function, callName = declaration.callName, types = types
         // One argument buffer per call site, reused for every call.
         let buffer = ArgumentBuffer()
-        return .eager { (values: [Value]) throws(EvalError) -> Value in
+        return .eager { (arguments: [Value]) throws(EvalError) -> Value in
+            var values = arguments
+            try types.convert(&values, name: callName)
             buffer.fill(values, engine)
             let result = try buffer.withArguments { args throws(EvalError) in
                 try engine.call(function, args, name: callName, describing: { values })
             }
-            let v = try engine.value(result, callName)
-            if let output, output != .any, !v.isNull, v.dataType != output, !(output == .float && v.dataType == .bigint) {
-                throw EvalError("\(callName) returned \(v.typeName) where its declaration says \(output)")
-            }
-            if output == .float, case .bigint(let i) = v { return .float(Double(i)) }
-            return v
+            return try types.checked(try engine.value(result, callName), name: callName)
         }
     }
 }

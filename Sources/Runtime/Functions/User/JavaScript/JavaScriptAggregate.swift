@@ -16,9 +16,12 @@ struct JavaScriptAggregate: AggregateImplementation, @unchecked Sendable {
     let retracts: Bool
 
     var name: String { declaration.registryName }
+    var spelling: String { declaration.callName }
     var doc: String { "JavaScript aggregate from \(declaration.origin)" }
     var identity: String { name + ":" + String(declaration.code.hashValueFNV, radix: 16) }
-    var arguments: AggregateArguments { .value(numeric: false, star: false) }
+    var arguments: AggregateArguments {
+        .value(numeric: declaration.inputs?.first.map { $0 == .bigint || $0 == .float } ?? false, star: false)
+    }
     var needsOrder: Bool { false }
     var receivesEventTime: Bool { true }
     func returnType(_ call: AggregateCall) -> DataType { declaration.output ?? .any }
