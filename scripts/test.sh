@@ -25,6 +25,18 @@ echo "== swift test" >&2
 # failure's message reaches the CI log in full.
 swift test 2>&1 | tee .build/swift-test.log | awk '!/^(✔|◇|􀟈|Test Case .*(started|passed)|Test Suite .*(started|passed))/'
 
+echo "== Examples/EdgeGateway: the embedding API, used from another package" >&2
+if ! swift build --package-path Examples/EdgeGateway -Xswiftc -warnings-as-errors > .build/edge-gateway-build.log 2>&1; then
+  grep -Ev '^\[[0-9]+/[0-9]+\] ' .build/edge-gateway-build.log
+  exit 1
+fi
+edge=$(swift run --skip-build --package-path Examples/EdgeGateway EdgeGateway)
+echo "$edge"
+if ! grep -q '^ALERT pump-2 at 2024-06-01T08:30:00' <<<"$edge" || ! grep -q 'errors: 0$' <<<"$edge"; then
+  echo "EdgeGateway: expected pump-2's spike alert and no errors" >&2
+  exit 1
+fi
+
 CASES=../shared/conformance/cases
 if [ -d "$CASES" ]; then
   echo "== ASA conformance cases" >&2

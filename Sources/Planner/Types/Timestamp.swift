@@ -24,15 +24,6 @@ public struct Timestamp: Hashable, Sendable, Encodable, Comparable, CustomString
         return Timestamp(ticks: Int64(ts.tv_sec) * ticksPerSecond + Int64(ts.tv_nsec) / 100)
     }
 
-    /// The instant `d` later (earlier, for a negative duration), to the tick; saturates at `min` and `max`.
-    public static func + (t: Timestamp, d: Swift.Duration) -> Timestamp {
-        let (seconds, attoseconds) = d.components
-        let ticks = seconds.multipliedReportingOverflow(by: ticksPerSecond)
-        guard !ticks.overflow else { return seconds < 0 ? .min : .max }
-        return Timestamp(ticks: t.ticks.addingSaturating(ticks.partialValue.addingSaturating(attoseconds / 100_000_000_000)))
-    }
-    public static func - (t: Timestamp, d: Swift.Duration) -> Timestamp { t + (.zero - d) }
-
     package static func + (t: Timestamp, d: TimeSpan) -> Timestamp { Timestamp(ticks: t.ticks.addingSaturating(d.ticks)) }
     package static func - (t: Timestamp, d: TimeSpan) -> Timestamp { Timestamp(ticks: t.ticks.addingSaturating(-d.ticks)) }
 

@@ -4,7 +4,7 @@ import SAQLParser
 ///
 /// `Hashable` here is structural (used for plan constants); the runtime has its own SQL equality
 /// (case-insensitive strings, numeric bigint/float comparison).
-public enum Value: Hashable, Sendable, Encodable {
+public enum Value: Hashable, Sendable, Encodable, CustomStringConvertible {
     case null
     case bigint(Int64)
     case float(Double)
@@ -32,6 +32,68 @@ public enum Value: Hashable, Sendable, Encodable {
         case .record: return .anyRecord
         case .array: return .array
         }
+    }
+
+    /// The value as text: a scalar as itself (`42`, `2.5`, `pump-1`, `2024-01-01T00:00:00.0000000Z`,
+    /// `true`, `NULL`), a record or an array as JSON.
+    public var description: String {
+        switch self {
+        case .null: return "NULL"
+        case .string(let s): return s
+        case .datetime(let t): return t.iso8601
+        default:
+            var out = ""
+            appendJSON(to: &out)
+            return out
+        }
+    }
+
+    private func appendJSON(to out: inout String) {
+        switch self {
+        case .null: out += "null"
+        case .bigint(let i): out += String(i)
+        case .float(let d): out += d.isFinite && d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+        case .string(let s): Self.appendQuoted(s, to: &out)
+        case .datetime(let t): Self.appendQuoted(t.iso8601, to: &out)
+        case .bit(let b): out += b ? "true" : "false"
+        case .array(let items):
+            out += "["
+            for (i, v) in items.enumerated() {
+                if i > 0 { out += "," }
+                v.appendJSON(to: &out)
+            }
+            out += "]"
+        case .record(let r):
+            out += "{"
+            for i in r.names.indices {
+                if i > 0 { out += "," }
+                Self.appendQuoted(r.names[i], to: &out)
+                out += ":"
+                r.values[i].appendJSON(to: &out)
+            }
+            out += "}"
+        }
+    }
+
+    private static func appendQuoted(_ s: String, to out: inout String) {
+        out += "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if c.value < 0x20 {
+                    let hex = String(c.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(c)
+                }
+            }
+        }
+        out += "\""
     }
 
     /// ASA's type name, as returned by `GetType`.
