@@ -36,7 +36,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
-        .executableTarget(name: "saql-bench", dependencies: ["Runtime"]),
+        .executableTarget(name: "saql-bench", dependencies: ["SAQL", "SAQLParser", "Planner", "Runtime"]),
         .testTarget(name: "SAQLParserTests", dependencies: ["SAQLParser"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Runtime"]),
         .testTarget(name: "RuntimeTests", dependencies: ["SAQL", "SAQLParser", "Planner", "Runtime"], exclude: ["Fixtures"]),

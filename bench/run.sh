@@ -52,6 +52,10 @@ measure 1000000 match .build/release/saql run bench/queries/match.saql --input T
   --output-dir bench/out --quiet
 python3 bench/match_check.py bench/data/telemetry-1000000.jsonl bench/out/Matches.jsonl
 
+echo "user functions (the filter with its predicate through a trivial Swift and JavaScript UDF):"
+swift build -c release --product saql-bench >&2
+.build/release/saql-bench udf bench/data/telemetry-1000000.jsonl --runs "$RUNS"
+
 echo "anomaly detection (detector alone):"
 swift build -c release --product saql-bench >&2
 .build/release/saql-bench anomaly

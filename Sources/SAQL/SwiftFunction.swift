@@ -103,9 +103,14 @@ struct SwiftScalar: ScalarFunctionDefinition {
 
     func prepare(_ site: CallSite) throws(EvalError) -> ScalarKernel {
         let body = body, types = types, callName = callName
+        // Without declared types, nothing but the call itself.
+        if !types.converts && !types.checksResult {
+            return .eager { (arguments: [Value]) throws(EvalError) -> Value in
+                do { return try body(arguments) } catch { throw EvalError("\(callName): \(error)") }
+            }
+        }
         return .eager { (arguments: [Value]) throws(EvalError) -> Value in
-            var values = arguments
-            try types.convert(&values, name: callName)
+            let values = try types.converted(arguments, name: callName)
             let result: Value
             do { result = try body(values) } catch { throw EvalError("\(callName): \(error)") }
             return try types.checked(result, name: callName)

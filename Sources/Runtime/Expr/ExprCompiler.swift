@@ -53,24 +53,43 @@ package enum ExprCompiler {
             return { row throws(EvalError) in try body(args.count) { i throws(EvalError) in try args[i](row) } }
         case .eager(let body):
             let strict = f.definition.signature.nullHandling == .strict
+            // One argument array per call site, reused: a call allocates nothing.
+            let arguments = ArgumentArray(count: args.count)
             if args.count == 1 {
                 let a0 = args[0]
                 return { row throws(EvalError) in
                     let v = try a0(row)
-                    return strict && v.isNull ? .null : try body([v])
+                    if strict && v.isNull { return .null }
+                    arguments.values[0] = v
+                    return try arguments.call(body)
                 }
             }
             return { row throws(EvalError) in
-                var values: [Value] = []
-                values.reserveCapacity(args.count)
-                for a in args {
+                for (i, a) in args.enumerated() {
                     let v = try a(row)
-                    if strict && v.isNull { return .null }
-                    values.append(v)
+                    if strict && v.isNull {
+                        arguments.clear()
+                        return .null
+                    }
+                    arguments.values[i] = v
                 }
-                return try body(values)
+                return try arguments.call(body)
             }
         }
+    }
+
+    /// A call site's arguments. A compiled expression runs on its pipeline's one thread and never
+    /// re-enters itself, so one array serves every call; its slots are reset to NULL after each
+    /// call, so it holds no values between rows. (Unchecked exclusivity: the closure that owns it
+    /// is its only user, and a dynamic access check per call cost more than the call.)
+    private final class ArgumentArray {
+        @exclusivity(unchecked) var values: [Value]
+        init(count: Int) { values = Array(repeating: .null, count: count) }
+        func call(_ body: ([Value]) throws(EvalError) -> Value) throws(EvalError) -> Value {
+            defer { clear() }
+            return try body(values)
+        }
+        func clear() { for i in values.indices { values[i] = .null } }
     }
 
     package static func compilePredicate(_ e: BoundExpr) -> CompiledPredicate {

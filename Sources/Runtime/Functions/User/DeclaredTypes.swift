@@ -10,9 +10,15 @@ package struct DeclaredTypes: Sendable {
     /// `nil` or `.any`: whatever the function returns.
     package var output: DataType?
 
+    /// True when some argument has a declared type to convert to.
+    package let converts: Bool
+    /// True when results are checked against a declared type.
+    package var checksResult: Bool { output.map { $0 != .any } ?? false }
+
     package init(inputs: [DataType]?, output: DataType?) {
         self.inputs = inputs
         self.output = output
+        converts = inputs?.contains { $0 != .any } ?? false
     }
 
     /// The call shape the binder checks. NULLs reach the function (ASA passes `null`).
@@ -32,14 +38,16 @@ package struct DeclaredTypes: Sendable {
     /// The result type the binder gives a call.
     package var resultType: DataType { output ?? .any }
 
-    /// Converts `values` to the declared input types, in place.
-    package func convert(_ values: inout [Value], name: String) throws(EvalError) {
-        guard let inputs else { return }
-        for i in values.indices where i < inputs.count && inputs[i] != .any && !values[i].isNull {
-            do throws(EvalError) { values[i] = try Conversions.cast(values[i], to: inputs[i]) } catch {
-                throw EvalError("\(name): argument \(i + 1) is \(values[i].typeName) where its declaration says \(inputs[i]): \(error.message)")
+    /// `values` converted to the declared input types (the same array when none is declared).
+    package func converted(_ values: [Value], name: String) throws(EvalError) -> [Value] {
+        guard converts, let inputs else { return values }
+        var out = values
+        for i in out.indices where i < inputs.count && inputs[i] != .any && !out[i].isNull {
+            do throws(EvalError) { out[i] = try Conversions.cast(out[i], to: inputs[i]) } catch {
+                throw EvalError("\(name): argument \(i + 1) is \(out[i].typeName) where its declaration says \(inputs[i]): \(error.message)")
             }
         }
+        return out
     }
 
     /// Checks a result against the declared output type: a bigint is a float where float is

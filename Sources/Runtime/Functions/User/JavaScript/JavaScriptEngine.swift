@@ -16,8 +16,9 @@ final class JavaScriptEngine: @unchecked Sendable {
     let group: JSContextGroupRef
     let context: JSGlobalContextRef
     let timeout: Double
-    /// Set (once) when a call hit the time limit.
+    /// Set (once) when a call hit the time limit; `hasStopped` is its cheap per-call check.
     private let stopped = Mutex<String?>(nil)
+    private let hasStopped = Atomic<Bool>(false)
     /// The JSON object's `stringify` and `parse`, for UDA state in checkpoints.
     private(set) var stringify: JSObjectRef?
     private(set) var parse: JSObjectRef?
@@ -98,7 +99,7 @@ final class JavaScriptEngine: @unchecked Sendable {
     /// thrown exception or the time limit is an ``EvalError`` naming `name`.
     func call(_ function: JSObjectRef, this thisObject: JSObjectRef? = nil, _ arguments: UnsafeBufferPointer<JSValueRef?>,
               name: String, describing values: () -> [Value]) throws(EvalError) -> JSValueRef {
-        if let reason = stopped.withLock({ $0 }) { throw EvalError.fatal(reason) }
+        if hasStopped.load(ordering: .relaxed), let reason = stopped.withLock({ $0 }) { throw EvalError.fatal(reason) }
         var exception: JSValueRef?
         let result = JSObjectCallAsFunction(context, function, thisObject, arguments.count, arguments.baseAddress, &exception)
         return try checked(result, exception, name: name, describing: values)
@@ -106,7 +107,7 @@ final class JavaScriptEngine: @unchecked Sendable {
 
     /// `new function()`: a UDA's aggregate object.
     func construct(_ function: JSObjectRef, name: String) throws(EvalError) -> JSObjectRef {
-        if let reason = stopped.withLock({ $0 }) { throw EvalError.fatal(reason) }
+        if hasStopped.load(ordering: .relaxed), let reason = stopped.withLock({ $0 }) { throw EvalError.fatal(reason) }
         var exception: JSValueRef?
         let object = JSObjectCallAsConstructor(context, function, 0, nil, &exception)
         let result = try checked(object, exception, name: name, describing: { [] })
@@ -120,6 +121,7 @@ final class JavaScriptEngine: @unchecked Sendable {
             if isTermination(message) {
                 let reason = "\(name) ran longer than udf_timeout (\(timeout) s): the job stops"
                 stopped.withLock { if $0 == nil { $0 = reason } }
+                hasStopped.store(true, ordering: .relaxed)
                 throw EvalError.fatal(reason)
             }
             throw EvalError.userCode(name, message: message, arguments: values())

@@ -61,8 +61,7 @@ struct JavaScriptFunction: ScalarFunctionDefinition, @unchecked Sendable {
         // One argument buffer per call site, reused for every call.
         let buffer = ArgumentBuffer()
         return .eager { (arguments: [Value]) throws(EvalError) -> Value in
-            var values = arguments
-            try types.convert(&values, name: callName)
+            let values = try types.converted(arguments, name: callName)
             buffer.fill(values, engine)
             let result = try buffer.withArguments { args throws(EvalError) in
                 try engine.call(function, args, name: callName, describing: { values })
