@@ -55,6 +55,7 @@ python3 bench/match_check.py bench/data/telemetry-1000000.jsonl bench/out/Matche
 echo "user functions (the filter with its predicate through a trivial Swift and JavaScript UDF):"
 swift build -c release --product saql-bench >&2
 .build/release/saql-bench udf bench/data/telemetry-1000000.jsonl --runs "$RUNS"
+python3 bench/duckdb_udf.py bench/data/telemetry-1000000.jsonl "$RUNS"
 
 echo "anomaly detection (detector alone):"
 swift build -c release --product saql-bench >&2
