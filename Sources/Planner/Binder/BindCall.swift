@@ -83,8 +83,9 @@ extension Binder {
         guard sig.arity.contains(call.arguments.count) else {
             let expected = minArgs == maxArgs ? "\(minArgs)" : maxArgs > 100 ? "at least \(minArgs)" : "\(minArgs) to \(maxArgs)"
             let shape = (sig.takesDatePart ? ["datepart"] : []) + (0..<(minArgs - (sig.takesDatePart ? 1 : 0))).map { "arg\($0 + 1)" }
-            diagnostics.append(.error("SAQL2012", "'\(upper)' takes \(expected) argument\(expected == "1" ? "" : "s"), got \(call.arguments.count)",
-                                      at: range, helps: [.init("call it as \(upper)(\(shape.joined(separator: ", "))\(maxArgs > minArgs ? ", ..." : ""))")]))
+            let shown = definition.spelling
+            diagnostics.append(.error("SAQL2012", "'\(shown)' takes \(expected) argument\(expected == "1" ? "" : "s"), got \(call.arguments.count)",
+                                      at: range, helps: [.init("call it as \(shown)(\(shape.joined(separator: ", "))\(maxArgs > minArgs ? ", ..." : ""))")]))
             for a in call.arguments { _ = bindExpr(a, scope, mode) }
             return .literal(.null, range)
         }
@@ -99,7 +100,7 @@ extension Binder {
             if upper.hasPrefix("UDF."), let event = wholeEvent(e, scope) { return event }
             return sig.kind(of: i) == .eventTime ? sourceTime(e, scope) ?? bindExpr(e, scope, mode) : bindExpr(e, scope, mode)
         }
-        checkArguments(upper, sig, args, argExprs)
+        checkArguments(definition.spelling, sig, args, argExprs)
         return BoundExpr(.call(FunctionRef(definition, datePart: part), args), definition.returnType(args), range)
     }
 
