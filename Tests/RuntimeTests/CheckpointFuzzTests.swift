@@ -19,6 +19,12 @@ struct CheckpointFuzzTests {
             INTO Out FROM Input TIMESTAMP BY Time GROUP BY DeviceId, TumblingWindow(second, 4)
             """),
         ("hopping", "SELECT COUNT(*) AS n, VAR(T) AS v INTO Out FROM Input TIMESTAMP BY Time GROUP BY HoppingWindow(second, 6, 2)"),
+        ("hopping retraction", """
+            CREATE FUNCTION Total WITH (kind = 'aggregate', code = 'function main() { this.init = function () { this.s = 0; };
+              this.accumulate = function (v) { this.s += v; }; this.deaccumulate = function (v) { this.s -= v; };
+              this.computeResult = function () { return this.s; }; }');
+            SELECT DeviceId, uda.Total(T) AS t INTO Out FROM Input TIMESTAMP BY Time GROUP BY DeviceId, HoppingWindow(second, 6, 2)
+            """),
         ("sliding", """
             SELECT DeviceId, COUNT(*) AS n, SUM(V) AS s, MIN(T) AS lo, MAX(T) AS hi, STDEVP(T) AS sd, CollectTop(2) OVER (ORDER BY T) AS top
             INTO Out FROM Input TIMESTAMP BY Time GROUP BY DeviceId, SlidingWindow(second, 5)

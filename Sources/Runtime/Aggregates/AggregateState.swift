@@ -58,6 +58,15 @@ package protocol AggregateImplementation: AggregateFunctionDefinition {
     /// One state over a window whose values arrive and leave in order (sliding windows, `LIMIT
     /// DURATION` histories, MATCH_RECOGNIZE measures).
     func makeWindowState(_ call: AggregateCall) -> any WindowAccumulator
+    /// True when hopping windows should keep one retracting state per group, adding each value
+    /// once and removing it when it leaves, instead of adding each value to every window that
+    /// covers it: for aggregates whose adds are costly and that retract (a JavaScript UDA with
+    /// `deaccumulate`, ASA's AccumulateDeaccumulate mode).
+    var prefersRetraction: Bool { get }
+}
+
+extension AggregateImplementation {
+    package var prefersRetraction: Bool { false }
 }
 
 /// An aggregate defined by its state types; the window operators get their accumulators from them.

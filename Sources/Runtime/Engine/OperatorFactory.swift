@@ -55,6 +55,8 @@ struct OperatorFactory {
         case .sliding(let size): return SlidingWindowOperator(w, size: size, context: context)
         case .session(let timeout, let maxDuration, let partitionBy):
             return SessionWindowOperator(w, timeout: timeout, maxDuration: maxDuration, partitionBy: partitionBy, context: context)
+        case .hopping(let size, let hop, let offset) where w.aggregates.contains(where: { $0.implementation.prefersRetraction }):
+            return SlidingWindowOperator(w, size: size, grid: (hop.ticks, offset.ticks), context: context)
         case .tumbling, .hopping, .snapshot: return WindowAggregateOperator(w, context: context)
         }
     }

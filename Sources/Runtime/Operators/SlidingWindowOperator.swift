@@ -10,10 +10,18 @@ import Planner
 /// entry times and exit times (entry + size) each form a FIFO queue, merged when emitting; a heap
 /// takes only the rare rows that arrive out of order (after a UNION, say). Aggregates update
 /// incrementally (see `WindowAccumulator`).
+///
+/// With a `grid`, the same machinery computes a hopping window: outputs at the window ends
+/// `k * hop + offset` whose window `(end - size, end]` holds events of the group, each value added
+/// once and removed once. The factory uses it for aggregates that prefer retraction (a JavaScript
+/// UDA with `deaccumulate`), where adding each value to every window covering it would cost
+/// `size / hop` calls per value.
 package final class SlidingWindowOperator: EmittingOnWatermark {
-    package var name: String { "SlidingWindow" }
+    package var name: String { grid == nil ? "SlidingWindow" : "HoppingWindow" }
     package let downstream = Downstream()
     private let size: Int64
+    /// Hopping mode: the window ends' spacing and offset.
+    private let grid: (hop: Int64, offset: Int64)?
     private let keys: [CompiledExpr]
     private let inputs: [CompiledExpr?]
     private let calls: [AggregateCall]
@@ -35,6 +43,8 @@ package final class SlidingWindowOperator: EmittingOnWatermark {
         @exclusivity(unchecked) var activeValues = Deque<Value>()
         let aggregators: [any WindowAccumulator]
         @exclusivity(unchecked) var lastEmitted = Int64.min
+        /// Hopping mode: the latest window end scheduled for this group.
+        @exclusivity(unchecked) var scheduledUntil = Int64.min
         init(key: [Value], calls: [AggregateCall]) {
             self.key = key
             aggregators = calls.map { $0.implementation.makeWindowState($0) }
@@ -47,8 +57,9 @@ package final class SlidingWindowOperator: EmittingOnWatermark {
         static func < (a: Change, b: Change) -> Bool { (a.time, a.group) < (b.time, b.group) }
     }
 
-    package init(_ spec: WindowAggregate, size: TimeSpan, context: RuntimeContext) {
+    package init(_ spec: WindowAggregate, size: TimeSpan, grid: (hop: Int64, offset: Int64)? = nil, context: RuntimeContext) {
         self.size = size.ticks
+        self.grid = grid
         keys = spec.keys.map(ExprCompiler.compile)
         calls = spec.aggregates
         inputs = spec.aggregates.map { $0.input.map(ExprCompiler.compile) }
@@ -75,6 +86,10 @@ package final class SlidingWindowOperator: EmittingOnWatermark {
             if inserted { states.append(Group(key: Array(key.prefix(keys.count)), calls: calls)) }
             let t = row.time
             let state = states[g]
+            if let grid {
+                schedule(t, values, in: state, group: g, grid)
+                return
+            }
             if t >= lastEntry && (state.pendingTimes.last ?? .min) <= t {
                 lastEntry = t
                 state.pendingTimes.append(t)
@@ -93,6 +108,30 @@ package final class SlidingWindowOperator: EmittingOnWatermark {
         }
     }
 
+
+    /// Hopping mode: keeps the row pending (in time order) and schedules the window ends that
+    /// cover it, `end` in `[t, t + size)` on the grid. A row in order for its group schedules only
+    /// the ends past those already scheduled (they cover the rest); one out of order, all of its
+    /// ends (the group may have had no window there). Ends go to the heap: groups' ends interleave.
+    private func schedule(_ t: Int64, _ rowValues: [Value], in state: Group, group g: Int, _ grid: (hop: Int64, offset: Int64)) {
+        let inOrder = (state.pendingTimes.last ?? .min) <= t && (state.activeTimes.last ?? .min) <= t
+        if inOrder {
+            state.pendingTimes.append(t)
+            state.pendingValues.append(contentsOf: rowValues)
+        } else {
+            var i = state.pendingTimes.count
+            while i > 0 && state.pendingTimes[i - 1] > t { i -= 1 }
+            state.pendingTimes.insert(t, at: i)
+            state.pendingValues.insert(contentsOf: rowValues, at: i * calls.count)
+        }
+        var end = (t - grid.offset).ceilDiv(grid.hop) * grid.hop + grid.offset
+        if inOrder && state.scheduledUntil != .min { end = max(end, state.scheduledUntil + grid.hop) }
+        while end < t + size {
+            unordered.insert(Change(time: end, group: g))
+            state.scheduledUntil = max(state.scheduledUntil, end)
+            end += grid.hop
+        }
+    }
 
     /// The earliest pending change point, removed.
     private func nextChange(before w: Int64) -> Change? {
@@ -182,6 +221,7 @@ extension SlidingWindowOperator {
             w.write(Array(g.activeTimes))
             w.write(Array(g.activeValues))
             w.write(g.lastEmitted)
+            if grid != nil { w.write(g.scheduledUntil) }
             for a in g.aggregators { a.save(into: &w) }
         }
         Self.save(entries, into: &w)
@@ -200,6 +240,7 @@ extension SlidingWindowOperator {
             g.activeTimes = Deque(try r.readEventTimes())
             g.activeValues = Deque(try r.readValues())
             g.lastEmitted = try r.readTime()
+            if grid != nil { g.scheduledUntil = try r.readTime() }
             // Each kept event has one value per aggregate.
             guard g.pendingValues.count == g.pendingTimes.count * calls.count, g.activeValues.count == g.activeTimes.count * calls.count else {
                 throw StateError("sliding window state has a wrong shape")

@@ -14,6 +14,8 @@ struct JavaScriptAggregate: AggregateImplementation, @unchecked Sendable {
     let main: JSObjectRef
     /// True when the aggregate object has `deaccumulate`.
     let retracts: Bool
+    /// With `deaccumulate`, hopping windows add each value once and remove it as it leaves.
+    var prefersRetraction: Bool { retracts }
 
     var name: String { declaration.registryName }
     var spelling: String { declaration.callName }
