@@ -21,10 +21,12 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CJavaScriptCore", path: "Sources/CJavaScriptCore", pkgConfig: "javascriptcoregtk-4.1",
                        providers: [.apt(["libjavascriptcoregtk-4.1-dev"])]),
+        .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2", pkgConfig: "libpcre2-8",
+                       providers: [.apt(["libpcre2-dev"])]),
         .target(name: "SAQLParser"),
         .target(name: "Planner", dependencies: ["SAQLParser"]),
         .target(name: "Runtime", dependencies: [
-            "Planner", "CSQLite", "CRdKafka", "CJavaScriptCore",
+            "Planner", "CSQLite", "CRdKafka", "CJavaScriptCore", "CPCRE2",
             .product(name: "Collections", package: "swift-collections"),
         ]),
         .target(name: "SAQL", dependencies: ["SAQLParser", "Planner", "Runtime"]),

@@ -132,7 +132,7 @@ extension Binder {
                 diagnostics.append(.error("SAQL2083", "ISFIRST takes no LIMIT DURATION", at: d.range))
                 return nil
             }
-            let interval = TimeSpan(ticks: Int64((n * Double(unit.fixedTicks ?? 1)).rounded()))
+            guard let interval = span(n, unit, at: args[1].range) else { return nil }
             guard interval.ticks > 0 else {
                 diagnostics.append(.error("SAQL2069", "the ISFIRST interval must be positive", at: args[1].range))
                 return nil
@@ -168,7 +168,7 @@ extension Binder {
             return nil
         }
         guard let n = constantNumber(spec.size) else { return nil }
-        let d = TimeSpan(ticks: Int64((n * Double(part.fixedTicks ?? 1)).rounded()))
+        guard let d = span(n, part, at: spec.size.range) else { return nil }
         if d.ticks <= 0 {
             diagnostics.append(.error("SAQL2069", "LIMIT DURATION must be positive", at: spec.range))
             return nil

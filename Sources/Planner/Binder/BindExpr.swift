@@ -148,8 +148,8 @@ extension Binder {
             return AggregateCall(function: function, argument: arg, orderBy: order)
         case .countAndOptionalRow:
             guard arity(1...2, "(n[, expr])"), let n = constantNumber(args[0]) else { return nil }
-            guard n >= 1, n == n.rounded() else {
-                diagnostics.append(.error("SAQL2089", "\(call.baseName)'s n must be a positive integer", at: args[0].range))
+            guard n >= 1, n == n.rounded(), n <= 1_000_000 else {
+                diagnostics.append(.error("SAQL2089", "\(call.baseName)'s n must be an integer from 1 to 1,000,000", at: args[0].range))
                 return nil
             }
             let arg = args.count > 1 ? (isStar(args[1]) ? wholeRow(scope, range: args[1].range) : bindExpr(args[1], scope, mode))

@@ -184,9 +184,12 @@ extension Binder {
             diagnostics.append(.warning("SAQL2116", "the join's time bound is empty (DATEDIFF from \(bound.low) to \(bound.high)): it matches nothing",
                                         at: j.on.range))
         }
-        if max(abs(bound.low), abs(bound.high)) * (bound.unit.fixedTicks ?? 0) > 7 * Timestamp.ticksPerDay {
+        // Compared in units, not ticks: bounds are any bigint literal, and their ticks could overflow.
+        let unitsIn7Days = bound.unit.fixedTicks.map { 7 * Timestamp.ticksPerDay / $0 } ?? .max
+        guard (-unitsIn7Days...unitsIn7Days).contains(bound.low), (-unitsIn7Days...unitsIn7Days).contains(bound.high) else {
             diagnostics.append(.error("SAQL2118", "a join's time bound can span at most 7 days", at: j.on.range,
                                       helps: [.init("narrow the DATEDIFF range, or join with reference data instead")]))
+            return (left, scope)
         }
         let time = JoinTimeBound(unit: bound.unit, low: bound.low, high: bound.high, leftTimeColumn: bound.leftTime,
                                  rightTimeColumn: right.timeColumn ?? 0, leftSlack: slack)

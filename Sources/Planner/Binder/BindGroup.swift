@@ -229,7 +229,8 @@ extension Binder {
                     diagnostics.append(.error("SAQL2067", "expected Duration(unit, size), Hop(unit, size) or Offset(unit, size)", at: a.range))
                     return nil
                 }
-                out.append(TimeSpan(ticks: Int64((n * Double(unit.fixedTicks ?? 1)).rounded())))
+                guard let d = span(n, unit, at: c.arguments[1].range) else { return nil }
+                out.append(d)
             }
             guard out.count >= required else {
                 diagnostics.append(.error("SAQL2067", "\(call.baseName) needs \(names.prefix(required).joined(separator: " and "))", at: range))
@@ -247,7 +248,8 @@ extension Binder {
         var out: [TimeSpan] = []
         for a in args.dropFirst() {
             guard let n = constantNumber(a) else { return nil }
-            out.append(TimeSpan(ticks: Int64((n * Double(unit.fixedTicks ?? 1)).rounded())))
+            guard let d = span(n, unit, at: a.range) else { return nil }
+            out.append(d)
         }
         return out
     }
@@ -262,6 +264,16 @@ extension Binder {
     }
 
     /// A numeric constant (a literal, possibly negated).
+    /// `n` units as a span, or an error at `range` when it is longer than ``TimeSpan/longest``.
+    mutating func span(_ n: Double, _ unit: DatePart, at range: SourceRange) -> TimeSpan? {
+        guard let span = TimeSpan(count: n, unitTicks: unit.fixedTicks ?? 1) else {
+            diagnostics.append(.error("SAQL2069", "the duration is out of range", at: range,
+                                      notes: [.init("a duration can be at most 10,000 years")]))
+            return nil
+        }
+        return span
+    }
+
     mutating func constantNumber(_ e: Expr) -> Double? {
         switch e.kind {
         case .literal(.integer(let t)), .literal(.float(let t)):

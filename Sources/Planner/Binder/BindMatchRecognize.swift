@@ -95,7 +95,13 @@ extension Binder {
             }
             measures.append(MatchMeasure(name: m.alias.text, expr: bindExpr(m.expr, eventScope, .measures(ctx))))
         }
-        let program = RowPatternProgram.compile(mr.pattern, variables: variables)
+        var pattern = mr.pattern
+        if Self.programSize(pattern) > Self.maxProgramSize {
+            diagnostics.append(.error("SAQL2155", "the pattern is too large: its repetitions expand to more than \(Self.maxProgramSize) steps",
+                                      at: pattern.range ?? mr.keyword, helps: [.init("use an unbounded quantifier (A+, A*, A{2,}) instead of a large count")]))
+            pattern = .sequence([])
+        }
+        let program = RowPatternProgram.compile(pattern, variables: variables)
         let spec = MatchRecognize(partitionBy: partitionBy, duration: duration, variables: variables, definitions: definitions,
                                   matchConditions: matchConditions, pattern: program, slots: ctx.slots, measures: measures, patternText: Self.describe(mr.pattern))
         let schema = Schema(columns: measures.map { Column(name: $0.name, type: $0.expr.type) })
@@ -173,6 +179,26 @@ extension Binder {
             return nil
         }
         return .some(found.first)
+    }
+
+    /// The most steps a compiled pattern may have: `{n,m}` copies its pattern m times, and a
+    /// quantifier as large as `A{2147483647}` must be an error, not gigabytes of program.
+    static let maxProgramSize = 10_000
+
+    /// The number of steps the pattern compiles to, saturating (nested counts multiply).
+    static func programSize(_ p: RowPattern) -> Int {
+        switch p {
+        case .variable, .any: return 1
+        case .sequence(let items), .alternation(let items):
+            return items.reduce(1) { total, item in
+                let (n, o) = total.addingReportingOverflow(programSize(item))
+                return o ? .max : n
+            }
+        case .quantified(let inner, let min, let max, _):
+            let copies = Swift.max(min, max ?? min) + 1
+            let (n, o) = programSize(inner).multipliedReportingOverflow(by: copies)
+            return o ? .max : n
+        }
     }
 
     static func patternNames(_ p: RowPattern, into out: inout [Name]) {

@@ -57,6 +57,18 @@ package struct TimeSpan: Hashable, Sendable, Encodable, Comparable, CustomString
     package static func seconds(_ s: Int64) -> TimeSpan { TimeSpan(ticks: s * 10_000_000) }
     package static func < (a: TimeSpan, b: TimeSpan) -> Bool { a.ticks < b.ticks }
 
+    /// The longest span saql takes anywhere: 10,000 years, the whole datetime range. A datetime
+    /// plus or minus one such span stays inside a 64-bit tick count.
+    package static let longest = TimeSpan(ticks: 10_000 * 366 * 864_000_000_000)
+
+    /// `count` units of `unitTicks` ticks each, rounded to a tick; nil when not finite or longer
+    /// than ``longest`` (a size written by a user must not trap the conversion).
+    package init?(count: Double, unitTicks: Int64) {
+        let v = (count * Double(unitTicks)).rounded()
+        guard v.isFinite, Swift.abs(v) <= Double(Self.longest.ticks) else { return nil }
+        ticks = Int64(v)
+    }
+
     /// Parses `'8s'`, `'500ms'`, `'2m'`, `'1h'`, `'1d'`, `'250us'` or a plain number of seconds.
     package init?(parsing text: String) {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
@@ -67,8 +79,8 @@ package struct TimeSpan: Hashable, Sendable, Encodable, Comparable, CustomString
             scale = s
             break
         }
-        guard let v = Double(number.trimmingCharacters(in: .whitespaces)), v.isFinite else { return nil }
-        ticks = Int64((v * scale).rounded())
+        guard let v = Double(number.trimmingCharacters(in: .whitespaces)), let span = TimeSpan(count: v, unitTicks: Int64(scale)) else { return nil }
+        self = span
     }
 
     /// A compact spelling: `5s`, `1m`, `1h30m`, `500ms`.

@@ -17,7 +17,7 @@ enum DateFunctions {
                         doc: "the number of date-part boundaries crossed from the first datetime to the second",
                         prepare: { site throws(EvalError) in
                             let part = site.datePart ?? .day
-                            return .eager { v throws(EvalError) in .bigint(diff(part, try time(v[0]), try time(v[1]))) }
+                            return .eager { v throws(EvalError) in .bigint(try diff(part, try time(v[0]), try time(v[1]))) }
                         }),
         BuiltinFunction("DATEPART", FunctionSignature(arity: 2...2, datePart: true, arguments: [.datetime]), returns: Returns.fixed(.bigint),
                         doc: "one date part of a datetime, as a number",
@@ -71,11 +71,13 @@ enum DateFunctions {
     }
 
     static func add(_ part: DatePart, _ n: Int64, to t: Timestamp) throws(EvalError) -> Timestamp {
+        let overflow = EvalError("DATEADD(\(part.rawValue), \(n), ...) is outside years 0001-9999")
         switch part {
         case .year, .quarter, .month:
-            let months = n * (part == .year ? 12 : part == .quarter ? 3 : 1)
+            let (months, o) = n.multipliedReportingOverflow(by: part == .year ? 12 : part == .quarter ? 3 : 1)
             let c = t.components
-            let total = Int64(c.year) * 12 + Int64(c.month - 1) + months
+            let (total, o2) = (Int64(c.year) * 12 + Int64(c.month - 1)).addingReportingOverflow(months)
+            guard !o, !o2, (12...(10_000 * 12 - 1)).contains(total) else { throw overflow }
             let y = Int(total.floorDiv(12)), m = Int(total.floorMod(12)) + 1
             let d = min(c.day, CivilCalendar.daysIn(year: y, month: m))
             let inDay = t.ticks.floorMod(Timestamp.ticksPerDay)
@@ -84,13 +86,14 @@ enum DateFunctions {
             let unit = part.fixedTicks ?? 1
             let (delta, o1) = n.multipliedReportingOverflow(by: unit)
             let (r, o2) = t.ticks.addingReportingOverflow(delta)
-            if o1 || o2 { throw EvalError("DATEADD overflows the datetime range") }
+            guard !o1, !o2, Timestamp.representable.contains(r) else { throw overflow }
             return Timestamp(ticks: r)
         }
     }
 
-    /// The number of `part` boundaries crossed going from `a` to `b` (T-SQL's DATEDIFF).
-    static func diff(_ part: DatePart, _ a: Timestamp, _ b: Timestamp) -> Int64 {
+    /// The number of `part` boundaries crossed going from `a` to `b` (T-SQL's DATEDIFF). Only
+    /// nanoseconds can overflow a bigint (past 292 years), which T-SQL reports as an error too.
+    static func diff(_ part: DatePart, _ a: Timestamp, _ b: Timestamp) throws(EvalError) -> Int64 {
         switch part {
         case .year: return Int64(b.components.year - a.components.year)
         case .quarter:
@@ -104,7 +107,9 @@ enum DateFunctions {
             let da = a.ticks.floorDiv(Timestamp.ticksPerDay), db = b.ticks.floorDiv(Timestamp.ticksPerDay)
             return (db + 4).floorDiv(7) - (da + 4).floorDiv(7)
         case .nanosecond:
-            return (b.ticks &- a.ticks) &* 100
+            let (r, o) = (b.ticks - a.ticks).multipliedReportingOverflow(by: 100)
+            if o { throw EvalError("DATEDIFF(nanosecond, ...) overflows a bigint") }
+            return r
         default:
             let unit = part.fixedTicks ?? 1
             return b.ticks.floorDiv(unit) - a.ticks.floorDiv(unit)

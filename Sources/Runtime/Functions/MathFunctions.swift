@@ -102,7 +102,8 @@ enum MathFunctions {
         var mantissa = text.filter(\.isNumber)
         let pointPosition = (text.firstIndex(of: ".").map { text.distance(from: text.startIndex, to: $0) } ?? text.count) + exp10
         // `pointPosition` digits of `mantissa` are before the decimal point.
-        let keep = pointPosition + Int(clamping: digits)
+        // A double has at most 17 significant digits and exponents within ±324.
+        let keep = pointPosition + Int(max(-400, min(400, digits)))
         if keep >= mantissa.count { return d }
         if keep < 0 { return 0 }
         var kept = Array(mantissa.prefix(keep)).map { Int($0.asciiValue ?? 48) - 48 }

@@ -76,6 +76,7 @@ enum StringFunctions {
                         doc: "the text repeated n times (NULL for negative n)") { v throws(EvalError) in
             let s = try v[0].text(), n = try v[1].integer()
             guard n >= 0 else { return .null }
+            if s.isEmpty { return .string("") }
             let (bytes, overflow) = Int64(s.utf8.count).multipliedReportingOverflow(by: n)
             guard !overflow, bytes <= 64 << 20 else { throw EvalError("REPLICATE result is too large") }
             return .string(String(repeating: s, count: Int(n)))
@@ -117,13 +118,19 @@ enum StringFunctions {
             return .bigint(Int64(first.value))
         },
         BuiltinFunction("REGEXMATCH", .args(.scalar, .scalar), returns: Returns.fixed(.bigint),
-                        doc: "the 1-based position of a regular expression's first match (ignoring case); 0 when none") { v throws(EvalError) in
-            let s = try v[0].text(), pattern = try v[1].text()
-            guard let regex = try? Regex(pattern).ignoresCase(), let m = try? regex.firstMatch(in: s) else {
-                return .bigint(0)
-            }
-            return .bigint(Int64(s[..<m.range.lowerBound].utf16.count + 1))
-        },
+                        doc: "the 1-based position of a regular expression's first match (ignoring case); 0 when none or when the pattern is invalid",
+                        prepare: { site throws(EvalError) in
+                            // A constant pattern compiles once per call site; `nil` marks an invalid one.
+                            var constant: RegularExpression??
+                            if let p = site.constants[1], !p.isNull { constant = .some(RegularExpression(try p.text())) }
+                            return .eager { v throws(EvalError) in
+                                let s = try v[0].text()
+                                let regex: RegularExpression?
+                                if let constant { regex = constant } else { regex = RegularExpression(try v[1].text()) }
+                                guard let regex else { return .bigint(0) }
+                                return .bigint(try regex.firstMatch(in: s))
+                            }
+                        }),
     ]
 
     /// White space as ASA's trim functions define it: Unicode Zs, Zl, Zp, and U+0009–U+000D, U+0085.

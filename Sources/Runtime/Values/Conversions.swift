@@ -24,15 +24,24 @@ package enum Conversions {
         case .null: return nil
         case .bit(let b): return b ? 1 : 0
         case .float(let d):
-            guard d.isFinite, d > -9.3e18, d < 9.3e18 else { throw .conversion(v, to: "bigint") }
-            return Int64(d.rounded(.towardZero))
+            guard let i = exactInt64(d) else { throw .conversion(v, to: "bigint") }
+            return i
         case .string(let s):
             let t = s.trimmingASCIIWhitespace()
             if let i = Int64(t) { return i }
-            if let d = parseDouble(t), d.isFinite, d > -9.3e18, d < 9.3e18 { return Int64(d.rounded(.towardZero)) }
+            if let d = parseDouble(t), let i = exactInt64(d) { return i }
             throw .conversion(v, to: "bigint")
         default: throw .conversion(v, to: "bigint")
         }
+    }
+
+    /// A float truncated toward zero, when the result is a bigint (NaN, infinities and values
+    /// beyond ±2^63 are not).
+    @inline(__always)
+    package static func exactInt64(_ d: Double) -> Int64? {
+        let t = d.rounded(.towardZero)
+        guard t >= -9_223_372_036_854_775_808.0, t < 9_223_372_036_854_775_808.0 else { return nil }
+        return Int64(t)
     }
 
     /// Converts to datetime: datetimes directly, strings as ISO-8601.

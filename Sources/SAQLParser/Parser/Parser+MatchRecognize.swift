@@ -113,12 +113,16 @@ extension Parser {
             } else if accept(.question) != nil {
                 atom = .quantified(atom, min: 0, max: 1, range: start.union(q))
             } else if accept(.lbrace) != nil {
-                let low = parseCount() ?? 0
-                var high: Int? = low
-                if accept(.comma) != nil { high = at(.rbrace) ? nil : parseCount() }
+                let read = parseCount()
+                let low = read ?? 0
+                var high: Int? = low, readHigh = true
+                if accept(.comma) != nil {
+                    high = at(.rbrace) ? nil : parseCount()
+                    readHigh = high != nil || at(.rbrace)
+                }
                 let end = current.range
                 expect(.rbrace, " to close the repetition")
-                if let h = high, h < low || h == 0 {
+                if read != nil, readHigh, let h = high, h < low || h == 0 {
                     error("SAQL1030", "the repetition {\(low),\(h)} matches nothing", at: q.union(end))
                 }
                 atom = .quantified(atom, min: low, max: high, range: start.union(end))
@@ -129,6 +133,11 @@ extension Parser {
     }
 
     private mutating func parseCount() -> Int? {
+        if current.kind == .integer, Int(current.text) == nil {
+            error("SAQL1030", "the repetition count \(current.text) is too large", at: current.range)
+            advance()
+            return nil
+        }
         guard current.kind == .integer, let n = Int(current.text), n >= 0 else {
             error("SAQL1030", "expected a repetition count, found \(describe(current))")
             return nil

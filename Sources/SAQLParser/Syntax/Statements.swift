@@ -235,3 +235,16 @@ package indirect enum RowPattern: Hashable, Sendable {
     /// `p*`, `p+`, `p?`, `p{n}`, `p{n,}`, `p{n,m}`; `max` nil is unbounded.
     case quantified(RowPattern, min: Int, max: Int?, range: SourceRange)
 }
+
+extension RowPattern {
+    /// Where the pattern is written (nil for an empty sequence).
+    package var range: SourceRange? {
+        switch self {
+        case .variable(let name): return name.range
+        case .any(let range), .quantified(_, _, _, let range): return range
+        case .sequence(let items), .alternation(let items):
+            guard let first = items.first?.range, let last = items.last?.range else { return nil }
+            return first.union(last)
+        }
+    }
+}
