@@ -98,7 +98,8 @@ package struct Binder {
         // Bind steps nobody reads, so their errors are reported too.
         for statement in script.statements {
             guard case .with(let list, _) = statement else { continue }
-            for cte in list where !usedSteps.contains(cte.name.text.lowercased()) {
+            // After a chain too long, the steps beyond it were never reached: not "unused".
+            for cte in list where !usedSteps.contains(cte.name.text.lowercased()) && !diagnostics.contains(where: { $0.code == "SAQL2026" }) {
                 _ = bindStep(cte)
                 diagnostics.append(.warning("SAQL2022", "step '\(cte.name.text)' is never used", at: cte.name.range))
             }
@@ -106,11 +107,21 @@ package struct Binder {
         return plans
     }
 
+    /// The longest chain of steps each reading the next.
+    static let maxStepChain = 100
+
     mutating func bindStep(_ cte: CommonTableExpression) -> (plan: LogicalPlan, schema: Schema) {
         let key = cte.name.text.lowercased()
         if let done = boundSteps[key] { return done }
         if stepsInProgress.contains(key) {
             diagnostics.append(.error("SAQL2023", "step '\(cte.name.text)' reads itself", at: cte.name.range))
+            return (.union([]), Schema(columns: []))
+        }
+        // Every pass over the plan recurses through the steps a step reads; a chain must not
+        // overflow their stacks.
+        guard stepsInProgress.count < Self.maxStepChain else {
+            diagnostics.append(.error("SAQL2026", "step '\(cte.name.text)' ends a chain of more than \(Self.maxStepChain) steps, each reading the next",
+                                      at: cte.name.range, helps: [.init("read an earlier step directly, or merge steps")]))
             return (.union([]), Schema(columns: []))
         }
         stepsInProgress.insert(key)

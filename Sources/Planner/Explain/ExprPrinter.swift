@@ -13,8 +13,13 @@ package struct ExprPrinter {
             guard i < schema.columns.count else { return "#\(i)" }
             let c = schema.columns[i]
             return c.splice ? "*" : Self.quote(c.name)
-        case .field(let b, let n): return "\(print(b) == "*" ? "" : print(b) + ".")\(Self.quote(n))"
-        case .fieldOrText(let b, let n): return "\(print(b) == "*" ? "" : print(b) + ".")\"\(n)\""
+        // The base is printed once: printing it twice per level made deep paths exponential.
+        case .field(let b, let n):
+            let base = print(b)
+            return "\(base == "*" ? "" : base + ".")\(Self.quote(n))"
+        case .fieldOrText(let b, let n):
+            let base = print(b)
+            return "\(base == "*" ? "" : base + ".")\"\(n)\""
         case .systemTimestamp: return "System.Timestamp()"
         case .windowId: return "System.Window().Id"
         case .makeRecord(let names, let values):

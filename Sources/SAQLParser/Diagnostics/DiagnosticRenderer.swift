@@ -14,9 +14,21 @@ package struct DiagnosticRenderer: Sendable {
 
     package init(color: Bool = false) { self.color = color }
 
+    /// At most this many diagnostics are shown, then a count of the rest (as compilers' error
+    /// limits do): a generated query with thousands of mistakes must not print gigabytes.
+    package static let limit = 100
+    /// Source lines longer than this many bytes are shown as a window around the caret.
+    static let lineWindow = 160
+
     /// Renders each diagnostic in order; one diagnostic per block, no blank lines.
     package func render(_ diagnostics: [Diagnostic], in file: SourceFile) -> String {
-        diagnostics.map { render($0, in: file) }.joined()
+        var out = diagnostics.prefix(Self.limit).map { render($0, in: file) }.joined()
+        if diagnostics.count > Self.limit {
+            let rest = diagnostics.dropFirst(Self.limit)
+            let errors = rest.filter { $0.severity == .error }.count
+            out += "\(file.name): note: \(rest.count) more diagnostics not shown (\(errors) errors, \(rest.count - errors) warnings)\n"
+        }
+        return out
     }
 
     package func render(_ d: Diagnostic, in file: SourceFile) -> String {
@@ -57,9 +69,22 @@ package struct DiagnosticRenderer: Sendable {
         let number = String(start.line)
         let pad = String(repeating: " ", count: number.count + 2)
         // The caret spans the range on its first line; multi-line ranges mark to the line's end.
-        let lineBytes = Array(line.utf8)
-        let from = min(start.column - 1, lineBytes.count)
-        let to = end.line == start.line ? min(end.column, lineBytes.count) : lineBytes.count
+        var lineBytes = Array(line.utf8)
+        var from = min(start.column - 1, lineBytes.count)
+        var to = end.line == start.line ? min(end.column, lineBytes.count) : lineBytes.count
+        // A very long line (a generated query on one line) is cut to a window around the range,
+        // at character boundaries, with "…" where text was left out.
+        if lineBytes.count > Self.lineWindow {
+            var lo = max(0, from - Self.lineWindow / 2), hi = min(lineBytes.count, max(to, from + 1) + Self.lineWindow / 2)
+            while lo > 0 && lineBytes[lo] & 0xC0 == 0x80 { lo -= 1 }
+            while hi < lineBytes.count && lineBytes[hi] & 0xC0 == 0x80 { hi += 1 }
+            let ellipsis = Array("…".utf8)
+            let head = lo > 0 ? ellipsis : [], tail = hi < lineBytes.count ? ellipsis : []
+            from = from - lo + head.count
+            to = min(to, hi) - lo + head.count
+            lineBytes = head + lineBytes[lo..<hi] + tail
+        }
+        let shown = String(decoding: lineBytes, as: UTF8.self)
         // Columns are bytes, but the terminal shows characters: a multi-byte character takes one
         // place (its continuation bytes none). Tabs indent as tabs so carets align.
         func isContinuation(_ b: UInt8) -> Bool { b & 0xC0 == 0x80 }
@@ -68,7 +93,7 @@ package struct DiagnosticRenderer: Sendable {
         let width = max(1, lineBytes[from..<max(from, to)].filter { !isContinuation($0) }.count)
         var marker = "^" + String(repeating: "~", count: width - 1)
         if color { marker = paint(marker, "1;32") }
-        return " \(number) | \(line)\n\(pad)| \(indent)\(marker)\n"
+        return " \(number) | \(shown)\n\(pad)| \(indent)\(marker)\n"
     }
 
     private func paint(_ s: String, _ code: String) -> String { "\u{1B}[\(code)m\(s)\u{1B}[0m" }

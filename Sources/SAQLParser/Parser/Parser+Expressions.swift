@@ -1,11 +1,19 @@
 /// Expression grammar, loosest binding first (T-SQL precedence; see Grammar.md):
 /// OR < AND < NOT < predicates (comparison, LIKE, BETWEEN, IN, IS NULL) < + - & | ^ < * / % < unary - + ~.
 extension Parser {
-    mutating func parseExpr(allowStar: Bool = false) -> Expr { parseOr(allowStar) }
+    mutating func parseExpr(allowStar: Bool = false) -> Expr {
+        nesting += 1
+        defer { nesting -= 1 }
+        guard descend() else { return .missing(at: current.range) }
+        defer { depth -= 1 }
+        return parseOr(allowStar)
+    }
 
     private mutating func parseOr(_ allowStar: Bool) -> Expr {
+        let base = depth
+        defer { depth = base }
         var left = parseAnd(allowStar)
-        while accept("OR") != nil {
+        while accept("OR") != nil, descend() {
             let right = parseAnd(false)
             left = Expr(.binary(.or, left, right), left.range.union(right.range))
         }
@@ -13,8 +21,10 @@ extension Parser {
     }
 
     private mutating func parseAnd(_ allowStar: Bool) -> Expr {
+        let base = depth
+        defer { depth = base }
         var left = parseNot(allowStar)
-        while accept("AND") != nil {
+        while accept("AND") != nil, descend() {
             let right = parseNot(false)
             left = Expr(.binary(.and, left, right), left.range.union(right.range))
         }
@@ -23,6 +33,8 @@ extension Parser {
 
     private mutating func parseNot(_ allowStar: Bool) -> Expr {
         if let not = accept("NOT") {
+            guard descend() else { return .missing(at: not.range) }
+            defer { depth -= 1 }
             let operand = parseNot(false)
             return Expr(.unary(.not, operand), not.range.union(operand.range))
         }
@@ -83,6 +95,8 @@ extension Parser {
     }
 
     private mutating func parseAdditive(_ allowStar: Bool) -> Expr {
+        let base = depth
+        defer { depth = base }
         var left = parseMultiplicative(allowStar)
         while case .punct(let p) = current.kind {
             let op: BinaryOperator
@@ -95,6 +109,7 @@ extension Parser {
             default: return left
             }
             advance()
+            guard descend() else { return left }
             let right = parseMultiplicative(false)
             left = Expr(.binary(op, left, right), left.range.union(right.range))
         }
@@ -102,6 +117,8 @@ extension Parser {
     }
 
     private mutating func parseMultiplicative(_ allowStar: Bool) -> Expr {
+        let base = depth
+        defer { depth = base }
         var left = parseUnary(allowStar)
         while case .punct(let p) = current.kind {
             let op: BinaryOperator
@@ -112,6 +129,7 @@ extension Parser {
             default: return left
             }
             advance()
+            guard descend() else { return left }
             let right = parseUnary(false)
             left = Expr(.binary(op, left, right), left.range.union(right.range))
         }
@@ -121,6 +139,8 @@ extension Parser {
     private mutating func parseUnary(_ allowStar: Bool) -> Expr {
         if case .punct(let p) = current.kind, p == .minus || p == .plus || p == .tilde {
             let t = advance()
+            guard descend() else { return .missing(at: t.range) }
+            defer { depth -= 1 }
             let operand = parseUnary(false)
             let op: UnaryOperator = p == .minus ? .negate : p == .plus ? .plus : .bitwiseNot
             return Expr(.unary(op, operand), t.range.union(operand.range))
@@ -129,8 +149,10 @@ extension Parser {
     }
 
     private mutating func parsePostfix(_ allowStar: Bool) -> Expr {
+        let base = depth
+        defer { depth = base }
         var e = parsePrimary()
-        while at(.dot) {
+        while at(.dot), descend() {
             let dot = advance()
             if allowStar, let star = accept(.star) {
                 return Expr(.star(e), e.range.union(star.range))

@@ -6,6 +6,22 @@ package struct Parser {
     var tokens: [Token]
     var index = 0
     var diagnostics: [Diagnostic]
+    /// How deep the expression being read nests: parentheses, operators, calls and CASE each add a
+    /// level, and so does each operator of a chain (`a + b + c` is a tree as deep as it is long).
+    var depth = 0
+    /// Set when an expression nests deeper than ``maxDepth``: the rest of the text is skipped and
+    /// reports nothing more.
+    var abandoned = false
+    /// How many expressions enclose the one being read (parentheses, arguments, CASE branches):
+    /// each costs the parser a dozen stack frames, so it has a tighter limit, ``maxNesting``.
+    var nesting = 0
+
+    /// The deepest an expression may nest, as DuckDB's `max_expression_depth` and Postgres's stack
+    /// depth check: the binder, printers and evaluator walk expressions recursively, and a query
+    /// text must not overflow their stacks.
+    package static let maxDepth = 1000
+    /// The deepest parentheses, calls and CASE may enclose one another.
+    package static let maxNesting = 200
 
     /// Words that end an expression or a select item, so they are never read as implicit aliases.
     static let reserved: Set<String> = [
@@ -101,6 +117,7 @@ package struct Parser {
     mutating func expect(_ p: Punct, _ context: String = "") -> Bool {
         if accept(p) != nil { return true }
         let range = p == .rparen || p == .comma || atEnd ? SourceRange(start: previousEnd, end: previousEnd) : current.range
+        if abandoned { return false }
         diagnostics.append(.error("SAQL1011", "expected '\(p.rawValue)'\(context), found \(describe(current))", at: range))
         return false
     }
@@ -116,7 +133,25 @@ package struct Parser {
     /// Reports at `range`, by default the current token (or the end of the last one at end of file).
     mutating func error(_ code: String, _ message: String, at range: SourceRange? = nil, helps: [Diagnostic.Help] = []) {
         let here = atEnd ? SourceRange(start: previousEnd, end: previousEnd) : current.range
+        if abandoned { return }
         diagnostics.append(.error(code, message, at: range ?? here, helps: helps))
+    }
+
+    /// Goes one level deeper; false (after reporting it once and skipping the rest of the text)
+    /// past ``maxDepth``. A caller that gets true undoes it with `depth -= 1` when done.
+    mutating func descend() -> Bool {
+        guard depth < Self.maxDepth, nesting <= Self.maxNesting else {
+            if !abandoned {
+                error("SAQL1040", nesting > Self.maxNesting ? "the expression nests more than \(Self.maxNesting) parentheses, calls or CASEs deep"
+                                  : "the expression nests more than \(Self.maxDepth) levels deep",
+                      helps: [.init("split it into steps (WITH) or simplify it; a long chain of operators counts one level per operator")])
+                abandoned = true
+                index = tokens.count - 1
+            }
+            return false
+        }
+        depth += 1
+        return true
     }
 
     func isReserved(_ t: Token) -> Bool { t.kind == .identifier && Self.reserved.contains(t.text.uppercased()) }
