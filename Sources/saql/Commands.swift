@@ -43,6 +43,9 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Keep checkpoints in DIR and resume from the latest one (overrides SET checkpoint_dir).", valueName: "DIR"))
     var state: String?
 
+    @Flag(help: ArgumentHelp("Start over: ignore the checkpoint in the state directory and empty the tables saql created in SQLite outputs (file outputs are rewritten anyway)."))
+    var fromScratch = false
+
     @Option(help: ArgumentHelp("ASA's JobConfig.json: event ordering, compatibility level, output error policy (--set wins).", valueName: "PATH"))
     var jobConfig: String?
 
@@ -105,9 +108,10 @@ struct Run: ParsableCommand {
                 }
             } else if let dir = state ?? compiled.settings.checkpointDirectory.map({ resolve($0, against: job) }) {
                 stateDirectory = dir
-                let store = try CheckpointStore(directory: dir)
+                let store = try CheckpointStore(directory: dir, discardingExisting: fromScratch)
                 options.checkpoints = store
-                options.restore = try store.latest()
+                options.fromScratch = fromScratch
+                options.restore = fromScratch ? nil : try store.latest()
                 if options.restore != nil && !quiet { printError("saql: resuming from the checkpoint in \(dir)") }
             }
             options.checkpointInterval = compiled.settings.checkpointInterval.ticks

@@ -57,11 +57,12 @@ struct CheckpointTests {
         return dir
     }
 
-    /// Starts a run; its stderr goes to `log` (when given).
-    func start(_ dir: String, log: String? = nil) throws -> Process {
+    /// Starts a run; its stderr goes to `log` (when given). `crashAt` arms a ``CrashPoint``.
+    func start(_ dir: String, log: String? = nil, crashAt: String? = nil, arguments: [String] = []) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.saql)
-        p.arguments = ["run", dir + "/job.saql", "--state", dir + "/state"]
+        p.arguments = ["run", dir + "/job.saql", "--state", dir + "/state"] + arguments
+        if let crashAt { p.environment = ProcessInfo.processInfo.environment.merging(["SAQL_CRASH_AT": crashAt]) { $1 } }
         if let log {
             FileManager.default.createFile(atPath: log, contents: nil)
             p.standardError = FileHandle(forWritingAtPath: log)
@@ -134,6 +135,91 @@ struct CheckpointTests {
             let got = actual[name] ?? ""
             #expect(got == text, "\(name): \(got.split(separator: "\n").count) rows after \(kills) kills, \(text.split(separator: "\n").count) uninterrupted")
         }
+    }
+
+    /// Kills that a timed kill at 100 ms checkpoints never hits: before the first checkpoint at the
+    /// default 10 s interval, in the middle of a checkpoint (outputs durable, checkpoint not
+    /// stored), and between finishing one lake file and opening the next. Each restart resumes and
+    /// the outputs end as an uninterrupted run's, in every output kind.
+    @Test(arguments: ["early", "checkpoint:3", "rotation:5", "rotation:40"])
+    func crashesAtTheEdgesLoseAndDoubleNothing(_ crash: String) throws {
+        let events = Self.telemetry(200_000)
+        let reference = try directory("reference", events: events), crashed = try directory("crashed", events: events)
+        defer {
+            try? FileManager.default.removeItem(atPath: reference)
+            try? FileManager.default.removeItem(atPath: crashed)
+        }
+        if crash == "early" {
+            // The default interval: the kill lands before any periodic checkpoint.
+            let job = Self.job.replacingOccurrences(of: "SET checkpoint_interval = '100ms';\n", with: "")
+            try job.write(toFile: crashed + "/job.saql", atomically: true, encoding: .utf8)
+            try job.write(toFile: reference + "/job.saql", atomically: true, encoding: .utf8)
+        }
+        let whole = try start(reference)
+        whole.waitUntilExit()
+        #expect(whole.terminationStatus == 0)
+        for round in 0..<2 {
+            let p = try start(crashed, crashAt: crash == "early" ? nil : crash)
+            if crash == "early" {
+                Thread.sleep(forTimeInterval: 0.3 + 0.3 * Double(round))
+                #expect(p.isRunning, "the run should still be going when it is killed")
+                kill(p.processIdentifier, SIGKILL)
+            }
+            p.waitUntilExit()
+            #expect(p.terminationReason == .uncaughtSignal, "round \(round): the run was killed")
+        }
+        let last = try start(crashed, log: crashed + "/last.log")
+        last.waitUntilExit()
+        #expect(last.terminationStatus == 0)
+        #expect(try String(contentsOfFile: crashed + "/last.log", encoding: .utf8).contains("resuming from the checkpoint"))
+        let expected = try outputs(reference), actual = try outputs(crashed)
+        #expect(Set(actual.keys) == Set(expected.keys))
+        for (name, text) in expected {
+            #expect(actual[name] == text, "\(name) after a crash at \(crash)")
+        }
+    }
+
+    /// A state directory that lost its checkpoint while a saql-created table holds rows: the run
+    /// refuses (it would write them twice) and says how to go on; `--from-scratch` starts over.
+    @Test func aLostCheckpointIsRefusedUntilFromScratch() throws {
+        let dir = try directory("lost", events: Self.telemetry(5_000))
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try start(dir)
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0)
+        let before = try outputs(dir)
+        try FileManager.default.removeItem(atPath: dir + "/state")
+        let refused = try start(dir, log: dir + "/refused.log")
+        refused.waitUntilExit()
+        #expect(refused.terminationStatus == 1)
+        let message = try String(contentsOfFile: dir + "/refused.log", encoding: .utf8)
+        #expect(message.contains("table 'hot'") && message.contains("no checkpoint accounts for") && message.contains("--from-scratch"))
+        let again = try start(dir, arguments: ["--from-scratch"])
+        again.waitUntilExit()
+        #expect(again.terminationStatus == 0)
+        #expect(try outputs(dir) == before, "a run from scratch writes every row once")
+    }
+
+    /// Two processes on one state directory: the second stops at once with a clear error, and
+    /// the first's outputs are untouched by it.
+    @Test func aSecondProcessOnTheStateDirectoryIsRefused() throws {
+        let events = Self.telemetry(200_000)
+        let reference = try directory("single", events: events), dir = try directory("twice", events: events)
+        defer {
+            try? FileManager.default.removeItem(atPath: reference)
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        let whole = try start(reference)
+        whole.waitUntilExit()
+        let first = try start(dir)
+        Thread.sleep(forTimeInterval: 0.3)
+        let second = try start(dir, log: dir + "/second.log")
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 1)
+        #expect(try String(contentsOfFile: dir + "/second.log", encoding: .utf8).contains("is in use by another saql process"))
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0)
+        #expect(try outputs(dir) == (try outputs(reference)))
     }
 
     /// A checkpoint of another plan is refused with a clear message, not misread.

@@ -10,6 +10,16 @@ package struct SourceContext {
     package let runtime: RuntimeContext
 }
 
+/// How an output starts when no checkpoint is restored.
+package enum OutputStart: Sendable {
+    /// The job keeps no checkpoints: outputs are written as on any run.
+    case plain
+    /// The first run of a job that keeps checkpoints: rows already in a saql-owned output were
+    /// written by a run no checkpoint accounts for, so they are refused, or removed when
+    /// `fromScratch`.
+    case fresh(fromScratch: Bool)
+}
+
 /// An input endpoint the runtime can read as a stream of events.
 package protocol StreamSourceEndpoint: InputEndpoint {
     func makeSource(_ context: SourceContext) throws -> any EventSource
@@ -34,6 +44,9 @@ package struct SinkContext {
     package let policy: OutputErrorPolicy
     /// The output's position in the checkpoint being restored (``RowWriter/checkpoint()``).
     package let resume: [UInt8]?
+    /// How the output starts when `resume` is nil: without checkpoints (`plain`), or as the first
+    /// run of a job that checkpoints, whose rows a later restore must be able to account for.
+    package let start: OutputStart
     package let runtime: RuntimeContext
     /// Connections and producers shared by a pipeline's outputs (one SQLite file, one Kafka transaction).
     package let resources: SharedResources

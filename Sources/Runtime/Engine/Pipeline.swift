@@ -124,7 +124,8 @@ package final class Pipeline {
     private func makeWriter(_ binding: OutputBinding) throws -> any RowWriter {
         let make = { [self] (resume: [UInt8]?) throws -> any RowWriter in
             guard let endpoint = binding.endpoint as? any SinkEndpoint else { throw ConnectorError("output '\(binding.name)' is not bound") }
-            return try endpoint.makeWriter(SinkContext(output: binding.name, policy: outputErrorPolicy, resume: resume, runtime: context,
+            let start: OutputStart = options.checkpoints == nil ? .plain : .fresh(fromScratch: options.fromScratch)
+            return try endpoint.makeWriter(SinkContext(output: binding.name, policy: outputErrorPolicy, resume: resume, start: start, runtime: context,
                                                        resources: resources, deliver: options.onRow, delivered: options.onOutputClosed))
         }
         if let shared = options.sharedOutputs { return try shared.member(binding.name) { try make(nil) } }
@@ -262,6 +263,10 @@ package final class Pipeline {
         let all = sources.map(\.source)
         defer { for s in all { s.close() } }
         if let restore = options.restore { try restoreSources(restore) }
+        // The first run checkpoints before its first event, so a crash before the first periodic
+        // checkpoint restores to the empty state like any other (rows written are cut back).
+        // Transactional outputs show nothing before their first commit and need none.
+        else if options.checkpoints != nil, transactions.isEmpty { try storeCheckpoint([]) }
         let live = sources.contains { $0.source.isLive } || !transactions.isEmpty
         let clock = context.clock
         var nextTick = clock.now + Timestamp.ticksPerSecond
@@ -330,6 +335,7 @@ package final class Pipeline {
         let started = context.clock.now
         let c = try checkpoint()
         let bytes = c.encoded()
+        CrashPoint.checkpointWrite.pass()
         try store.save(bytes, at: started)
         context.counters.checkpoints += 1
         context.counters.checkpointNanos += UInt64(max(0, context.clock.now - started)) * 100

@@ -20,6 +20,10 @@ package struct PipelineOptions {
     /// Where ``Pipeline/run(until:)`` stores checkpoints, and how often (wall-clock ticks).
     package var checkpoints: CheckpointStore?
     package var checkpointInterval: Int64 = 10 * Timestamp.ticksPerSecond
+    /// Starting without a checkpoint (`--from-scratch`): saql-owned outputs that hold rows are
+    /// emptied. Without it, a stateful start that finds such rows refuses to run (they would be
+    /// written twice).
+    package var fromScratch = false
     /// Outputs opened by a ``PartitionedRun`` for all its pipelines.
     var sharedOutputs: SharedOutputs?
     /// Reference tables a ``PartitionedRun``'s pipelines share (each is loaded once).

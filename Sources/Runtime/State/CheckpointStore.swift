@@ -8,11 +8,19 @@ package final class CheckpointStore {
     private let db: SQLiteDatabase
     private let insert: SQLiteStatement
     private let select: SQLiteStatement
+    /// One process per state directory.
+    private let lock: ExclusiveLock
 
     /// Opens (or creates) the store; a file that is not a checkpoint store is a ``StateError``.
-    package init(directory: String) throws {
+    /// The directory is locked first; `discardingExisting` then deletes what it held, even a
+    /// damaged store (`--from-scratch`).
+    package init(directory: String, discardingExisting: Bool = false) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        lock = try ExclusiveLock(path: directory + "/lock", what: "state directory '\(directory)'")
+        if discardingExisting {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: directory + "/checkpoint.db" + suffix) }
+        }
         do {
             db = try SQLiteDatabase(path: directory + "/checkpoint.db", readOnly: false)
             try db.execute("""

@@ -28,8 +28,20 @@ final class ByteSink {
     init(path: String, resumeAt: Int64? = nil, errorHandling: WriteErrorHandling? = nil) throws {
         self.errorHandling = errorHandling
         try Self.makeParentDirectories(path)
-        let fd = open(path, O_WRONLY | O_CREAT | (resumeAt == nil ? O_TRUNC : 0) | O_CLOEXEC, 0o644)
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ConnectorError("cannot open '\(path)' for writing: \(String(cString: strerror(errno)))") }
+        // A regular file is locked before it is cut, so a second process fails without touching
+        // the first's rows. Devices (/dev/null, a pipe) are neither locked nor cut.
+        var info = stat()
+        let regular = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        guard !regular || flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            _ = Glibc.close(fd)
+            throw ConnectorError("output file '\(path)' is in use by another saql process; stop it first (two runs would interleave their writes)")
+        }
+        if regular, resumeAt == nil, ftruncate(fd, 0) != 0 {
+            _ = Glibc.close(fd)
+            throw ConnectorError("cannot truncate '\(path)': \(String(cString: strerror(errno)))")
+        }
         if let resumeAt {
             var info = stat()
             guard fstat(fd, &info) == 0, Int64(info.st_size) >= resumeAt, ftruncate(fd, off_t(resumeAt)) == 0,

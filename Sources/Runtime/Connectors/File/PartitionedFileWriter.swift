@@ -106,6 +106,7 @@ final class PartitionedFileWriter: RowWriter {
         guard rename(f.path + ".inprogress", f.path) == 0 else {
             throw ConnectorError("cannot rename '\(f.path).inprogress' to '\(f.path)': \(String(cString: strerror(errno)))")
         }
+        CrashPoint.fileRotation.pass()
     }
 
     func watermark(_ time: Int64) throws {

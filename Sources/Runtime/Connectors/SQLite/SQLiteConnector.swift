@@ -100,6 +100,6 @@ package struct SQLiteOutputOptions: SinkEndpoint {
     /// Outputs to one file share its connection and transaction.
     package func makeWriter(_ c: SinkContext) throws -> any RowWriter {
         let database = try c.resources.resource("sqlite:" + path) { try SQLiteSinkDatabase(path: path) }
-        return try SQLiteWriter(output: c.output, options: self, database: database, policy: c.policy, resume: c.resume, context: c.runtime)
+        return try SQLiteWriter(output: c.output, options: self, database: database, policy: c.policy, resume: c.resume, start: c.start, context: c.runtime)
     }
 }

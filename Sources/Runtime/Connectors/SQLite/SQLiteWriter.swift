@@ -20,16 +20,29 @@ final class SQLiteWriter: RowWriter {
     private var statements: [[String]: SQLiteStatement] = [:]
 
     init(output: String, options: SQLiteOutputOptions, database: SQLiteSinkDatabase, policy: OutputErrorPolicy,
-         resume: [UInt8]?, context: RuntimeContext) throws {
+         resume: [UInt8]?, start: OutputStart, context: RuntimeContext) throws {
         self.database = database
         self.options = options
         self.output = output
         self.policy = policy
         self.context = context
         columns = try existingColumns()
+        let table = Self.quote(options.table)
         if let resume, !resume.isEmpty, options.mode == .insert, columns != nil {
             var r = StateReader(bytes: resume)
-            try database.db.execute("DELETE FROM \(Self.quote(options.table)) WHERE rowid > \(try r.readInt64())")
+            try database.db.execute("DELETE FROM \(table) WHERE rowid > \(try r.readInt64())")
+        } else if resume == nil, case .fresh(let fromScratch) = start, options.mode == .insert, columns != nil, try database.owns(options.table) {
+            // A table saql created holds rows, and no checkpoint says which: a lost or emptied state
+            // directory. Writing on would repeat them.
+            let count = try database.db.query("SELECT count(*) AS n FROM \(table)").first?.values.first ?? .bigint(0)
+            if case .bigint(let n) = count, n > 0 {
+                guard fromScratch else {
+                    throw ConnectorError("sqlite output '\(output)': table '\(options.table)' in \(options.path) holds \(n) rows that no checkpoint accounts for "
+                        + "(the state directory is new, emptied or lost); writing on would repeat them. "
+                        + "Run with --from-scratch to delete them and start over, or point --state at the job's state directory")
+                }
+                try database.db.execute("DELETE FROM \(table)")
+            }
         }
     }
 
@@ -61,6 +74,7 @@ final class SQLiteWriter: RowWriter {
             defs.append("PRIMARY KEY (\(options.key.map(Self.quote).joined(separator: ", ")))")
         }
         try database.db.execute("CREATE TABLE IF NOT EXISTS \(Self.quote(options.table)) (\(defs.joined(separator: ", ")))")
+        try database.markOwned(options.table)
         return record.names
     }
 
@@ -123,9 +137,11 @@ final class SQLiteWriter: RowWriter {
 
     func checkpoint() throws -> [UInt8] {
         try database.commit()
-        guard options.mode == .insert, columns != nil else { return [] }
-        let max = try database.db.query("SELECT coalesce(max(rowid), 0) AS m FROM \(Self.quote(options.table))")
+        guard options.mode == .insert else { return [] }
         var w = StateWriter()
+        // Before the table exists (no row yet) its largest rowid is 0: a restore removes every row.
+        guard columns != nil else { w.write(Int64(0)); return w.bytes }
+        let max = try database.db.query("SELECT coalesce(max(rowid), 0) AS m FROM \(Self.quote(options.table))")
         if case .bigint(let m)? = max.first?.values.first { w.write(m) } else { w.write(Int64(0)) }
         return w.bytes
     }
