@@ -25,14 +25,23 @@ static inline rd_kafka_resp_err_t saql_rd_produce(rd_kafka_t *rk, const char *to
 
 /* Errors and warnings from librdkafka's threads, in saql's stderr format. librdkafka retries
    connections itself (with backoff); these lines report what happens meanwhile. */
+/* Implemented in Swift (KafkaReport.swift): prints the line with secrets redacted, since
+   librdkafka quotes configuration values (a password in sasl.* among them) in its messages. */
+extern void saql_kafka_report(const char *line);
+
 static void saql_rd_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
     (void)opaque;
-    fprintf(stderr, "saql: warning: kafka %s: %s: %s (retrying)\n", rd_kafka_name(rk),
-            rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+    char line[1024];
+    snprintf(line, sizeof line, "kafka %s: %s: %s (retrying)", rd_kafka_name(rk),
+             rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+    saql_kafka_report(line);
 }
 
 static void saql_rd_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
-    if (level <= 4) fprintf(stderr, "saql: warning: kafka %s: %s: %s\n", rd_kafka_name(rk), fac, buf);
+    if (level > 4) return;
+    char line[1024];
+    snprintf(line, sizeof line, "kafka %s: %s: %s", rd_kafka_name(rk), fac, buf);
+    saql_kafka_report(line);
 }
 
 static inline void saql_rd_report_errors(rd_kafka_conf_t *conf) {

@@ -55,11 +55,12 @@ public enum SAQLError: Error, CustomStringConvertible, Sendable {
     static func wrapping(_ error: any Error) -> SAQLError {
         switch error {
         case let e as SAQLError: return e
-        case let e as JobFailure: return .jobFailed(e.message)
-        case let e as StateError: return .state(e.message)
-        case let e as ConnectorError: return .connector(e.message)
-        case let e as DecodeError: return .malformedEvent(input: "", message: "\(e)")
-        default: return .connector("\(error)")
+        // Messages may quote a `${...}` value back (a client library's configuration error).
+        case let e as JobFailure: return .jobFailed(Secrets.redact(e.message))
+        case let e as StateError: return .state(Secrets.redact(e.message))
+        case let e as ConnectorError: return .connector(Secrets.redact(e.message))
+        case let e as DecodeError: return .malformedEvent(input: "", message: Secrets.redact("\(e)"))
+        default: return .connector(Secrets.redact("\(error)"))
         }
     }
 }

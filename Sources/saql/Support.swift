@@ -1,13 +1,14 @@
+import Planner
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Writes to standard error.
+/// Writes to standard error, with every `${...}` value the job expanded redacted (``Secrets``).
 func printError(_ text: String, terminator: String = "\n") {
-    var bytes = Array((text + terminator).utf8)
+    let bytes = Array((Secrets.redact(text) + terminator).utf8)
     var offset = 0
     while offset < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+        let n = bytes.withUnsafeBytes { all in all.baseAddress.map { write(2, $0 + offset, all.count - offset) } ?? 0 }
         if n <= 0 { break }
         offset += n
     }

@@ -82,6 +82,44 @@ struct BadInputTests {
 
 /// File outputs under ASA's output error policy: a full disk (`/dev/full`) drops and counts rows
 /// under `drop`, and is retried under `retry` (the job waits instead of losing rows).
+/// A `${...}` value never reaches a message: librdkafka quotes its configuration back, in the
+/// client's creation error and in the warnings from its own threads.
+struct SecretRedactionTests {
+    @Test func expandedValuesAreRedactedInEveryMessage() throws {
+        let dir = NSTemporaryDirectory() + "saql-secret-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (name, protocolOption) in [("creation", "properties.security.protocol = 'SASL_PLAINTEXT', "), ("warning", "")] {
+            try """
+                CREATE INPUT In WITH (connector = 'kafka', brokers = '127.0.0.1:1', topic = 't', stop = 'end', \(protocolOption)properties.sasl.mechanism = 'X${SAQL_TEST_PW}');
+                CREATE OUTPUT Out WITH (connector = 'file', path = 'out.jsonl');
+                SELECT * INTO Out FROM In
+                """.write(toFile: dir + "/\(name).saql", atomically: true, encoding: .utf8)
+        }
+        let secret = "hunter2-\(UInt32.random(in: 0...UInt32.max))"
+        let created = try runSAQL(["run", dir + "/creation.saql"], includingErrors: true, environment: ["SAQL_TEST_PW": secret])
+        #expect(created.status == 1)
+        #expect(created.stdout.contains("Unsupported SASL mechanism: X***"))
+        #expect(!created.stdout.contains(secret))
+        // A client that starts warns about the mechanism from librdkafka's thread; the run is
+        // stopped after that (no broker listens).
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: ExampleJobTests.root + "/.build/debug/saql")
+        p.arguments = ["run", dir + "/warning.saql"]
+        p.environment = ProcessInfo.processInfo.environment.merging(["SAQL_TEST_PW": secret]) { $1 }
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        p.terminate()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(text.contains("`X***`"), "\(text.prefix(400))")
+        #expect(!text.contains(secret))
+    }
+}
+
 struct FileOutputErrorTests {
     func pipeline(policy: String, dir: String) throws -> Pipeline {
         try (0..<5_000).map { #"{"Id":\#($0)}"# }.joined(separator: "\n").write(toFile: dir + "/in.jsonl", atomically: true, encoding: .utf8)

@@ -187,6 +187,7 @@ struct HeaderBinder {
                 name = String(name[..<dash.lowerBound])
             }
             if let v = environment[name], !(fallback != nil && v.isEmpty) {
+                Secrets.register(v)
                 out += v
             } else if let fallback {
                 out += fallback
