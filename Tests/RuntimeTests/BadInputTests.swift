@@ -80,6 +80,54 @@ struct BadInputTests {
     }
 }
 
+/// Input is never altered silently (RFC 8259 and 4180): what cannot be read as written is a
+/// counted, dead-lettered malformed event; what is valid arrives exactly.
+struct InputFidelityTests {
+    func run(_ bytes: [UInt8], format: String) throws -> (out: [String], dead: [String], malformed: Int) {
+        let dir = NSTemporaryDirectory() + "saql-fidelity-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/in.txt"))
+        try """
+            CREATE INPUT In WITH (connector = 'file', path = 'in.txt', format = '\(format)');
+            CREATE OUTPUT Out WITH (connector = 'file', path = 'out.jsonl');
+            CREATE OUTPUT Dead WITH (connector = 'file', path = 'dead.jsonl', role = 'dead_letter');
+            SELECT * INTO Out FROM In
+            """.write(toFile: dir + "/job.saql", atomically: true, encoding: .utf8)
+        let r = try runSAQL(["run", dir + "/job.saql"], includingErrors: true)
+        #expect(r.status == 0)
+        let malformed = r.stdout.components(separatedBy: "malformed=").last.flatMap { Int($0.prefix { $0.isNumber }) } ?? -1
+        func lines(_ name: String) -> [String] {
+            ((try? String(contentsOfFile: dir + "/" + name, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+        return (lines("out.jsonl"), lines("dead.jsonl"), malformed)
+    }
+
+    @Test func jsonEventsArriveExactlyOrAreRefused() throws {
+        var bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array(#"{"n":1}"#.utf8) + [0x0A]          // BOM: ignored, not an event
+        bytes += Array(#"{"n":2,"s":"bad"#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8) + [0x0A]  // invalid UTF-8
+        bytes += Array(#"{"n":3,"s":"x"#.utf8) + [0xC0, 0xAF] + Array(#""}"#.utf8) + [0x0A]  // overlong '/' (0xC0 never starts UTF-8)
+        bytes += Array(#"{"n":4,"a"#.utf8) + [0x01] + Array(#"b":1}"#.utf8) + [0x0A]         // raw control character in a key
+        bytes += Array(#"{"n":5,"f":1e999}"#.utf8) + [0x0A]                                   // beyond the float range
+        bytes += Array(#"{"n":6,"s":"\ud800"}"#.utf8) + [0x0A]                                // lone surrogate
+        bytes += Array(#"{"n":7,"s":"é\u00e9😀\ud83d\ude00"}"#.utf8) + [0x0A]                 // valid, escaped and not
+        let r = try run(bytes, format: "json")
+        #expect(r.out == [#"{"n":1}"#, #"{"n":7,"s":"éé😀😀"}"#])
+        #expect(r.malformed == 5)
+        let details = r.dead.map { line in (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["detail"] as? String ?? "" }
+        #expect(details == ["invalid UTF-8 byte 0xFF", "invalid UTF-8 byte 0xC0", "control character U+01 in the text (write it escaped)",
+                            "number 1e999 is beyond the float range", #"\u escape of a lone surrogate"#])
+    }
+
+    @Test func csvRecordsSpanQuotedNewlines() throws {
+        let text = "\u{FEFF}a,b\r\n1,\"x\ny\"\r\n2,\"say \"\"hi\"\"\"\n3,\"open\n"
+        let r = try run(Array(text.utf8), format: "csv")
+        #expect(r.out == [#"{"a":1,"b":"x\ny"}"#, #"{"a":2,"b":"say \"hi\""}"#])
+        #expect(r.malformed == 1, "the last record's quote never closes")
+        #expect(r.dead.first?.contains("in.txt:5") == true, "positions name the line where the record starts")
+    }
+}
+
 /// File outputs under ASA's output error policy: a full disk (`/dev/full`) drops and counts rows
 /// under `drop`, and is retried under `retry` (the job waits instead of losing rows).
 /// A `${...}` value never reaches a message: librdkafka quotes its configuration back, in the

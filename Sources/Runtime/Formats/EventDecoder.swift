@@ -23,6 +23,7 @@ package struct EventDecoder {
 
     /// Appends the decoded event to `batch`. Throws for malformed text (and leaves `batch` unchanged).
     package mutating func decode(_ text: UnsafeBufferPointer<UInt8>, into batch: inout EventBatch, defaultArrival: Int64) throws(DecodeError) {
+        if let p = TextValidation.problem(in: text, allowingNewlines: csv != nil) { throw DecodeError(message: p.message, offset: p.offset) }
         let base = batch.values.count
         batch.values.append(contentsOf: repeatElement(Value.null, count: width))
         do throws(DecodeError) {

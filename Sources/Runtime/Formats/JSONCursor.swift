@@ -34,7 +34,8 @@ struct JSONCursor {
         func decoded(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
             var c = JSONCursor(bytes: bytes, booleansAsBit: true)
             c.pos = start - 1
-            return (try? c.readString()) ?? ""
+            // A key that does not decode (a raw tab among escapes) keeps its raw text.
+            return (try? c.readString()) ?? String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
         }
     }
 
@@ -206,7 +207,9 @@ struct JSONCursor {
                         let low = try hex4()
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     }
-                    out.append(contentsOf: String(Character(Unicode.Scalar(scalar) ?? "\u{FFFD}")).utf8)
+                    // A lone surrogate has no Unicode character: refused, not replaced by U+FFFD.
+                    guard let character = Unicode.Scalar(scalar) else { throw error("\\u escape of a lone surrogate") }
+                    out.append(contentsOf: String(Character(character)).utf8)
                 default: throw error("invalid escape in a string")
                 }
                 continue
@@ -298,6 +301,8 @@ struct JSONCursor {
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
         guard let d = Double(text) else { throw error("invalid number") }
+        // 1e999 would become Infinity, which is no JSON number.
+        guard d.isFinite else { throw error("number \(text) is beyond the float range") }
         return .float(d)
     }
 

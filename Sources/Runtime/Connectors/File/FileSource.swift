@@ -19,6 +19,7 @@ package final class FileSource: EventSource {
         self.input = input
         reader = try LineReader(path: path)
         decoder = EventDecoder(layout: layout, format: format, arrivalField: arrivalField, compatibility: compatibility)
+        reader.quotedNewlines = decoder.isCSV
         defaultArrival = runStart
         self.context = context
         self.maxEventBytes = maxEventBytes
@@ -74,8 +75,8 @@ package final class FileSource: EventSource {
         }
         while batch.count < maxRows {
             let more = try reader.nextLine { line in
-                if decodeLine(line, decoder: &local, into: &batch, eventOffset: Int64(reader.lineNumber),
-                              position: { "\(self.reader.path):\(self.reader.lineNumber)" }) {
+                if decodeLine(line, decoder: &local, into: &batch, eventOffset: Int64(reader.recordLine),
+                              position: { "\(self.reader.path):\(self.reader.recordLine)" }) {
                     events += 1
                 }
             }

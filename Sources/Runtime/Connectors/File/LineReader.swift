@@ -5,7 +5,15 @@ import Darwin
 #endif
 
 /// Reads a file as lines of bytes in large chunks, without holding the whole file in memory.
+///
+/// A UTF-8 byte order mark at the start of the file is skipped (RFC 8259 lets a parser ignore
+/// it; it is not part of the first event). With `quotedNewlines` (CSV, RFC 4180) a line break
+/// inside a double-quoted field belongs to the record, and a "line" is the whole record.
 final class LineReader {
+    /// CSV: newlines inside quotes do not end a record.
+    var quotedNewlines = false
+    /// Whether the bytes from `start` to `scanFrom` leave a quoted field open.
+    @exclusivity(unchecked) private var inQuotes = false
     private let fd: Int32
     @exclusivity(unchecked) private var buffer: [UInt8]
     @exclusivity(unchecked) private var start = 0
@@ -14,6 +22,9 @@ final class LineReader {
     let path: String
     /// 1-based number of the line last returned.
     @exclusivity(unchecked) private(set) var lineNumber = 0
+    /// 1-based number of the line where the record last returned starts (a CSV record with quoted
+    /// newlines spans several lines; otherwise the same as `lineNumber`).
+    @exclusivity(unchecked) private(set) var recordLine = 0
     /// Bytes read from the file into the buffer so far.
     @exclusivity(unchecked) private var bytesRead: Int64 = 0
 
@@ -32,9 +43,20 @@ final class LineReader {
         start = 0
         end = 0
         scanFrom = 0
+        inQuotes = false
         eof = false
         bytesRead = offset
         self.lineNumber = lineNumber
+        if offset == 0 { try skipByteOrderMark() }
+    }
+
+    /// Skips EF BB BF at the start of the file.
+    private func skipByteOrderMark() throws {
+        while end - start < 3 && !eof { try fill() }
+        if end - start >= 3, buffer[start] == 0xEF, buffer[start + 1] == 0xBB, buffer[start + 2] == 0xBF {
+            start += 3
+            scanFrom = max(scanFrom, start)
+        }
     }
 
     init(path: String, chunk: Int = 4 << 20) throws {
@@ -42,6 +64,7 @@ final class LineReader {
         guard fd >= 0 else { throw ConnectorError("cannot open '\(path)': \(String(cString: strerror(errno)))") }
         self.path = path
         buffer = [UInt8](repeating: 0, count: chunk)
+        try skipByteOrderMark()
     }
 
     deinit { close(fd) }
@@ -56,18 +79,22 @@ final class LineReader {
     /// Calls `body` with the next line (without its `\n` or `\r\n`); returns false at end of file.
     func nextLine(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Bool {
         while true {
-            if let nl = findNewline() {
+            if let nl = quotedNewlines ? findRecordEnd() : findNewline() {
                 lineNumber += 1
+                recordLine = lineNumber
                 var lineEnd = nl
                 if lineEnd > start && buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
                 let s = start
+                if quotedNewlines { lineNumber += buffer[s..<nl].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } }
                 start = nl + 1
+                inQuotes = false
                 try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[s..<lineEnd])) }
                 return true
             }
             if eof {
                 guard start < end else { return false }
                 lineNumber += 1
+                recordLine = lineNumber
                 let s = start, e = end
                 start = end
                 try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[s..<e])) }
@@ -88,6 +115,24 @@ final class LineReader {
             return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
         }
         if result == nil { i = end }
+        scanFrom = result.map { $0 + 1 } ?? i
+        return result
+    }
+
+    /// The newline that ends the record from `start`: the first outside double quotes (a doubled
+    /// quote inside a field toggles twice, so it changes nothing).
+    private func findRecordEnd() -> Int? {
+        var i = max(start, scanFrom)
+        var quoted = inQuotes
+        let result: Int? = buffer.withUnsafeBufferPointer { b in
+            while i < end {
+                let c = b[i]
+                if c == 0x22 { quoted.toggle() } else if c == 0x0A && !quoted { return i }
+                i += 1
+            }
+            return nil
+        }
+        inQuotes = quoted
         scanFrom = result.map { $0 + 1 } ?? i
         return result
     }
