@@ -137,6 +137,7 @@ struct Run: ParsableCommand {
             throw ExitCode(1)
         }
         if !quiet { printError("saql: \(context.counters.summary)") }
+        if StopSignal.requested { throw ExitCode(StopSignal.exitStatus) }
     }
 }
 

@@ -476,7 +476,7 @@ struct BrokerRestartTests {
         p.terminate()
         p.waitUntilExit()
         let log = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(p.terminationStatus == 0)
+        #expect(p.terminationStatus == 143, "stopped by SIGTERM: 128 + 15")
         #expect(outputCount() == 150)
         #expect(log.contains("saql: warning: kafka"), "the outage should be reported: \(log.prefix(2000))")
     }
@@ -595,10 +595,10 @@ struct MetricsEndpointTests {
         #expect(sample(text, #"saql_events_dropped_total{reason="malformed"}"#) == 0)
         #expect(text.contains("saql_consumer_lag_records{"))
         #expect(text.contains("# HELP saql_input_events_total"))
-        // SIGTERM: the run stops, flushes its output and exits 0.
+        // SIGTERM: the run stops, flushes its output and exits 143 (128 + 15: stopped, not completed).
         p.terminate()
         p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        #expect(p.terminationStatus == 143)
         #expect(try Broker.lines(dir + "/out.jsonl").count == 100)
     }
 }

@@ -196,6 +196,39 @@ struct FileOutputErrorTests {
         #expect(try String(contentsOfFile: dir + "/fine.jsonl", encoding: .utf8).split(separator: "\n").count == 5_000)
     }
 
+    /// A stop signal ends an output's retry wait at once: a SQLite output whose database another
+    /// connection keeps locked is retried until SIGTERM, and the run then exits within a second,
+    /// naming what it did not write, with status 1 (not 0: rows are missing).
+    @Test func aSignalEndsTheRetryOfALockedDatabase() throws {
+        let dir = NSTemporaryDirectory() + "saql-locked-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try (0..<100).map { #"{"n":\#($0)}"# }.joined(separator: "\n").write(toFile: dir + "/in.jsonl", atomically: true, encoding: .utf8)
+        try """
+            CREATE INPUT In WITH (connector = 'file', path = 'in.jsonl');
+            CREATE OUTPUT Db WITH (connector = 'sqlite', path = 'out.db', table = 'rows');
+            SELECT n INTO Db FROM In
+            """.write(toFile: dir + "/job.saql", atomically: true, encoding: .utf8)
+        let holder = try SQLiteDatabase(path: dir + "/out.db", readOnly: false)
+        try holder.execute("PRAGMA journal_mode = WAL; CREATE TABLE other (x); BEGIN EXCLUSIVE; INSERT INTO other VALUES (1);")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: ExampleJobTests.root + "/.build/debug/saql")
+        p.arguments = ["run", dir + "/job.saql"]
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        Thread.sleep(forTimeInterval: 2)
+        #expect(p.isRunning, "the output is retried while the database is locked")
+        let signalled = Date()
+        p.terminate()
+        p.waitUntilExit()
+        #expect(Date().timeIntervalSince(signalled) < 1.5)
+        #expect(p.terminationStatus == 1)
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(log.contains("stopped while retrying") && log.contains("not written"), "\(log.suffix(600))")
+        try holder.execute("ROLLBACK")
+    }
+
     @Test func retryWaitsAndCountsRetries() throws {
         let dir = NSTemporaryDirectory() + "saql-full-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -19,6 +19,17 @@ package final class RuntimeContext {
 
     package init() {}
 
+    /// Waits `seconds` before an output retries, in slices of at most 100 ms so that a stop
+    /// request ends the wait at once (the caller then gives up and names what was not written).
+    func retryPause(seconds: Double) {
+        var left = Int64(seconds * Double(Timestamp.ticksPerSecond))
+        let slice = Timestamp.ticksPerSecond / 10
+        while left > 0 && !isStopping() {
+            clock.sleep(ticks: min(left, slice))
+            left -= slice
+        }
+    }
+
     /// Throws the error that stopped the run, if one did (checked after each batch).
     package func throwIfFailed() throws {
         if let failure { throw JobFailure(message: failure.message) }

@@ -89,7 +89,7 @@ final class ByteSink {
                 }
                 h.context.counters.outputRetries += 1
                 h.context.onRowError?("output '\(h.output)': cannot write to \(name): \(reason) (retrying in \(backoff) s)")
-                h.context.clock.sleep(ticks: Int64(backoff * Double(Timestamp.ticksPerSecond)))
+                h.context.retryPause(seconds: backoff)
                 backoff = min(backoff * 2, 30)
                 continue
             }

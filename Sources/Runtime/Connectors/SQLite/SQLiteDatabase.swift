@@ -24,15 +24,20 @@ package final class SQLiteDatabase {
 
     deinit { sqlite3_close(handle) }
 
+    /// How long a statement waits for another connection's lock before it fails as busy.
+    package func setBusyTimeout(milliseconds: Int32) { sqlite3_busy_timeout(handle, milliseconds) }
+
     var lastError: String { handle.map { String(cString: sqlite3_errmsg($0)) } ?? "no connection" }
 
     /// Runs statements that return no rows.
     package func execute(_ sql: String) throws {
         var error: UnsafeMutablePointer<CChar>?
-        guard sqlite3_exec(handle, sql, nil, nil, &error) == SQLITE_OK else {
+        let rc = sqlite3_exec(handle, sql, nil, nil, &error)
+        guard rc == SQLITE_OK else {
             let message = error.map { String(cString: $0) } ?? lastError
             sqlite3_free(error)
-            throw ConnectorError("sqlite '\(path)': \(message)")
+            let primary = rc & 0xFF
+            throw ConnectorError("sqlite '\(path)': \(message)", transient: primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
         }
     }
 

@@ -16,6 +16,9 @@ final class SQLiteSinkDatabase {
         try ByteSink.makeParentDirectories(path)
         lock = try ExclusiveLock(path: path, what: "output database '\(path)'")
         db = try SQLiteDatabase(path: path, readOnly: false)
+        // A locked database is retried by the writer's backoff, which a stop signal interrupts;
+        // SQLite's own wait would not be.
+        db.setBusyTimeout(milliseconds: 250)
         try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
     }
 

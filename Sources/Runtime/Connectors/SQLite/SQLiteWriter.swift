@@ -105,12 +105,13 @@ final class SQLiteWriter: RowWriter {
 
     func write(_ row: RowRef, shape: RowShape) throws {
         let record = shape.record(row)
-        if columns == nil { columns = try createTable(for: record) }
-        let s = try statement(for: record.names)
-        for (i, v) in record.values.enumerated() { s.bind(i + 1, v) }
         var backoff = 0.1
         while true {
             do {
+                // Creating the table needs the write lock too: it is retried like the insert.
+                if columns == nil { columns = try createTable(for: record) }
+                let s = try statement(for: record.names)
+                for (i, v) in record.values.enumerated() { s.bind(i + 1, v) }
                 try database.willWrite()
                 try s.run()
                 return
@@ -120,7 +121,7 @@ final class SQLiteWriter: RowWriter {
                 }
                 context.counters.outputRetries += 1
                 context.onRowError?("sqlite output '\(output)': \(e.message) (retrying in \(backoff) s)")
-                context.clock.sleep(ticks: Int64(backoff * Double(Timestamp.ticksPerSecond)))
+                context.retryPause(seconds: backoff)
                 backoff = min(backoff * 2, 30)
             } catch let e as ConnectorError where policy == .drop {
                 context.counters.outputErrors += 1
