@@ -237,6 +237,41 @@ package final class KafkaConsumer {
         guard rc == RD_KAFKA_RESP_ERR_NO_ERROR || rc == RD_KAFKA_RESP_ERR__NO_OFFSET else { throw kafkaError("commit", rc) }
     }
 
+    /// The partitions of `topic`, from the brokers' metadata.
+    package func partitions(of topic: String, timeoutMs: Int32) throws -> [Int32] {
+        guard let t = rd_kafka_topic_new(handle, topic, nil) else { throw ConnectorError("kafka: cannot open topic '\(topic)'") }
+        defer { rd_kafka_topic_destroy(t) }
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let rc = rd_kafka_metadata(handle, 0, t, &metadata, timeoutMs)
+        guard rc == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { throw kafkaError("metadata of '\(topic)'", rc) }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        guard metadata.pointee.topic_cnt > 0 else { return [] }
+        let info = metadata.pointee.topics[0]
+        guard info.err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw kafkaError("metadata of '\(topic)'", info.err) }
+        return (0..<Int(info.partition_cnt)).map { info.partitions[$0].id }.sorted()
+    }
+
+    /// Waits up to `timeoutMs` for end-of-partition events, handing each partition's end offset to
+    /// `body` (records are skipped: a consumer assigned at the end reads none).
+    func pollEnds(timeoutMs: Int32, _ body: (Int32, Int64) -> Void) {
+        guard let message = rd_kafka_consume_queue(queue, timeoutMs) else { return }
+        defer { rd_kafka_message_destroy(message) }
+        if message.pointee.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { body(message.pointee.partition, message.pointee.offset) }
+    }
+
+    /// The group's committed next offset of each of these partitions (absent where it has none).
+    package func committed(topic: String, partitions: [Int32], timeoutMs: Int32 = 5000) -> [Int32: Int64] {
+        guard let list = rd_kafka_topic_partition_list_new(Int32(partitions.count)) else { return [:] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for p in partitions { rd_kafka_topic_partition_list_add(list, topic, p) }
+        guard rd_kafka_committed(handle, list, timeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [:] }
+        var out: [Int32: Int64] = [:]
+        for i in 0..<Int(list.pointee.cnt) where list.pointee.elems[i].offset >= 0 {
+            out[list.pointee.elems[i].partition] = list.pointee.elems[i].offset
+        }
+        return out
+    }
+
     /// Leaves the group (so partitions move to other members at once).
     package func close() { rd_kafka_consumer_close(handle) }
 }

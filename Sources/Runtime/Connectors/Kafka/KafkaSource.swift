@@ -28,6 +28,11 @@ package final class KafkaSource: CommittingSource, PartitionedSource {
     /// Row columns of the metadata properties the query reads.
     private let metadataColumns: [(column: Int, property: MetadataProperty)]
     package private(set) var ended = false
+    /// A bounded run's end offsets of every partition.
+    private let ends: TopicEnds?
+    /// When partitions held by other members were last checked, and what was reported.
+    private var othersChecked: Int64?
+    private var waitingReported: [Int32] = []
 
     package init(input: String, options: KafkaInputOptions, layout: InputLayout, compatibility: CompatibilityLevel,
                 context: RuntimeContext) throws {
@@ -39,6 +44,8 @@ package final class KafkaSource: CommittingSource, PartitionedSource {
         config.setDefault("bootstrap.servers", options.brokers)
         config.setDefault("group.id", options.groupId)
         config.setDefault("auto.offset.reset", options.start == .latest ? "latest" : "earliest")
+        // A bounded run learns the topic's ends before it joins the group.
+        ends = options.stopAtEnd ? try TopicEnds(config: config, topic: options.topic) : nil
         consumer = try KafkaConsumer(config: config, topics: [options.topic])
         decoder = EventDecoder(layout: layout, format: options.format, arrivalField: nil, compatibility: compatibility)
         func column(_ name: String) -> Int? {
@@ -105,12 +112,29 @@ package final class KafkaSource: CommittingSource, PartitionedSource {
         context.counters.inputEvents[input, default: 0] += count
         if options.stopAtEnd && n == 0 {
             let assigned = consumer.assignment
-            if !assigned.isEmpty && Set(assigned).isSubset(of: consumer.atEnd) { ended = true }
+            if !assigned.isEmpty && Set(assigned).isSubset(of: consumer.atEnd) { ended = othersAreFinished(assigned) }
         }
         return parts
     }
 
     package func nextBatch(maxRows: Int) throws -> EventBatch? { try nextBatch(maxRows: maxRows, timeoutMs: 100) }
+
+    /// A bounded run whose own partitions are read may end only when the topic's other partitions
+    /// are read to their start-time ends by the group (committed): while a member that died still
+    /// holds some, the run waits until its session expires and they move here. Checked once a second.
+    private func othersAreFinished(_ assigned: [Int32]) -> Bool {
+        guard let ends else { return true }
+        let now = context.clock.now
+        if let last = othersChecked, now - last < Timestamp.ticksPerSecond { return false }
+        othersChecked = now
+        let waiting = ends.unfinished(outside: assigned, consumer: consumer)
+        if !waiting.isEmpty && waiting != waitingReported {
+            context.onNotice?("kafka input '\(input)': partitions \(waiting) of \(ends.topic) are held by other members and not read to their end; "
+                + "waiting for them (a stopped member's partitions move here when its session expires)")
+        }
+        waitingReported = waiting
+        return waiting.isEmpty
+    }
 
     private func fillSystemColumns(_ batch: inout EventBatch, row: Int, arrival: Int64, partition: Int32, processed: Int64) {
         let base = row * batch.width
