@@ -39,6 +39,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "saql-bench", dependencies: ["SAQL", "SAQLParser", "Planner", "Runtime"]),
+        .executableTarget(name: "saql-fuzz", dependencies: ["SAQL", "SAQLParser", "Planner", "Runtime"]),
         .testTarget(name: "SAQLParserTests", dependencies: ["SAQLParser"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Runtime"]),
         .testTarget(name: "RuntimeTests", dependencies: ["SAQL", "SAQLParser", "Planner", "Runtime"], exclude: ["Fixtures"]),

@@ -17,7 +17,7 @@ package struct EventDecoder {
     var isCSV: Bool { csv != nil }
 
     /// Reads a CSV header line; returns false when it is not a valid header.
-    mutating func readHeader(_ line: UnsafeBufferPointer<UInt8>) throws(DecodeError) {
+    package mutating func readHeader(_ line: UnsafeBufferPointer<UInt8>) throws(DecodeError) {
         try csv?.readHeader(line)
     }
 

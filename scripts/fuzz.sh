@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Fuzzes saql's front doors for a bounded time (not part of CI): query text, job headers and event
+# bytes through saql-fuzz, checkpoint blobs through CheckpointFuzzTests. Each target runs in its
+# own process, restarted with a new seed after a crash so one crash does not end the run.
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [OUT_DIR]
+# Crashing and hanging inputs are kept in OUT_DIR (crash-*.txt, hang-*.txt); a summary is printed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-600}
+out=${2:-fuzz-out}
+mkdir -p "$out"
+swift build --product saql-fuzz >&2 || exit 1
+bin=.build/debug/saql-fuzz
+pids=()
+for target in query header events; do
+  (
+    end=$((SECONDS + seconds)); seed=1
+    while [ $SECONDS -lt $end ]; do
+      left=$((end - SECONDS))
+      "$bin" "$target" --seconds "$left" --seed "$seed" --out "$out" >>"$out/$target.log" 2>&1 || echo "saql-fuzz $target: seed $seed ended with a crash or hang" >>"$out/$target.log"
+      seed=$((seed + 1))
+    done
+  ) &
+  pids+=($!)
+done
+# Checkpoint restore: the test's mutations, multiplied.
+SAQL_FUZZ_INTENSITY=$(( seconds / 30 > 1 ? seconds / 30 : 1 )) swift test --filter CheckpointFuzzTests >"$out/checkpoint.log" 2>&1
+echo "checkpoint: $(grep -E 'Test run' "$out/checkpoint.log" | tail -1)"
+wait "${pids[@]}"
+for target in query header events; do grep -h "saql-fuzz $target" "$out/$target.log"; done
+ls "$out" | grep -E '^(crash|hang)-' && exit 1
+echo "no crashes, no hangs"
