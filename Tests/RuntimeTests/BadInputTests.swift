@@ -128,6 +128,27 @@ struct InputFidelityTests {
     }
 }
 
+/// `SET max_state`: a GROUP BY with more keys than memory allows stops the job with an error that
+/// names the operator, instead of the kernel killing it silently.
+struct MemoryLimitTests {
+    @Test func maxStateStopsTheJobNamingTheOperator() throws {
+        let dir = NSTemporaryDirectory() + "saql-memory-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let lines = (0..<300_000).map { #"{"k":"device-\#($0)","v":\#($0),"t":"2024-01-01T00:00:00Z"}"# }
+        try lines.joined(separator: "\n").write(toFile: dir + "/in.jsonl", atomically: true, encoding: .utf8)
+        try """
+            SET max_state = '60MB';
+            CREATE INPUT In WITH (connector = 'file', path = 'in.jsonl');
+            CREATE OUTPUT Out WITH (connector = 'file', path = 'out.jsonl');
+            SELECT k, COUNT(*) AS n INTO Out FROM In TIMESTAMP BY t GROUP BY k, TumblingWindow(minute, 5)
+            """.write(toFile: dir + "/job.saql", atomically: true, encoding: .utf8)
+        let r = try runSAQL(["run", dir + "/job.saql"], includingErrors: true)
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("past max_state 60.0 MB") && r.stdout.contains("(WindowAggregate) holds"), "\(r.stdout.suffix(500))")
+    }
+}
+
 /// File outputs under ASA's output error policy: a full disk (`/dev/full`) drops and counts rows
 /// under `drop`, and is retried under `retry` (the job waits instead of losing rows).
 /// A `${...}` value never reaches a message: librdkafka quotes its configuration back, in the

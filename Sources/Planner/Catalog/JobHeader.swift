@@ -152,6 +152,13 @@ struct HeaderBinder {
                 }
                 settings.udfTimeout = d
             }
+        case "max_state":
+            guard let bytes = EndpointOptions.byteSize(value), bytes > 0 else {
+                diagnostics.append(.error("SAQL3002", "invalid size '\(value)' for 'max_state'", at: range,
+                                          helps: [.init("write sizes as '512MB', '2GB' or a number of bytes")]))
+                return
+            }
+            settings.maxState = bytes
         case "compatibility_level":
             guard let level = CompatibilityLevel(rawValue: value) else {
                 diagnostics.append(.error("SAQL3004", "unsupported compatibility level '\(value)'", at: range,

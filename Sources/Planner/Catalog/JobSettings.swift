@@ -32,6 +32,9 @@ package struct JobSettings: Hashable, Sendable {
     package var checkpointInterval: TimeSpan = .seconds(10)
     /// How long one call of a user function may run before the job stops with an error naming it.
     package var udfTimeout: TimeSpan = .seconds(1)
+    /// The memory the job may use before it stops with an error naming the operator that holds
+    /// most; nil: 90 % of the memory available (cgroup limit or the machine's).
+    package var maxState: Int64?
 
     package init() {}
 
@@ -46,6 +49,7 @@ package struct JobSettings: Hashable, Sendable {
         ("checkpoint_interval", "wall-clock time between checkpoints (default '10s')"),
         ("output_error_policy", "'retry' (default: wait and write again) or 'drop' (count and go on) for rows an output rejects"),
         ("udf_timeout", "how long one call of a JavaScript function may run before the job stops (default '1s')"),
+        ("max_state", "memory the job may use before it stops with an error naming the operator holding most, e.g. '2GB' (default: 90% of the memory available)"),
     ]
 }
 

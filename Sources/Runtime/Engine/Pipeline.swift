@@ -15,6 +15,7 @@ package final class Pipeline {
     var sinks: [SinkOperator] = []
     private let compatibility: CompatibilityLevel
     private let outputErrorPolicy: OutputErrorPolicy
+    private let memory: MemoryGuard
     /// Connections and producers the outputs share.
     private let resources = SharedResources()
     var deadLetterWriter: DeadLetterWriter?
@@ -50,6 +51,7 @@ package final class Pipeline {
         self.options = options
         compatibility = settings.compatibilityLevel
         outputErrorPolicy = settings.outputErrorPolicy
+        memory = MemoryGuard(setting: settings.maxState)
         if let dl = options.deadLetter {
             let writer = try DeadLetterWriter(binding: dl, resumeAt: try fileResumeOffset(options.restore?.outputs[Self.deadLetterKey]))
             deadLetterWriter = writer
@@ -288,6 +290,7 @@ package final class Pipeline {
                 try storeCheckpoint(committing)
                 nextCheckpoint = clock.now.addingSaturating(options.checkpointInterval)
             }
+            if turns % 16 == 0 { try checkMemory() }
             if stopRequested() {
                 if options.checkpoints != nil { try storeCheckpoint(committing) } else { try flushAndCommit(committing, final: true) }
                 try detachOutputs()
@@ -321,6 +324,16 @@ package final class Pipeline {
         try finish(committing: all)
         if options.checkpoints != nil { try storeCheckpoint([]) }
         if transactions.isEmpty { for c in committing { try c.commit(async: false) } }
+    }
+
+    /// Stops the run when its memory passes `max_state`, naming the operator that holds most.
+    private func checkMemory() throws {
+        guard let limit = memory.limit, let used = MemoryGuard.residentBytes(), used > limit else { return }
+        let held = nodeOperators.map { ($0.id, $0.op.name, $0.op.heldRows) }.max { $0.2 < $1.2 }
+        let culprit = held.map { "plan node #\($0.0) (\($0.1)) holds \($0.2) rows, the most" } ?? "no operator holds rows"
+        throw JobFailure(message: "the job's memory reached \(MemoryGuard.text(used)), past max_state \(MemoryGuard.text(limit))"
+            + (memory.explicit ? "" : " (the default: 90% of the memory available)") + "; \(culprit). "
+            + "Raise max_state, shorten the window or LIMIT DURATION, or reduce the GROUP BY keys")
     }
 
     /// Consumer lag of the partitioned sources being read.
