@@ -4,6 +4,8 @@
 # own process, restarted with a new seed after a crash so one crash does not end the run.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [OUT_DIR]
 # Crashing and hanging inputs are kept in OUT_DIR (crash-*.txt, hang-*.txt); a summary is printed.
+# Runs are deterministic per seed: a crash that left no file (a stack overflow can take the handler
+# down too) is reproduced with: gdb -batch -ex run -ex bt --args .build/debug/saql-fuzz TARGET --seed N
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
@@ -17,7 +19,7 @@ for target in query header events; do
     end=$((SECONDS + seconds)); seed=1
     while [ $SECONDS -lt $end ]; do
       left=$((end - SECONDS))
-      "$bin" "$target" --seconds "$left" --seed "$seed" --out "$out" >>"$out/$target.log" 2>&1 || echo "saql-fuzz $target: seed $seed ended with a crash or hang" >>"$out/$target.log"
+      "$bin" "$target" --seconds "$left" --seed "$seed" --out "$out" >>"$out/$target.log" 2>&1 || { echo "saql-fuzz $target: seed $seed ended with a crash or hang" >>"$out/$target.log"; touch "$out/crash-$target-seed-$seed"; }
       seed=$((seed + 1))
     done
   ) &

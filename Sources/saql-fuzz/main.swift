@@ -48,7 +48,15 @@ func installCrashHandler() {
         signal(sig, SIG_DFL)
         raise(sig)
     }
-    for s in [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE] { signal(s, handler) }
+    // On its own stack: a stack overflow (SIGSEGV) leaves none to run the handler on.
+    var stack = stack_t()
+    stack.ss_sp = UnsafeMutableRawPointer.allocate(byteCount: 1 << 16, alignment: 16)
+    stack.ss_size = 1 << 16
+    sigaltstack(&stack, nil)
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = handler
+    action.sa_flags = SA_ONSTACK
+    for s in [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE] { sigaction(s, &action, nil) }
 }
 
 let dictionary = ["SELECT", "FROM", "WHERE", "GROUP BY", "HAVING", "INTO", "UNION", "JOIN", "LEFT JOIN", "ON", "AS",

@@ -52,6 +52,10 @@ struct QueryLimitTests {
             "r" + String(repeating: ".b", count: n),
             String(repeating: "CASE WHEN a = 1 THEN ", count: n) + "1" + String(repeating: " END", count: n),
         ]
+        // MATCH_RECOGNIZE pattern groups (found by saql-fuzz: a stack overflow).
+        let pattern = "SELECT * INTO Out FROM In MATCH_RECOGNIZE (LIMIT DURATION(second, 10) MEASURES COUNT(A.a) AS n PATTERN ("
+            + String(repeating: "(", count: n) + "A" + String(repeating: ")", count: n) + ") DEFINE A AS A.a > 0)"
+        #expect(Engine.check(job: pattern).map(\.code) == ["SAQL1040"])
         for text in texts {
             let diagnostics = Engine.check(job: "SELECT \(text) AS x INTO Out FROM In")
             #expect(diagnostics.count == 1, "\(text.prefix(30))")

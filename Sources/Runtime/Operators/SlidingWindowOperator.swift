@@ -240,7 +240,12 @@ extension SlidingWindowOperator {
             g.activeTimes = Deque(try r.readEventTimes())
             g.activeValues = Deque(try r.readValues())
             g.lastEmitted = try r.readTime()
-            if grid != nil { g.scheduledUntil = try r.readTime() }
+            if grid != nil {
+                g.scheduledUntil = try r.readTime()
+                guard g.scheduledUntil == .min || Timestamp.representable.contains(g.scheduledUntil) else {
+                    throw StateError("a hopping window's next end is outside years 0001-9999")
+                }
+            }
             // Each kept event has one value per aggregate.
             guard g.pendingValues.count == g.pendingTimes.count * calls.count, g.activeValues.count == g.activeTimes.count * calls.count else {
                 throw StateError("sliding window state has a wrong shape")

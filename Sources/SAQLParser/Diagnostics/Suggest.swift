@@ -4,7 +4,9 @@ package enum Suggest {
     package static func closest(_ word: String, in candidates: [String]) -> String? {
         let w = Array(word.lowercased())
         var best: (String, Int)?
-        for c in candidates {
+        // A distance is at least the length difference, and more than 3 is never suggested: such
+        // candidates are skipped (a 20,000-character name must not cost seconds).
+        for c in candidates where abs(c.count - w.count) <= 3 {
             let d = distance(w, Array(c.lowercased()))
             if d < (best?.1 ?? Int.max) { best = (c, d) }
         }

@@ -93,6 +93,11 @@ extension Parser {
         let start = current.range
         var atom: RowPattern
         if accept(.lparen) != nil {
+            // Pattern groups nest under the same limit as parenthesized expressions.
+            nesting += 1
+            defer { nesting -= 1 }
+            guard descend() else { return .sequence([]) }
+            defer { depth -= 1 }
             atom = parsePatternAlternation()
             expect(.rparen, " to close the pattern group")
         } else if accept(.dot) != nil {
