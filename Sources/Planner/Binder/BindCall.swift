@@ -64,10 +64,9 @@ extension Binder {
             return .literal(.null, range)
         }
         guard let definition = functions.scalar(named: upper) else {
-            let names = functions.allScalars.map(\.name) + functions.allAggregates.map(\.name) + ["GETMETADATAPROPERTYVALUE"]
-                + ["LAG", "LAST", "ISFIRST", "ANOMALYDETECTION_SPIKEANDDIP", "ANOMALYDETECTION_CHANGEPOINT"]
             var helps: [Diagnostic.Help] = []
-            if let near = Suggest.closest(upper, in: names.sorted()) {
+            if suggesting, let near = Suggest.closest(upper, in: (functions.allScalars.map(\.name) + functions.allAggregates.map(\.name)
+                + ["GETMETADATAPROPERTYVALUE", "LAG", "LAST", "ISFIRST", "ANOMALYDETECTION_SPIKEANDDIP", "ANOMALYDETECTION_CHANGEPOINT"]).sorted()) {
                 helps.append(.init("did you mean '\(near)'?", replacing: call.nameRange, with: near))
             }
             diagnostics.append(.error("SAQL2005", "unknown function '\(call.baseName)'", at: call.nameRange, helps: helps))
@@ -109,7 +108,7 @@ extension Binder {
         let prefix = call.name[0].text.uppercased()
         // Declared, but its code did not compile: that declaration's error says it all.
         if header.functions.contains(where: { $0.name.caseInsensitiveEquals(call.baseName) }) { return .literal(.null, range) }
-        let names = (functions.allScalars.map(\.name) + functions.allAggregates.map(\.name)).filter { $0.hasPrefix(prefix + ".") }
+        let names = suggesting ? (functions.allScalars.map(\.name) + functions.allAggregates.map(\.name)).filter { $0.hasPrefix(prefix + ".") } : []
         var helps: [Diagnostic.Help] = []
         if let near = Suggest.closest(prefix + "." + call.baseName.uppercased(), in: names) {
             let author = (functions.scalar(named: near)?.spelling ?? functions.aggregate(named: near)?.spelling).map { String($0.dropFirst(prefix.count + 1)) }

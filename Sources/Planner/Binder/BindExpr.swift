@@ -288,7 +288,7 @@ extension Binder {
             r.input.map { layout(of: $0).fields } ?? r.schema.columns.filter { !$0.splice }.map(\.name)
         }
         var helps: [Diagnostic.Help] = []
-        if let near = Suggest.closest(name, in: candidates) {
+        if suggesting, let near = Suggest.closest(name, in: candidates) {
             helps.append(.init("did you mean '\(near)'?", replacing: range, with: near))
         }
         let source = relations.count == 1 ? " in '\(relations[0].alias)'" : ""
@@ -337,7 +337,7 @@ extension Binder {
             var type = DataType.any
             if let known = record.type.fieldType(name.text) { type = known } else if case .record(let fields?) = record.type {
                 var helps: [Diagnostic.Help] = []
-                if let near = Suggest.closest(name.text, in: fields.map(\.name)) {
+                if suggesting, let near = Suggest.closest(name.text, in: fields.map(\.name)) {
                     helps.append(.init("did you mean '\(near)'?", replacing: name.range, with: near))
                 }
                 diagnostics.append(.error("SAQL2009", "record has no field '\(name.text)'", at: name.range, helps: helps))

@@ -107,6 +107,11 @@ package struct Binder {
         return plans
     }
 
+    /// Whether "did you mean" is still worth computing: past the diagnostics that are shown
+    /// (``DiagnosticRenderer/limit``) a text with thousands of unknown names would spend seconds
+    /// on suggestions nobody reads.
+    var suggesting: Bool { diagnostics.count < DiagnosticRenderer.limit }
+
     /// The longest chain of steps each reading the next.
     static let maxStepChain = 100
 
