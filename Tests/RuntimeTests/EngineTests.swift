@@ -152,8 +152,11 @@ struct EngineTests {
             }
             try await engine.finish()
         }
-        try await Task.sleep(for: .milliseconds(200))
-        // Four rows fill the buffer; the push of the fourth waits for room.
+        // Four rows fill the buffer; the push of the fourth waits for room. Waited for (a loaded
+        // machine may take a while to get there), then given time to go past it, which it must not.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while pushed.value < 3 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try await Task.sleep(for: .milliseconds(300))
         #expect(pushed.value == 3)
         var seen: [Int64] = []
         for try await row in out {
