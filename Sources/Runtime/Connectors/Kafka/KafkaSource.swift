@@ -33,6 +33,8 @@ package final class KafkaSource: CommittingSource, PartitionedSource {
     /// When partitions held by other members were last checked, and what was reported.
     private var othersChecked: Int64?
     private var waitingReported: [Int32] = []
+    /// Since when this member's own partitions are done while others are not.
+    private var waitingSince: Int64?
 
     package init(input: String, options: KafkaInputOptions, layout: InputLayout, compatibility: CompatibilityLevel,
                 context: RuntimeContext) throws {
@@ -112,7 +114,7 @@ package final class KafkaSource: CommittingSource, PartitionedSource {
         context.counters.inputEvents[input, default: 0] += count
         if options.stopAtEnd && n == 0 {
             let assigned = consumer.assignment
-            if !assigned.isEmpty && Set(assigned).isSubset(of: consumer.atEnd) { ended = othersAreFinished(assigned) }
+            if !assigned.isEmpty && Set(assigned).isSubset(of: consumer.atEnd) { ended = othersAreFinished(assigned) } else { waitingSince = nil }
         }
         return parts
     }
@@ -133,7 +135,22 @@ package final class KafkaSource: CommittingSource, PartitionedSource {
                 + "waiting for them (a stopped member's partitions move here when its session expires)")
         }
         waitingReported = waiting
-        return waiting.isEmpty
+        guard !waiting.isEmpty else { return true }
+        // A dead member's partitions move here within its session timeout; partitions still held
+        // after twice that (and a join) belong to a live member, which reads them itself (two
+        // bounded members may each be waiting for the other's commits, made at their ends).
+        let since = waitingSince ?? now
+        waitingSince = since
+        if now - since > 2 * sessionTimeout + 5 * Timestamp.ticksPerSecond {
+            context.onNotice?("kafka input '\(input)': partitions \(waiting) stay with live members; this member's partitions are done")
+            return true
+        }
+        return false
+    }
+
+    /// The group's session timeout (`properties.session.timeout.ms`, librdkafka's default 45 s).
+    private var sessionTimeout: Int64 {
+        Int64(options.properties["session.timeout.ms"] ?? "").map { $0 * 10_000 } ?? 45 * Timestamp.ticksPerSecond
     }
 
     private func fillSystemColumns(_ batch: inout EventBatch, row: Int, arrival: Int64, partition: Int32, processed: Int64) {
