@@ -28,23 +28,12 @@ struct MemoryGuard {
         return candidates.min().map { $0 / 10 * 9 }
     }
 
-    /// The process's resident memory in bytes.
+    /// The process's resident memory in bytes (the second field of `/proc/self/statm`, in pages).
     static func residentBytes() -> Int64? {
-        guard let fd = fopen("/proc/self/statm", "r") else { return nil }
-        defer { fclose(fd) }
-        var size = 0, resident = 0
-        guard fscanf_statm(fd, &size, &resident) else { return nil }
-        return Int64(resident) * Int64(sysconf(Int32(_SC_PAGESIZE)))
-    }
-
-    private static func fscanf_statm(_ f: UnsafeMutablePointer<FILE>, _ size: inout Int, _ resident: inout Int) -> Bool {
-        var buffer = [CChar](repeating: 0, count: 128)
-        guard fgets(&buffer, Int32(buffer.count), f) != nil else { return false }
-        let fields = String(cString: buffer).split(separator: " ")
-        guard fields.count >= 2, let s = Int(fields[0]), let r = Int(fields[1]) else { return false }
-        size = s
-        resident = r
-        return true
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        let fields = text.split(separator: " ")
+        guard fields.count >= 2, let pages = Int64(fields[1]) else { return nil }
+        return pages * Int64(sysconf(Int32(_SC_PAGESIZE)))
     }
 
     static func text(_ bytes: Int64) -> String {
