@@ -23,10 +23,11 @@ let package = Package(
                        providers: [.apt(["libjavascriptcoregtk-4.1-dev"])]),
         .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2", pkgConfig: "libpcre2-8",
                        providers: [.apt(["libpcre2-dev"])]),
+        .target(name: "CCrashGuard", path: "Sources/CCrashGuard"),
         .target(name: "SAQLParser"),
         .target(name: "Planner", dependencies: ["SAQLParser"]),
         .target(name: "Runtime", dependencies: [
-            "Planner", "CSQLite", "CRdKafka", "CJavaScriptCore", "CPCRE2",
+            "Planner", "CSQLite", "CRdKafka", "CJavaScriptCore", "CPCRE2", "CCrashGuard",
             .product(name: "Collections", package: "swift-collections"),
         ]),
         .target(name: "SAQL", dependencies: ["SAQLParser", "Planner", "Runtime"]),

@@ -7,6 +7,8 @@ package struct DeadLetter: Sendable {
         case malformed, evaluationError = "evaluation_error"
         /// An output row its destination rejected (output error policy `drop`); `input` then names the output.
         case outputError = "output_error"
+        /// An event that crashed the job twice, skipped by the poison-event guard (``PoisonGuard``).
+        case poison
     }
     package var reason: Reason
     package var input: String

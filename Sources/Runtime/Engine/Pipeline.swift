@@ -269,6 +269,7 @@ package final class Pipeline {
         // checkpoint restores to the empty state like any other (rows written are cut back).
         // Transactional outputs show nothing before their first commit and need none.
         else if options.checkpoints != nil, transactions.isEmpty { try storeCheckpoint([]) }
+        let poison = try options.checkpoints.map { try PoisonGuard(directory: $0.directory) }
         let live = sources.contains { $0.source.isLive } || !transactions.isEmpty
         let clock = context.clock
         var nextTick = clock.now + Timestamp.ticksPerSecond
@@ -286,7 +287,7 @@ package final class Pipeline {
                 nextTick = clock.now + Timestamp.ticksPerSecond
                 onProgress(status())
             }
-            if options.checkpoints != nil, clock.now >= nextCheckpoint {
+            if options.checkpoints != nil, clock.now >= nextCheckpoint, poison?.isIsolating != true {
                 try storeCheckpoint(committing)
                 nextCheckpoint = clock.now.addingSaturating(options.checkpointInterval)
             }
@@ -299,7 +300,20 @@ package final class Pipeline {
             }
             let i = sources.indices.min { sources[$0].clock < sources[$1].clock } ?? 0
             let (source, port, _) = sources[i]
-            guard let batch = try source.nextBatch(maxRows: options.batchSize) else {
+            var maxRows = options.batchSize
+            if let poison {
+                switch poison.plan(input: source.input, position: source.position, batchSize: maxRows) {
+                case .rows(let n): maxRows = n
+                case .skip(let signal):
+                    if let skipping = source as? any RecordSkipping {
+                        if let skipped = try skipping.skipRecord() { reportPoison(skipped, input: source.input, signal: signal) }
+                        continue
+                    }
+                    maxRows = 1
+                }
+            }
+            guard let batch = try source.nextBatch(maxRows: maxRows) else {
+                poison?.disarm()
                 try endInput(source.input)
                 sources.remove(at: i)
                 continue
@@ -310,6 +324,7 @@ package final class Pipeline {
             if let partitions { assignPartitions(source.input, partitions.assigned) }
             if !batch.isEmpty { try push(batch, to: source.input) }
             if let partitions { try partitionsAtEnd(source.input, partitions.atEnd) }
+            poison?.disarm()
             if batch.isEmpty {
                 // An idle live input: give the other inputs a turn.
                 sources[i].clock = sources.map(\.clock).max() ?? sources[i].clock
@@ -324,6 +339,16 @@ package final class Pipeline {
         try finish(committing: all)
         if options.checkpoints != nil { try storeCheckpoint([]) }
         if transactions.isEmpty { for c in committing { try c.commit(async: false) } }
+    }
+
+    /// Counts and dead-letters an event the poison-event guard skipped.
+    private func reportPoison(_ skipped: (raw: [UInt8], position: String), input: String, signal: Int32) {
+        let detail = PoisonGuard.skipDetail(signal: signal)
+        context.counters.malformedEvents += 1
+        context.onRowError?("\(skipped.position): event skipped: \(detail)")
+        context.deadLetter?(DeadLetter(reason: .poison, input: input, detail: detail,
+                                       event: Record(names: ["raw"], values: [.string(String(decoding: skipped.raw, as: UTF8.self))]),
+                                       arrivalTime: nil, watermark: nil, originalTime: nil, adjustedTime: nil, position: skipped.position))
     }
 
     /// Stops the run when its memory passes `max_state`, naming the operator that holds most.

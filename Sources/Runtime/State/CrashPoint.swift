@@ -20,6 +20,10 @@ package enum CrashPoint: String {
     }()
     nonisolated(unsafe) private static var passes = 0
 
+    /// `SAQL_CRASH_ON=TEXT`: bytes of an event that make the process trap when it is decoded, standing
+    /// in for a bug that one event triggers (the poison-event tests). Read once per source.
+    package static var eventTrigger: [UInt8]? { ProcessInfo.processInfo.environment["SAQL_CRASH_ON"].map { Array($0.utf8) } }
+
     /// Counts a pass; kills the process on the armed pass.
     @inline(__always)
     package func pass() {

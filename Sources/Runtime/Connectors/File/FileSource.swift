@@ -1,13 +1,15 @@
 import Planner
 
 /// Reads a file of JSON Lines, a JSON array of objects, or CSV with a header.
-package final class FileSource: EventSource {
+package final class FileSource: EventSource, RecordSkipping {
     package let input: String
     private let reader: LineReader
     @exclusivity(unchecked) private var decoder: EventDecoder
     private let defaultArrival: Int64
     private let context: RuntimeContext
     private let maxEventBytes: Int
+    /// ``CrashPoint/eventTrigger``.
+    private let crashTrigger = CrashPoint.eventTrigger
     @exclusivity(unchecked) private var arrayEvents: [UInt8]?
     @exclusivity(unchecked) private var arrayCursor = 0
     @exclusivity(unchecked) private var started = false
@@ -86,6 +88,38 @@ package final class FileSource: EventSource {
         return batch
     }
 
+    /// Skips the next non-blank line (or array element) without decoding it.
+    func skipRecord() throws -> (raw: [UInt8], position: String)? {
+        try start()
+        if let bytes = arrayEvents {
+            return try bytes.withUnsafeBufferPointer { all throws -> (raw: [UInt8], position: String)? in
+                var c = JSONCursor(bytes: all, booleansAsBit: true)
+                c.pos = arrayCursor
+                if arrayCursor == 0 {
+                    c.skipWhitespace()
+                    c.pos += 1  // [
+                }
+                c.skipWhitespace()
+                if c.peek() == UInt8(ascii: ",") { c.pos += 1; c.skipWhitespace() }
+                guard c.pos < all.count, c.peek() != UInt8(ascii: "]") else { arrayCursor = all.count; return nil }
+                let start = c.pos
+                do throws(DecodeError) { try c.skipValue() } catch {
+                    throw ConnectorError("\(reader.path): invalid JSON array at byte \(error.offset): \(error.message)")
+                }
+                arrayCursor = c.pos
+                return (Array(all[start..<min(c.pos, start + 4096)]), "\(reader.path):byte \(start)")
+            }
+        }
+        var raw: [UInt8]?
+        while raw == nil {
+            let more = try reader.nextLine { line in
+                if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { raw = Array(line.prefix(4096)) }
+            }
+            if !more { break }
+        }
+        return raw.map { ($0, "\(reader.path):\(reader.recordLine)") }
+    }
+
     /// Every remaining event as one batch (a reference table).
     func readAll() throws -> EventBatch {
         var table = EventBatch(width: decoder.width)
@@ -105,6 +139,7 @@ package final class FileSource: EventSource {
             malformed("event is larger than \(maxEventBytes) bytes", line: line, position: position())
             return true
         }
+        if let crashTrigger, line.firstRange(of: crashTrigger) != nil { fatalError("SAQL_CRASH_ON matched an event") }
         let before = batch.count
         do throws(DecodeError) {
             try decoder.decode(line, into: &batch, defaultArrival: defaultArrival)

@@ -1,0 +1,81 @@
+// The poison-event guard's signal handler. It is C because a handler may only call
+// async-signal-safe functions: it copies a preformatted record to a file descriptor opened in
+// advance, then hands the signal on. Swift code cannot promise that (runtime calls, locks).
+#include "crash_guard.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RECORD_MAX 65536
+static const int signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT};
+#define SIGNAL_COUNT (sizeof(signals) / sizeof(signals[0]))
+
+static int record_fd = -1;
+static uint8_t record[RECORD_MAX];
+static volatile sig_atomic_t record_count = 0;
+static struct sigaction previous[SIGNAL_COUNT];
+static void *alternate_stack = NULL;
+
+static void on_fatal_signal(int sig, siginfo_t *info, void *context) {
+    size_t count = (size_t)record_count;
+    if (record_fd >= 0 && count > 0) {
+        uint8_t tail[4] = {(uint8_t)sig, (uint8_t)(sig >> 8), (uint8_t)(sig >> 16), (uint8_t)(sig >> 24)};
+        ssize_t w = pwrite(record_fd, record, count, 0);
+        if (w == (ssize_t)count) w = pwrite(record_fd, tail, 4, (off_t)count);
+        (void)ftruncate(record_fd, (off_t)count + 4);
+        (void)fsync(record_fd);
+    }
+    // Hand the signal to whoever handled it before (Swift's backtracer, or the default action).
+    for (size_t i = 0; i < SIGNAL_COUNT; i++) {
+        if (signals[i] == sig) (void)sigaction(sig, &previous[i], NULL);
+    }
+    (void)info;
+    (void)context;
+    raise(sig);
+}
+
+int saql_crash_guard_install(const char *path) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return -1;
+    if (alternate_stack == NULL) {
+        stack_t current;
+        if (sigaltstack(NULL, &current) == 0 && (current.ss_flags & SS_DISABLE)) {
+            size_t size = 256 * 1024;
+            alternate_stack = malloc(size);
+            if (alternate_stack != NULL) {
+                stack_t s = {.ss_sp = alternate_stack, .ss_size = size, .ss_flags = 0};
+                (void)sigaltstack(&s, NULL);
+            }
+        }
+    }
+    record_count = 0;
+    if (record_fd >= 0) close(record_fd);
+    record_fd = fd;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = on_fatal_signal;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&action.sa_mask);
+    for (size_t i = 0; i < SIGNAL_COUNT; i++) (void)sigaction(signals[i], &action, &previous[i]);
+    return 0;
+}
+
+void saql_crash_guard_arm(const uint8_t *bytes, size_t count) {
+    if (count > RECORD_MAX) count = RECORD_MAX;
+    record_count = 0;
+    memcpy(record, bytes, count);
+    record_count = (sig_atomic_t)count;
+}
+
+void saql_crash_guard_disarm(void) { record_count = 0; }
+
+void saql_crash_guard_uninstall(void) {
+    if (record_fd < 0) return;
+    for (size_t i = 0; i < SIGNAL_COUNT; i++) (void)sigaction(signals[i], &previous[i], NULL);
+    close(record_fd);
+    record_fd = -1;
+    record_count = 0;
+}

@@ -1,0 +1,114 @@
+import CCrashGuard
+import Foundation
+import Planner
+
+/// Keeps a poison event from turning a checkpointed job into a crash loop: an event that crashes
+/// the job twice, the same event both times, is dead-lettered (reason `poison`), counted as
+/// malformed and skipped on the next start.
+///
+/// Before each batch the run arms a crash record: the input and the read position the batch
+/// starts at. A fatal signal (a trap, a bad access, a stack overflow) writes it to
+/// `STATE/in-flight` through a C handler, then lets the process die as before. A start that finds
+/// a record reads from that position one event at a time, for one batch's worth of events, each
+/// event armed as its own record. If one of them crashes the job again, the record names it, and
+/// the next start skips that one event without decoding it. A crash that does not repeat costs
+/// one slower stretch and skips nothing.
+///
+/// Replays from a checkpoint read the same batches (file inputs are read deterministically), so
+/// the recorded position is met again. Checkpoints are not taken while events are being read one
+/// at a time, so the replay starts before the recorded position. Sources that cannot skip one
+/// record (``RecordSkipping``) are isolated but never skipped.
+final class PoisonGuard {
+    /// What the last crash left behind.
+    struct Record: Equatable {
+        var input: String
+        /// Where the batch that crashed started (the one-at-a-time stretch starts there).
+        var batchStart: [UInt8]
+        /// Where the single event that crashed started, when the crash came in that stretch.
+        var event: [UInt8]?
+        var signal: Int32 = 0
+    }
+
+    private let path: String
+    private var suspect: Record?
+    /// The input being read one event at a time, from which batch start, and how many events are left.
+    private var isolating: (input: String, batchStart: [UInt8], left: Int)?
+
+    /// Reads what a crash left in `directory` and installs the crash handler for this run.
+    init(directory: String) throws {
+        path = directory + "/in-flight"
+        // A damaged or absent record only means no isolation: it never changes what is processed.
+        if let data = FileManager.default.contents(atPath: path) { suspect = Self.decode(Array(data)) }
+        try? FileManager.default.removeItem(atPath: path)
+        guard saql_crash_guard_install(path) == 0 else {
+            throw StateError("cannot create '\(path)': \(String(cString: strerror(errno)))")
+        }
+    }
+
+    deinit { saql_crash_guard_uninstall() }
+
+    /// True while events are read one at a time: checkpoints wait until the stretch is past.
+    var isIsolating: Bool { isolating != nil }
+
+    /// What the run does next with an input.
+    enum Read: Equatable {
+        /// Read a batch of up to this many rows.
+        case rows(Int)
+        /// Skip the next record: it crashed the job twice, the last time with this signal.
+        case skip(signal: Int32)
+    }
+
+    /// What the run does before reading from `input` at `position`; arms the crash record for the read.
+    func plan(input: String, position: [UInt8], batchSize: Int) -> Read {
+        if let s = suspect, s.input == input {
+            if s.batchStart == position { isolating = (input, position, batchSize) }
+            if s.event == position {
+                suspect = nil
+                return .skip(signal: s.signal)
+            }
+        }
+        guard let iso = isolating, iso.input == input else {
+            arm(Record(input: input, batchStart: position))
+            return .rows(batchSize)
+        }
+        isolating = iso.left > 1 ? (input, iso.batchStart, iso.left - 1) : nil
+        arm(Record(input: input, batchStart: iso.batchStart, event: position))
+        return .rows(1)
+    }
+
+    /// The read armed by ``plan(input:position:batchSize:)`` and its processing are done.
+    func disarm() { saql_crash_guard_disarm() }
+
+    /// Why a skipped event was skipped, for its dead letter and the row-error line.
+    static func skipDetail(signal: Int32) -> String {
+        let name = [SIGSEGV: "SIGSEGV", SIGBUS: "SIGBUS", SIGILL: "SIGILL", SIGTRAP: "SIGTRAP", SIGFPE: "SIGFPE", SIGABRT: "SIGABRT"][signal]
+        return "the job crashed twice on this event (\(name ?? "signal \(signal)")); it was skipped so that the job goes on"
+    }
+
+    private func arm(_ r: Record) {
+        var w = StateWriter()
+        w.write(UInt64(0x5341_514C_5053_4E31))  // "SAQLPSN1"
+        w.write(r.input)
+        w.write(bytes: r.batchStart)
+        w.write(r.event != nil)
+        w.write(bytes: r.event ?? [])
+        w.bytes.withUnsafeBufferPointer { saql_crash_guard_arm($0.baseAddress, $0.count) }
+    }
+
+    /// A record as the handler wrote it: the armed bytes, then the signal number (4 bytes).
+    static func decode(_ bytes: [UInt8]) -> Record? {
+        guard bytes.count > 12 else { return nil }
+        var r = StateReader(bytes: Array(bytes.dropLast(4)))
+        guard (try? r.readUInt64()) == 0x5341_514C_5053_4E31,
+              let input = try? r.readString(), let start = try? r.readBytes(),
+              let single = try? r.readBool(), let event = try? r.readBytes() else { return nil }
+        let tail = bytes.suffix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+        return Record(input: input, batchStart: start, event: single ? event : nil, signal: Int32(bitPattern: tail))
+    }
+}
+
+/// A source that can pass over its next record without decoding it (the poison-event guard).
+protocol RecordSkipping: EventSource {
+    /// Skips the next record; returns its raw bytes (possibly cut short) and where it was, or nil at the end.
+    func skipRecord() throws -> (raw: [UInt8], position: String)?
+}
