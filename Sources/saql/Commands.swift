@@ -115,8 +115,8 @@ struct Run: ParsableCommand {
                 if options.restore != nil && !quiet { printError("saql: resuming from the checkpoint in \(dir)") }
             }
             options.checkpointInterval = compiled.settings.checkpointInterval.ticks
-            let run = try makeJobRun(plan: compiled.physical, settings: compiled.settings, options: options, context: context)
             if !quiet { context.onNotice = { printError("saql: \($0)") } }
+            let run = try makeJobRun(plan: compiled.physical, settings: compiled.settings, options: options, context: context)
             StopSignal.install()
             try run.run { StopSignal.requested }
             if StopSignal.requested && !quiet { printError("saql: stopped by signal; outputs flushed") }

@@ -19,5 +19,16 @@ package func makeJobRun(plan: PhysicalPlan, settings: JobSettings, options: Pipe
     if plan.stateTopic != nil {
         return try PartitionedRun(plan: plan, settings: settings, options: options, context: context)
     }
-    return try Pipeline(plan: plan, settings: settings, options: options, context: context)
+    do {
+        return try Pipeline(plan: plan, settings: settings, options: options, context: context)
+    } catch let newer as NewerCheckpoint {
+        // An output committed a checkpoint the state directory did not get to store: continue from it.
+        guard let store = options.checkpoints else { throw newer }
+        let checkpoint = try Checkpoint(decoding: newer.state)
+        try store.save(newer.state, at: context.clock.now)
+        context.onNotice?("resuming from the newer checkpoint that \(newer.source) committed")
+        var o = options
+        o.restore = checkpoint
+        return try Pipeline(plan: plan, settings: settings, options: o, context: context)
+    }
 }

@@ -374,6 +374,10 @@ package final class Pipeline {
         let c = try checkpoint()
         let bytes = c.encoded()
         CrashPoint.checkpointWrite.pass()
+        // Outputs that commit with the checkpoint do so before it is stored: a crash in between
+        // leaves them one checkpoint ahead, and the next start resumes from theirs.
+        for r in resources.all { try (r as? any CheckpointCommitter)?.commit(checkpoint: bytes) }
+        CrashPoint.outputCommit.pass()
         try store.save(bytes, at: started)
         context.counters.checkpoints += 1
         context.counters.checkpointNanos += UInt64(max(0, context.clock.now - started)) * 100

@@ -9,6 +9,8 @@ import Foundation
 package enum CrashPoint: String {
     /// Outputs are durable and positioned, the checkpoint not yet stored.
     case checkpointWrite = "checkpoint"
+    /// Outputs that commit with the checkpoint (PostgreSQL) committed it; it is not stored yet.
+    case outputCommit = "commit"
     /// A partitioned output's file was renamed to its final name; the next one is not open yet.
     case fileRotation = "rotation"
 
