@@ -23,7 +23,30 @@ export SAQL_REQUIRE_KAFKA=1
 echo "== swift test" >&2
 # The whole log is kept; the console shows everything but the lines of tests that passed, so every
 # failure's message reaches the CI log in full.
-swift test 2>&1 | tee .build/swift-test.log | awk '!/^(✔|◇|􀟈|Test Case .*(started|passed)|Test Suite .*(started|passed))/'
+# A hang must not eat CI's budget in silence: past 40 minutes the run is stopped and the tests that
+# started and never finished are named.
+set +e
+timeout --kill-after=30 2400 swift test 2>&1 | tee .build/swift-test.log \
+  | awk '!/^(✔|◇|􀟈|Test Case .*(started|passed)|Test Suite .*(started|passed))/ { print; fflush() }'
+status=${PIPESTATUS[0]}
+set -e
+if [ "$status" -ne 0 ]; then
+  if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    echo "swift test stopped after 40 minutes; tests started and not finished:" >&2
+    python3 - .build/swift-test.log <<'PY' >&2
+import re, sys
+started, done = [], set()
+for line in open(sys.argv[1], errors="replace"):
+    m = re.match(r"^\S+ Test (?!case |run )(\S+) (?:.* )?(started|passed|failed|skipped)", line)
+    if m:
+        (started.append if m.group(2) == "started" else done.add)(m.group(1))
+for t in started:
+    if t not in done:
+        print("  " + t)
+PY
+  fi
+  exit "$status"
+fi
 
 echo "== Examples/EdgeGateway: the embedding API, used from another package" >&2
 if ! swift build --package-path Examples/EdgeGateway -Xswiftc -warnings-as-errors > .build/edge-gateway-build.log 2>&1; then

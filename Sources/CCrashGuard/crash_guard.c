@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,9 +19,21 @@ static uint8_t record[RECORD_MAX];
 static volatile sig_atomic_t record_count = 0;
 static struct sigaction previous[SIGNAL_COUNT];
 static void *alternate_stack = NULL;
+// One guard at a time per process: a second install would save this handler as the "previous"
+// one and loop on a crash, and two jobs cannot share one record.
+static atomic_int installed = 0;
+static volatile sig_atomic_t handling = 0;
 
 static void on_fatal_signal(int sig, siginfo_t *info, void *context) {
+    (void)context;
     size_t count = (size_t)record_count;
+    // A second fault while writing the record must not loop: the default action ends the process.
+    if (handling) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    handling = 1;
     if (record_fd >= 0 && count > 0) {
         uint8_t tail[4] = {(uint8_t)sig, (uint8_t)(sig >> 8), (uint8_t)(sig >> 16), (uint8_t)(sig >> 24)};
         ssize_t w = pwrite(record_fd, record, count, 0);
@@ -28,18 +41,24 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *context) {
         (void)ftruncate(record_fd, (off_t)count + 4);
         (void)fsync(record_fd);
     }
-    // Hand the signal to whoever handled it before (Swift's backtracer, or the default action).
+    // Give the signal back to whoever handled it before (Swift's backtracer, or the default action)
+    // with its own context, as if this handler had not been there: a fault raised by an instruction
+    // (si_code > 0) faults again when the handler returns; a signal that was sent is sent again,
+    // after this handler is gone.
     for (size_t i = 0; i < SIGNAL_COUNT; i++) {
         if (signals[i] == sig) (void)sigaction(sig, &previous[i], NULL);
     }
-    (void)info;
-    (void)context;
-    raise(sig);
+    if (info == NULL || info->si_code <= 0) raise(sig);
 }
 
 int saql_crash_guard_install(const char *path) {
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return -1;
+    int expected = 0;
+    if (!atomic_compare_exchange_strong(&installed, &expected, 1)) return 1;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        atomic_store(&installed, 0);
+        return -1;
+    }
     if (alternate_stack == NULL) {
         stack_t current;
         if (sigaltstack(NULL, &current) == 0 && (current.ss_flags & SS_DISABLE)) {
@@ -52,12 +71,11 @@ int saql_crash_guard_install(const char *path) {
         }
     }
     record_count = 0;
-    if (record_fd >= 0) close(record_fd);
     record_fd = fd;
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_sigaction = on_fatal_signal;
-    action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&action.sa_mask);
     for (size_t i = 0; i < SIGNAL_COUNT; i++) (void)sigaction(signals[i], &action, &previous[i]);
     return 0;
@@ -78,4 +96,5 @@ void saql_crash_guard_uninstall(void) {
     close(record_fd);
     record_fd = -1;
     record_count = 0;
+    atomic_store(&installed, 0);
 }

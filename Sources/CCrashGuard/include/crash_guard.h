@@ -6,7 +6,8 @@
 /// Opens `path` for the crash record and installs handlers for the fatal signals (SIGSEGV, SIGBUS,
 /// SIGILL, SIGTRAP, SIGFPE, SIGABRT) on an alternate stack, so a stack overflow is caught too. The
 /// handlers write the armed record, then pass the signal to the handler installed before them.
-/// Returns 0, or -1 with errno set. Call it on the thread that processes events.
+/// Returns 0; 1 when another guard in this process holds the handlers (only one job per process
+/// is guarded); or -1 with errno set. Call it on the thread that processes events.
 int saql_crash_guard_install(const char *path);
 
 /// Arms the record written if the process crashes: the bytes are copied (at most 64 KiB are kept).
@@ -15,7 +16,7 @@ void saql_crash_guard_arm(const uint8_t *bytes, size_t count);
 /// Nothing is written by a crash from now on, until the next arm.
 void saql_crash_guard_disarm(void);
 
-/// Restores the previous handlers and closes the record file.
+/// Restores the previous handlers and closes the record file. Only the guard that installed calls it.
 void saql_crash_guard_uninstall(void);
 
 #endif

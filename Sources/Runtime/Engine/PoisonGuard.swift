@@ -17,7 +17,9 @@ import Planner
 /// Replays from a checkpoint read the same batches (file inputs are read deterministically), so
 /// the recorded position is met again. Checkpoints are not taken while events are being read one
 /// at a time, so the replay starts before the recorded position. Sources that cannot skip one
-/// record (``RecordSkipping``) are isolated but never skipped.
+/// record (``RecordSkipping``) are isolated but never skipped. Signal handlers are per process, so
+/// one checkpointed job per process is guarded (the CLI runs one); others in the same process run
+/// unguarded.
 final class PoisonGuard {
     /// What the last crash left behind.
     struct Record: Equatable {
@@ -30,6 +32,8 @@ final class PoisonGuard {
     }
 
     private let path: String
+    /// False when another job in this process holds the crash handler: this one then runs unguarded.
+    private let active: Bool
     private var suspect: Record?
     /// The input being read one event at a time, from which batch start, and how many events are left.
     private var isolating: (input: String, batchStart: [UInt8], left: Int)?
@@ -38,14 +42,16 @@ final class PoisonGuard {
     init(directory: String) throws {
         path = directory + "/in-flight"
         // A damaged or absent record only means no isolation: it never changes what is processed.
-        if let data = FileManager.default.contents(atPath: path) { suspect = Self.decode(Array(data)) }
-        try? FileManager.default.removeItem(atPath: path)
-        guard saql_crash_guard_install(path) == 0 else {
-            throw StateError("cannot create '\(path)': \(String(cString: strerror(errno)))")
+        let left = FileManager.default.contents(atPath: path)
+        switch saql_crash_guard_install(path) {
+        case 0: active = true
+        case 1: active = false; return
+        default: throw StateError("cannot create '\(path)': \(String(cString: strerror(errno)))")
         }
+        if let left { suspect = Self.decode(Array(left)) }
     }
 
-    deinit { saql_crash_guard_uninstall() }
+    deinit { if active { saql_crash_guard_uninstall() } }
 
     /// True while events are read one at a time: checkpoints wait until the stretch is past.
     var isIsolating: Bool { isolating != nil }
@@ -60,6 +66,7 @@ final class PoisonGuard {
 
     /// What the run does before reading from `input` at `position`; arms the crash record for the read.
     func plan(input: String, position: [UInt8], batchSize: Int) -> Read {
+        guard active else { return .rows(batchSize) }
         if let s = suspect, s.input == input {
             if s.batchStart == position { isolating = (input, position, batchSize) }
             if s.event == position {
@@ -77,7 +84,7 @@ final class PoisonGuard {
     }
 
     /// The read armed by ``plan(input:position:batchSize:)`` and its processing are done.
-    func disarm() { saql_crash_guard_disarm() }
+    func disarm() { if active { saql_crash_guard_disarm() } }
 
     /// Why a skipped event was skipped, for its dead letter and the row-error line.
     static func skipDetail(signal: Int32) -> String {
