@@ -116,8 +116,9 @@ struct Run: ParsableCommand {
             }
             options.checkpointInterval = compiled.settings.checkpointInterval.ticks
             if !quiet { context.onNotice = { printError("saql: \($0)") } }
-            let run = try makeJobRun(plan: compiled.physical, settings: compiled.settings, options: options, context: context)
+            // Before the outputs open: an output waiting for its server (retrying) must stop on a signal too.
             StopSignal.install()
+            let run = try makeJobRun(plan: compiled.physical, settings: compiled.settings, options: options, context: context)
             try run.run { StopSignal.requested }
             if StopSignal.requested && !quiet { printError("saql: stopped by signal; outputs flushed") }
         } catch let e as ConnectorError {

@@ -287,6 +287,7 @@ struct PostgresTests {
     /// A table the job may not write, or one with other columns: a clear error naming them.
     @Test func permissionAndColumnMismatchesAreClearErrors() throws {
         let t = tables()
+        let role = PostgresServer.table("saql_reader")
         defer { drop(t) }
         try PostgresServer.psql("CREATE TABLE \(t.rows) (\"DeviceId\" TEXT, other INT)")
         let dir = try directory("columns", job: Self.job(t), events: CheckpointTests.telemetry(2_000))
@@ -295,15 +296,25 @@ struct PostgresTests {
         #expect(mismatch.status == 1)
         #expect(mismatch.log.contains("has no column 'Temperature', 'Vibration', 'EventTime' (it has DeviceId, other)"), "\(mismatch.log)")
         try PostgresServer.psql("DROP TABLE \(t.rows); CREATE TABLE \(t.rows) (\"DeviceId\" TEXT, \"Temperature\" FLOAT, \"Vibration\" BIGINT, \"EventTime\" TEXT); "
-            + "DROP ROLE IF EXISTS saql_reader; CREATE ROLE saql_reader LOGIN; GRANT SELECT ON ALL TABLES IN SCHEMA public TO saql_reader; "
-            + "GRANT CREATE ON SCHEMA public TO saql_reader")
-        let reader = try PostgresServer.requireURL().replacingOccurrences(of: "//saql@", with: "//saql_reader@")
+            + "CREATE ROLE \(role) LOGIN; GRANT SELECT ON ALL TABLES IN SCHEMA public TO \(role); GRANT CREATE ON SCHEMA public TO \(role)")
+        defer { _ = try? PostgresServer.psql("DROP OWNED BY \(role); DROP ROLE \(role)") }
+        let reader = try PostgresServer.requireURL().replacingOccurrences(of: "//saql@", with: "//\(role)@")
         let denied = try run(dir, state: false, environment: ["PG_URL": reader])
         #expect(denied.status == 1)
         #expect(denied.log.contains("permission denied"), "\(denied.log)")
     }
 
     /// The password never reaches EXPLAIN or messages, whether written in the URL or in `${...}`.
+    @Test func referenceTablesRefreshAndKeepTheLastGoodTable() throws {
+        let dir = try ReferenceDataTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let table = PostgresServer.table("devices")
+        defer { _ = try? PostgresServer.psql("DROP TABLE IF EXISTS \(table)") }
+        try ReferenceDataTests.refreshScenario(in: dir, table: table, declaration: "connector = 'postgres', url = '\(try PostgresServer.requireURL())'") {
+            try PostgresServer.psql($0)
+        }
+    }
+
     @Test func passwordsNeverAppear() throws {
         let t = tables()
         let dir = try directory("secret", job: Self.job(t).replacingOccurrences(of: "'${PG_URL}'", with: "'postgresql://saql:hunter2secret@127.0.0.1:1/saql'"),

@@ -18,14 +18,20 @@ struct ReferenceDataTests {
         let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let db = try SQLiteDatabase(path: dir + "/devices.db", readOnly: false)
-        try db.execute("""
-            CREATE TABLE devices (id TEXT, site TEXT, max_temp REAL);
-            INSERT INTO devices VALUES ('d1', 'north', 80.0), ('d2', 'south', NULL);
+        try Self.refreshScenario(in: dir, table: "devices", declaration: "connector = 'sqlite', path = 'devices.db'") { try db.execute($0) }
+    }
+
+    /// Loading, refresh on a manual clock, whole-table swaps and keeping the last good table, for
+    /// any connector whose reference table `table` is changed through `execute` (SQL).
+    static func refreshScenario(in dir: String, table: String, declaration: String, execute: (String) throws -> Void) throws {
+        try execute("""
+            CREATE TABLE \(table) (id TEXT, site TEXT, max_temp REAL);
+            INSERT INTO \(table) VALUES ('d1', 'north', 80.0), ('d2', 'south', NULL);
             """)
         var out: [Record] = []
         var warnings: [String] = []
         let job = """
-            CREATE REFERENCE INPUT Devices WITH (connector = 'sqlite', path = 'devices.db', table = 'devices', refresh = '1m')
+            CREATE REFERENCE INPUT Devices WITH (\(declaration), table = '\(table)', refresh = '1m')
             SELECT t.id, d.site, d.max_temp INTO Out FROM Telemetry t JOIN Devices d ON t.id = d.id
             """
         var overrides = BindingOverrides()
@@ -58,7 +64,7 @@ struct ReferenceDataTests {
             Record(["id": .string("d2"), "site": .string("south"), "max_temp": .null]),
         ])
         // The table changes; before the refresh interval the old rows are still used.
-        try db.execute("UPDATE devices SET site = 'east' WHERE id = 'd1'; INSERT INTO devices VALUES ('d3', 'west', 1.5);")
+        try execute("UPDATE \(table) SET site = 'east' WHERE id = 'd1'; INSERT INTO \(table) VALUES ('d3', 'west', 1.5);")
         clock.now = 30 * Timestamp.ticksPerSecond
         out = []
         try push("d1")
@@ -74,7 +80,7 @@ struct ReferenceDataTests {
             Record(["id": .string("d3"), "site": .string("west"), "max_temp": .float(1.5)]),
         ])
         // A failed reload keeps the last good table and says so.
-        try db.execute("DROP TABLE devices")
+        try execute("DROP TABLE \(table)")
         clock.now = 200 * Timestamp.ticksPerSecond
         out = []
         try push("d3")
