@@ -10,28 +10,16 @@ cd "$(dirname "$0")/.."
 GEN=${SAQL_BENCH_GENERATOR:-../shared/bench/gen_telemetry.py}
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(1000000 10000000)
-RUNS=${SAQL_BENCH_RUNS:-3}
 
 scripts/setup.sh
 python3 -c 'import numpy, duckdb' 2>/dev/null || python3 -m pip install -q numpy duckdb
 swift build -c release --product saql >&2
 mkdir -p bench/data bench/out
 
-# measure EVENTS LABEL COMMAND...: runs COMMAND $RUNS times; prints events/s (median) and peak RSS.
-measure() {
-  local n=$1 label=$2 times=() rss=0 out r median
-  shift 2
-  for _ in $(seq "$RUNS"); do
-    out=$( { /usr/bin/time -f "%e %M" "$@"; } 2>&1 >/dev/null )
-    times+=("$(echo "$out" | tail -1 | cut -d' ' -f1)")
-    r=$(echo "$out" | tail -1 | cut -d' ' -f2); [ "$r" -gt "$rss" ] && rss=$r
-  done
-  median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
-  printf '%-10s %-7s %12.0f %10s %8.1f MB\n' "$n" "$label" "$(echo "$n / $median" | bc -l)" "$median" "$(echo "$rss / 1024" | bc -l)"
-}
+source bench/measure.sh
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-printf '%-10s %-7s %12s %10s %10s\n' events query "events/s" "median s" "peak RSS"
+printf '%-10s %-14s %12s %10s %10s\n' events query "events/s" "median s" "peak RSS"
 for n in "${SIZES[@]}"; do
   data=bench/data/telemetry-$n.jsonl
   [ -f "$data" ] || python3 "$GEN" --events "$n" --devices 1000 --rate 1000 --seed 42 -o "$data"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command: installs dependencies, builds, starts a Kafka-compatible broker and a PostgreSQL
-# server on loopback, runs the Swift test suites (unit, golden corpus, integration against both) and the public ASA
+# The test command: installs dependencies, builds, starts a Kafka-compatible broker, a PostgreSQL
+# server and a Mosquitto broker on loopback, runs the Swift test suites (unit, golden corpus,
+# integration against those servers) and the public ASA
 # conformance cases this project has implemented.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,12 +19,17 @@ echo "== Kafka test broker (Tansu on loopback)" >&2
 PORT=${SAQL_TEST_KAFKA_PORT:-19100}
 eval "$(scripts/kafka-broker.sh start "$PORT")"
 PG_PORT=${SAQL_TEST_PG_PORT:-15432}
-trap 'scripts/kafka-broker.sh stop "$PORT"; scripts/postgres-server.sh stop "$PG_PORT"' EXIT
+MQTT_PORT=${SAQL_TEST_MQTT_PORT:-18830}
+trap 'scripts/kafka-broker.sh stop "$PORT"; scripts/postgres-server.sh stop "$PG_PORT"; scripts/mosquitto-server.sh stop "$MQTT_PORT"' EXIT
 export SAQL_REQUIRE_KAFKA=1
 
 echo "== PostgreSQL test server (loopback)" >&2
 eval "$(scripts/postgres-server.sh start "$PG_PORT")"
 export SAQL_REQUIRE_POSTGRES=1
+
+echo "== Mosquitto test broker (loopback)" >&2
+eval "$(scripts/mosquitto-server.sh start "$MQTT_PORT")"
+export SAQL_REQUIRE_MQTT=1
 
 echo "== swift test" >&2
 # The whole log is kept; the console shows everything but the lines of tests that passed, so every

@@ -1,0 +1,68 @@
+import Planner
+
+/// Publishes each row as one MQTT message (JSON, or one CSV line) to the output's topic, whose
+/// `{Column}` parts are filled from the row (`devices/{DeviceId}/commands`). With QoS 1 a flush and
+/// a checkpoint wait for the broker's acknowledgement of every message: at least once.
+final class MQTTWriter: RowWriter {
+    private let client: MQTTClient
+    private let options: MQTTOutputOptions
+    private let output: String
+    private let context: RuntimeContext
+    private var payload: [UInt8] = []
+
+    init(output: String, options: MQTTOutputOptions, context: RuntimeContext) throws {
+        self.output = output
+        self.options = options
+        self.context = context
+        client = try MQTTClient(endpoint: options.endpoint, context: context)
+    }
+
+    func write(_ row: RowRef, shape: RowShape) throws {
+        payload.removeAll(keepingCapacity: true)
+        if options.format == .csv {
+            for (i, v) in shape.record(row).values.enumerated() {
+                if i > 0 { payload.append(0x2C) }
+                CSVWriter.appendField(v, to: &payload)
+            }
+        } else {
+            shape.appendJSON(row, to: &payload)
+        }
+        guard let topic = topic(for: row, shape: shape) else { return }
+        try client.publish(topic: topic, payload: payload, qos: options.qos, retain: options.retain)
+        client.pump(timeoutMs: 0)
+    }
+
+    /// The row's topic; nil (dead-lettered) when a column it names is NULL or absent.
+    private func topic(for row: RowRef, shape: RowShape) -> String? {
+        guard options.topic.contains(where: \.isColumn) else { return options.topic.map(\.text).joined() }
+        var parts: [String] = []
+        for part in options.topic {
+            guard part.isColumn else { parts.append(part.text); continue }
+            var found: Value = .null
+            shape.forEachField(row) { field, value in if field.caseInsensitiveEquals(part.text) { found = value } }
+            guard let text = Conversions.string(found) else {
+                let detail = "topic column '\(part.text)' is NULL or missing"
+                context.counters.outputErrors += 1
+                context.onRowError?("mqtt output '\(output)': row dropped: \(detail)")
+                context.deadLetter?(DeadLetter(reason: .outputError, input: output, detail: detail,
+                                               event: Record(names: ["raw"], values: [.string(String(decoding: payload.prefix(4096), as: UTF8.self))]),
+                                               arrivalTime: nil, watermark: nil, originalTime: nil, adjustedTime: nil, position: nil))
+                return nil
+            }
+            parts.append(text)
+        }
+        return parts.joined()
+    }
+
+    /// Waits until the broker has acknowledged every message (reconnecting as needed).
+    func flush() throws {
+        while !client.unacknowledged.isEmpty {
+            client.pump(timeoutMs: 10)
+            if context.isStopping() && !client.connected {
+                throw ConnectorError("mqtt output '\(output)': stopped while the broker was away; \(client.unacknowledged.count) message(s) not acknowledged")
+            }
+        }
+    }
+
+    func close() throws { try flush() }
+}
