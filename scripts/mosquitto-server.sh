@@ -7,7 +7,9 @@
 #                                                        # prints only `export` lines on stdout
 #   scripts/mosquitto-server.sh stop [PORT]
 #
-# Exports SAQL_TEST_MQTT_URL (mqtt://127.0.0.1:PORT) and SAQL_TEST_MQTT_PORT.
+# Exports SAQL_TEST_MQTT_URL (mqtt://127.0.0.1:PORT) and SAQL_TEST_MQTT_PORT. A second listener on
+# PORT+1 speaks TLS with a throw-away self-signed certificate for 127.0.0.1: SAQL_TEST_MQTTS_URL
+# and SAQL_TEST_MQTT_CA (the certificate to trust).
 set -euo pipefail
 CMD=${1:-start}
 PORT=${2:-18830}
@@ -29,11 +31,20 @@ running() { [ -f "$BASE.pid" ] && kill -0 "$(cat "$BASE.pid")" 2>/dev/null; }
 start() {
   install
   if ! running; then
+    if [ ! -f "$BASE.crt" ]; then
+      openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
+        -keyout "$BASE.key" -out "$BASE.crt" 2>/dev/null
+      chmod 644 "$BASE.key" "$BASE.crt"
+    fi
     cat > "$BASE.conf" <<CONF
-listener $PORT 127.0.0.1
+per_listener_settings false
 allow_anonymous true
+listener $PORT 127.0.0.1
+listener $((PORT + 1)) 127.0.0.1
+certfile $BASE.crt
+keyfile $BASE.key
 persistence false
-max_queued_messages 1000000
+max_queued_messages 0
 pid_file $BASE.pid
 log_dest file $BASE.log
 CONF
@@ -48,10 +59,17 @@ CONF
   fi
   echo "export SAQL_TEST_MQTT_URL=mqtt://127.0.0.1:$PORT"
   echo "export SAQL_TEST_MQTT_PORT=$PORT"
+  echo "export SAQL_TEST_MQTTS_URL=mqtts://127.0.0.1:$((PORT + 1))"
+  echo "export SAQL_TEST_MQTT_CA=$BASE.crt"
 }
 
 case "$CMD" in
   start) start ;;
-  stop) if running; then kill "$(cat "$BASE.pid")"; fi; true ;;
+  stop)
+    if running; then
+      kill "$(cat "$BASE.pid")"
+      for _ in $(seq 50); do running || break; sleep 0.1; done
+    fi
+    true ;;
   *) echo "usage: $0 start|stop [PORT]" >&2; exit 2 ;;
 esac

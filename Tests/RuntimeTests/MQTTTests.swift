@@ -8,25 +8,47 @@ import Testing
 enum MQTTBroker {
     static let url = ProcessInfo.processInfo.environment["SAQL_TEST_MQTT_URL"]
     static let port = ProcessInfo.processInfo.environment["SAQL_TEST_MQTT_PORT"] ?? ""
+    static let tlsURL = ProcessInfo.processInfo.environment["SAQL_TEST_MQTTS_URL"] ?? ""
+    static let ca = ProcessInfo.processInfo.environment["SAQL_TEST_MQTT_CA"] ?? ""
     static var available: Bool { url != nil || ProcessInfo.processInfo.environment["SAQL_REQUIRE_MQTT"] == "1" }
+
+    /// Stops and starts the broker (`scripts/mosquitto-server.sh`): sessions and queued messages
+    /// are gone (it keeps nothing on disk), connections are cut.
+    static func restart() throws {
+        let script = ExampleJobTests.root + "/scripts/mosquitto-server.sh"
+        guard system("\(script) stop \(port) >/dev/null 2>&1 </dev/null && \(script) start \(port) >/dev/null 2>&1 </dev/null") == 0 else {
+            throw TestFailure("mosquitto-server.sh restart failed")
+        }
+    }
 
     static func requireURL() throws -> String {
         guard let url else { throw TestFailure("SAQL_TEST_MQTT_URL is not set: start the broker with scripts/mosquitto-server.sh") }
         return url
     }
 
-    /// Publishes each line as one QoS 1 message to `topic`.
-    static func publish(_ lines: [String], topic: String) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_pub")
-        p.arguments = ["-h", "127.0.0.1", "-p", port, "-q", "1", "-t", topic, "-l"]
-        let input = Pipe()
-        p.standardInput = input
-        try p.run()
-        input.fileHandleForWriting.write(Data((lines.joined(separator: "\n") + "\n").utf8))
-        try input.fileHandleForWriting.close()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw TestFailure("mosquitto_pub exited with \(p.terminationStatus)") }
+    /// A `mosquitto_pub -l` process publishing each line written to it as one QoS 1 message.
+    /// Close it only once what it sent has arrived: at the end of its input it disconnects without
+    /// waiting for the messages its client still holds (seen with 2.0.11 and 100K lines).
+    final class Publisher {
+        let process = Process()
+        private let input = Pipe()
+
+        init(topic: String) throws {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_pub")
+            process.arguments = ["-h", "127.0.0.1", "-p", port, "-q", "1", "-t", topic, "-l"]
+            process.standardInput = input
+            try process.run()
+        }
+
+        func send(_ lines: [String]) {
+            input.fileHandleForWriting.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        }
+
+        func close() throws {
+            try input.fileHandleForWriting.close()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { throw TestFailure("mosquitto_pub exited with \(process.terminationStatus)") }
+        }
     }
 
     /// Subscribes to `filter` until `count` messages arrived; `-v` lines are `topic payload`.
@@ -114,8 +136,10 @@ struct MQTTTests {
         waitForSubscription("in-\(run)")
         var lines = (0..<n).map(Self.reading)
         lines.insert("not json", at: 2_500)
-        try MQTTBroker.publish(lines, topic: "saql-\(run)/telemetry/plant-1")
+        let publisher = try MQTTBroker.Publisher(topic: "saql-\(run)/telemetry/plant-1")
+        publisher.send(lines)
         let rows = waitForLines(dir + "/readings.jsonl", n)
+        try publisher.close()
         let commands = String(decoding: subOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         sub.waitUntilExit()
         stop(job)
@@ -138,14 +162,16 @@ struct MQTTTests {
         // The first run subscribes; the broker keeps the session after it stops.
         let (first, _) = try start(dir)
         waitForSubscription("session-\(run)")
-        try MQTTBroker.publish((0..<100).map(Self.reading), topic: "saql-\(run)/t")
+        let publisher = try MQTTBroker.Publisher(topic: "saql-\(run)/t")
+        publisher.send((0..<100).map(Self.reading))
         #expect(waitForLines(dir + "/readings.jsonl", 100).count == 100)
         stop(first)
-        try MQTTBroker.publish((100..<300).map(Self.reading), topic: "saql-\(run)/t")
+        publisher.send((100..<300).map(Self.reading))
         try FileManager.default.removeItem(atPath: dir + "/readings.jsonl")
         let (second, log) = try start(dir)
         let rows = waitForLines(dir + "/readings.jsonl", 200)
         stop(second)
+        try publisher.close()
         #expect(rows == (100..<300).map { #"{"Seq":\#($0)}"# }, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
     }
 
@@ -165,5 +191,121 @@ struct MQTTTests {
         #expect(!text.contains("hunter2"))
         let explain = try runSAQL(["explain", dir + "/job.saql"], includingErrors: true)
         #expect(explain.stdout.contains("broker=127.0.0.1:1, topic=t") && !explain.stdout.contains("hunter2"), "\(explain.stdout)")
+    }
+
+    @Test func tlsAndMQTT5WithMessageMetadata() throws {
+        let run = UUID().uuidString.prefix(8)
+        let dir = try directory("tls", job: """
+            CREATE INPUT Telemetry WITH (connector = 'mqtt', url = '\(MQTTBroker.tlsURL)', tls.ca_file = '\(MQTTBroker.ca)', version = '5',
+                                         topic = 'saql-\(run)/+/telemetry', qos = '1', client_id = 'tls-\(run)');
+            CREATE OUTPUT Readings WITH (connector = 'file', path = 'readings.jsonl');
+            SELECT Seq, GetMetadataPropertyValue(Telemetry, '[MQTT].[Topic]') AS topic,
+                   GetMetadataPropertyValue(Telemetry, '[MQTT].[QoS]') AS qos,
+                   GetMetadataPropertyValue(Telemetry, '[MQTT].[Retain]') AS retained,
+                   GetMetadataPropertyValue(Telemetry, '[MQTT].[MessageId]') > 0 AS hasId
+            INTO Readings FROM Telemetry
+            """)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (job, log) = try start(dir)
+        waitForSubscription("tls-\(run)")
+        let matching = try MQTTBroker.Publisher(topic: "saql-\(run)/plant-7/telemetry")
+        let other = try MQTTBroker.Publisher(topic: "saql-\(run)/plant-8/other")
+        matching.send((0..<3).map(Self.reading))
+        other.send((3..<4).map(Self.reading))
+        let rows = waitForLines(dir + "/readings.jsonl", 3)
+        Thread.sleep(forTimeInterval: 0.5)
+        stop(job)
+        try matching.close()
+        try other.close()
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(rows == (0..<3).map { #"{"Seq":\#($0),"topic":"saql-\#(run)/plant-7/telemetry","qos":1,"retained":false,"hasId":true}"# }, "\(text)")
+        #expect(job.terminationStatus == 143, "\(text)")
+
+        // A broker certificate that does not verify is an error at start, not a retry loop.
+        let wrong = try directory("tls-wrong", job: """
+            CREATE INPUT Telemetry WITH (connector = 'mqtt', url = '\(MQTTBroker.tlsURL)', topic = 't');
+            CREATE OUTPUT Readings WITH (connector = 'file', path = 'readings.jsonl');
+            SELECT * INTO Readings FROM Telemetry
+            """)
+        defer { try? FileManager.default.removeItem(atPath: wrong) }
+        let (refused, refusedLog) = try start(wrong)
+        refused.waitUntilExit()
+        let refusal = try String(contentsOfFile: refusedLog, encoding: .utf8)
+        #expect(refused.terminationStatus == 1 && refusal.contains("mqtt 127.0.0.1:\(Int(MQTTBroker.port).map { $0 + 1 } ?? 0): cannot connect: A TLS error occurred")
+                && refusal.contains("tls.ca_file"), "\(refusal)")
+    }
+
+    @Test func aBrokerRestartMidRunIsSurvived() throws {
+        let run = UUID().uuidString.prefix(8)
+        let dir = try directory("restart", job: """
+            CREATE INPUT Telemetry WITH (connector = 'mqtt', url = '${MQTT_URL}', topic = 'saql-\(run)/t', client_id = 'restart-\(run)');
+            CREATE OUTPUT Readings WITH (connector = 'file', path = 'readings.jsonl');
+            CREATE OUTPUT Echo WITH (connector = 'mqtt', url = '${MQTT_URL}', topic = 'saql-\(run)/echo');
+            SELECT Seq INTO Readings FROM Telemetry
+            SELECT Seq INTO Echo FROM Telemetry
+            """)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (job, log) = try start(dir)
+        waitForSubscription("restart-\(run)")
+        let before = try MQTTBroker.Publisher(topic: "saql-\(run)/t")
+        before.send((0..<100).map(Self.reading))
+        #expect(waitForLines(dir + "/readings.jsonl", 100).count == 100)
+        try before.close()
+        try MQTTBroker.restart()
+        // The job reconnects and subscribes again (the restarted broker has no session for it).
+        let (sub, subOut) = try MQTTBroker.subscribe("saql-\(run)/echo", count: 100)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let text = (try? String(contentsOfFile: "/tmp/saql-mosquitto-\(MQTTBroker.port).log", encoding: .utf8)) ?? ""
+            if text.components(separatedBy: "as restart-\(run) ").count > 1 && text.components(separatedBy: "as auto-").count > 1 { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        let after = try MQTTBroker.Publisher(topic: "saql-\(run)/t")
+        after.send((100..<200).map(Self.reading))
+        let rows = waitForLines(dir + "/readings.jsonl", 200)
+        try after.close()
+        let echoed = String(decoding: subOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        sub.waitUntilExit()
+        stop(job)
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(rows == (0..<200).map { #"{"Seq":\#($0)}"# }, "\(text)")
+        // At least once, and QoS 1 resends after a reconnection may reorder: every row arrives.
+        #expect(Set(echoed.split(separator: "\n").map(String.init)) == Set((100..<200).map { #"saql-\#(run)/echo {"Seq":\#($0)}"# }))
+        #expect(text.contains("connection lost"), "\(text)")
+        #expect(job.terminationStatus == 143, "\(text)")
+    }
+
+    @Test func aHundredThousandMessagesEqualTheSameEventsFromAFile() throws {
+        let run = UUID().uuidString.prefix(8)
+        let n = 100_000
+        let events = (0..<n).map(Self.reading)
+        // The same query over the same payloads, read from MQTT and from a file (a stateless query:
+        // event time on MQTT is the receive time, so windows would differ by design).
+        let query = "SELECT DeviceId, Temperature, Seq, Temperature > 100 AS hot INTO Rows FROM Telemetry WHERE Seq % 3 <> 1"
+        let dir = try directory("hundredk", job: """
+            CREATE INPUT Telemetry WITH (connector = 'mqtt', url = '${MQTT_URL}', topic = 'saql-\(run)/t', client_id = 'bulk-\(run)');
+            CREATE OUTPUT Rows WITH (connector = 'file', path = 'rows.jsonl');
+            \(query)
+            """)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+            CREATE INPUT Telemetry WITH (connector = 'file', path = 'events.jsonl');
+            CREATE OUTPUT Rows WITH (connector = 'file', path = 'file-rows.jsonl');
+            \(query)
+            """.write(toFile: dir + "/file.saql", atomically: true, encoding: .utf8)
+        try (events.joined(separator: "\n") + "\n").write(toFile: dir + "/events.jsonl", atomically: true, encoding: .utf8)
+        let expectedCount = (0..<n).filter { $0 % 3 != 1 }.count
+        let (job, log) = try start(dir)
+        waitForSubscription("bulk-\(run)")
+        let publisher = try MQTTBroker.Publisher(topic: "saql-\(run)/t")
+        publisher.send(events)
+        let rows = waitForLines(dir + "/rows.jsonl", expectedCount)
+        stop(job)
+        try publisher.close()
+        #expect(try runSAQL(["run", dir + "/file.saql", "--quiet"]).status == 0)
+        let fileRows = try String(contentsOfFile: dir + "/file-rows.jsonl", encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(fileRows.count == expectedCount)
+        #expect(rows == fileRows, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
     }
 }

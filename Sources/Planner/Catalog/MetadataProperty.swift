@@ -33,12 +33,18 @@ package enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
     case blobName
     /// `Blob.BlobLastModifiedUtcTime`: when that file was last modified.
     case blobLastModified
-    /// A group as one record: `EventHub`, `IoTHub`, `Blob`, `Kafka` or `User` (every header).
+    /// The MQTT QoS the message was delivered with (`MQTT.QoS`).
+    case qos
+    /// True for a retained message (`MQTT.Retain`).
+    case retain
+    /// The MQTT packet identifier (`MQTT.MessageId`; 0 for QoS 0).
+    case messageId
+    /// A group as one record: `EventHub`, `IoTHub`, `Blob`, `Kafka`, `MQTT` or `User` (every header).
     case group(Group)
 
     /// A named set of properties.
     package enum Group: String, Hashable, Sendable, CaseIterable {
-        case eventHub = "EventHub", iotHub = "IoTHub", blob = "Blob", kafka = "Kafka", user = "User"
+        case eventHub = "EventHub", iotHub = "IoTHub", blob = "Blob", kafka = "Kafka", mqtt = "MQTT", user = "User"
     }
 
     /// IoT Hub's system properties, with the record header each comes from.
@@ -78,6 +84,8 @@ package enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
         .blob: [("BlobName", .blobName), ("BlobLastModifiedUtcTime", .blobLastModified)],
         .kafka: [("Topic", .topic), ("Partition", .partition), ("Offset", .offset), ("Key", .key),
                  ("Timestamp", .enqueuedTime), ("TimestampType", .timestampType)],
+        .mqtt: [("Topic", .topic), ("QoS", .qos), ("Retain", .retain), ("MessageId", .messageId),
+                ("EventEnqueuedUtcTime", .enqueuedTime)],
     ]
 
     /// The members of a group record (headers are only known per record).
@@ -128,7 +136,7 @@ package enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
             if group == .user { return "[User].[name] reads the record header 'name'" }
             return "[\(group.rawValue)] has: \(members(of: group).map(\.0).joined(separator: ", "))"
         }
-        return "known properties: EventId, BlobName and the groups [EventHub], [IoTHub], [Blob], [Kafka] and [User] (Grammar.md lists every member)"
+        return "known properties: EventId, BlobName and the groups [EventHub], [IoTHub], [Blob], [Kafka], [MQTT] and [User] (Grammar.md lists every member)"
     }
 
     /// The suggestion list for an unknown path.
@@ -140,7 +148,8 @@ package enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
     package var type: DataType {
         switch self {
         case .enqueuedTime, .processedTime, .blobLastModified: .datetime
-        case .partition, .offset: .bigint
+        case .partition, .offset, .qos, .messageId: .bigint
+        case .retain: .bit
         case .key, .topic, .timestampType, .header, .eventId, .blobName: .nvarchar
         case .iotHub(let f): f == .enqueueTime ? .datetime : .nvarchar
         case .group: .anyRecord
@@ -159,6 +168,9 @@ package enum MetadataProperty: Hashable, Sendable, CustomStringConvertible {
         case .header(let name): "[User].[\(name)]"
         case .iotHub(.publisher): "[EventHub].[Publisher]"
         case .iotHub(let f): "[IoTHub].[\(f.rawValue)]"
+        case .qos: "[MQTT].[QoS]"
+        case .retain: "[MQTT].[Retain]"
+        case .messageId: "[MQTT].[MessageId]"
         case .eventId: "EventId"
         case .blobName: "BlobName"
         case .blobLastModified: "[Blob].[BlobLastModifiedUtcTime]"

@@ -108,10 +108,10 @@ package struct KafkaInputOptions: StreamSourceEndpoint {
         "topic=\(topic), group=\(groupId), format=\(format.rawValue), start=\(start.rawValue)" + (stopAtEnd ? ", stop=end" : "")
             + (stateTopic.map { ", state_topic=\($0)" } ?? "") + (properties.isEmpty ? "" : ", properties=[\(properties.keys.sorted().joined(separator: ", "))]")
     }
-    /// Every property but `BlobName` (records, not files).
+    /// Every property but `BlobName` (records, not files) and MQTT's.
     package func provides(_ property: MetadataProperty) -> Bool {
         switch property {
-        case .blobName, .blobLastModified, .group(.blob): false
+        case .blobName, .blobLastModified, .group(.blob), .qos, .retain, .messageId, .group(.mqtt): false
         default: true
         }
     }

@@ -183,7 +183,7 @@ package final class KafkaSource: CommittingSource, PartitionedSource {
             if field == .enqueueTime { return Timestamp(parsing: text).map(Value.datetime) ?? .string(text) }
             return .string(text)
         case .eventId: return .string(EventID.of(record.topic, partition: Int64(record.partition), offset: record.offset))
-        case .blobName, .blobLastModified: return .null
+        case .blobName, .blobLastModified, .qos, .retain, .messageId: return .null
         case .group(.user):
             let headers = record.headers
             return .record(Record(names: headers.map(\.name), values: headers.map { $0.value.map(Value.string) ?? .null }))

@@ -3,30 +3,46 @@ import Foundation
 import Planner
 
 /// Where an MQTT broker is and who the job is to it. `url` is `mqtt://host[:port]` (or
-/// `host[:port]`; the port defaults to 1883).
+/// `host[:port]`; port 1883), or `mqtts://host[:port]` for TLS (port 8883).
 struct MQTTEndpoint: Hashable, Sendable, Encodable {
+    /// TLS settings of an `mqtts://` broker: the broker's certificate is checked against `caFile`
+    /// (or the system's certificates), with an optional client certificate for mutual TLS.
+    struct TLS: Hashable, Sendable, Encodable {
+        var caFile: String?
+        var certFile: String?
+        var keyFile: String?
+    }
+
     var host: String
     var port: Int32
+    var tls: TLS?
+    /// The protocol: 4 (MQTT 3.1.1) or 5.
+    var version: Int32
     var clientId: String
     /// False: a persistent session, so the broker keeps QoS 1 messages for a stopped job.
     var cleanSession: Bool
     var username: String?
     var password: String?
 
-    private enum CodingKeys: String, CodingKey { case host, port, clientId, cleanSession }
+    private enum CodingKeys: String, CodingKey { case host, port, clientId, cleanSession, version }
 
-    /// Parses `url`; nil when it is not `[mqtt://]host[:port]`.
-    static func parse(url: String) -> (host: String, port: Int32)? {
+    /// Parses `url`; nil when it is not `[mqtt[s]://]host[:port]`.
+    static func parse(url: String) -> (host: String, port: Int32, tls: Bool)? {
         var rest = Substring(url)
+        var tls = false
         if let scheme = rest.range(of: "://") {
-            guard rest[..<scheme.lowerBound].lowercased() == "mqtt" else { return nil }
+            switch rest[..<scheme.lowerBound].lowercased() {
+            case "mqtt": break
+            case "mqtts": tls = true
+            default: return nil
+            }
             rest = rest[scheme.upperBound...]
         }
         if rest.hasSuffix("/") { rest = rest.dropLast() }
         guard !rest.isEmpty, !rest.contains("/") else { return nil }
-        guard let colon = rest.lastIndex(of: ":") else { return (String(rest), 1883) }
+        guard let colon = rest.lastIndex(of: ":") else { return (String(rest), tls ? 8883 : 1883, tls) }
         guard let port = Int32(rest[rest.index(after: colon)...]), (1...65535).contains(port), colon != rest.startIndex else { return nil }
-        return (String(rest[..<colon]), port)
+        return (String(rest[..<colon]), port, tls)
     }
 
     var name: String { "mqtt \(host):\(port)" }
@@ -42,6 +58,9 @@ final class MQTTClient {
     struct Message {
         var topic: String
         var payload: [UInt8]
+        var qos: Int32
+        var retain: Bool
+        var mid: Int32
     }
 
     let endpoint: MQTTEndpoint
@@ -66,11 +85,20 @@ final class MQTTClient {
         guard let h = mosquitto_new(endpoint.clientId, endpoint.cleanSession, nil) else {
             throw ConnectorError("\(endpoint.name): cannot create a client: \(String(cString: strerror(errno)))")
         }
+        // From here on a thrown error still runs deinit (every stored property is set), which
+        // destroys the handle: the error paths below must not.
         handle = h
         self.endpoint = endpoint
         self.context = context
         mosquitto_user_data_set(h, Unmanaged.passUnretained(self).toOpaque())
         if let user = endpoint.username { mosquitto_username_pw_set(h, user, endpoint.password) }
+        mosquitto_int_option(h, MOSQ_OPT_PROTOCOL_VERSION, endpoint.version)
+        if let tls = endpoint.tls {
+            let rc = mosquitto_tls_set(h, tls.caFile, tls.caFile == nil ? "/etc/ssl/certs" : nil, tls.certFile, tls.keyFile, nil)
+            guard rc == MOSQ_ERR_SUCCESS.rawValue else {
+                throw ConnectorError("\(endpoint.name): cannot use the TLS files: \(Self.describe(rc))")
+            }
+        }
         mosquitto_connect_callback_set(h) { _, object, rc in
             guard let object else { return }
             Unmanaged<MQTTClient>.fromOpaque(object).takeUnretainedValue().onConnect(rc)
@@ -83,7 +111,8 @@ final class MQTTClient {
             guard let object, let m = message?.pointee else { return }
             let topic = m.topic.map { String(cString: $0) } ?? ""
             let payload = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: Int(m.payloadlen))) } ?? []
-            Unmanaged<MQTTClient>.fromOpaque(object).takeUnretainedValue().received.append(Message(topic: topic, payload: payload))
+            Unmanaged<MQTTClient>.fromOpaque(object).takeUnretainedValue().received.append(
+                Message(topic: topic, payload: payload, qos: m.qos, retain: m.retain, mid: m.mid))
         }
         mosquitto_publish_callback_set(h) { _, object, mid in
             guard let object else { return }
@@ -93,8 +122,8 @@ final class MQTTClient {
             let rc = mosquitto_connect(h, endpoint.host, endpoint.port, 30)
             if rc == MOSQ_ERR_SUCCESS.rawValue { break }
             let message = "\(endpoint.name): cannot connect: \(Self.describe(rc))"
-            if rc == MOSQ_ERR_INVAL.rawValue || context.isStopping() {
-                mosquitto_destroy(h)
+            // A bad address or a certificate that does not verify will not get better by waiting.
+            if rc == MOSQ_ERR_INVAL.rawValue || rc == MOSQ_ERR_TLS.rawValue || context.isStopping() {
                 throw ConnectorError(message)
             }
             context.counters.outputRetries += 1
@@ -106,12 +135,14 @@ final class MQTTClient {
         let deadline = context.clock.now + 30 * Timestamp.ticksPerSecond
         while !connected {
             if let lastError {
-                mosquitto_destroy(h)
                 throw ConnectorError("\(endpoint.name): the broker refused the connection: \(lastError)")
             }
             let rc = mosquitto_loop(h, 100, 1)
+            if rc == MOSQ_ERR_TLS.rawValue {
+                throw ConnectorError("\(endpoint.name): cannot connect: \(Self.describe(rc)) (the broker's certificate did not verify: "
+                    + "set tls.ca_file to the certificate of the CA that signed it)")
+            }
             if rc != MOSQ_ERR_SUCCESS.rawValue || context.clock.now > deadline || context.isStopping() {
-                mosquitto_destroy(h)
                 throw ConnectorError("\(endpoint.name): no answer to the connection: \(Self.describe(rc))")
             }
         }
@@ -157,7 +188,10 @@ final class MQTTClient {
     /// connection when its backoff has passed.
     func pump(timeoutMs: Int32) {
         if connected || retryAt == 0 {
-            let rc = mosquitto_loop(handle, timeoutMs, 1)
+            var rc = mosquitto_loop(handle, timeoutMs, 1)
+            // Acknowledgements queued while reading go out now, not at the next loop: the broker
+            // sends a client only so many unacknowledged messages at a time.
+            if rc == MOSQ_ERR_SUCCESS.rawValue && mosquitto_want_write(handle) { rc = mosquitto_loop_write(handle, 1) }
             if rc == MOSQ_ERR_SUCCESS.rawValue { return }
             connected = false
             retryAt = context.clock.now

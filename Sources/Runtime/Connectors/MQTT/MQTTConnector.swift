@@ -10,7 +10,11 @@ package struct MQTTConnector: Connector {
 
     package func options(for kind: EndpointKind) -> [OptionSpec]? {
         let common = [
-            OptionSpec("url", "the broker, mqtt://host[:port] (port 1883 by default)"),
+            OptionSpec("url", "the broker, mqtt://host[:port] (port 1883), or mqtts://host[:port] for TLS (port 8883)"),
+            OptionSpec("version", .choice(["3.1.1", "5"]), default: "3.1.1", "the MQTT protocol version"),
+            OptionSpec("tls.ca_file", .path, "the CA certificate the broker's is checked against (default: the system's)"),
+            OptionSpec("tls.cert_file", .path, "a client certificate, for mutual TLS"),
+            OptionSpec("tls.key_file", .path, "the client certificate's key"),
             OptionSpec("format", .choice(["json", "csv"]), default: "json", "the messages' payload format"),
             OptionSpec("qos", .choice(["0", "1"]), default: "1", "0: at most once; 1: acknowledged by the broker"),
             OptionSpec("client_id", default: "saql-NAME", "the MQTT client id"),
@@ -34,13 +38,17 @@ package struct MQTTConnector: Connector {
     private func endpoint(_ options: inout EndpointOptions, cleanSession: Bool) -> (MQTTEndpoint, Int32, DataFormat)? {
         guard let url = options.required("url", connector: name), options.required("topic", connector: name) != nil,
               let format = options.format() else { return nil }
-        guard let (host, port) = MQTTEndpoint.parse(url: url) else {
-            options.error("SAQL3040", "'\(url)' is not an MQTT broker address", at: "url", helps: [.init("write url = 'mqtt://host:1883'")])
+        guard let (host, port, tls) = MQTTEndpoint.parse(url: url) else {
+            options.error("SAQL3040", "'\(url)' is not an MQTT broker address", at: "url",
+                          helps: [.init("write url = 'mqtt://host:1883', or 'mqtts://host:8883' for TLS")])
             return nil
         }
+        guard let version = options.choice("version", code: "SAQL3044", message: { "MQTT version '\($0)' is not 3.1.1 or 5" }) else { return nil }
         guard let qos = options.choice("qos", code: "SAQL3041", message: { "qos '\($0)' is not 0 or 1" },
                                        help: "MQTT QoS 2 is not supported: use 1 (at least once)").flatMap({ Int32($0) }) else { return nil }
-        return (MQTTEndpoint(host: host, port: port, clientId: options["client_id"]?.value ?? "saql-\(options.name)", cleanSession: cleanSession,
+        let files = MQTTEndpoint.TLS(caFile: options["tls.ca_file"]?.value, certFile: options["tls.cert_file"]?.value,
+                                     keyFile: options["tls.key_file"]?.value)
+        return (MQTTEndpoint(host: host, port: port, tls: tls ? files : nil, version: version == "5" ? 5 : 4, clientId: options["client_id"]?.value ?? "saql-\(options.name)", cleanSession: cleanSession,
                              username: options["username"]?.value, password: options["password"]?.value), qos, format)
     }
 
@@ -73,8 +81,16 @@ package struct MQTTInputOptions: StreamSourceEndpoint {
 
     package var connector: String { "mqtt" }
     package var explainFields: String {
-        "broker=\(endpoint.host):\(endpoint.port), topic=\(topic), qos=\(qos), client_id=\(endpoint.clientId), format=\(format.rawValue)"
+        "broker=\(endpoint.host):\(endpoint.port)\(endpoint.tls != nil ? " (tls)" : ""), topic=\(topic), qos=\(qos), client_id=\(endpoint.clientId), format=\(format.rawValue)"
             + (endpoint.cleanSession ? ", clean_session" : "")
+    }
+
+    /// `[MQTT].[Topic]`, `[QoS]`, `[Retain]`, `[MessageId]`, and the receive time as `EventEnqueuedUtcTime`.
+    package func provides(_ property: MetadataProperty) -> Bool {
+        switch property {
+        case .topic, .qos, .retain, .messageId, .enqueuedTime, .processedTime, .group(.mqtt): true
+        default: false
+        }
     }
 
     package func makeSource(_ c: SourceContext) throws -> any EventSource {
@@ -113,7 +129,7 @@ package struct MQTTOutputOptions: SinkEndpoint {
 
     package var connector: String { "mqtt" }
     package var explainFields: String {
-        "broker=\(endpoint.host):\(endpoint.port), topic=\(topic.map { $0.isColumn ? "{\($0.text)}" : $0.text }.joined()), qos=\(qos), format=\(format.rawValue)"
+        "broker=\(endpoint.host):\(endpoint.port)\(endpoint.tls != nil ? " (tls)" : ""), topic=\(topic.map { $0.isColumn ? "{\($0.text)}" : $0.text }.joined()), qos=\(qos), format=\(format.rawValue)"
             + (retain ? ", retain" : "")
     }
 

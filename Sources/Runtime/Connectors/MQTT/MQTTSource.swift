@@ -11,6 +11,7 @@ final class MQTTSource: EventSource {
     private let client: MQTTClient
     private var decoder: EventDecoder
     private let context: RuntimeContext
+    private let metadataColumns: [(column: Int, property: MetadataProperty)]
 
     init(input: String, options: MQTTInputOptions, layout: InputLayout, compatibility: CompatibilityLevel, context: RuntimeContext) throws {
         self.input = input
@@ -18,6 +19,24 @@ final class MQTTSource: EventSource {
         client = try MQTTClient(endpoint: options.endpoint, context: context)
         try client.subscribe(options.topic, qos: options.qos)
         decoder = EventDecoder(layout: layout, format: options.format, arrivalField: nil, compatibility: compatibility)
+        metadataColumns = layout.fields.enumerated().compactMap { i, field in
+            MetadataProperty(layoutField: field).map { (layout.column(ofField: i), $0) }
+        }
+    }
+
+    /// A GetMetadataPropertyValue property of a message; arrival is its receive time.
+    static func metadata(_ property: MetadataProperty, of m: MQTTClient.Message, arrival: Int64) -> Value {
+        switch property {
+        case .topic: return .string(m.topic)
+        case .qos: return .bigint(Int64(m.qos))
+        case .retain: return .bit(m.retain)
+        case .messageId: return .bigint(Int64(m.mid))
+        case .enqueuedTime, .processedTime: return .datetime(Timestamp(ticks: arrival))
+        case .group(.mqtt):
+            let members = MetadataProperty.members(of: .mqtt)
+            return .record(Record(names: members.map(\.0), values: members.map { metadata($0.1, of: m, arrival: arrival) }))
+        default: return .null
+        }
     }
 
     var isLive: Bool { true }
@@ -41,7 +60,11 @@ final class MQTTSource: EventSource {
             let rowsBefore = batch.count
             do throws(DecodeError) {
                 try m.payload.withUnsafeBufferPointer { (p) throws(DecodeError) in try decoder.decode(p, into: &batch, defaultArrival: arrival) }
-                if batch.count > rowsBefore { count += 1 }
+                guard batch.count > rowsBefore else { continue }
+                count += 1
+                for (column, property) in metadataColumns {
+                    batch.values[rowsBefore * batch.width + column] = Self.metadata(property, of: m, arrival: arrival)
+                }
             } catch {
                 context.counters.malformedEvents += 1
                 context.onRowError?("\(client.endpoint.name) topic '\(m.topic)': malformed event skipped: \(error.message)")
