@@ -48,3 +48,8 @@ python3 bench/duckdb_udf.py bench/data/telemetry-1000000.jsonl "$RUNS"
 echo "anomaly detection (detector alone):"
 swift build -c release --product saql-bench >&2
 .build/release/saql-bench anomaly
+
+echo "PostgreSQL output (bench/postgres.sh):"
+bench/postgres.sh 1000000
+echo "MQTT in and out (bench/mqtt.sh):"
+bench/mqtt.sh 200000

@@ -315,6 +315,24 @@ struct PostgresTests {
         }
     }
 
+    @Test func rowsWaitingForACheckpointAreBounded() throws {
+        let table = PostgresServer.table("bounded")
+        defer { _ = try? PostgresServer.psql("DROP TABLE IF EXISTS \(table); DELETE FROM saql_progress WHERE table_name = '\(table)'") }
+        let dir = try directory("bounded", job: """
+            SET checkpoint_interval = '1h';
+            CREATE INPUT Telemetry WITH (connector = 'file', path = 'telemetry.jsonl');
+            CREATE OUTPUT All WITH (connector = 'postgres', url = '${PG_URL}', table = '\(table)');
+            SELECT DeviceId, Temperature INTO All FROM Telemetry
+            """, events: CheckpointTests.telemetry(250_000))
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try run(dir)
+        #expect(r.status == 0, "\(r.log)")
+        #expect(try PostgresServer.psql("SELECT count(*) FROM \(table)") == ["250000"])
+        // An hour's interval, yet a checkpoint (a commit) at least every 100,000 rows, and the last at the end.
+        let seq = Int(try PostgresServer.psql("SELECT seq FROM saql_progress WHERE table_name = '\(table)'").first ?? "") ?? 0
+        #expect(seq >= 3, "\(seq) commits")
+    }
+
     @Test func passwordsNeverAppear() throws {
         let t = tables()
         let dir = try directory("secret", job: Self.job(t).replacingOccurrences(of: "'${PG_URL}'", with: "'postgresql://saql:hunter2secret@127.0.0.1:1/saql'"),

@@ -287,7 +287,8 @@ package final class Pipeline {
                 nextTick = clock.now + Timestamp.ticksPerSecond
                 onProgress(status())
             }
-            if options.checkpoints != nil, clock.now >= nextCheckpoint, poison?.isIsolating != true {
+            if options.checkpoints != nil, clock.now >= nextCheckpoint || context.checkpointWanted, poison?.isIsolating != true {
+                context.checkpointWanted = false
                 try storeCheckpoint(committing)
                 nextCheckpoint = clock.now.addingSaturating(options.checkpointInterval)
             }

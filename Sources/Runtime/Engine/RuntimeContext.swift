@@ -13,6 +13,9 @@ package final class RuntimeContext {
     package var onNotice: ((String) -> Void)?
     /// True once the run should stop (a signal): outputs waiting to retry give up instead of waiting on.
     package var isStopping: () -> Bool = { false }
+    /// Set by an output holding many rows until the next checkpoint (a transactional database
+    /// output): the run checkpoints at its next turn instead of at the interval, so memory stays bounded.
+    package var checkpointWanted = false
     /// Wall-clock time for the whole run (see ``Clock``).
     package var clock: any Clock = SystemClock()
     private var reported: [String: Int] = [:]

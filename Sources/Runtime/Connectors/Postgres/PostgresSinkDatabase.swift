@@ -29,6 +29,9 @@ final class PostgresSinkDatabase: CheckpointCommitter {
     let checkpointed: Bool
     /// Rows kept per run without checkpoints before a commit.
     static let commitRows = 10_000
+    /// Rows an insert output keeps for the next checkpoint before it asks for one early: rows wait
+    /// in memory until their commit (about 600 bytes each), so this bounds the memory they take.
+    static let checkpointRows = 100_000
 
     init(url: String, checkpointed: Bool, policy: OutputErrorPolicy, context: RuntimeContext) {
         self.url = url

@@ -93,7 +93,9 @@ final class PostgresWriter: RowWriter {
             if !database.checkpointed && latest.count >= PostgresSinkDatabase.commitRows { try database.commitPlain() }
         } else {
             rows.append(record)
-            if !database.checkpointed && rows.count >= PostgresSinkDatabase.commitRows { try database.commitPlain() }
+            if rows.count >= PostgresSinkDatabase.commitRows {
+                if !database.checkpointed { try database.commitPlain() } else if rows.count >= PostgresSinkDatabase.checkpointRows { context.checkpointWanted = true }
+            }
         }
     }
 
