@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# MQTT in and out messages/s and added latency on a loopback Mosquitto, beside Mosquitto's own
+# MQTT in and out messages/s on a loopback Mosquitto, beside Mosquitto's own
 # clients (mosquitto_pub/mosquitto_sub) in the same run: see bench/mqtt_bench.py.
 #
 #   bench/mqtt.sh [MESSAGES]        default: 200000

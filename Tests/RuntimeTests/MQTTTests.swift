@@ -308,4 +308,26 @@ struct MQTTTests {
         #expect(fileRows.count == expectedCount)
         #expect(rows == fileRows, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
     }
+
+    @Test func aHundredThousandRowsOutAllArrive() throws {
+        let run = UUID().uuidString.prefix(8)
+        let n = 100_000
+        let dir = try directory("bulk-out", job: """
+            CREATE INPUT Telemetry WITH (connector = 'file', path = 'events.jsonl');
+            CREATE OUTPUT Bus WITH (connector = 'mqtt', url = '${MQTT_URL}', topic = 'saql-\(run)/out');
+            SELECT Seq INTO Bus FROM Telemetry
+            """)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try ((0..<n).map(Self.reading).joined(separator: "\n") + "\n").write(toFile: dir + "/events.jsonl", atomically: true, encoding: .utf8)
+        let (sub, subOut) = try MQTTBroker.subscribe("saql-\(run)/out", count: n)
+        Thread.sleep(forTimeInterval: 0.5)
+        // More messages than 16-bit message ids: the run ends only once each one is acknowledged.
+        let (job, log) = try start(dir)
+        job.waitUntilExit()
+        let got = String(decoding: subOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        sub.waitUntilExit()
+        #expect(job.terminationStatus == 0, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        #expect(got.count == n)
+        #expect(Set(got.map(String.init)).count == n)
+    }
 }

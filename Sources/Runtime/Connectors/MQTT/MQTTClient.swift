@@ -93,6 +93,8 @@ final class MQTTClient {
         mosquitto_user_data_set(h, Unmanaged.passUnretained(self).toOpaque())
         if let user = endpoint.username { mosquitto_username_pw_set(h, user, endpoint.password) }
         mosquitto_int_option(h, MOSQ_OPT_PROTOCOL_VERSION, endpoint.version)
+        // More than libmosquitto's 20 messages in flight: acknowledgements then keep up with a stream.
+        mosquitto_max_inflight_messages_set(h, 200)
         if let tls = endpoint.tls {
             let rc = mosquitto_tls_set(h, tls.caFile, tls.caFile == nil ? "/etc/ssl/certs" : nil, tls.certFile, tls.keyFile, nil)
             guard rc == MOSQ_ERR_SUCCESS.rawValue else {

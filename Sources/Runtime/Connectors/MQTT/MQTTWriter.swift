@@ -28,9 +28,15 @@ final class MQTTWriter: RowWriter {
             shape.appendJSON(row, to: &payload)
         }
         guard let topic = topic(for: row, shape: shape) else { return }
+        // Message ids are 16 bits: past a window of unacknowledged messages they would repeat, and
+        // an acknowledgement could not tell them apart. The window also bounds what waits in memory.
+        try waitForAcknowledgements(atMost: Self.window - 1)
         try client.publish(topic: topic, payload: payload, qos: options.qos, retain: options.retain)
         client.pump(timeoutMs: 0)
     }
+
+    /// Messages sent and not yet acknowledged, at most.
+    static let window = 1_000
 
     /// The row's topic; nil (dead-lettered) when a column it names is NULL or absent.
     private func topic(for row: RowRef, shape: RowShape) -> String? {
@@ -55,8 +61,10 @@ final class MQTTWriter: RowWriter {
     }
 
     /// Waits until the broker has acknowledged every message (reconnecting as needed).
-    func flush() throws {
-        while !client.unacknowledged.isEmpty {
+    func flush() throws { try waitForAcknowledgements(atMost: 0) }
+
+    private func waitForAcknowledgements(atMost count: Int) throws {
+        while client.unacknowledged.count > count {
             client.pump(timeoutMs: 10)
             if context.isStopping() && !client.connected {
                 throw ConnectorError("mqtt output '\(output)': stopped while the broker was away; \(client.unacknowledged.count) message(s) not acknowledged")
