@@ -2,9 +2,6 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import SAQL
 import Planner
 import Runtime
@@ -550,11 +547,36 @@ struct BrokerRestartTests {
 /// `saql run --metrics-port` serves Prometheus text during a run; the counters match what was sent.
 @Suite(.enabled(if: Broker.available, "needs KAFKA_BOOTSTRAP_SERVERS (scripts/kafka-broker.sh start)"))
 struct MetricsEndpointTests {
-    func scrape(_ port: Int) async -> String? {
-        guard let url = URL(string: "http://127.0.0.1:\(port)/metrics"), let (data, _) = try? await URLSession.shared.data(from: url) else {
-            return nil
+    /// One `GET /metrics` over a plain socket with a 5 s timeout. (FoundationNetworking's
+    /// URLSession once never answered for 180 s in CI while the server was up.)
+    func scrape(_ port: Int) -> String? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        return String(decoding: data, as: UTF8.self)
+        guard connected == 0 else { return nil }
+        let request = Array("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == request.count else { return nil }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 { return nil }
+            if n == 0 { break }
+            response += buffer[0..<n]
+        }
+        let text = String(decoding: response, as: UTF8.self)
+        guard text.hasPrefix("HTTP/1.1 200"), let body = text.range(of: "\r\n\r\n") else { return nil }
+        return String(text[body.upperBound...])
     }
 
     /// The value of the first sample line starting with `prefix`.
@@ -584,13 +606,13 @@ struct MetricsEndpointTests {
         // Generous: on a 2-core machine the other suites' blocking tests can hold every test thread.
         let deadline = Date().addingTimeInterval(180)
         while Date() < deadline {
-            if let t = await scrape(port), sample(t, #"saql_input_events_total{input="Events"}"#) == 400 {
+            if let t = scrape(port) {
                 text = t
-                break
             }
+            if sample(text, #"saql_input_events_total{input="Events"}"#) == 400 { break }
             try await Task.sleep(for: .milliseconds(500))
         }
-        #expect(sample(text, #"saql_input_events_total{input="Events"}"#) == 400)
+        #expect(sample(text, #"saql_input_events_total{input="Events"}"#) == 400, "last scrape: \(text.prefix(3000))")
         #expect(sample(text, #"saql_output_events_total{output="Out"}"#) == 100)
         #expect(sample(text, #"saql_events_dropped_total{reason="malformed"}"#) == 0)
         #expect(text.contains("saql_consumer_lag_records{"))
