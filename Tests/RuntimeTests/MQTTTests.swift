@@ -21,6 +21,15 @@ enum MQTTBroker {
         }
     }
 
+    /// Freezes the broker (SIGSTOP) or thaws it (SIGCONT): connections stay open, nothing is answered.
+    static func freeze(_ frozen: Bool) throws {
+        let pidFile = "/tmp/saql-mosquitto-\(port).pid"
+        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+              kill(pid, frozen ? SIGSTOP : SIGCONT) == 0 else {
+            throw TestFailure("cannot signal the broker (\(pidFile))")
+        }
+    }
+
     static func requireURL() throws -> String {
         guard let url else { throw TestFailure("SAQL_TEST_MQTT_URL is not set: start the broker with scripts/mosquitto-server.sh") }
         return url
@@ -274,6 +283,67 @@ struct MQTTTests {
         #expect(Set(echoed.split(separator: "\n").map(String.init)) == Set((100..<200).map { #"saql-\#(run)/echo {"Seq":\#($0)}"# }))
         #expect(text.contains("connection lost"), "\(text)")
         #expect(job.terminationStatus == 143, "\(text)")
+    }
+
+    /// A broker that keeps the connection but stops answering: after 10 s without an acknowledgement
+    /// the output sends its messages again, and once the broker answers every row arrives.
+    @Test func aSilentBrokerGetsTheMessagesAgain() throws {
+        let run = UUID().uuidString.prefix(8)
+        let n = 5_000
+        let dir = try directory("silent", job: """
+            CREATE INPUT Rows WITH (connector = 'file', path = 'rows.jsonl');
+            CREATE OUTPUT Echo WITH (connector = 'mqtt', url = '${MQTT_URL}', topic = 'saql-\(run)/echo', client_id = 'silent-\(run)');
+            SELECT Seq INTO Echo FROM Rows
+            """)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try ((0..<n).map(Self.reading).joined(separator: "\n") + "\n").write(toFile: dir + "/rows.jsonl", atomically: true, encoding: .utf8)
+        let (sub, subOut) = try MQTTBroker.subscribe("saql-\(run)/echo", count: n)
+        Thread.sleep(forTimeInterval: 0.5)
+        try MQTTBroker.freeze(true)
+        let (job, log) = try start(dir)
+        // The job connected before the freeze could not: give it the connection first.
+        Thread.sleep(forTimeInterval: 0.3)
+        try MQTTBroker.freeze(false)
+        waitForSubscription("silent-\(run)")
+        try MQTTBroker.freeze(true)
+        Thread.sleep(forTimeInterval: 13)
+        try MQTTBroker.freeze(false)
+        job.waitUntilExit()
+        let echoed = String(decoding: subOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        sub.waitUntilExit()
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(job.terminationStatus == 0, "\(text)")
+        #expect(text.contains("sent again"), "\(text)")
+        #expect(Set(echoed.split(separator: "\n").map(String.init)) == Set((0..<n).map { #"saql-\#(run)/echo {"Seq":\#($0)}"# }))
+    }
+
+    /// Stopping while the broker answers nothing ends the job within about 30 s, with an error that
+    /// counts the messages not acknowledged: no hang, no silent loss.
+    @Test func stoppingWhileTheBrokerIsSilentEndsWithAnError() throws {
+        let run = UUID().uuidString.prefix(8)
+        let dir = try directory("silentstop", job: """
+            CREATE INPUT Rows WITH (connector = 'file', path = 'rows.jsonl');
+            CREATE OUTPUT Echo WITH (connector = 'mqtt', url = '${MQTT_URL}', topic = 'saql-\(run)/echo', client_id = 'silentstop-\(run)');
+            SELECT Seq INTO Echo FROM Rows
+            """)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try ((0..<50_000).map(Self.reading).joined(separator: "\n") + "\n").write(toFile: dir + "/rows.jsonl", atomically: true, encoding: .utf8)
+        let (job, log) = try start(dir)
+        waitForSubscription("silentstop-\(run)")
+        try MQTTBroker.freeze(true)
+        defer { try? MQTTBroker.freeze(false) }
+        Thread.sleep(forTimeInterval: 1)
+        let stoppedAt = Date()
+        kill(job.processIdentifier, SIGTERM)
+        while job.isRunning && Date().timeIntervalSince(stoppedAt) < 60 { Thread.sleep(forTimeInterval: 0.1) }
+        let running = job.isRunning
+        if running { kill(job.processIdentifier, SIGKILL) }
+        job.waitUntilExit()
+        try MQTTBroker.freeze(false)
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(!running, "the job did not stop within 60 s of SIGTERM: \(text)")
+        #expect(job.terminationStatus != 0 && job.terminationStatus != 143, "\(text)")
+        #expect(text.contains("not acknowledged"), "\(text)")
     }
 
     @Test func aHundredThousandMessagesEqualTheSameEventsFromAFile() throws {

@@ -93,6 +93,27 @@ package struct EndpointOptions {
         return bytes
     }
 
+    /// An `.integer` option, at least `minimum`; its default when absent, `nil` when invalid (reported).
+    package mutating func integer(_ key: String, code: String, minimum: Int) -> Int? {
+        guard let v = values[key] else { return specs.first(where: { $0.key == key })?.defaultValue.flatMap { Int($0) } }
+        guard let n = Int(v.value.trimmingCharacters(in: .whitespaces)), n >= minimum else {
+            error(code, "\(key) '\(v.value)' is not a whole number of at least \(minimum)", at: key)
+            return nil
+        }
+        return n
+    }
+
+    /// A `.duration` option, positive; its default when absent, `nil` when invalid (reported).
+    package mutating func duration(_ key: String, code: String) -> TimeSpan? {
+        let text = values[key]?.value ?? specs.first(where: { $0.key == key })?.defaultValue
+        guard let text else { return nil }
+        guard let d = TimeSpan(parsing: text), d.ticks > 0 else {
+            error(code, "\(key) '\(text)' is not a positive duration", at: key, helps: [.init("write a duration such as '30s', '500ms' or '2m'")])
+            return nil
+        }
+        return d
+    }
+
     /// A `.list` option: its comma-separated names, trimmed; empty when absent.
     package func list(_ key: String) -> [String] {
         (values[key]?.value ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -70,8 +70,15 @@ final class MQTTClient {
     private var subscriptions: [(filter: String, qos: Int32)] = []
     /// Messages received and not yet taken.
     var received: [Message] = []
-    /// Publications sent and not yet acknowledged (QoS 1).
-    private(set) var unacknowledged: Set<Int32> = []
+    /// A QoS 1 publication kept until the broker acknowledges it, so it can be sent again.
+    struct Publication {
+        var topic: String
+        var payload: [UInt8]
+        var retain: Bool
+    }
+
+    /// Publications sent and not yet acknowledged (QoS 1), by message id.
+    private(set) var unacknowledged: [Int32: Publication] = [:]
     private(set) var connected = false
     private var retryAt: Int64 = 0
     private var backoff = 0.1
@@ -118,7 +125,7 @@ final class MQTTClient {
         }
         mosquitto_publish_callback_set(h) { _, object, mid in
             guard let object else { return }
-            Unmanaged<MQTTClient>.fromOpaque(object).takeUnretainedValue().unacknowledged.remove(mid)
+            Unmanaged<MQTTClient>.fromOpaque(object).takeUnretainedValue().unacknowledged[mid] = nil
         }
         while true {
             let rc = mosquitto_connect(h, endpoint.host, endpoint.port, 30)
@@ -180,10 +187,21 @@ final class MQTTClient {
         switch rc {
         case MOSQ_ERR_SUCCESS.rawValue, MOSQ_ERR_NO_CONN.rawValue, MOSQ_ERR_CONN_LOST.rawValue:
             // Without a connection libmosquitto keeps QoS 1 messages and sends them after reconnecting.
-            if qos > 0 { unacknowledged.insert(mid) }
+            if qos > 0 { unacknowledged[mid] = Publication(topic: topic, payload: payload, retain: retain) }
         default:
             throw ConnectorError("\(endpoint.name): cannot publish to '\(topic)': \(Self.describe(rc))")
         }
+    }
+
+    /// Publishes every unacknowledged message again under a new id; returns how many. For a
+    /// connection on which acknowledgements stopped coming: libmosquitto normally resends after a
+    /// reconnection, and this is the fallback that keeps a flush from waiting forever (at least once:
+    /// the broker may see a message twice).
+    func resendUnacknowledged() throws -> Int {
+        let stalled = unacknowledged
+        unacknowledged = [:]
+        for (_, p) in stalled.sorted(by: { $0.key < $1.key }) { try publish(topic: p.topic, payload: p.payload, qos: 1, retain: p.retain) }
+        return stalled.count
     }
 
     /// Sends and receives what is due, waiting up to `timeoutMs` for traffic; reconnects a lost

@@ -63,9 +63,30 @@ final class MQTTWriter: RowWriter {
     /// Waits until the broker has acknowledged every message (reconnecting as needed).
     func flush() throws { try waitForAcknowledgements(atMost: 0) }
 
+    /// How long a connected broker may leave every message unacknowledged before they are sent again.
+    static let stallSeconds: Int64 = 10
+
     private func waitForAcknowledgements(atMost count: Int) throws {
+        var waiting = client.unacknowledged.count
+        var progressAt = context.clock.now
+        var resends = 0
         while client.unacknowledged.count > count {
             client.pump(timeoutMs: 10)
+            let now = context.clock.now
+            if client.unacknowledged.count < waiting || !client.connected {
+                waiting = client.unacknowledged.count
+                progressAt = now
+            } else if now - progressAt > Self.stallSeconds * Timestamp.ticksPerSecond {
+                let n = try client.resendUnacknowledged()
+                context.counters.outputRetries += n
+                context.onRowError?("mqtt output '\(output)': no acknowledgement for \(Self.stallSeconds) s; \(n) message(s) sent again")
+                resends += 1
+                progressAt = now
+                // A stopping job does not wait on a silent broker forever: the rows are reported, not lost silently.
+                if context.isStopping() && resends >= 3 {
+                    throw ConnectorError("mqtt output '\(output)': stopped; \(n) message(s) not acknowledged in \(3 * Self.stallSeconds) s of silence from the broker")
+                }
+            }
             if context.isStopping() && !client.connected {
                 throw ConnectorError("mqtt output '\(output)': stopped while the broker was away; \(client.unacknowledged.count) message(s) not acknowledged")
             }
