@@ -27,9 +27,9 @@ echo "== PostgreSQL test server (loopback)" >&2
 eval "$(scripts/postgres-server.sh start "$PG_PORT")"
 export SAQL_REQUIRE_POSTGRES=1
 
-# MQTTTests are not run here yet: aBrokerRestartMidRunIsSurvived hung once (an output waiting for
-# acknowledgements of messages in flight when the broker restarted). Run them by hand with
-# `eval "$(scripts/mosquitto-server.sh start)"; swift test --filter MQTTTests` until that is fixed.
+echo "== Mosquitto test broker (loopback)" >&2
+eval "$(scripts/mosquitto-server.sh start "$MQTT_PORT")"
+export SAQL_REQUIRE_MQTT=1
 
 echo "== swift test" >&2
 # The whole log is kept; the console shows everything but the lines of tests that passed, so every

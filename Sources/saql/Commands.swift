@@ -86,6 +86,8 @@ struct Run: ParsableCommand {
                 throw ExitCode(1)
             }
             metrics = server
+            // With --metrics-port 0 this line is the only way to learn the port.
+            if !quiet, let port = server.port { printError("saql: metrics on http://\(metricsHost):\(port)/metrics") }
         }
         defer { metrics?.stop() }
         // Progress every few seconds on a terminal; metrics every second.

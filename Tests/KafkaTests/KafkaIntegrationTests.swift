@@ -549,7 +549,7 @@ struct BrokerRestartTests {
 struct MetricsEndpointTests {
     /// One `GET /metrics` over a plain socket with a 5 s timeout. (FoundationNetworking's
     /// URLSession once never answered for 180 s in CI while the server was up.)
-    func scrape(_ port: Int) -> String? {
+    func scrape(_ port: Int, failure lastFailure: inout String) -> String? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -563,19 +563,28 @@ struct MetricsEndpointTests {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { return nil }
+        guard connected == 0 else {
+            lastFailure = "connect: \(String(cString: strerror(errno)))"
+            return nil
+        }
         let request = Array("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
         guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == request.count else { return nil }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 { return nil }
+            if n < 0 {
+                lastFailure = "recv: \(String(cString: strerror(errno)))"
+                return nil
+            }
             if n == 0 { break }
             response += buffer[0..<n]
         }
         let text = String(decoding: response, as: UTF8.self)
-        guard text.hasPrefix("HTTP/1.1 200"), let body = text.range(of: "\r\n\r\n") else { return nil }
+        guard text.hasPrefix("HTTP/1.1 200"), let body = text.range(of: "\r\n\r\n") else {
+            lastFailure = "answer: \(text.prefix(300))"
+            return nil
+        }
         return String(text[body.upperBound...])
     }
 
@@ -594,25 +603,38 @@ struct MetricsEndpointTests {
             CREATE OUTPUT Out WITH (connector = 'file', path = 'out.jsonl');
             SELECT Id INTO Out FROM Events WHERE Id % 4 = 0
             """.write(toFile: dir + "/job.saql", atomically: true, encoding: .utf8)
-        let port = Int.random(in: 20_000..<30_000)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Broker.root + "/.build/debug/saql")
-        p.arguments = ["run", dir + "/job.saql", "--metrics-port", String(port), "--quiet"]
+        // Port 0: the server takes a free port and the run names it.
+        p.arguments = ["run", dir + "/job.saql", "--metrics-port", "0"]
+        FileManager.default.createFile(atPath: dir + "/stderr.log", contents: nil)
+        p.standardError = FileHandle(forWritingAtPath: dir + "/stderr.log")
         try p.run()
         defer { if p.isRunning { p.terminate() } }
         let events = (0..<400).map { #"{"Id":\#($0),"K":"k\#($0 % 9)","Time":"2024-01-01T00:00:00.000Z"}"# }
         try Broker.produce(events, to: input, keyField: "K", timeField: "Time")
+        var port: Int?
+        let started = Date().addingTimeInterval(60)
+        while port == nil && Date() < started {
+            let log = String(decoding: FileManager.default.contents(atPath: dir + "/stderr.log") ?? Data(), as: UTF8.self)
+            if let line = log.split(separator: "\n").first(where: { $0.hasPrefix("saql: metrics on http://127.0.0.1:") }) {
+                port = Int(line.dropFirst("saql: metrics on http://127.0.0.1:".count).prefix { $0.isNumber })
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let metricsPort = try #require(port, "no metrics line: \(String(decoding: FileManager.default.contents(atPath: dir + "/stderr.log") ?? Data(), as: UTF8.self))")
         var text = ""
+        var lastFailure = ""
         // Generous: on a 2-core machine the other suites' blocking tests can hold every test thread.
         let deadline = Date().addingTimeInterval(180)
         while Date() < deadline {
-            if let t = scrape(port) {
+            if let t = scrape(metricsPort, failure: &lastFailure) {
                 text = t
             }
             if sample(text, #"saql_input_events_total{input="Events"}"#) == 400 { break }
             try await Task.sleep(for: .milliseconds(500))
         }
-        #expect(sample(text, #"saql_input_events_total{input="Events"}"#) == 400, "last scrape: \(text.prefix(3000))")
+        #expect(sample(text, #"saql_input_events_total{input="Events"}"#) == 400, "last scrape: \(text.prefix(3000)) \(lastFailure)\n\(String(decoding: FileManager.default.contents(atPath: dir + "/stderr.log") ?? Data(), as: UTF8.self).suffix(3000))")
         #expect(sample(text, #"saql_output_events_total{output="Out"}"#) == 100)
         #expect(sample(text, #"saql_events_dropped_total{reason="malformed"}"#) == 0)
         #expect(text.contains("saql_consumer_lag_records{"))

@@ -55,21 +55,44 @@ enum MQTTBroker {
 
         func close() throws {
             try input.fileHandleForWriting.close()
-            process.waitUntilExit()
+            MQTTTests.waitForExit(process, seconds: 60)
             guard process.terminationStatus == 0 else { throw TestFailure("mosquitto_pub exited with \(process.terminationStatus)") }
         }
     }
 
-    /// Subscribes to `filter` until `count` messages arrived; `-v` lines are `topic payload`.
-    static func subscribe(_ filter: String, count: Int) throws -> (Process, Pipe) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_sub")
-        p.arguments = ["-h", "127.0.0.1", "-p", port, "-q", "1", "-t", filter, "-v", "-C", "\(count)", "-W", "60"]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        return (p, out)
+    /// A `mosquitto_sub` process writing the messages it gets to a file (a pipe would fill and block it).
+    final class Subscriber {
+        let process = Process()
+        let path = NSTemporaryDirectory() + "saql-mqtt-sub-\(UUID().uuidString).txt"
+
+        init(_ filter: String, count: Int?) throws {
+            FileManager.default.createFile(atPath: path, contents: nil)
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_sub")
+            process.arguments = ["-h", "127.0.0.1", "-p", port, "-q", "1", "-t", filter, "-v"] + (count.map { ["-C", "\($0)"] } ?? [])
+            process.standardOutput = FileHandle(forWritingAtPath: path)
+            try process.run()
+        }
+
+        /// What arrived, once `count` messages did or 60 s passed (mosquitto_sub's own -W was seen
+        /// not to end it); `-v` lines are `topic payload`.
+        func output() -> String {
+            MQTTTests.waitForExit(process, seconds: 60)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        }
+
+        /// What arrived once `complete` holds for it (or 60 s passed); the subscriber is stopped.
+        func output(until complete: (String) -> Bool) -> String {
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline, !complete((try? String(contentsOfFile: path, encoding: .utf8)) ?? "") {
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            kill(process.processIdentifier, SIGKILL)
+            return output()
+        }
     }
+
+    static func subscribe(_ filter: String, count: Int?) throws -> Subscriber { try Subscriber(filter, count: count) }
 }
 
 @Suite(.enabled(if: MQTTBroker.available, "needs SAQL_TEST_MQTT_URL (scripts/mosquitto-server.sh start)"), .serialized)
@@ -110,6 +133,14 @@ struct MQTTTests {
 
     func stop(_ p: Process) {
         kill(p.processIdentifier, SIGTERM)
+        Self.waitForExit(p, seconds: 90)
+    }
+
+    /// Waits for `p` to exit, killing it after `seconds`: a hung process fails its test, not the run.
+    static func waitForExit(_ p: Process, seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
     }
 
@@ -140,7 +171,7 @@ struct MQTTTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let n = 5_000
         let hot = (0..<n).filter { 60 + $0 % 45 > 100 }
-        let (sub, subOut) = try MQTTBroker.subscribe("saql-\(run)/devices/+/commands", count: hot.count)
+        let sub = try MQTTBroker.subscribe("saql-\(run)/devices/+/commands", count: hot.count)
         let (job, log) = try start(dir)
         waitForSubscription("in-\(run)")
         var lines = (0..<n).map(Self.reading)
@@ -149,8 +180,7 @@ struct MQTTTests {
         publisher.send(lines)
         let rows = waitForLines(dir + "/readings.jsonl", n)
         try publisher.close()
-        let commands = String(decoding: subOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        sub.waitUntilExit()
+        let commands = sub.output()
         stop(job)
         let text = try String(contentsOfFile: log, encoding: .utf8)
         #expect(job.terminationStatus == 143, "\(text)")
@@ -238,7 +268,7 @@ struct MQTTTests {
             """)
         defer { try? FileManager.default.removeItem(atPath: wrong) }
         let (refused, refusedLog) = try start(wrong)
-        refused.waitUntilExit()
+        Self.waitForExit(refused, seconds: 90)
         let refusal = try String(contentsOfFile: refusedLog, encoding: .utf8)
         #expect(refused.terminationStatus == 1 && refusal.contains("mqtt 127.0.0.1:\(Int(MQTTBroker.port).map { $0 + 1 } ?? 0): cannot connect: A TLS error occurred")
                 && refusal.contains("tls.ca_file"), "\(refusal)")
@@ -262,11 +292,14 @@ struct MQTTTests {
         try before.close()
         try MQTTBroker.restart()
         // The job reconnects and subscribes again (the restarted broker has no session for it).
-        let (sub, subOut) = try MQTTBroker.subscribe("saql-\(run)/echo", count: 100)
+        let sub = try MQTTBroker.subscribe("saql-\(run)/echo", count: 100)
+        // Only the log since the restart counts: the job's input connected again and the subscriber is there.
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             let text = (try? String(contentsOfFile: "/tmp/saql-mosquitto-\(MQTTBroker.port).log", encoding: .utf8)) ?? ""
-            if text.components(separatedBy: "as restart-\(run) ").count > 1 && text.components(separatedBy: "as auto-").count > 1 { break }
+            let since = text.components(separatedBy: "starting").last ?? ""
+            // Two "auto-" clients: the start script's readiness probe, and the subscriber.
+            if since.contains("as restart-\(run) ") && since.components(separatedBy: "as auto-").count > 2 { break }
             Thread.sleep(forTimeInterval: 0.1)
         }
         Thread.sleep(forTimeInterval: 0.5)
@@ -274,8 +307,7 @@ struct MQTTTests {
         after.send((100..<200).map(Self.reading))
         let rows = waitForLines(dir + "/readings.jsonl", 200)
         try after.close()
-        let echoed = String(decoding: subOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        sub.waitUntilExit()
+        let echoed = sub.output()
         stop(job)
         let text = try String(contentsOfFile: log, encoding: .utf8)
         #expect(rows == (0..<200).map { #"{"Seq":\#($0)}"# }, "\(text)")
@@ -289,7 +321,8 @@ struct MQTTTests {
     /// the output sends its messages again, and once the broker answers every row arrives.
     @Test func aSilentBrokerGetsTheMessagesAgain() throws {
         let run = UUID().uuidString.prefix(8)
-        let n = 5_000
+        // Enough rows that the job is still publishing when the broker freezes.
+        let n = 100_000
         let dir = try directory("silent", job: """
             CREATE INPUT Rows WITH (connector = 'file', path = 'rows.jsonl');
             CREATE OUTPUT Echo WITH (connector = 'mqtt', url = '${MQTT_URL}', topic = 'saql-\(run)/echo', client_id = 'silent-\(run)');
@@ -297,24 +330,21 @@ struct MQTTTests {
             """)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try ((0..<n).map(Self.reading).joined(separator: "\n") + "\n").write(toFile: dir + "/rows.jsonl", atomically: true, encoding: .utf8)
-        let (sub, subOut) = try MQTTBroker.subscribe("saql-\(run)/echo", count: n)
+        // No count: messages sent again arrive twice.
+        let sub = try MQTTBroker.subscribe("saql-\(run)/echo", count: nil)
         Thread.sleep(forTimeInterval: 0.5)
-        try MQTTBroker.freeze(true)
         let (job, log) = try start(dir)
-        // The job connected before the freeze could not: give it the connection first.
-        Thread.sleep(forTimeInterval: 0.3)
-        try MQTTBroker.freeze(false)
         waitForSubscription("silent-\(run)")
         try MQTTBroker.freeze(true)
         Thread.sleep(forTimeInterval: 13)
         try MQTTBroker.freeze(false)
-        job.waitUntilExit()
-        let echoed = String(decoding: subOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        sub.waitUntilExit()
+        Self.waitForExit(job, seconds: 180)
+        let expected = Set((0..<n).map { #"saql-\#(run)/echo {"Seq":\#($0)}"# })
+        let echoed = Set(sub.output { Set($0.split(separator: "\n").map(String.init)).count >= n }.split(separator: "\n").map(String.init))
         let text = try String(contentsOfFile: log, encoding: .utf8)
         #expect(job.terminationStatus == 0, "\(text)")
         #expect(text.contains("sent again"), "\(text)")
-        #expect(Set(echoed.split(separator: "\n").map(String.init)) == Set((0..<n).map { #"saql-\#(run)/echo {"Seq":\#($0)}"# }))
+        #expect(echoed == expected, "\(expected.subtracting(echoed).count) missing")
     }
 
     /// Stopping while the broker answers nothing ends the job within about 30 s, with an error that
@@ -338,7 +368,7 @@ struct MQTTTests {
         while job.isRunning && Date().timeIntervalSince(stoppedAt) < 60 { Thread.sleep(forTimeInterval: 0.1) }
         let running = job.isRunning
         if running { kill(job.processIdentifier, SIGKILL) }
-        job.waitUntilExit()
+        Self.waitForExit(job, seconds: 180)
         try MQTTBroker.freeze(false)
         let text = try String(contentsOfFile: log, encoding: .utf8)
         #expect(!running, "the job did not stop within 60 s of SIGTERM: \(text)")
@@ -389,13 +419,12 @@ struct MQTTTests {
             """)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try ((0..<n).map(Self.reading).joined(separator: "\n") + "\n").write(toFile: dir + "/events.jsonl", atomically: true, encoding: .utf8)
-        let (sub, subOut) = try MQTTBroker.subscribe("saql-\(run)/out", count: n)
+        let sub = try MQTTBroker.subscribe("saql-\(run)/out", count: n)
         Thread.sleep(forTimeInterval: 0.5)
         // More messages than 16-bit message ids: the run ends only once each one is acknowledged.
         let (job, log) = try start(dir)
-        job.waitUntilExit()
-        let got = String(decoding: subOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
-        sub.waitUntilExit()
+        Self.waitForExit(job, seconds: 180)
+        let got = sub.output().split(separator: "\n")
         #expect(job.terminationStatus == 0, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         #expect(got.count == n)
         #expect(Set(got.map(String.init)).count == n)
