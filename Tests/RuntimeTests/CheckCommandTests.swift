@@ -96,11 +96,22 @@ struct CheckCommandTests {
         #expect(try saql(["check", dir + "/q.asaql", "--reference", "Sites=/nonexistent.json"]).status == 0)
     }
 
+    /// queries/iot-telemetry-prod.saql runs the IoT query unchanged (one statement added after it).
+    @Test func theProductionJobKeepsTheIoTQuery() throws {
+        func query(_ name: String) throws -> String {
+            let text = try String(contentsOfFile: Self.root + "/queries/" + name, encoding: .utf8)
+            return String(text[(text.range(of: "-- Process incoming telemetry stream")?.lowerBound ?? text.startIndex)...])
+        }
+        let base = try query("iot-telemetry.saql"), prod = try query("iot-telemetry-prod.saql")
+        #expect(prod.hasPrefix(base.trimmingCharacters(in: .newlines)))
+        #expect(prod.contains("INTO\n    CriticalMaintenanceHook"))
+    }
+
     /// No false errors: every job in queries/ (but the seed, which ASA rejects too) and every non-UDF
     /// query of the shared conformance cases (their corrected text where the docs have typos), with
     /// their reference inputs declared as the cases declare them.
     @Test func noFalseErrorsOnKnownGoodQueries() throws {
-        for name in ["iot-telemetry.saql", "iot-telemetry-kafka.saql"] {
+        for name in ["iot-telemetry.saql", "iot-telemetry-kafka.saql", "iot-telemetry-prod.saql"] {
             let source = SourceFile(name: name, text: try String(contentsOfFile: Self.root + "/queries/" + name, encoding: .utf8))
             var overrides = BindingOverrides()
             overrides.jobDirectory = Self.root + "/queries"

@@ -296,7 +296,8 @@ struct HeaderBinder {
             if let near = Suggest.closest(key.text.lowercased(), in: Array(allowed)) {
                 helps.append(.init("did you mean '\(near)'?", replacing: key.range, with: near))
             }
-            helps.append(.init("options of the \(connector.name) connector are: \(allowed.sorted().joined(separator: ", "))"))
+            let names = allowed.sorted() + connector.optionPrefixes.map { $0 + "<name>" }
+            helps.append(.init("options of the \(connector.name) connector are: \(names.joined(separator: ", "))"))
             diagnostics.append(.error("SAQL3012", "unknown option '\(key.text)' for connector '\(connector.name)'", at: key.range, helps: helps))
         }
         if resolvePaths {

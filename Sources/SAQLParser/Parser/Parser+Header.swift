@@ -55,13 +55,24 @@ extension Parser {
         _ = accept(.comma)
     }
 
-    /// A setting or option key; dotted keys (`properties.sasl.mechanism`) keep their dots.
+    /// A setting or option key; dotted keys (`properties.sasl.mechanism`) keep their dots, and a
+    /// part may hold hyphens written without spaces (`headers.X-Api-Key`: HTTP header names).
     private mutating func parseOptionKey() -> Name? {
         guard var name = parseName("an option name", allowReserved: true) else { return nil }
-        while at(.dot) {
-            advance()
-            guard let part = parseName("an option name part", allowReserved: true) else { break }
-            name = Name(name.text + "." + part.text, range: name.range.union(part.range))
+        while true {
+            if at(.dot) {
+                advance()
+                guard let part = parseName("an option name part", allowReserved: true) else { break }
+                name = Name(name.text + "." + part.text, range: name.range.union(part.range))
+            } else if at(.minus), current.range.start == name.range.end, peek(1).range.start == current.range.end,
+                      peek(1).kind == .identifier || peek(1).kind == .integer {
+                advance()
+                let part = current
+                advance()
+                name = Name(name.text + "-" + part.text, range: name.range.union(part.range))
+            } else {
+                break
+            }
         }
         return name
     }

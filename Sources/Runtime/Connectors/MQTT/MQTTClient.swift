@@ -132,9 +132,8 @@ final class MQTTClient {
             if rc == MOSQ_ERR_SUCCESS.rawValue { break }
             let message = "\(endpoint.name): cannot connect: \(Self.describe(rc))"
             // A bad address or a certificate that does not verify will not get better by waiting.
-            if rc == MOSQ_ERR_INVAL.rawValue || rc == MOSQ_ERR_TLS.rawValue || context.isStopping() {
-                throw ConnectorError(message)
-            }
+            if rc == MOSQ_ERR_TLS.rawValue { throw ConnectorError(message + Self.tlsHint) }
+            if rc == MOSQ_ERR_INVAL.rawValue || context.isStopping() { throw ConnectorError(message) }
             context.counters.outputRetries += 1
             context.onRowError?("\(message) (retrying in \(backoff) s)")
             context.retryPause(seconds: backoff)
@@ -148,8 +147,7 @@ final class MQTTClient {
             }
             let rc = mosquitto_loop(h, 100, 1)
             if rc == MOSQ_ERR_TLS.rawValue {
-                throw ConnectorError("\(endpoint.name): cannot connect: \(Self.describe(rc)) (the broker's certificate did not verify: "
-                    + "set tls.ca_file to the certificate of the CA that signed it)")
+                throw ConnectorError("\(endpoint.name): cannot connect: \(Self.describe(rc))" + Self.tlsHint)
             }
             if rc != MOSQ_ERR_SUCCESS.rawValue || context.clock.now > deadline || context.isStopping() {
                 throw ConnectorError("\(endpoint.name): no answer to the connection: \(Self.describe(rc))")
@@ -235,6 +233,9 @@ final class MQTTClient {
     }
 
     private func report(_ line: String) { context.onRowError?("\(endpoint.name): \(line)") }
+
+    /// The handshake fails in connect or in the first loop, depending on timing: both say this.
+    private static let tlsHint = " (the broker's certificate did not verify: set tls.ca_file to the certificate of the CA that signed it)"
 
     static func describe(_ rc: Int32) -> String {
         rc == MOSQ_ERR_ERRNO.rawValue ? String(cString: strerror(errno)) : String(cString: mosquitto_strerror(rc))
