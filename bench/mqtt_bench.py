@@ -8,8 +8,8 @@ ceiling measured with its own clients in the same run.
        file. Peer: mosquitto_sub receiving the same messages.
 * out: saql reads MESSAGES events from a file and publishes each (QoS 1, acknowledged).
        Peer: mosquitto_pub publishing the same lines, counted by a subscriber.
-Added latency is not measured yet: mosquitto_pub's line mode (the independent publisher) queues
-paced lines for seconds by itself, so a pub→sub path through it measures the publisher.
+Latency is bench/mqtt_latency.py's: mosquitto_pub's line mode queues paced lines for seconds by
+itself, so it publishes through libmosquitto directly.
 """
 import os, subprocess, sys, tempfile, time
 
