@@ -2,13 +2,15 @@
 """A small webhook for the HTTP output's tests and benchmark: it answers POSTs and logs each one.
 
     http-sink.py --port-file F [--log F] [--max-body BYTES] [--fail-first N] [--status CODE] [--port P]
+                 [--tls-cert CERT --tls-key KEY]
 
 Each request becomes one JSON line in --log: {"n", "status", "bytes", "rows", "authorization", "body"}
 (body: the posted JSON array, for answers of 2xx). Answers:
   --status CODE     every request gets CODE;
   --fail-first N    the first N requests get 500;
   --max-body BYTES  bodies larger than this get 413.
-Otherwise 200. It binds 127.0.0.1 on --port (0: any free port) and writes the port to --port-file.
+Otherwise 200. It binds 127.0.0.1 on --port (0: any free port) and writes the port to --port-file;
+with --tls-cert and --tls-key it serves HTTPS.
 """
 import argparse
 import json
@@ -23,6 +25,8 @@ parser.add_argument("--log")
 parser.add_argument("--max-body", type=int)
 parser.add_argument("--fail-first", type=int, default=0)
 parser.add_argument("--status", type=int)
+parser.add_argument("--tls-cert")
+parser.add_argument("--tls-key")
 args = parser.parse_args()
 
 lock = threading.Lock()
@@ -67,6 +71,11 @@ class Handler(BaseHTTPRequestHandler):
 
 
 server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+if args.tls_cert:
+    import ssl
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(args.tls_cert, args.tls_key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 with open(args.port_file + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
 

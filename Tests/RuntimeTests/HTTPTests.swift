@@ -222,6 +222,30 @@ final class HTTPSink {
         #expect(log.contains("Failed to connect to 127.0.0.1 port \(port)") && log.contains("retrying 100 row(s)"), "\(log)")
     }
 
+    /// HTTPS against a self-signed certificate: delivered with tls.ca_file; without it the job stops at
+    /// once with a hint (waiting does not make a certificate verify).
+    @Test func httpsChecksTheServersCertificate() throws {
+        let dir = NSTemporaryDirectory() + "saql-https-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(system("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+            + "-keyout \(dir)/key.pem -out \(dir)/cert.pem >/dev/null 2>&1") == 0)
+        let sink = try HTTPSink(["--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"])
+        let url = "https://127.0.0.1:\(sink.port)/hook"
+        let trusted = try job(rows: 150, output: "CREATE OUTPUT Hook WITH (connector = 'http', url = '\(url)', tls.ca_file = '\(dir)/cert.pem')")
+        defer { try? FileManager.default.removeItem(atPath: trusted) }
+        let (status, log) = try run(trusted)
+        #expect(status == 0, "\(log)")
+        #expect(sink.delivered() == Array(0..<150))
+        let untrusted = try job(rows: 10, output: "CREATE OUTPUT Hook WITH (connector = 'http', url = '\(url)')")
+        defer { try? FileManager.default.removeItem(atPath: untrusted) }
+        let started = Date()
+        let (refused, refusal) = try run(untrusted)
+        #expect(refused != 0 && Date().timeIntervalSince(started) < 20, "\(refusal)")
+        #expect(refusal.contains("the server's certificate did not verify: set tls.ca_file"), "\(refusal)")
+        #expect(sink.delivered().count == 150)
+    }
+
     @Test func optionsAreChecked() throws {
         let dir = try job(rows: 1, output: "CREATE OUTPUT Hook WITH (connector = 'http', url = 'ftp://example.com', max_batch_count = 0)")
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -13,6 +13,8 @@ final class HTTPClient {
     /// The request was not answered: no connection, a TLS failure, or the timeout passed.
     struct TransportError: Error {
         var message: String
+        /// True when waiting will not help: a certificate that does not verify, a bad address.
+        var permanent: Bool
     }
 
     private let handle: UnsafeMutableRawPointer
@@ -79,7 +81,11 @@ final class HTTPClient {
         }
         guard rc == CURLE_OK else {
             let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(rc))
-            throw TransportError(message: "\(name): \(detail)")
+            let permanent = [CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM,
+                             CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT].contains(rc)
+            let hint = rc == CURLE_PEER_FAILED_VERIFICATION
+                ? " (the server's certificate did not verify: set tls.ca_file to the certificate of the CA that signed it)" : ""
+            throw TransportError(message: "\(name): \(detail)\(hint)", permanent: permanent)
         }
         var status = 0
         _ = saql_curl_response_code(handle, &status)

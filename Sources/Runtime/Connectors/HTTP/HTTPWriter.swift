@@ -8,8 +8,8 @@ import Planner
 ///   count; a single row answered 413 cannot be delivered;
 /// - 408, 429, 5xx, or no answer: sent again with capped backoff (policy `retry`), or dropped and
 ///   counted (policy `drop`);
-/// - any other status: no retry can fix it, so the job stops (`retry`) or the rows are dropped and
-///   counted (`drop`).
+/// - any other status, or a certificate that does not verify: no retry can fix it, so the job stops
+///   (`retry`) or the rows are dropped and counted (`drop`).
 ///
 /// Dropped rows are dead-lettered. Delivery is at least once: a batch sent again after a timeout may
 /// arrive twice.
@@ -82,6 +82,9 @@ final class HTTPWriter: RowWriter {
         while true {
             let failure: String
             switch Result(catching: { () throws(HTTPClient.TransportError) in try client.post(Self.body(batch)) }) {
+            case .failure(let error) where error.permanent:
+                try refused(batch, error.message)
+                return
             case .failure(let error):
                 failure = error.message
             case .success(let response):
