@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Installs what saql needs to build and test on Debian/Ubuntu: librdkafka, SQLite, JavaScriptCore, PCRE2, libpq, libmosquitto and libcurl headers.
+# Installs what saql needs to build and test on Debian/Ubuntu: librdkafka, SQLite, JavaScriptCore, PCRE2, libpq, libmosquitto, libcurl, zstd and snappy headers.
 # Idempotent and quiet when everything is present. Uses sudo when not root.
 set -euo pipefail
 
 missing=()
-for pkg in librdkafka-dev libsqlite3-dev libjavascriptcoregtk-4.1-dev libpcre2-dev libpq-dev libmosquitto-dev libcurl4-openssl-dev pkg-config; do
+for pkg in librdkafka-dev libsqlite3-dev libjavascriptcoregtk-4.1-dev libpcre2-dev libpq-dev libmosquitto-dev libcurl4-openssl-dev libzstd-dev libsnappy-dev pkg-config; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

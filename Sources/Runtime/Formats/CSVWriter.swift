@@ -2,7 +2,7 @@ import Planner
 
 /// CSV with a header row taken from the first row's fields. Records and arrays are written as
 /// ASA does ("Record", "Array"); NULL as an empty field.
-final class CSVWriter: RowWriter {
+final class CSVWriter: FileFormatWriter {
     private let sink: ByteSink
     private var header: [String]?
 
@@ -54,4 +54,9 @@ final class CSVWriter: RowWriter {
     func flush() throws { try sink.flush() }
     func close() throws { try sink.close() }
     func checkpoint() throws -> [UInt8] { try filePosition(sink) }
+    var size: Int64 { sink.written + Int64(sink.buffer.count) }
+    func finish() throws {
+        try sink.sync()
+        try sink.close()
+    }
 }

@@ -1,7 +1,7 @@
 import Planner
 
 /// JSON Lines to a file or standard output.
-final class JSONLinesWriter: RowWriter {
+final class JSONLinesWriter: FileFormatWriter {
     private let sink: ByteSink
 
     init(sink: ByteSink) { self.sink = sink }
@@ -15,4 +15,9 @@ final class JSONLinesWriter: RowWriter {
     func flush() throws { try sink.flush() }
     func close() throws { try sink.close() }
     func checkpoint() throws -> [UInt8] { try filePosition(sink) }
+    var size: Int64 { sink.written + Int64(sink.buffer.count) }
+    func finish() throws {
+        try sink.sync()
+        try sink.close()
+    }
 }

@@ -1,34 +1,61 @@
 import Planner
 
 /// `connector = 'file'`: local files. Inputs and reference inputs read JSON Lines, a JSON array or
-/// CSV with a header; outputs write JSON Lines or CSV, to one file or, when the path holds `{date}`,
-/// `{time}` or `{datetime:FORMAT}`, to one file per time partition (ASA's blob path patterns).
+/// CSV with a header; outputs write JSON Lines, CSV or Parquet, to one file or, when the path holds
+/// `{date}`, `{time}` or `{datetime:FORMAT}`, to one file per time partition (ASA's blob path patterns).
 package struct FileConnector: Connector {
     package init() {}
     package var name: String { "file" }
 
     package func options(for kind: EndpointKind) -> [OptionSpec]? {
-        let common = [OptionSpec("path", .path, "the file; relative paths resolve against the job file's directory"),
-                      OptionSpec("format", .choice(["json", "csv"]), default: "from the extension", "json or csv")]
+        let path = OptionSpec("path", .path, "the file; relative paths resolve against the job file's directory")
         switch kind {
         case .input, .referenceInput:
-            return common + [OptionSpec("arrival_time", "the payload field holding each event's arrival time")]
+            return [path, OptionSpec("format", .choice(["json", "csv"]), default: "from the extension", "json or csv"),
+                    OptionSpec("arrival_time", "the payload field holding each event's arrival time")]
         case .output:
-            return common + [OptionSpec("date_format", default: "YYYY/MM/DD", "what {date} stands for (ASA's date formats)"),
-                             OptionSpec("time_format", default: "HH", "what {time} stands for: HH, HH/mm or HH-mm"),
-                             OptionSpec("max_file_size", .byteSize, "start a new part file at this size")]
+            return [path, OptionSpec("format", .choice(["json", "csv", "parquet"]), default: "from the extension", "json, csv or parquet"),
+                    OptionSpec("date_format", default: "YYYY/MM/DD", "what {date} stands for (ASA's date formats)"),
+                    OptionSpec("time_format", default: "HH", "what {time} stands for: HH, HH/mm or HH-mm"),
+                    OptionSpec("max_file_size", .byteSize, "start a new part file at this size"),
+                    OptionSpec("min_rows", .integer, "start a new part file once a file holds this many rows (ASA's minimum rows)"),
+                    OptionSpec("max_time", .duration, "start a new part file once a file with rows has been open this long (ASA's maximum time)"),
+                    OptionSpec("compression", .choice(["snappy", "zstd", "none"]), default: "snappy", "Parquet's page codec"),
+                    OptionSpec("row_group_rows", .integer, default: "122880", "a Parquet row group ends at this many rows"),
+                    OptionSpec("row_group_size", .byteSize, default: "64MB", "or once it holds about this many bytes")]
         }
     }
 
     package func bindInput(_ options: inout EndpointOptions) -> (any InputEndpoint)? {
-        guard let path = options.required("path", connector: name), let format = options.format(path: path) else { return nil }
+        guard let path = options.required("path", connector: name) else { return nil }
+        if options["format"]?.value.lowercased() == "parquet" || path.lowercased().hasSuffix(".parquet") {
+            options.error("SAQL3013", "Parquet files cannot be read as an input", at: options["format"] == nil ? "path" : "format",
+                          helps: [.init("Parquet is an output format here; read JSON Lines or CSV")])
+            return nil
+        }
+        guard let format = options.format(path: path) else { return nil }
         return FileInput(path: path, format: format, arrivalTimeField: options["arrival_time"]?.value)
     }
 
     package func bindOutput(_ options: inout EndpointOptions) -> (any OutputEndpoint)? {
-        guard let path = options.required("path", connector: name), let format = options.format(path: path) else { return nil }
-        guard path.contains("{") else { return FileOutput(path: path, format: format) }
+        guard let path = options.required("path", connector: name), let format = Self.outputFormat(path: path, &options) else { return nil }
+        let rolls = ["max_file_size", "min_rows", "max_time"].contains { options[$0] != nil }
+        if case .text(let text) = format, !path.contains("{"), !rolls { return FileOutput(path: path, format: text) }
         return PartitionedFileOptions.bind(path: path, format: format, &options)
+    }
+
+    /// `format`, or the one the path's extension implies, with Parquet's options.
+    private static func outputFormat(path: String, _ options: inout EndpointOptions) -> FileFormat? {
+        let parquet = options["format"].map { $0.value.lowercased() == "parquet" } ?? path.lowercased().hasSuffix(".parquet")
+        guard parquet else { return options.format(path: path).map(FileFormat.text) }
+        var o = ParquetOptions()
+        if let c = options.choice("compression", code: "SAQL3037", message: { "unknown Parquet compression '\($0)'" },
+                                  help: "use 'snappy', 'zstd' or 'none'") {
+            o.compression = c
+        }
+        if let rows = options.integer("row_group_rows", code: "SAQL3038", minimum: 1) { o.rowGroupRows = rows }
+        if let bytes = options.byteSize("row_group_size", code: "SAQL3038") { o.rowGroupBytes = bytes }
+        return options.hasErrors ? nil : .parquet(o)
     }
 }
 
@@ -85,23 +112,27 @@ package struct FileOutput: SinkEndpoint, ByteStreamEndpoint {
     func makeByteSink(resumeAt: Int64?) throws -> ByteSink { try ByteSink(path: path, resumeAt: resumeAt) }
 
     package func makeWriter(_ c: SinkContext) throws -> any RowWriter {
-        let sink = try ByteSink(path: path, resumeAt: try fileResumeOffset(c.resume), errorHandling: c.errorHandling)
-        return format == .csv ? CSVWriter(sink: sink) : JSONLinesWriter(sink: sink)
+        try FileFormat.text(format).makeWriter(path: path, resume: c.resume, errorHandling: c.errorHandling)
     }
 }
 
-/// A file output partitioned by time, as ASA's blob output path patterns are.
+/// A file output partitioned by time, as ASA's blob output path patterns are, or rolled into part
+/// files by size, rows or time, or written as Parquet: files finished atomically.
 package struct PartitionedFileOptions: SinkEndpoint {
-    /// The path with `{date}`, `{time}` and `{datetime:FORMAT}` tokens.
+    /// The path, with or without `{date}`, `{time}` and `{datetime:FORMAT}` tokens.
     package var path: String
-    package var format: DataFormat
+    package var format: FileFormat
     /// What `{date}` and `{time}` stand for, in `{datetime:...}` syntax (`yyyy/MM/dd`, `HH`).
     package var dateFormat: String
     package var timeFormat: String
     /// Start a new part file once a file reaches this many bytes; `nil`: no size limit.
     package var maxFileBytes: Int64?
+    /// ...or holds this many rows.
+    package var minRows: Int?
+    /// ...or has held rows for this many ticks of wall-clock time.
+    package var maxTime: Int64?
 
-    package init(path: String, format: DataFormat, dateFormat: String = "yyyy/MM/dd", timeFormat: String = "HH",
+    package init(path: String, format: FileFormat, dateFormat: String = "yyyy/MM/dd", timeFormat: String = "HH",
                 maxFileBytes: Int64? = nil) {
         self.path = path
         self.format = format
@@ -112,7 +143,9 @@ package struct PartitionedFileOptions: SinkEndpoint {
 
     package var connector: String { "file" }
     package var explainFields: String {
-        "path=\(path), format=\(format.rawValue), date=\(dateFormat), time=\(timeFormat)" + (maxFileBytes.map { ", max_file_size=\($0)" } ?? "")
+        "path=\(path), format=\(format.name)" + (path.contains("{") ? ", date=\(dateFormat), time=\(timeFormat)" : "")
+            + (maxFileBytes.map { ", max_file_size=\($0)" } ?? "") + (minRows.map { ", min_rows=\($0)" } ?? "")
+            + (maxTime.map { ", max_time=\(TimeSpan(ticks: $0))" } ?? "") + format.explainFields
     }
 
     package func makeWriter(_ c: SinkContext) throws -> any RowWriter {
@@ -130,7 +163,7 @@ package struct PartitionedFileOptions: SinkEndpoint {
     package static func timeFormat(asa: String) -> String? { ["HH", "HH/mm", "HH-mm"].contains(asa) ? asa : nil }
 
     /// A file output with a time-partitioned path; reports bad tokens and options.
-    static func bind(path: String, format: DataFormat, _ options: inout EndpointOptions) -> PartitionedFileOptions? {
+    static func bind(path: String, format: FileFormat, _ options: inout EndpointOptions) -> PartitionedFileOptions? {
         var o = PartitionedFileOptions(path: path, format: format)
         if let d = options["date_format"] {
             guard let f = dateFormat(asa: d.value) else {
@@ -149,6 +182,8 @@ package struct PartitionedFileOptions: SinkEndpoint {
             o.timeFormat = f
         }
         o.maxFileBytes = options.byteSize("max_file_size", code: "SAQL3035")
+        o.minRows = options.integer("min_rows", code: "SAQL3035", minimum: 1)
+        o.maxTime = options.duration("max_time", code: "SAQL3035")?.ticks
         if options.hasErrors { return nil }
         var rest = Substring(path)
         while let open = rest.firstIndex(of: "{") {

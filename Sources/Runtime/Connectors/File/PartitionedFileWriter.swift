@@ -4,13 +4,15 @@ import Glibc
 import Planner
 
 /// Writes an output into one file per time partition of the rows' event times (ASA's blob path
-/// patterns): `lake/{date}/{time}/telemetry.jsonl`.
+/// patterns): `lake/{date}/{time}/telemetry.jsonl`; a path without tokens is one partition.
 ///
 /// A file is written as `<path>.inprogress` and finished by an atomic rename once the output's
-/// watermark passes its partition's end (or it reaches `max_file_size`, when the partition goes on
-/// in `<name>-1.<ext>`, `-2`, ...). Finished files are complete: a checkpoint records each open
-/// file's length, and a restored run cuts the file back (renaming it back to `.inprogress` if it had
-/// been finished since), then writes the same rows to the same files again.
+/// watermark passes its partition's end, or earlier when it reaches `max_file_size`, `min_rows` or
+/// `max_time`, or when its format refuses a row (a Parquet schema change); the partition then goes
+/// on in `<name>-1.<ext>`, `-2`, ... Finished files are complete: a checkpoint records each open
+/// file's writer state (its length, and for Parquet its row groups), and a restored run cuts the
+/// file back (renaming it back to `.inprogress` if it had been finished since), then writes the same
+/// rows to the same files again.
 final class PartitionedFileWriter: RowWriter {
     private let template: PathTemplate
     private let options: PartitionedFileOptions
@@ -19,14 +21,16 @@ final class PartitionedFileWriter: RowWriter {
         let base: String
         let part: Int
         let end: Int64
-        let sink: ByteSink
-        let writer: RowWriter
-        init(base: String, part: Int, end: Int64, sink: ByteSink, format: DataFormat) {
+        let writer: any FileFormatWriter
+        var rows: Int
+        /// When the file was opened (wall clock), for `max_time`.
+        let opened = Timestamp.now.ticks
+        init(base: String, part: Int, end: Int64, writer: any FileFormatWriter, rows: Int = 0) {
             self.base = base
             self.part = part
             self.end = end
-            self.sink = sink
-            writer = format == .csv ? CSVWriter(sink: sink) : JSONLinesWriter(sink: sink)
+            self.writer = writer
+            self.rows = rows
         }
         var path: String { PartitionedFileWriter.partPath(base, part) }
     }
@@ -43,19 +47,23 @@ final class PartitionedFileWriter: RowWriter {
         self.options = options
         self.errorHandling = errorHandling
         template = PathTemplate(options)
-        guard let resume, !resume.isEmpty else { return }
+        guard let resume, !resume.isEmpty else {
+            // One file for the whole output exists from the start, so an output without rows is an empty file.
+            if template.isWhole { _ = try file(for: 0) }
+            return
+        }
         var r = StateReader(bytes: resume)
         for _ in 0..<(try r.readCount()) { nextPart[try r.readString()] = try r.readInt() }
         for _ in 0..<(try r.readCount()) {
             let start = try r.readInt64(), end = try r.readInt64(), base = try r.readString(), part = try r.readInt()
-            let length = try r.readInt64()
+            let rows = try r.readInt(), state = try r.readBytes()
             let path = Self.partPath(base, part)
             if access(path + ".inprogress", F_OK) != 0 && access(path, F_OK) == 0 {
                 // Finished after the checkpoint: it is reopened and written again from there.
                 guard rename(path, path + ".inprogress") == 0 else { throw ConnectorError("cannot reopen '\(path)' to resume it") }
             }
-            let sink = try ByteSink(path: path + ".inprogress", resumeAt: length, errorHandling: errorHandling)
-            open[start] = OpenFile(base: base, part: part, end: end, sink: sink, format: options.format)
+            let writer = try options.format.makeWriter(path: path + ".inprogress", resume: state, errorHandling: errorHandling)
+            open[start] = OpenFile(base: base, part: part, end: end, writer: writer, rows: rows)
         }
     }
 
@@ -79,30 +87,42 @@ final class PartitionedFileWriter: RowWriter {
         let base = template.render(t)
         let part = nextPart[base, default: 0]
         nextPart[base] = part + 1
-        let f = OpenFile(base: base, part: part, end: end,
-                         sink: try ByteSink(path: Self.partPath(base, part) + ".inprogress", errorHandling: errorHandling),
-                         format: options.format)
+        let writer = try options.format.makeWriter(path: Self.partPath(base, part) + ".inprogress", resume: nil, errorHandling: errorHandling)
+        let f = OpenFile(base: base, part: part, end: end, writer: writer)
         open[start] = f
         last = (start, end, f)
         return f
     }
 
     func write(_ row: RowRef, shape: RowShape) throws {
-        let f = try file(for: row.time)
-        try f.writer.write(row, shape: shape)
-        if let max = options.maxFileBytes, f.sink.written + Int64(f.sink.buffer.count) >= max {
-            // The partition continues in its next part.
-            let start = template.partition(of: row.time).start
-            try finish(f)
-            open[start] = nil
-            last = nil
+        var f = try file(for: row.time)
+        if !f.writer.fits(row, shape: shape) {
+            try finish(f, partitionOf: row.time)
+            f = try file(for: row.time)
         }
+        try f.writer.write(row, shape: shape)
+        f.rows += 1
+        if full(f) { try finish(f, partitionOf: row.time) }
     }
 
-    /// Syncs, closes and renames a file to its final name (the rename is the commit).
+    /// Whether the file has reached a size, row or time limit.
+    private func full(_ f: OpenFile) -> Bool {
+        if let max = options.maxFileBytes, f.writer.size >= max { return true }
+        if let min = options.minRows, f.rows >= min { return true }
+        if let t = options.maxTime, f.rows > 0, Timestamp.now.ticks - f.opened >= t { return true }
+        return false
+    }
+
+    /// Finishes a partition's open file before its end: the partition continues in its next part.
+    private func finish(_ f: OpenFile, partitionOf t: Int64) throws {
+        try finish(f)
+        open[template.partition(of: t).start] = nil
+        last = nil
+    }
+
+    /// Completes, syncs and closes a file, and renames it to its final name (the rename is the commit).
     private func finish(_ f: OpenFile) throws {
-        try f.sink.sync()
-        try f.writer.close()
+        try f.writer.finish()
         guard rename(f.path + ".inprogress", f.path) == 0 else {
             throw ConnectorError("cannot rename '\(f.path).inprogress' to '\(f.path)': \(String(cString: strerror(errno)))")
         }
@@ -110,7 +130,7 @@ final class PartitionedFileWriter: RowWriter {
     }
 
     func watermark(_ time: Int64) throws {
-        for (start, f) in open.sorted(by: { $0.key < $1.key }) where f.end <= time {
+        for (start, f) in open.sorted(by: { $0.key < $1.key }) where f.end <= time || (options.maxTime != nil && full(f)) {
             try finish(f)
             open[start] = nil
             if last?.file === f { last = nil }
@@ -132,12 +152,12 @@ final class PartitionedFileWriter: RowWriter {
         }
         w.write(open.count)
         for (start, f) in open.sorted(by: { $0.key < $1.key }) {
-            try f.sink.sync()
             w.write(start)
             w.write(f.end)
             w.write(f.base)
             w.write(f.part)
-            w.write(f.sink.written)
+            w.write(f.rows)
+            w.write(bytes: try f.writer.checkpoint())
         }
         return w.bytes
     }

@@ -12,7 +12,10 @@ struct PathTemplate {
     private let parts: [Part]
     /// The finest unit the path names: each partition spans one of it.
     private let unit: Unit
-    enum Unit: Int { case year, month, day, hour, minute }
+    enum Unit: Int { case whole, year, month, day, hour, minute }
+
+    /// The path has no time tokens: the whole output is one partition.
+    var isWhole: Bool { unit == .whole }
 
     init(_ o: PartitionedFileOptions) {
         var parts: [Part] = []
@@ -30,7 +33,8 @@ struct PathTemplate {
         if !rest.isEmpty { parts.append(.literal(String(rest))) }
         self.parts = parts
         let formats = parts.compactMap { if case .time(let f) = $0 { f } else { nil } }.joined()
-        unit = formats.contains("mm") ? .minute : formats.contains("HH") ? .hour : formats.contains("dd") ? .day
+        unit = !parts.contains(where: { if case .time = $0 { true } else { false } }) ? .whole
+            : formats.contains("mm") ? .minute : formats.contains("HH") ? .hour : formats.contains("dd") ? .day
             : formats.contains("MM") ? .month : .year
     }
 
@@ -55,6 +59,7 @@ struct PathTemplate {
         let c = Timestamp(ticks: t).components
         let start: Timestamp, end: Timestamp
         switch unit {
+        case .whole: return (.min, .max)
         case .year: (start, end) = (Timestamp(year: c.year, month: 1, day: 1), Timestamp(year: c.year + 1, month: 1, day: 1))
         case .month: (start, end) = (Timestamp(year: c.year, month: c.month, day: 1), Timestamp(year: c.year, month: c.month + 1, day: 1))
         case .day: (start, end) = (Timestamp(year: c.year, month: c.month, day: c.day), Timestamp(year: c.year, month: c.month, day: c.day + 1))

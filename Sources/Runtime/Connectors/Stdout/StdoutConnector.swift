@@ -25,7 +25,6 @@ package struct StdoutOutput: SinkEndpoint, ByteStreamEndpoint {
     func makeByteSink(resumeAt: Int64?) throws -> ByteSink { ByteSink(standardOutput: ()) }
 
     package func makeWriter(_ c: SinkContext) throws -> any RowWriter {
-        let sink = ByteSink(standardOutput: ())
-        return format == .csv ? CSVWriter(sink: sink) : JSONLinesWriter(sink: sink)
+        FileFormat.textWriter(format, ByteSink(standardOutput: ()))
     }
 }
