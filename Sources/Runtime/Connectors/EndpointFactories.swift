@@ -53,6 +53,9 @@ package struct SinkContext {
     /// In-process delivery of rows, for outputs that hand them to the embedder.
     package let deliver: ((String, Record, Int64) -> Void)?
     package let delivered: ((String) -> Void)?
+    /// The names of the output's columns as planned, for formats that declare them before any row
+    /// (an empty Parquet file); empty when they are known only from rows (`SELECT *` of a schemaless input).
+    package let columns: [String]
 
     /// The output's error policy applied to file writes (retry with backoff, or drop and count).
     var errorHandling: WriteErrorHandling { WriteErrorHandling(policy: policy, output: output, context: runtime) }

@@ -7,7 +7,7 @@ struct OperatorFactory {
     /// The table of a reference input (loaded once per pipeline, or shared).
     let reference: (InputBinding, InputLayout) throws -> ReferenceData
     /// The writer of an output.
-    let writer: (OutputBinding) throws -> any RowWriter
+    let writer: (OutputBinding, [String]) throws -> any RowWriter
 
     /// The operator of `node`. `source` is the input a timestamp node reads (its only producer).
     func make(_ node: PhysicalNode, source: InputBinding?, layout: InputLayout?) throws -> any Operator {
@@ -26,8 +26,14 @@ struct OperatorFactory {
         case .analytic(let calls): return AnalyticOperator(calls: calls, context: context)
         case .matchRecognize(let m): return MatchRecognizeOperator(m, inputWidth: node.inputSchemas[0].columns.count, context: context)
         case .union: return UnionOperator(widths: node.inputSchemas.map(\.columns.count))
-        case .sink(let b): return SinkOperator(name: b.name, schemas: node.inputSchemas, writer: try writer(b), context: context)
+        case .sink(let b): return SinkOperator(name: b.name, schemas: node.inputSchemas, writer: try writer(b, declaredColumns(node)), context: context)
         }
+    }
+
+    /// The column names a sink's first query writes, unless a `*` of a schemaless input leaves them to the rows.
+    private func declaredColumns(_ node: PhysicalNode) -> [String] {
+        guard let schema = node.inputSchemas.first, !schema.columns.contains(where: \.splice) else { return [] }
+        return schema.columns.filter { !$0.hidden }.map(\.name)
     }
 
     private func assignTimestamp(_ a: TimestampAssignment, _ node: PhysicalNode, _ source: InputBinding?, _ layout: InputLayout?)

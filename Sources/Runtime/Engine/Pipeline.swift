@@ -64,7 +64,7 @@ package final class Pipeline {
         }
         var built: [any Operator] = []
         let factory = OperatorFactory(context: context, reference: { [unowned self] in try self.reference($0, $1) },
-                                      writer: { [unowned self] in try self.makeWriter($0) })
+                                      writer: { [unowned self] in try self.makeWriter($0, columns: $1) })
         var sourceOf: [Int: InputPort] = [:]
         for node in plan.nodes {
             if case .source(let binding, let layout) = node.kind {
@@ -123,12 +123,13 @@ package final class Pipeline {
     }
 
     /// The writer of an output, resuming at its position in the checkpoint being restored.
-    private func makeWriter(_ binding: OutputBinding) throws -> any RowWriter {
+    private func makeWriter(_ binding: OutputBinding, columns: [String]) throws -> any RowWriter {
         let make = { [self] (resume: [UInt8]?) throws -> any RowWriter in
             guard let endpoint = binding.endpoint as? any SinkEndpoint else { throw ConnectorError("output '\(binding.name)' is not bound") }
             let start: OutputStart = options.checkpoints == nil ? .plain : .fresh(fromScratch: options.fromScratch)
             return try endpoint.makeWriter(SinkContext(output: binding.name, policy: outputErrorPolicy, resume: resume, start: start, runtime: context,
-                                                       resources: resources, deliver: options.onRow, delivered: options.onOutputClosed))
+                                                       resources: resources, deliver: options.onRow, delivered: options.onOutputClosed,
+                                                       columns: columns))
         }
         if let shared = options.sharedOutputs { return try shared.member(binding.name) { try make(nil) } }
         return try make(options.restore?.outputs[binding.name])

@@ -112,7 +112,7 @@ package struct FileOutput: SinkEndpoint, ByteStreamEndpoint {
     func makeByteSink(resumeAt: Int64?) throws -> ByteSink { try ByteSink(path: path, resumeAt: resumeAt) }
 
     package func makeWriter(_ c: SinkContext) throws -> any RowWriter {
-        try FileFormat.text(format).makeWriter(path: path, resume: c.resume, errorHandling: c.errorHandling)
+        try FileFormat.text(format).makeWriter(path: path, resume: c.resume, errorHandling: c.errorHandling, columns: c.columns)
     }
 }
 
@@ -149,7 +149,7 @@ package struct PartitionedFileOptions: SinkEndpoint {
     }
 
     package func makeWriter(_ c: SinkContext) throws -> any RowWriter {
-        try PartitionedFileWriter(options: self, resume: c.resume, errorHandling: c.errorHandling)
+        try PartitionedFileWriter(options: self, resume: c.resume, errorHandling: c.errorHandling, columns: c.columns)
     }
 
     /// ASA's `{date}` formats (`YYYY/MM/DD`, `DD-MM-YYYY`, ...) and `{time}` formats (`HH`, `HH/mm`,

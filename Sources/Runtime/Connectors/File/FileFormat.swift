@@ -29,12 +29,12 @@ package enum FileFormat: Sendable, Hashable, Encodable {
     }
 
     /// A writer of a new file at `path`, or of one cut back to a checkpoint's `resume` state (from
-    /// the writer's ``RowWriter/checkpoint()``).
-    func makeWriter(path: String, resume: [UInt8]?, errorHandling: WriteErrorHandling?) throws -> any FileFormatWriter {
+    /// the writer's ``RowWriter/checkpoint()``). `columns`: the planned column names (``SinkContext/columns``).
+    func makeWriter(path: String, resume: [UInt8]?, errorHandling: WriteErrorHandling?, columns: [String]) throws -> any FileFormatWriter {
         let sink = try ByteSink(path: path, resumeAt: try fileResumeOffset(resume), errorHandling: errorHandling)
         switch self {
         case .text(let f): return Self.textWriter(f, sink)
-        case .parquet(let o): return try ParquetWriter(sink: sink, options: o, resume: resume)
+        case .parquet(let o): return try ParquetWriter(sink: sink, options: o, resume: resume, declared: columns)
         }
     }
 

@@ -23,8 +23,8 @@ final class PartitionedFileWriter: RowWriter {
         let end: Int64
         let writer: any FileFormatWriter
         var rows: Int
-        /// When the file was opened (wall clock), for `max_time`.
-        let opened = Timestamp.now.ticks
+        /// When the file took its first row (wall clock), for `max_time`.
+        var opened = Timestamp.now.ticks
         init(base: String, part: Int, end: Int64, writer: any FileFormatWriter, rows: Int = 0) {
             self.base = base
             self.part = part
@@ -42,10 +42,12 @@ final class PartitionedFileWriter: RowWriter {
     private var last: (start: Int64, end: Int64, file: OpenFile)?
 
     private let errorHandling: WriteErrorHandling?
+    private let columns: [String]
 
-    init(options: PartitionedFileOptions, resume: [UInt8]?, errorHandling: WriteErrorHandling? = nil) throws {
+    init(options: PartitionedFileOptions, resume: [UInt8]?, errorHandling: WriteErrorHandling? = nil, columns: [String] = []) throws {
         self.options = options
         self.errorHandling = errorHandling
+        self.columns = columns
         template = PathTemplate(options)
         guard let resume, !resume.isEmpty else {
             // One file for the whole output exists from the start, so an output without rows is an empty file.
@@ -62,7 +64,7 @@ final class PartitionedFileWriter: RowWriter {
                 // Finished after the checkpoint: it is reopened and written again from there.
                 guard rename(path, path + ".inprogress") == 0 else { throw ConnectorError("cannot reopen '\(path)' to resume it") }
             }
-            let writer = try options.format.makeWriter(path: path + ".inprogress", resume: state, errorHandling: errorHandling)
+            let writer = try options.format.makeWriter(path: path + ".inprogress", resume: state, errorHandling: errorHandling, columns: columns)
             open[start] = OpenFile(base: base, part: part, end: end, writer: writer, rows: rows)
         }
     }
@@ -87,7 +89,7 @@ final class PartitionedFileWriter: RowWriter {
         let base = template.render(t)
         let part = nextPart[base, default: 0]
         nextPart[base] = part + 1
-        let writer = try options.format.makeWriter(path: Self.partPath(base, part) + ".inprogress", resume: nil, errorHandling: errorHandling)
+        let writer = try options.format.makeWriter(path: Self.partPath(base, part) + ".inprogress", resume: nil, errorHandling: errorHandling, columns: columns)
         let f = OpenFile(base: base, part: part, end: end, writer: writer)
         open[start] = f
         last = (start, end, f)
@@ -96,21 +98,27 @@ final class PartitionedFileWriter: RowWriter {
 
     func write(_ row: RowRef, shape: RowShape) throws {
         var f = try file(for: row.time)
-        if !f.writer.fits(row, shape: shape) {
+        if !f.writer.fits(row, shape: shape) || expired(f) {
             try finish(f, partitionOf: row.time)
             f = try file(for: row.time)
         }
         try f.writer.write(row, shape: shape)
         f.rows += 1
+        if f.rows == 1 { f.opened = Timestamp.now.ticks }
         if full(f) { try finish(f, partitionOf: row.time) }
     }
 
-    /// Whether the file has reached a size, row or time limit.
+    /// Whether the file has reached its size or row limit.
     private func full(_ f: OpenFile) -> Bool {
         if let max = options.maxFileBytes, f.writer.size >= max { return true }
         if let min = options.minRows, f.rows >= min { return true }
-        if let t = options.maxTime, f.rows > 0, Timestamp.now.ticks - f.opened >= t { return true }
         return false
+    }
+
+    /// Whether the file has held rows for `max_time`.
+    private func expired(_ f: OpenFile) -> Bool {
+        guard let t = options.maxTime, f.rows > 0 else { return false }
+        return Timestamp.now.ticks - f.opened >= t
     }
 
     /// Finishes a partition's open file before its end: the partition continues in its next part.
@@ -130,7 +138,7 @@ final class PartitionedFileWriter: RowWriter {
     }
 
     func watermark(_ time: Int64) throws {
-        for (start, f) in open.sorted(by: { $0.key < $1.key }) where f.end <= time || (options.maxTime != nil && full(f)) {
+        for (start, f) in open.sorted(by: { $0.key < $1.key }) where f.end <= time || expired(f) {
             try finish(f)
             open[start] = nil
             if last?.file === f { last = nil }

@@ -40,9 +40,13 @@ final class ParquetWriter: FileFormatWriter {
     private var pendingRows = 0
     private var scratch = Record()
 
-    init(sink: ByteSink, options: ParquetOptions, resume: [UInt8]?) throws {
+    /// The planned column names, which a file without rows declares (as nullable text).
+    private let declared: [String]
+
+    init(sink: ByteSink, options: ParquetOptions, resume: [UInt8]?, declared: [String] = []) throws {
         self.sink = sink
         self.options = options
+        self.declared = declared
         compression = ParquetCompression(rawValue: options.compression) ?? .snappy
         guard let resume, !resume.isEmpty else {
             sink.buffer.append(contentsOf: Self.magic)
@@ -208,6 +212,10 @@ final class ParquetWriter: FileFormatWriter {
     /// Writes the last row group and the footer, makes the file durable and closes it.
     func finish() throws {
         try writeRowGroup()
+        if columns.isEmpty {
+            // Readers such as DuckDB refuse a schema without columns.
+            for name in declared { columns.append(ParquetColumn(name: name, kind: .string)) }
+        }
         sink.buffer.append(contentsOf: footer())
         try sink.sync()
         try sink.close()

@@ -1,0 +1,144 @@
+"""Reads Parquet files written by saql with two independent readers (pyarrow and DuckDB) and compares
+their rows with the same query's JSON Lines output, as multisets.
+
+usage: parquet_compare.py JSONL PARQUET... ; prints "ok ROWS" or the differences (exit 1).
+
+Values are normalised so both sides can be compared: saql's JSON datetimes (7 fractional digits,
+Z), text in that form (JSON cannot tell the two apart) and Parquet timestamps become nanoseconds
+since 1970; Parquet's JSON text columns (records,
+arrays) are parsed. DuckDB returns timestamps in microseconds, so its comparison is at that precision.
+"""
+import collections, datetime, json, re, sys
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ISO = re.compile(r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{7})Z$")
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def iso_nanos(s):
+    m = ISO.match(s)
+    if not m:
+        return None
+    y, mo, d, h, mi, se, frac = (int(g) for g in m.groups())
+    delta = datetime.datetime(y, mo, d, h, mi, se, tzinfo=datetime.timezone.utc) - EPOCH
+    return (delta.days * 86400 + delta.seconds) * 10**9 + frac * 100
+
+
+def norm_json(v, micros):
+    if isinstance(v, str):
+        n = iso_nanos(v)
+        if n is not None:
+            return ("ts", n // 1000 * 1000 if micros else n)
+        return v
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, (int, float)):
+        return float(v)
+    return json.dumps(v, sort_keys=True)
+
+
+def key(row):
+    return tuple(sorted(row.items(), key=lambda kv: kv[0].lower()))
+
+
+def from_jsonl(path, micros):
+    rows = []
+    for line in open(path, encoding="utf-8"):
+        if line.strip():
+            r = json.loads(line)
+            rows.append(key({k: norm_json(v, micros) for k, v in r.items() if v is not None}))
+    return collections.Counter(rows)
+
+
+def norm_arrow(field, column):
+    t = field.type
+    if pa.types.is_timestamp(t):
+        factor = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[t.unit]
+        return [None if v is None else ("ts", v * factor) for v in column.cast(pa.int64()).to_pylist()]
+    values = column.to_pylist()
+    meta = field.metadata or {}
+    is_json = str(t).startswith("extension<arrow.json") or meta.get(b"json") is not None
+    out = []
+    for v in values:
+        if isinstance(v, str) and (is_json or (v[:1] in "[{" and looks_json(v))):
+            out.append(json.dumps(json.loads(v), sort_keys=True))
+        elif isinstance(v, str) and iso_nanos(v) is not None:
+            out.append(("ts", iso_nanos(v)))
+        elif isinstance(v, bool) or v is None or isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, (int, float)):
+            out.append(float(v))
+        else:
+            out.append(v)
+    return out
+
+
+def looks_json(v):
+    try:
+        json.loads(v)
+        return True
+    except ValueError:
+        return False
+
+
+def from_pyarrow(paths):
+    rows = collections.Counter()
+    for p in paths:
+        t = pq.read_table(p)
+        cols = [norm_arrow(f, t.column(i).combine_chunks() if t.num_rows else pa.array([], f.type))
+                for i, f in enumerate(t.schema)]
+        for i in range(t.num_rows):
+            rows[key({f.name: cols[j][i] for j, f in enumerate(t.schema) if cols[j][i] is not None})] += 1
+    return rows
+
+
+def from_duckdb(paths):
+    rows = collections.Counter()
+    for p in paths:
+        rel = duckdb.sql(f"SELECT * FROM read_parquet('{p}')")
+        names = rel.columns
+        for r in rel.fetchall():
+            d = {}
+            for n, v in zip(names, r):
+                if v is None:
+                    continue
+                if isinstance(v, datetime.datetime):
+                    delta = v - EPOCH
+                    v = ("ts", (delta.days * 86400 + delta.seconds) * 10**9 + delta.microseconds * 1000)
+                elif isinstance(v, bool):
+                    pass
+                elif isinstance(v, (int, float)):
+                    v = float(v)
+                elif isinstance(v, str) and v[:1] in "[{" and looks_json(v):
+                    v = json.dumps(json.loads(v), sort_keys=True)
+                elif isinstance(v, str) and iso_nanos(v) is not None:
+                    v = ("ts", iso_nanos(v) // 1000 * 1000)
+                d[n] = v
+            rows[key(d)] += 1
+    return rows
+
+
+def report(name, got, want):
+    if got == want:
+        return True
+    print(f"{name}: {sum(got.values())} rows, expected {sum(want.values())}")
+    for r in list((want - got).elements())[:5]:
+        print("  missing:", r)
+    for r in list((got - want).elements())[:5]:
+        print("  unexpected:", r)
+    return False
+
+
+def main():
+    jsonl, paths = sys.argv[1], sys.argv[2:]
+    ok = report("pyarrow", from_pyarrow(paths), from_jsonl(jsonl, micros=False))
+    ok = report("duckdb", from_duckdb(paths), from_jsonl(jsonl, micros=True)) and ok
+    if ok:
+        print(f"ok {sum(from_jsonl(jsonl, False).values())}")
+    sys.exit(0 if ok else 1)
+
+
+main()
