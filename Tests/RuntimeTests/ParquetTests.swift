@@ -38,6 +38,26 @@ enum ParquetReaders {
         return (p.terminationStatus == 0, String(decoding: data, as: UTF8.self))
     }
 
+    /// Every file under `dir` by relative path, a Parquet file as its rows in order (``compare``'s
+    /// `--dump`), so files that differ only in their row groups compare equal.
+    static func dump(_ dir: String) throws -> [String: String] {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [python, ExampleJobTests.root + "/Tests/RuntimeTests/Fixtures/parquet_compare.py", "--dump", dir]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw ConnectorError("parquet_compare.py --dump \(dir) failed") }
+        var files: [String: String] = [:]
+        for chunk in text.components(separatedBy: "== ").dropFirst() {
+            let (name, rows) = chunk.firstIndex(of: "\n").map { (String(chunk[..<$0]), String(chunk[chunk.index(after: $0)...])) } ?? (chunk, "")
+            files[name] = rows
+        }
+        return files
+    }
+
     /// Every file under `dir` (recursively) whose name ends with `suffix`, sorted.
     static func files(under dir: String, suffix: String) -> [String] {
         (FileManager.default.enumerator(atPath: dir)?.compactMap { $0 as? String } ?? [])

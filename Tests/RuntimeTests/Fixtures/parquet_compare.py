@@ -2,6 +2,8 @@
 their rows with the same query's JSON Lines output, as multisets.
 
 usage: parquet_compare.py JSONL PARQUET... ; prints "ok ROWS" or the differences (exit 1).
+       parquet_compare.py --dump DIR ; prints every .parquet file under DIR (by path) and its rows in
+       file order, one canonical JSON line each, read by pyarrow: a row-group-blind form to compare.
 
 Values are normalised so both sides can be compared: saql's JSON datetimes (7 fractional digits,
 Z), text in that form (JSON cannot tell the two apart) and Parquet timestamps become nanoseconds
@@ -132,7 +134,21 @@ def report(name, got, want):
     return False
 
 
+def dump(root):
+    import os
+    files = sorted(os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs)
+    for rel in files:
+        print("== " + rel)
+        if rel.endswith(".parquet"):
+            t = pq.read_table(os.path.join(root, rel))
+            for row in t.to_pylist():
+                print(json.dumps(row, sort_keys=True, default=str))
+
+
 def main():
+    if sys.argv[1] == "--dump":
+        dump(sys.argv[2])
+        return
     jsonl, paths = sys.argv[1], sys.argv[2:]
     ok = report("pyarrow", from_pyarrow(paths), from_jsonl(jsonl, micros=False))
     ok = report("duckdb", from_duckdb(paths), from_jsonl(jsonl, micros=True)) and ok
