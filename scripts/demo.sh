@@ -11,8 +11,29 @@ echo
 for f in queries/out/*.jsonl; do
   printf '%-40s %6d rows\n' "$f" "$(wc -l <"$f")"
 done
-printf '%-40s %6d rows in %d files\n' "queries/out/lake/YYYY/MM/DD/HH/" \
-  "$(cat $(find queries/out/lake -name '*.jsonl') | wc -l)" "$(find queries/out/lake -name '*.jsonl' | wc -l)"
+lake=$(find queries/out/lake -name '*.parquet' | sort)
+# The archive read back by an independent Parquet reader, when one is installed.
+PY_PQ=""
+for py in .venv-parquet/bin/python python3; do
+  if command -v "$py" >/dev/null && "$py" -c 'import duckdb' 2>/dev/null; then PY_PQ=$py; break; fi
+done
+if [ -n "$PY_PQ" ]; then
+  "$PY_PQ" - $lake <<'PY'
+import sys, duckdb
+files = sys.argv[1:]
+rel = duckdb.sql(f"SELECT count(*), count(DISTINCT DeviceId), min(EventTime), max(EventTime) FROM read_parquet({files!r})")
+n, devices, first, last = rel.fetchone()
+print(f"{'queries/out/lake/YYYY/MM/DD/HH/*.parquet':<40} {n:6d} rows in {len(files)} files (read by DuckDB: {devices} devices, {first} to {last})")
+PY
+elif python3 -c 'import pyarrow' 2>/dev/null; then
+  python3 - $lake <<'PY'
+import sys, pyarrow.parquet as pq
+files = sys.argv[1:]
+print(f"{'queries/out/lake/YYYY/MM/DD/HH/*.parquet':<40} {sum(pq.read_metadata(f).num_rows for f in files):6d} rows in {len(files)} files (read by pyarrow)")
+PY
+else
+  printf '%-40s %d files (pip install duckdb to read them back)\n' "queries/out/lake/YYYY/MM/DD/HH/*.parquet" "$(echo "$lake" | wc -w)"
+fi
 python3 - <<'PY'
 import sqlite3
 db = sqlite3.connect("queries/out/iot.db")

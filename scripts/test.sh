@@ -32,10 +32,8 @@ eval "$(scripts/mosquitto-server.sh start "$MQTT_PORT")"
 export SAQL_REQUIRE_MQTT=1
 
 echo "== Parquet readers for the round-trip tests (pyarrow, DuckDB)" >&2
-PQ_VENV=.venv-parquet
-[ -x "$PQ_VENV/bin/python" ] || python3 -m venv "$PQ_VENV"
-"$PQ_VENV/bin/python" -c 'import pyarrow, duckdb' 2>/dev/null || "$PQ_VENV/bin/pip" install -q pyarrow==26.0.1 duckdb==2.0.1 >&2
-export SAQL_PARQUET_PYTHON=$PWD/$PQ_VENV/bin/python SAQL_REQUIRE_PARQUET_READERS=1
+SAQL_PARQUET_PYTHON=$(scripts/parquet-readers.sh)
+export SAQL_PARQUET_PYTHON SAQL_REQUIRE_PARQUET_READERS=1
 
 echo "== swift test" >&2
 # The whole log is kept; the console shows everything but the lines of tests that passed, so every

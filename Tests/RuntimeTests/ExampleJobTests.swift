@@ -121,9 +121,18 @@ struct ExampleJobTests {
         #expect(spikes.isSubset(of: alerts), "spikes not flagged: \(spikes.subtracting(alerts).sorted())")
         // The raw archive keeps every event, one file per hour of event time; the device state holds
         // each device's latest reading; the failing device shows up as CRITICAL.
-        let lake = try FileManager.default.subpathsOfDirectory(atPath: dir + "/out/lake").filter { $0.hasSuffix(".jsonl") }.sorted()
-        #expect(lake.first == "2024/01/01/00/telemetry.jsonl")
-        #expect(try lake.reduce(0) { $0 + (try readJSONLines(dir + "/out/lake/" + $1)).count } == 7200)
+        let lake = try FileManager.default.subpathsOfDirectory(atPath: dir + "/out/lake").filter { !$0.hasSuffix("/") && $0.contains(".") }.sorted()
+        #expect(lake.first == "2024/01/01/00/telemetry.parquet")
+        #expect(lake.allSatisfy { $0.hasSuffix("/telemetry.parquet") }, "\(lake)")
+        if ParquetReaders.enabled {
+            // Read back by pyarrow: every event once, as the job's EventTime text.
+            let rows = try ParquetReaders.dump(dir + "/out/lake").values.flatMap { $0.split(separator: "\n") }
+                .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            #expect(rows.count == 7200)
+            let archived = rows.map { "\($0["DeviceId"] as? String ?? "")|\($0["EventTime"] as? String ?? "")" }.sorted()
+            let sent = events.map { "\($0["DeviceId"] as? String ?? "")|\($0["EventEnqueuedUtcTime"] as? String ?? "")" }.sorted()
+            #expect(archived == sent)
+        }
         let state = try table("SELECT * FROM device_state ORDER BY DeviceId")
         let lastSeen = Dictionary(events.map { ($0["DeviceId"] as? String ?? "", $0["EventEnqueuedUtcTime"] as? String ?? "") }) { a, b in max(a, b) }
         #expect(state.count == lastSeen.count)

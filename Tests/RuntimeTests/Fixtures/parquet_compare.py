@@ -90,6 +90,9 @@ def from_pyarrow(paths):
     rows = collections.Counter()
     for p in paths:
         t = pq.read_table(p)
+        if len(set(n.lower() for n in t.schema.names)) != len(t.schema.names):
+            print(f"{p}: repeated column names {t.schema.names}")
+            sys.exit(1)
         cols = [norm_arrow(f, t.column(i).combine_chunks() if t.num_rows else pa.array([], f.type))
                 for i, f in enumerate(t.schema)]
         for i in range(t.num_rows):

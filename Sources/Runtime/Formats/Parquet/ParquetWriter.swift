@@ -38,7 +38,11 @@ final class ParquetWriter: FileFormatWriter {
     private var rowGroups: [[UInt8]] = []
     private var rowsWritten: Int64 = 0
     private var pendingRows = 0
-    private var scratch = Record()
+    private var rowColumns: [Int] = []
+    private var rowNames: [String] = []
+    private var rowValues: [Value] = []
+    private var cachedNames: [String] = []
+    private var cachedColumns: [Int] = []
 
     /// The planned column names, which a file without rows declares (as nullable text).
     private let declared: [String]
@@ -72,60 +76,91 @@ final class ParquetWriter: FileFormatWriter {
 
     var size: Int64 { sink.written + Int64(sink.buffer.count) + Int64(columns.reduce(0) { $0 + $1.estimatedBytes }) }
 
-    private func fields(_ row: RowRef, shape: RowShape) -> Record {
-        scratch.names.removeAll(keepingCapacity: true)
-        scratch.values.removeAll(keepingCapacity: true)
+    /// Reads the row's fields into `rowColumns` (each field's column, or -1 for a new one),
+    /// `rowNames` and `rowValues`. Rows of one query have the same names in the same order, so a
+    /// name is looked up (lower-cased and hashed) only when the name at its position changes.
+    private func load(_ row: RowRef, shape: RowShape) {
+        // Filled as locals and stored back: no exclusivity check per field.
+        var columnsOut = rowColumns, names = rowNames, values = rowValues
+        var cachedNames = self.cachedNames, cachedColumns = self.cachedColumns
+        columnsOut.removeAll(keepingCapacity: true)
+        names.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+        let index = self.index
         shape.forEachField(row) { name, value in
-            scratch.names.append(name)
-            scratch.values.append(value)
+            let position = names.count
+            let column: Int
+            if position < cachedNames.count, cachedNames[position] == name {
+                column = cachedColumns[position]
+            } else {
+                column = index[name.lowercased()] ?? -1
+                if position < cachedNames.count {
+                    cachedNames[position] = name
+                    cachedColumns[position] = column
+                } else {
+                    cachedNames.append(name)
+                    cachedColumns.append(column)
+                }
+            }
+            columnsOut.append(column)
+            names.append(name)
+            values.append(value)
         }
-        return scratch
+        rowColumns = columnsOut
+        rowNames = names
+        rowValues = values
+        self.cachedNames = cachedNames
+        self.cachedColumns = cachedColumns
     }
 
     func fits(_ row: RowRef, shape: RowShape) -> Bool {
         guard schemaFixed else { return true }
-        let r = fields(row, shape: shape)
-        for (name, v) in zip(r.names, r.values) {
-            guard let i = index[name.lowercased()], columns[i].kind(accepting: v, widen: false) != nil else { return false }
+        load(row, shape: shape)
+        for (c, v) in zip(rowColumns, rowValues) {
+            guard c >= 0, columns[c].kind(accepting: v, widen: false) != nil else { return false }
         }
         return true
     }
 
     func write(_ row: RowRef, shape: RowShape) throws {
-        let r = fields(row, shape: shape)
+        load(row, shape: shape)
         // Before the schema is fixed the row group may widen and gain columns; a clash ends it.
-        if !schemaFixed && !accepts(r) {
+        if !schemaFixed && !acceptsRow() {
             try writeRowGroup()
         }
-        for (name, v) in zip(r.names, r.values) {
-            let i: Int
-            if let known = index[name.lowercased()] {
-                i = known
-            } else {
-                i = columns.count
-                index[name.lowercased()] = i
-                columns.append(ParquetColumn(name: name, kind: .unknown, rows: pendingRows))
+        for i in rowColumns.indices {
+            var c = rowColumns[i]
+            let v = rowValues[i]
+            if c < 0 {
+                c = columns.count
+                index[rowNames[i].lowercased()] = c
+                columns.append(ParquetColumn(name: rowNames[i], kind: .unknown, rows: pendingRows))
+                cachedNames.removeAll()
+                cachedColumns.removeAll()
+                rowColumns[i] = c
             }
-            let c = columns[i]
-            guard let k = c.kind(accepting: v, widen: !schemaFixed) else {
+            let column = columns[c]
+            guard let k = column.kind(accepting: v, widen: !schemaFixed) else {
                 throw ConnectorError("internal: a row that does not fit the Parquet file's schema was written")
             }
-            c.widen(to: k)
-            c.append(v)
+            column.widen(to: k)
+            column.append(v)
         }
         pendingRows += 1
         for c in columns where c.rows < pendingRows { c.append(.null) }
-        if pendingRows >= options.rowGroupRows || columns.reduce(0, { $0 + $1.estimatedBytes }) >= options.rowGroupBytes {
+        // The byte estimate walks every column: checked every 64 rows.
+        if pendingRows >= options.rowGroupRows
+            || (pendingRows & 63 == 0 && columns.reduce(0, { $0 + $1.estimatedBytes }) >= options.rowGroupBytes) {
             try writeRowGroup()
         }
         try sink.maybeFlush()
     }
 
-    /// Whether the row group being assembled can take the row, widening as needed.
-    private func accepts(_ r: Record) -> Bool {
+    /// Whether the row group being assembled can take the loaded row, widening as needed.
+    private func acceptsRow() -> Bool {
         if pendingRows == 0 { return true }
-        for (name, v) in zip(r.names, r.values) {
-            if let i = index[name.lowercased()], columns[i].kind(accepting: v, widen: true) == nil { return false }
+        for (c, v) in zip(rowColumns, rowValues) where c >= 0 {
+            if columns[c].kind(accepting: v, widen: true) == nil { return false }
         }
         return true
     }
