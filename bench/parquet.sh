@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Parquet output: the agg, filter and archive jobs writing Parquet against the same jobs writing JSON
-# Lines (alternating runs), the peer DuckDB converting the same events to Parquet, the lakes read
-# back and compared row for row (pyarrow and DuckDB), and DuckDB's queries on each lake.
+# Lake formats: the agg, filter and archive jobs writing Parquet against the same jobs writing JSON
+# Lines (and the archive as Avro; alternating runs), the peer DuckDB converting the same events to
+# Parquet, the files read back and compared row for row (pyarrow and DuckDB; fastavro), and
+# DuckDB's queries on the JSON Lines and the Parquet lake.
 #
 #   bench/parquet.sh [EVENTS]        default: 1000000
 set -euo pipefail
@@ -10,7 +11,7 @@ N=${1:-1000000}
 RUNS=${SAQL_BENCH_RUNS:-3}
 GEN=${SAQL_BENCH_GENERATOR:-../shared/bench/gen_telemetry.py}
 scripts/setup.sh
-PY=$(scripts/parquet-readers.sh)
+PY=$(scripts/lake-readers.sh)
 python3 -c 'import numpy' 2>/dev/null || python3 -m pip install -q numpy
 swift build -c release --product saql >&2
 mkdir -p bench/data bench/out
@@ -37,7 +38,7 @@ for i in $(seq "$RUNS"); do
       run "$q-$f" $saql run "bench/queries/$q.saql" --input Telemetry="$data" --output "$out_name=$out/$q.$f" --quiet
     done
   done
-  for f in jsonl parquet; do
+  for f in jsonl parquet avro; do
     rm -rf "$out/lake-$f"
     run "archive-$f" $saql run bench/queries/archive.saql --input Telemetry="$data" \
       --output "Archive=$out/lake-$f/{date}/{time}/telemetry.$f" --quiet
@@ -50,7 +51,7 @@ duckdb.sql(\"COPY (SELECT DeviceId, DeviceType, CAST(EventEnqueuedUtcTime AS TIM
 "
 done
 printf '%-16s %12s %10s %10s\n' job "events/s" "median s" "peak RSS"
-for label in agg-jsonl agg-parquet filter-jsonl filter-parquet archive-jsonl archive-parquet peer-duckdb; do
+for label in agg-jsonl agg-parquet filter-jsonl filter-parquet archive-jsonl archive-parquet archive-avro peer-duckdb; do
   ts=$(awk -v l="$label" '$1 == l { print $2 }' "$out/times" | sort -n)
   m=$(echo "$ts" | sed -n "$(( ($(echo "$ts" | wc -l) + 1) / 2 ))p")
   r=$(awk -v l="$label" '$1 == l && $3 > r { r = $3 } END { print r }' "$out/times")
@@ -58,17 +59,17 @@ for label in agg-jsonl agg-parquet filter-jsonl filter-parquet archive-jsonl arc
 done
 
 echo "on disk:"
-for f in jsonl parquet; do
+for f in jsonl parquet avro; do
   printf '  lake-%-8s %6s in %s files\n' "$f" "$(du -sh "$out/lake-$f" | cut -f1)" "$(find "$out/lake-$f" -type f | wc -l)"
 done
 printf '  peer.parquet   %6s\n' "$(du -sh "$out/peer.parquet" | cut -f1)"
 
-echo "read back (pyarrow and DuckDB, row for row against the JSON Lines output):"
+echo "read back (pyarrow and DuckDB; fastavro for Avro), row for row against the JSON Lines output:"
 find "$out/lake-jsonl" -name '*.jsonl' | sort | xargs cat > "$out/lake.jsonl"
-for pair in "agg.jsonl agg.parquet" "filter.jsonl filter.parquet" "lake.jsonl lake-parquet"; do
+for pair in "agg.jsonl agg.parquet" "filter.jsonl filter.parquet" "lake.jsonl lake-parquet" "lake.jsonl lake-avro"; do
   set -- $pair
-  files=$(if [ -d "$out/$2" ]; then find "$out/$2" -name '*.parquet' | sort; else echo "$out/$2"; fi)
-  printf '  %-16s ' "$2"; "$PY" Tests/RuntimeTests/Fixtures/parquet_compare.py "$out/$1" $files
+  files=$(if [ -d "$out/$2" ]; then find "$out/$2" -type f | sort; else echo "$out/$2"; fi)
+  printf '  %-16s ' "$2"; "$PY" Tests/RuntimeTests/Fixtures/lake_compare.py "$out/$1" $files
 done
 
 echo "DuckDB on each lake (1 thread, median of $RUNS alternating runs):"

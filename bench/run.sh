@@ -53,3 +53,5 @@ echo "PostgreSQL output (bench/postgres.sh):"
 bench/postgres.sh 1000000
 echo "MQTT in and out (bench/mqtt.sh):"
 bench/mqtt.sh 200000
+echo "Parquet and Avro output (bench/parquet.sh):"
+bench/parquet.sh 1000000

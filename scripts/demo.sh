@@ -14,7 +14,7 @@ done
 lake=$(find queries/out/lake -name '*.parquet' | sort)
 # The archive read back by an independent Parquet reader, when one is installed.
 PY_PQ=""
-for py in .venv-parquet/bin/python python3; do
+for py in .venv-readers/bin/python python3; do
   if command -v "$py" >/dev/null && "$py" -c 'import duckdb' 2>/dev/null; then PY_PQ=$py; break; fi
 done
 if [ -n "$PY_PQ" ]; then

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 missing=()
-for pkg in librdkafka-dev libsqlite3-dev libjavascriptcoregtk-4.1-dev libpcre2-dev libpq-dev libmosquitto-dev libcurl4-openssl-dev libzstd-dev libsnappy-dev pkg-config; do
+for pkg in librdkafka-dev libsqlite3-dev libjavascriptcoregtk-4.1-dev libpcre2-dev libpq-dev libmosquitto-dev libcurl4-openssl-dev libzstd-dev libsnappy-dev zlib1g-dev pkg-config; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

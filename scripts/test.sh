@@ -31,9 +31,9 @@ echo "== Mosquitto test broker (loopback)" >&2
 eval "$(scripts/mosquitto-server.sh start "$MQTT_PORT")"
 export SAQL_REQUIRE_MQTT=1
 
-echo "== Parquet readers for the round-trip tests (pyarrow, DuckDB)" >&2
-SAQL_PARQUET_PYTHON=$(scripts/parquet-readers.sh)
-export SAQL_PARQUET_PYTHON SAQL_REQUIRE_PARQUET_READERS=1
+echo "== Lake file readers for the round-trip tests (pyarrow, DuckDB, fastavro)" >&2
+SAQL_READERS_PYTHON=$(scripts/lake-readers.sh)
+export SAQL_READERS_PYTHON SAQL_REQUIRE_LAKE_READERS=1
 
 echo "== swift test" >&2
 # The whole log is kept; the console shows everything but the lines of tests that passed, so every

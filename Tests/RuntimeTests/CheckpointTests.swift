@@ -40,6 +40,8 @@ struct CheckpointTests {
             max_file_size = '40KB');
         CREATE OUTPUT ParquetLake WITH (connector = 'file', path = 'out/pq/{date}/{time}/telemetry.parquet', time_format = 'HH-mm',
             min_rows = '1200', row_group_rows = '500');
+        CREATE OUTPUT AvroLake WITH (connector = 'file', path = 'out/avro/{date}/{time}.avro', time_format = 'HH-mm',
+            min_rows = '1700', compression = 'snappy');
         WITH T AS (SELECT * FROM Telemetry TIMESTAMP BY EventTime)
         SELECT DeviceId, COUNT(*) AS n, AVG(Temperature) AS avgTemp, STDEV(Vibration) AS sdVib, System.Timestamp() AS WindowEnd
         INTO Aggregates FROM T GROUP BY DeviceId, TumblingWindow(minute, 5)
@@ -50,6 +52,7 @@ struct CheckpointTests {
         SELECT DeviceId, Temperature, EventTime INTO HotRows FROM T WHERE Temperature > 99
         SELECT * INTO Archive FROM T
         SELECT DeviceId, Temperature, Vibration, CAST(EventTime AS datetime) AS EventTime INTO ParquetLake FROM T
+        SELECT DeviceId, Temperature, CAST(EventTime AS datetime) AS EventTime INTO AvroLake FROM T
         """
 
     func directory(_ name: String, events: String) throws -> String {
@@ -88,9 +91,11 @@ struct CheckpointTests {
                 out["lake/" + file] = try String(contentsOfFile: lake + "/" + file, encoding: .utf8)
             }
         }
-        // Parquet files as their rows: a restored file's row groups end at its checkpoints.
-        if ParquetReaders.enabled {
-            for (file, rows) in try ParquetReaders.dump(dir + "/out/pq") { out["pq/" + file] = rows }
+        // Parquet and Avro files as their rows: a restored file's row groups and blocks end at its checkpoints.
+        if LakeReaders.enabled {
+            for lake in ["pq", "avro"] {
+                for (file, rows) in try LakeReaders.dump(dir + "/out/" + lake) { out[lake + "/" + file] = rows }
+            }
         }
         let db = try SQLiteDatabase(path: dir + "/out/iot.db", readOnly: true)
         for (table, order) in [("device_state", "DeviceId"), ("hot", "rowid")] {
@@ -135,7 +140,8 @@ struct CheckpointTests {
         #expect(Set(actual.keys) == Set(expected.keys), "the same files, none left in progress")
         #expect(expected.keys.filter { $0.hasPrefix("lake/") }.count > 60)
         #expect(expected["lake/2024/01/01/00-10/telemetry-1.jsonl"] != nil, "a partition over max_file_size continues in part 1")
-        #expect(!ParquetReaders.enabled || expected["pq/2024/01/01/00-10/telemetry-1.parquet"] != nil, "a partition over min_rows continues in part 1")
+        #expect(!LakeReaders.enabled || expected["pq/2024/01/01/00-10/telemetry-1.parquet"] != nil, "a partition over min_rows continues in part 1")
+        #expect(!LakeReaders.enabled || expected["avro/2024/01/01/00-10-1.avro"] != nil, "a partition over max_file_size continues in part 1")
         #expect(expected["aggregates.jsonl"]?.split(separator: "\n").count ?? 0 > 1000)
         #expect(expected["device_state"]?.split(separator: "\n").count == 1000)
         #expect(expected["hot"]?.split(separator: "\n").count ?? 0 > 1000)

@@ -124,9 +124,9 @@ struct ExampleJobTests {
         let lake = try FileManager.default.subpathsOfDirectory(atPath: dir + "/out/lake").filter { !$0.hasSuffix("/") && $0.contains(".") }.sorted()
         #expect(lake.first == "2024/01/01/00/telemetry.parquet")
         #expect(lake.allSatisfy { $0.hasSuffix("/telemetry.parquet") }, "\(lake)")
-        if ParquetReaders.enabled {
+        if LakeReaders.enabled {
             // Read back by pyarrow: every event once, as the job's EventTime text.
-            let rows = try ParquetReaders.dump(dir + "/out/lake").values.flatMap { $0.split(separator: "\n") }
+            let rows = try LakeReaders.dump(dir + "/out/lake").values.flatMap { $0.split(separator: "\n") }
                 .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             #expect(rows.count == 7200)
             let archived = rows.map { "\($0["DeviceId"] as? String ?? "")|\($0["EventTime"] as? String ?? "")" }.sorted()

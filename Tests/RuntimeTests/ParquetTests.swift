@@ -4,70 +4,9 @@ import Planner
 import Runtime
 import Testing
 
-/// Independent Parquet readers (pyarrow and DuckDB, from PyPI) run by Fixtures/parquet_compare.py.
-enum ParquetReaders {
-    /// `SAQL_PARQUET_PYTHON` (the test script's virtual environment), else `python3` on the path.
-    static let python = ProcessInfo.processInfo.environment["SAQL_PARQUET_PYTHON"] ?? "python3"
-
-    static let available: Bool = {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python, "-c", "import pyarrow, duckdb"]
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
-    }()
-
-    /// `scripts/test.sh` installs the readers and sets this, so CI cannot skip the round trips.
-    static let required = ProcessInfo.processInfo.environment["SAQL_REQUIRE_PARQUET_READERS"] == "1"
-    static let enabled = available || required
-
-    /// Whether the Parquet files hold, as a multiset, exactly the rows of the JSON Lines file, read
-    /// by pyarrow and by DuckDB; the script's report.
-    static func compare(jsonl: String, parquet: [String]) throws -> (ok: Bool, report: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python, ExampleJobTests.root + "/Tests/RuntimeTests/Fixtures/parquet_compare.py", jsonl] + parquet
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus == 0, String(decoding: data, as: UTF8.self))
-    }
-
-    /// Every file under `dir` by relative path, a Parquet file as its rows in order (``compare``'s
-    /// `--dump`), so files that differ only in their row groups compare equal.
-    static func dump(_ dir: String) throws -> [String: String] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python, ExampleJobTests.root + "/Tests/RuntimeTests/Fixtures/parquet_compare.py", "--dump", dir]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw ConnectorError("parquet_compare.py --dump \(dir) failed") }
-        var files: [String: String] = [:]
-        for chunk in text.components(separatedBy: "== ").dropFirst() {
-            let (name, rows) = chunk.firstIndex(of: "\n").map { (String(chunk[..<$0]), String(chunk[chunk.index(after: $0)...])) } ?? (chunk, "")
-            files[name] = rows
-        }
-        return files
-    }
-
-    /// Every file under `dir` (recursively) whose name ends with `suffix`, sorted.
-    static func files(under dir: String, suffix: String) -> [String] {
-        (FileManager.default.enumerator(atPath: dir)?.compactMap { $0 as? String } ?? [])
-            .filter { $0.hasSuffix(suffix) }.sorted().map { dir + "/" + $0 }
-    }
-}
-
 /// Parquet output read back by pyarrow and DuckDB: types, NULLs, records and arrays, schema
 /// changes, empty files, and files rolled by size, rows and time.
-@Suite(.enabled(if: ParquetReaders.enabled, "needs python3 with pyarrow and duckdb (pip install pyarrow duckdb)"))
+@Suite(.enabled(if: LakeReaders.enabled, "needs python3 with pyarrow, duckdb and fastavro (scripts/lake-readers.sh)"))
 struct ParquetTests {
     func directory() throws -> String {
         let dir = NSTemporaryDirectory() + "saql-parquet-\(UUID().uuidString)"
@@ -111,8 +50,8 @@ struct ParquetTests {
             """, in: dir)
         #expect(status == 0, "\(log)")
         for name in ["snappy", "zstd", "plain"] {
-            let files = ParquetReaders.files(under: dir, suffix: ".parquet").filter { $0.contains("/\(name)") }
-            let (ok, report) = try ParquetReaders.compare(jsonl: dir + "/out.jsonl", parquet: files)
+            let files = LakeReaders.files(under: dir, suffix: ".parquet").filter { $0.contains("/\(name)") }
+            let (ok, report) = try LakeReaders.compare(jsonl: dir + "/out.jsonl", files: files)
             #expect(ok, "\(name): \(report)")
             #expect(report.contains("ok 500"), "\(name): \(report)")
         }
@@ -121,7 +60,7 @@ struct ParquetTests {
         #expect(FileManager.default.fileExists(atPath: dir + "/snappy-1.parquet"))
         // In one 1000-row group the column widens to float instead: one file.
         #expect(!FileManager.default.fileExists(atPath: dir + "/plain-1.parquet"))
-        #expect(ParquetReaders.files(under: dir, suffix: ".inprogress").isEmpty)
+        #expect(LakeReaders.files(under: dir, suffix: ".inprogress").isEmpty)
     }
 
     @Test func anOutputWithoutRowsIsAnEmptyParquetFile() throws {
@@ -135,7 +74,7 @@ struct ParquetTests {
             SELECT a INTO Out FROM In WHERE a > 1
             """, in: dir)
         #expect(status == 0, "\(log)")
-        let (ok, report) = try ParquetReaders.compare(jsonl: dir + "/empty.jsonl", parquet: [dir + "/out.parquet"])
+        let (ok, report) = try LakeReaders.compare(jsonl: dir + "/empty.jsonl", files: [dir + "/out.parquet"])
         #expect(ok && report.contains("ok 0"), "\(report)")
     }
 
@@ -157,16 +96,16 @@ struct ParquetTests {
             SELECT DeviceId, Temperature, Time INTO ByRows FROM In TIMESTAMP BY Time
             """, in: dir)
         #expect(status == 0, "\(log)")
-        let bySize = ParquetReaders.files(under: dir + "/size", suffix: ".parquet")
-        let byRows = ParquetReaders.files(under: dir + "/rows", suffix: ".parquet")
+        let bySize = LakeReaders.files(under: dir + "/size", suffix: ".parquet")
+        let byRows = LakeReaders.files(under: dir + "/rows", suffix: ".parquet")
         #expect(bySize.count > 4, "6000 rows over two hours at 8 KB a file: \(bySize)")
         #expect(bySize.contains(dir + "/size/2024/01/01/00/t-1.parquet"))
         #expect(byRows.count == 6, "\(byRows)")
         for files in [bySize, byRows] {
-            let (ok, report) = try ParquetReaders.compare(jsonl: dir + "/all.jsonl", parquet: files)
+            let (ok, report) = try LakeReaders.compare(jsonl: dir + "/all.jsonl", files: files)
             #expect(ok && report.contains("ok 6000"), "\(report)")
         }
-        #expect(ParquetReaders.files(under: dir, suffix: ".inprogress").isEmpty)
+        #expect(LakeReaders.files(under: dir, suffix: ".inprogress").isEmpty)
     }
 
     /// `max_time`: a file that has held rows that long is finished when the next row comes.
@@ -184,9 +123,9 @@ struct ParquetTests {
             if burst < 2 { try await Task.sleep(for: .milliseconds(1300)) }
         }
         try await engine.finish()
-        let files = ParquetReaders.files(under: dir, suffix: ".parquet")
+        let files = LakeReaders.files(under: dir, suffix: ".parquet")
         #expect(files.count == 3, "three bursts 1.3 s apart: \(files)")
-        let (ok, report) = try ParquetReaders.compare(jsonl: dir + "/all.jsonl", parquet: files)
+        let (ok, report) = try LakeReaders.compare(jsonl: dir + "/all.jsonl", files: files)
         #expect(ok && report.contains("ok 30"), "\(report)")
     }
 

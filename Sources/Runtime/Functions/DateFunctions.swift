@@ -82,6 +82,12 @@ enum DateFunctions {
             let d = min(c.day, CivilCalendar.daysIn(year: y, month: m))
             let inDay = t.ticks.floorMod(Timestamp.ticksPerDay)
             return Timestamp(ticks: Timestamp(year: y, month: m, day: d).ticks + inDay)
+        case .nanosecond:
+            // A datetime holds 100 ns ticks: as T-SQL's datetime2 does, 49 ns add nothing, 50 add one tick.
+            let (q, r) = n.quotientAndRemainder(dividingBy: 100)
+            let (ticks, o) = t.ticks.addingReportingOverflow(q + (r >= 50 ? 1 : r <= -50 ? -1 : 0))
+            guard !o, Timestamp.representable.contains(ticks) else { throw overflow }
+            return Timestamp(ticks: ticks)
         default:
             let unit = part.fixedTicks ?? 1
             let (delta, o1) = n.multipliedReportingOverflow(by: unit)

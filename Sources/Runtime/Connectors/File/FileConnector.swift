@@ -1,7 +1,7 @@
 import Planner
 
 /// `connector = 'file'`: local files. Inputs and reference inputs read JSON Lines, a JSON array or
-/// CSV with a header; outputs write JSON Lines, CSV or Parquet, to one file or, when the path holds
+/// CSV with a header; outputs write JSON Lines, CSV, Parquet or Avro, to one file or, when the path holds
 /// `{date}`, `{time}` or `{datetime:FORMAT}`, to one file per time partition (ASA's blob path patterns).
 package struct FileConnector: Connector {
     package init() {}
@@ -14,13 +14,14 @@ package struct FileConnector: Connector {
             return [path, OptionSpec("format", .choice(["json", "csv"]), default: "from the extension", "json or csv"),
                     OptionSpec("arrival_time", "the payload field holding each event's arrival time")]
         case .output:
-            return [path, OptionSpec("format", .choice(["json", "csv", "parquet"]), default: "from the extension", "json, csv or parquet"),
+            return [path, OptionSpec("format", .choice(["json", "csv", "parquet", "avro"]), default: "from the extension", "json, csv, parquet or avro"),
                     OptionSpec("date_format", default: "YYYY/MM/DD", "what {date} stands for (ASA's date formats)"),
                     OptionSpec("time_format", default: "HH", "what {time} stands for: HH, HH/mm or HH-mm"),
                     OptionSpec("max_file_size", .byteSize, "start a new part file at this size"),
                     OptionSpec("min_rows", .integer, "start a new part file once a file holds this many rows (ASA's minimum rows)"),
                     OptionSpec("max_time", .duration, "start a new part file once a file with rows has been open this long (ASA's maximum time)"),
-                    OptionSpec("compression", .choice(["snappy", "zstd", "none"]), default: "snappy", "Parquet's page codec"),
+                    OptionSpec("compression", .choice(["snappy", "zstd", "deflate", "none"]), default: "snappy (Parquet), deflate (Avro)",
+                               "Parquet's page codec (snappy, zstd, none) or Avro's block codec (deflate, snappy, none)"),
                     OptionSpec("row_group_rows", .integer, default: "122880", "a Parquet row group ends at this many rows"),
                     OptionSpec("row_group_size", .byteSize, default: "64MB", "or once it holds about this many bytes")]
         }
@@ -28,6 +29,11 @@ package struct FileConnector: Connector {
 
     package func bindInput(_ options: inout EndpointOptions) -> (any InputEndpoint)? {
         guard let path = options.required("path", connector: name) else { return nil }
+        if options["format"] == nil && path.lowercased().hasSuffix(".avro") {
+            options.error("SAQL3013", "Avro files cannot be read as an input yet", at: "path",
+                          helps: [.init("Avro is an output format in this version; read JSON Lines or CSV")])
+            return nil
+        }
         if options["format"]?.value.lowercased() == "parquet" || path.lowercased().hasSuffix(".parquet") {
             options.error("SAQL3013", "Parquet files cannot be read as an input", at: options["format"] == nil ? "path" : "format",
                           helps: [.init("Parquet is an output format here; read JSON Lines or CSV")])
@@ -44,13 +50,32 @@ package struct FileConnector: Connector {
         return PartitionedFileOptions.bind(path: path, format: format, &options)
     }
 
-    /// `format`, or the one the path's extension implies, with Parquet's options.
+    /// `format`, or the one the path's extension implies, with Parquet's or Avro's options.
     private static func outputFormat(path: String, _ options: inout EndpointOptions) -> FileFormat? {
-        let parquet = options["format"].map { $0.value.lowercased() == "parquet" } ?? path.lowercased().hasSuffix(".parquet")
-        guard parquet else { return options.format(path: path).map(FileFormat.text) }
+        let named = options["format"]?.value.lowercased()
+        let lower = path.lowercased()
+        if named == "avro" || (named == nil && lower.hasSuffix(".avro")) {
+            var o = AvroOptions()
+            if options["compression"] != nil, let c = options.choice("compression", code: "SAQL3037", message: { "unknown Avro compression '\($0)'" },
+                                      help: "use 'deflate', 'snappy' or 'none'") {
+                guard c != "zstd" else {
+                    options.error("SAQL3037", "unknown Avro compression 'zstd'", at: "compression", helps: [.init("use 'deflate', 'snappy' or 'none'")])
+                    return nil
+                }
+                o.codec = c == "none" ? "null" : c
+            }
+            return options.hasErrors ? nil : .avro(o)
+        }
+        guard named == "parquet" || (named == nil && lower.hasSuffix(".parquet")) else {
+            return options.format(path: path).map(FileFormat.text)
+        }
         var o = ParquetOptions()
-        if let c = options.choice("compression", code: "SAQL3037", message: { "unknown Parquet compression '\($0)'" },
+        if options["compression"] != nil, let c = options.choice("compression", code: "SAQL3037", message: { "unknown Parquet compression '\($0)'" },
                                   help: "use 'snappy', 'zstd' or 'none'") {
+            guard c != "deflate" else {
+                options.error("SAQL3037", "unknown Parquet compression 'deflate'", at: "compression", helps: [.init("use 'snappy', 'zstd' or 'none'")])
+                return nil
+            }
             o.compression = c
         }
         if let rows = options.integer("row_group_rows", code: "SAQL3038", minimum: 1) { o.rowGroupRows = rows }
@@ -117,7 +142,7 @@ package struct FileOutput: SinkEndpoint, ByteStreamEndpoint {
 }
 
 /// A file output partitioned by time, as ASA's blob output path patterns are, or rolled into part
-/// files by size, rows or time, or written as Parquet: files finished atomically.
+/// files by size, rows or time, or written as Parquet or Avro: files finished atomically.
 package struct PartitionedFileOptions: SinkEndpoint {
     /// The path, with or without `{date}`, `{time}` and `{datetime:FORMAT}` tokens.
     package var path: String

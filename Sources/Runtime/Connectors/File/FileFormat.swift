@@ -6,11 +6,14 @@ package enum FileFormat: Sendable, Hashable, Encodable {
     case text(DataFormat)
     /// Parquet, written in row groups and finished with its footer.
     case parquet(ParquetOptions)
+    /// Avro Object Container Files, written in blocks.
+    case avro(AvroOptions)
 
     package var name: String {
         switch self {
         case .text(let f): f.rawValue
         case .parquet: "parquet"
+        case .avro: "avro"
         }
     }
 
@@ -25,6 +28,7 @@ package enum FileFormat: Sendable, Hashable, Encodable {
         switch self {
         case .text: ""
         case .parquet(let o): ", compression=\(o.compression), row_group_rows=\(o.rowGroupRows), row_group_size=\(o.rowGroupBytes)"
+        case .avro(let o): ", compression=\(o.codec)"
         }
     }
 
@@ -35,6 +39,7 @@ package enum FileFormat: Sendable, Hashable, Encodable {
         switch self {
         case .text(let f): return Self.textWriter(f, sink)
         case .parquet(let o): return try ParquetWriter(sink: sink, options: o, resume: resume, declared: columns)
+        case .avro(let o): return try AvroWriter(sink: sink, options: o, resume: resume, declared: columns)
         }
     }
 

@@ -113,9 +113,12 @@ final class ParquetWriter: FileFormatWriter {
         self.cachedColumns = cachedColumns
     }
 
+    /// Before the schema is fixed a row fits if the row group being assembled can take it (widening
+    /// as needed); after, if the schema has its fields and types. A row that does not fit finishes
+    /// the file, and the next file starts with it.
     func fits(_ row: RowRef, shape: RowShape) -> Bool {
-        guard schemaFixed else { return true }
         load(row, shape: shape)
+        guard schemaFixed else { return acceptsRow() }
         for (c, v) in zip(rowColumns, rowValues) {
             guard c >= 0, columns[c].kind(accepting: v, widen: false) != nil else { return false }
         }
@@ -124,10 +127,6 @@ final class ParquetWriter: FileFormatWriter {
 
     func write(_ row: RowRef, shape: RowShape) throws {
         load(row, shape: shape)
-        // Before the schema is fixed the row group may widen and gain columns; a clash ends it.
-        if !schemaFixed && !acceptsRow() {
-            try writeRowGroup()
-        }
         for i in rowColumns.indices {
             var c = rowColumns[i]
             let v = rowValues[i]

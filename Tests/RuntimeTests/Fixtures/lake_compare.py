@@ -1,9 +1,10 @@
-"""Reads Parquet files written by saql with two independent readers (pyarrow and DuckDB) and compares
-their rows with the same query's JSON Lines output, as multisets.
+"""Reads Parquet files written by saql with two independent readers (pyarrow and DuckDB), or Avro
+files with fastavro, and compares their rows with the same query's JSON Lines output, as multisets.
 
-usage: parquet_compare.py JSONL PARQUET... ; prints "ok ROWS" or the differences (exit 1).
-       parquet_compare.py --dump DIR ; prints every .parquet file under DIR (by path) and its rows in
-       file order, one canonical JSON line each, read by pyarrow: a row-group-blind form to compare.
+usage: lake_compare.py JSONL FILE... ; prints "ok ROWS" or the differences (exit 1).
+       lake_compare.py --dump DIR ; prints every file under DIR (by path) and, for .parquet and
+       .avro files, their rows in file order, one canonical JSON line each: a form blind to row
+       groups and blocks, to compare.
 
 Values are normalised so both sides can be compared: saql's JSON datetimes (7 fractional digits,
 Z), text in that form (JSON cannot tell the two apart) and Parquet timestamps become nanoseconds
@@ -137,6 +138,36 @@ def report(name, got, want):
     return False
 
 
+def norm_avro(v):
+    if isinstance(v, datetime.datetime):
+        delta = v - EPOCH
+        return ("ts", (delta.days * 86400 + delta.seconds) * 10**9 + delta.microseconds * 1000)
+    if isinstance(v, str):
+        if v[:1] in "[{" and looks_json(v):
+            return json.dumps(json.loads(v), sort_keys=True)
+        n = iso_nanos(v)
+        return ("ts", n) if n is not None else v
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, (int, float)):
+        return float(v)
+    return v
+
+
+def avro_rows(path):
+    import fastavro
+    with open(path, "rb") as f:
+        return list(fastavro.reader(f))
+
+
+def from_fastavro(paths):
+    rows = collections.Counter()
+    for p in paths:
+        for r in avro_rows(p):
+            rows[key({k: norm_avro(v) for k, v in r.items() if v is not None})] += 1
+    return rows
+
+
 def dump(root):
     import os
     files = sorted(os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs)
@@ -146,6 +177,9 @@ def dump(root):
             t = pq.read_table(os.path.join(root, rel))
             for row in t.to_pylist():
                 print(json.dumps(row, sort_keys=True, default=str))
+        elif rel.endswith(".avro"):
+            for row in avro_rows(os.path.join(root, rel)):
+                print(json.dumps(row, sort_keys=True, default=str))
 
 
 def main():
@@ -153,6 +187,11 @@ def main():
         dump(sys.argv[2])
         return
     jsonl, paths = sys.argv[1], sys.argv[2:]
+    if paths and all(p.endswith(".avro") for p in paths):
+        ok = report("fastavro", from_fastavro(paths), from_jsonl(jsonl, micros=False))
+        if ok:
+            print(f"ok {sum(from_jsonl(jsonl, False).values())}")
+        sys.exit(0 if ok else 1)
     ok = report("pyarrow", from_pyarrow(paths), from_jsonl(jsonl, micros=False))
     ok = report("duckdb", from_duckdb(paths), from_jsonl(jsonl, micros=True)) and ok
     if ok:
