@@ -56,8 +56,8 @@ struct AvroTests {
         let (status, log) = try run("""
             CREATE INPUT In WITH (connector = 'file', path = 'in.jsonl');
             CREATE OUTPUT Json WITH (connector = 'file', path = 'out.jsonl');
-            CREATE OUTPUT Deflate WITH (connector = 'file', path = 'deflate.avro');
-            CREATE OUTPUT Snappy WITH (connector = 'file', path = 'snappy.avro', compression = 'snappy');
+            CREATE OUTPUT Deflate WITH (connector = 'file', path = 'deflate.avro', compression = 'deflate');
+            CREATE OUTPUT Snappy WITH (connector = 'file', path = 'snappy.avro');  -- snappy by default
             CREATE OUTPUT Plain WITH (connector = 'file', path = 'plain.data', format = 'avro', compression = 'none');
             WITH T AS (SELECT * FROM In TIMESTAMP BY Time)
             \(select) INTO Json FROM T

@@ -20,7 +20,7 @@ package struct FileConnector: Connector {
                     OptionSpec("max_file_size", .byteSize, "start a new part file at this size"),
                     OptionSpec("min_rows", .integer, "start a new part file once a file holds this many rows (ASA's minimum rows)"),
                     OptionSpec("max_time", .duration, "start a new part file once a file with rows has been open this long (ASA's maximum time)"),
-                    OptionSpec("compression", .choice(["snappy", "zstd", "deflate", "none"]), default: "snappy (Parquet), deflate (Avro)",
+                    OptionSpec("compression", .choice(["snappy", "zstd", "deflate", "none"]), default: "snappy",
                                "Parquet's page codec (snappy, zstd, none) or Avro's block codec (deflate, snappy, none)"),
                     OptionSpec("row_group_rows", .integer, default: "122880", "a Parquet row group ends at this many rows"),
                     OptionSpec("row_group_size", .byteSize, default: "64MB", "or once it holds about this many bytes")]

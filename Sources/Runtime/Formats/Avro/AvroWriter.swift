@@ -4,12 +4,13 @@ import Planner
 
 /// Options of Avro file outputs.
 package struct AvroOptions: Sendable, Hashable {
-    /// The block codec: `null`, `deflate` or `snappy` (Avro's names).
+    /// The block codec: `null`, `deflate` or `snappy` (Avro's names). Snappy by default, as Spark's
+    /// Avro writer: deflate makes files about a tenth smaller at several times the cost.
     package var codec: String
     /// Rows per block; the first block fixes the file's schema.
     package var blockRows: Int
 
-    package init(codec: String = "deflate", blockRows: Int = 4000) {
+    package init(codec: String = "snappy", blockRows: Int = 4000) {
         self.codec = codec
         self.blockRows = blockRows
     }
@@ -86,6 +87,9 @@ final class AvroWriter: FileFormatWriter {
     private var blockRows = 0
     private var sync: [UInt8] = []
     private var row: [Value] = []
+    private var preloaded = false
+    private var cachedNames: [String] = []
+    private var cachedFields: [Int] = []
 
     private static let magic: [UInt8] = [0x4F, 0x62, 0x6A, 0x01]
 
@@ -115,33 +119,61 @@ final class AvroWriter: FileFormatWriter {
 
     var size: Int64 { sink.written + Int64(sink.buffer.count + block.count) + Int64(pending.count * max(fields.count, 1) * 8) }
 
-    /// Reads the row into `row`, by field position, adding fields it names first.
+    /// Reads the row into `row`, by field (adding the fields it names first, if `adding`); false if
+    /// it names a field the schema lacks with a value. Rows of one query have the same names in the
+    /// same order, so a name is looked up (lower-cased and hashed) only when the one at its position changes.
     private func load(_ r: RowRef, shape: RowShape, adding: Bool) -> Bool {
-        row = Array(repeating: .null, count: fields.count)
-        var known = true
+        var row = self.row, cachedNames = self.cachedNames, cachedFields = self.cachedFields
+        row.removeAll(keepingCapacity: true)
+        row.append(contentsOf: repeatElement(Value.null, count: fields.count))
+        var known = true, position = 0
         shape.forEachField(r) { name, value in
-            if let i = index[name.lowercased()] {
-                row[i] = value
-            } else if adding {
-                index[name.lowercased()] = fields.count
-                fields.append((name, .unknown))
-                row.append(value)
-            } else if case .null = value {
+            defer { position += 1 }
+            var i: Int
+            if position < cachedNames.count, cachedNames[position] == name {
+                i = cachedFields[position]
             } else {
-                known = false
+                i = index[name.lowercased()] ?? -1
+                if position < cachedNames.count {
+                    cachedNames[position] = name
+                    cachedFields[position] = i
+                } else {
+                    cachedNames.append(name)
+                    cachedFields.append(i)
+                }
             }
+            if i < 0 {
+                if case .null = value, !adding { return }
+                guard adding else {
+                    known = false
+                    return
+                }
+                i = fields.count
+                index[name.lowercased()] = i
+                fields.append((name, .unknown))
+                row.append(.null)
+                cachedNames.removeAll()
+                cachedFields.removeAll()
+            }
+            row[i] = value
         }
+        self.row = row
+        self.cachedNames = cachedNames
+        self.cachedFields = cachedFields
         return known
     }
 
     func fits(_ r: RowRef, shape: RowShape) -> Bool {
         if !schemaFixed && pending.isEmpty { return true }
         guard load(r, shape: shape, adding: false) || !schemaFixed else { return false }
+        preloaded = schemaFixed
         return zip(fields, row).allSatisfy { $0.kind.accepting($1, widen: !schemaFixed) != nil }
     }
 
     func write(_ r: RowRef, shape: RowShape) throws {
-        _ = load(r, shape: shape, adding: !schemaFixed)
+        // ``fits(_:shape:)`` has just read this row, unless the schema was still open.
+        if !preloaded { _ = load(r, shape: shape, adding: !schemaFixed) }
+        preloaded = false
         for i in fields.indices {
             guard let k = fields[i].kind.accepting(row[i], widen: !schemaFixed) else {
                 throw ConnectorError("internal: a row that does not fit the Avro file's schema was written")
@@ -187,24 +219,28 @@ final class AvroWriter: FileFormatWriter {
 
     /// Appends one row's encoding to the block.
     private func encode(_ r: [Value]) {
+        // Encoded into a local and stored back: no exclusivity check per value.
+        var out = block
+        block = []
         for (i, f) in fields.enumerated() {
             let v = i < r.count ? r[i] : .null
             if case .null = v {
-                Self.appendLong(0, to: &block)
+                out.append(0)
                 continue
             }
-            Self.appendLong(1, to: &block)
+            out.append(2)  // the union's branch 1, zig-zag encoded
             switch (f.kind, v) {
-            case (.long, .bigint(let n)): Self.appendLong(n, to: &block)
-            case (.double, .bigint(let n)): Self.appendDouble(Double(n), to: &block)
-            case (.double, .float(let d)): Self.appendDouble(d, to: &block)
-            case (.boolean, .bit(let b)): block.append(b ? 1 : 0)
-            case (.timestampMicros, .datetime(let t)): Self.appendLong(t.ticks / 10, to: &block)
-            case (_, .string(let s)): Self.appendBytes(Array(s.utf8), to: &block)
-            case (_, .datetime(let t)): Self.appendBytes(Array(t.iso8601.utf8), to: &block)
-            default: Self.appendBytes(Array(v.description.utf8), to: &block)
+            case (.long, .bigint(let n)): Self.appendLong(n, to: &out)
+            case (.double, .bigint(let n)): Self.appendDouble(Double(n), to: &out)
+            case (.double, .float(let d)): Self.appendDouble(d, to: &out)
+            case (.boolean, .bit(let b)): out.append(b ? 1 : 0)
+            case (.timestampMicros, .datetime(let t)): Self.appendLong(t.ticks / 10, to: &out)
+            case (_, .string(let s)): Self.appendText(s, to: &out)
+            case (_, .datetime(let t)): Self.appendText(t.iso8601, to: &out)
+            default: Self.appendText(v.description, to: &out)
             }
         }
+        block = out
         blockRows += 1
     }
 
@@ -296,6 +332,11 @@ final class AvroWriter: FileFormatWriter {
             z >>= 7
         }
         out.append(UInt8(z))
+    }
+
+    static func appendText(_ s: String, to out: inout [UInt8]) {
+        appendLong(Int64(s.utf8.count), to: &out)
+        out.append(contentsOf: s.utf8)
     }
 
     static func appendBytes(_ b: [UInt8], to out: inout [UInt8]) {

@@ -43,6 +43,7 @@ final class ParquetWriter: FileFormatWriter {
     private var rowValues: [Value] = []
     private var cachedNames: [String] = []
     private var cachedColumns: [Int] = []
+    private var preloaded = false
 
     /// The planned column names, which a file without rows declares (as nullable text).
     private let declared: [String]
@@ -118,6 +119,7 @@ final class ParquetWriter: FileFormatWriter {
     /// the file, and the next file starts with it.
     func fits(_ row: RowRef, shape: RowShape) -> Bool {
         load(row, shape: shape)
+        preloaded = true
         guard schemaFixed else { return acceptsRow() }
         for (c, v) in zip(rowColumns, rowValues) {
             guard c >= 0, columns[c].kind(accepting: v, widen: false) != nil else { return false }
@@ -126,7 +128,9 @@ final class ParquetWriter: FileFormatWriter {
     }
 
     func write(_ row: RowRef, shape: RowShape) throws {
-        load(row, shape: shape)
+        // ``fits(_:shape:)`` has just read this row.
+        if !preloaded { load(row, shape: shape) }
+        preloaded = false
         for i in rowColumns.indices {
             var c = rowColumns[i]
             let v = rowValues[i]
