@@ -22,7 +22,7 @@ if [ -n "$PY_PQ" ]; then
 import sys, duckdb
 files = sys.argv[1:]
 rel = duckdb.sql(f"SELECT count(*), count(DISTINCT DeviceId), min(EventTime), max(EventTime) FROM read_parquet({files!r})")
-n, devices, first, last = rel.fetchone()
+n, devices, first, last = rel.fetchall()[0]
 print(f"{'queries/out/lake/YYYY/MM/DD/HH/*.parquet':<40} {n:6d} rows in {len(files)} files (read by DuckDB: {devices} devices, {first} to {last})")
 PY
 elif python3 -c 'import pyarrow' 2>/dev/null; then
