@@ -298,12 +298,19 @@ struct KafkaIntegrationTests {
                 if (try? String(contentsOfFile: crashed + "/log\(attempt)", encoding: .utf8))?.contains("resuming") == true { resumed += 1 }
             }
             if kills < 3 {
-                // Kill once the run has written some rows past a checkpoint.
+                // Kill once the run has written some rows past a checkpoint: a restarted run first
+                // reports that it resumes (and cuts the file back), then grows the file again. On a
+                // loaded machine a debug build can take longer than the kill delay to get there.
                 let deadline = Date().addingTimeInterval(60)
                 var grown: Date?
+                var baseline: Int?
                 while p.isRunning && Date() < deadline {
                     let size = (try? FileManager.default.attributesOfItem(atPath: crashed + "/out.jsonl")[.size] as? Int) ?? 0
-                    if size > 0 && grown == nil { grown = Date() }
+                    if baseline == nil, attempt == 0
+                        || (try? String(contentsOfFile: crashed + "/log\(attempt)", encoding: .utf8))?.contains("resuming") == true {
+                        baseline = attempt == 0 ? 0 : size
+                    }
+                    if let b = baseline, size > b && grown == nil { grown = Date() }
                     if let g = grown, Date().timeIntervalSince(g) > 0.3 { break }
                     Thread.sleep(forTimeInterval: 0.02)
                 }
