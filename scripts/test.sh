@@ -36,6 +36,9 @@ SAQL_READERS_PYTHON=$(scripts/lake-readers.sh)
 export SAQL_READERS_PYTHON SAQL_REQUIRE_LAKE_READERS=1
 
 echo "== swift test" >&2
+# A crash in the test process prints the crashed thread first, so the log keeps it even if the
+# backtracer is cut off.
+export SWIFT_BACKTRACE=enable=yes,threads=crashed,images=none,registers=none
 # The whole log is kept; the console shows everything but the lines of tests that passed, so every
 # failure's message reaches the CI log in full.
 # A hang must not eat CI's budget in silence: past 40 minutes the run is stopped and the tests that
