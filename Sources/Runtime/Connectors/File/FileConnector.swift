@@ -1,7 +1,7 @@
 import Planner
 
-/// `connector = 'file'`: local files. Inputs and reference inputs read JSON Lines, a JSON array or
-/// CSV with a header; outputs write JSON Lines, CSV, Parquet or Avro, to one file or, when the path holds
+/// `connector = 'file'`: local files. Inputs and reference inputs read JSON Lines, a JSON array,
+/// CSV with a header, Avro or Event Hubs Capture files; outputs write JSON Lines, CSV, Parquet or Avro, to one file or, when the path holds
 /// `{date}`, `{time}` or `{datetime:FORMAT}`, to one file per time partition (ASA's blob path patterns).
 package struct FileConnector: Connector {
     package init() {}
@@ -11,7 +11,9 @@ package struct FileConnector: Connector {
         let path = OptionSpec("path", .path, "the file; relative paths resolve against the job file's directory")
         switch kind {
         case .input, .referenceInput:
-            return [path, OptionSpec("format", .choice(["json", "csv"]), default: "from the extension", "json or csv"),
+            return [OptionSpec("path", .path, "the file; an Avro input may also be a directory (read recursively) or a glob; relative paths resolve against the job file's directory"),
+                    OptionSpec("format", .choice(["json", "csv", "avro", "eventhubs-capture"]), default: "from the extension",
+                               "json, csv, avro, or eventhubs-capture (Avro files whose records' Body holds the events)"),
                     OptionSpec("arrival_time", "the payload field holding each event's arrival time")]
         case .output:
             return [path, OptionSpec("format", .choice(["json", "csv", "parquet", "avro"]), default: "from the extension", "json, csv, parquet or avro"),
@@ -29,10 +31,14 @@ package struct FileConnector: Connector {
 
     package func bindInput(_ options: inout EndpointOptions) -> (any InputEndpoint)? {
         guard let path = options.required("path", connector: name) else { return nil }
-        if options["format"] == nil && path.lowercased().hasSuffix(".avro") {
-            options.error("SAQL3013", "Avro files cannot be read as an input yet", at: "path",
-                          helps: [.init("Avro is an output format in this version; read JSON Lines or CSV")])
-            return nil
+        let named = options["format"]?.value.lowercased()
+        if named == "eventhubs-capture" || named == "avro" || (named == nil && path.lowercased().hasSuffix(".avro")) {
+            if named == "eventhubs-capture", options["arrival_time"] != nil {
+                options.error("SAQL3013", "a capture's events arrive at their EnqueuedTimeUtc", at: "arrival_time",
+                              helps: [.init("remove arrival_time; GetMetadataPropertyValue(input, 'EventEnqueuedUtcTime') reads that time")])
+                return nil
+            }
+            return AvroFileInput(path: path, capture: named == "eventhubs-capture", arrivalTimeField: options["arrival_time"]?.value)
         }
         if options["format"]?.value.lowercased() == "parquet" || path.lowercased().hasSuffix(".parquet") {
             options.error("SAQL3013", "Parquet files cannot be read as an input", at: options["format"] == nil ? "path" : "format",
