@@ -141,6 +141,31 @@ struct AvroInputTests {
         }
     }
 
+    /// EnqueuedTimeUtc in .NET's invariant form (12-hour clock, 12 AM is midnight, optional
+    /// fractions) and in ISO 8601; a text that is no time makes its record malformed.
+    @Test func enqueuedTimesInEveryFormCaptureWrites() throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try makeAvro(["times", dir + "/c.avro", "12/31/2023 11:59:59 PM", "1/1/2024 12:00:00 AM", "1/1/2024 9:05:07 AM",
+                      "13/1/2024 1:00:00 AM", "1/1/2024 12:30:05 PM", "1/1/2024 1:00:00.1234567 PM", "2024-01-01T14:00:00.5Z",
+                      "1/1/2024 2:00:00 XM"])
+        let (status, log) = try run("""
+            CREATE INPUT C WITH (connector = 'file', path = 'c.avro', format = 'eventhubs-capture');
+            CREATE OUTPUT Out WITH (connector = 'file', path = 'out.jsonl');
+            SELECT n, System.Timestamp() AS t, GetMetadataPropertyValue(C, 'EventHub.Offset') AS o INTO Out FROM C
+            """, in: dir)
+        #expect(status == 0 && log.contains("malformed=2"), "\(log)")
+        #expect(try read(dir + "/out.jsonl") == """
+            {"n":0,"t":"2023-12-31T23:59:59.0000000Z","o":0}
+            {"n":1,"t":"2024-01-01T00:00:00.0000000Z","o":1}
+            {"n":2,"t":"2024-01-01T09:05:07.0000000Z","o":2}
+            {"n":4,"t":"2024-01-01T12:30:05.0000000Z","o":4}
+            {"n":5,"t":"2024-01-01T13:00:00.1234567Z","o":5}
+            {"n":6,"t":"2024-01-01T14:00:00.5000000Z","o":6}
+
+            """)
+    }
+
     /// Telemetry at whole seconds (Capture's EnqueuedTimeUtc has no fractions), one device in ten
     /// per second, in time order, with the time each event was enqueued.
     static func enqueued(_ n: Int) -> String {

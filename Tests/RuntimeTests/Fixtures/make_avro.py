@@ -2,12 +2,15 @@
 
 usage: make_avro.py types DIR
          every Avro type saql maps, one file per codec (null, deflate, snappy): DIR/types-CODEC.avro
-       make_avro.py capture EVENTS.jsonl DIR PARTITIONS
-         Event Hubs Capture files of the events (JSON objects with an "EnqueuedAt" ISO time): the
+       make_avro.py capture EVENTS.jsonl DIR PARTITIONS [TIME_FIELD]
+         Event Hubs Capture files of the events (JSON objects with an ISO time in TIME_FIELD,
+         "EnqueuedAt" by default, in time order): the
          events are spread over PARTITIONS by DeviceId and written one file per partition and
          minute, as Capture names them (DIR/ns/hub/P/yyyy/MM/dd/HH/mm/ss.avro), with the Capture
          schema. Every seventh record's Body holds a JSON array of that event and the next one of
          its partition. Each partition also gets an empty file, as Capture writes for idle windows.
+       make_avro.py times FILE TIME...
+         one capture file whose records have these EnqueuedTimeUtc texts and bodies {"n": i}
 """
 import collections, datetime, json, os, sys
 
@@ -77,14 +80,14 @@ def dotnet_time(t):
     return "%d/%d/%d %d:%02d:%02d %s" % (t.month, t.day, t.year, hour, t.minute, t.second, "AM" if t.hour < 12 else "PM")
 
 
-def capture(events_path, out, partitions):
+def capture(events_path, out, partitions, field):
     by_file = collections.defaultdict(list)
     for line in open(events_path, encoding="utf-8"):
         if not line.strip():
             continue
         e = json.loads(line)
         p = sum(e["DeviceId"].encode()) % partitions
-        t = datetime.datetime.fromisoformat(e["EnqueuedAt"].replace("Z", "+00:00"))
+        t = datetime.datetime.fromisoformat(e[field].replace("Z", "+00:00"))
         by_file[(p, t.replace(second=0, microsecond=0))].append((t, e))
     sequence = collections.Counter()
     for (p, minute), items in sorted(by_file.items()):
@@ -118,8 +121,17 @@ def capture(events_path, out, partitions):
             fastavro.writer(f, CAPTURE_SCHEMA, [], codec="deflate")
 
 
+def times(path, texts):
+    records = [{"SequenceNumber": i, "Offset": str(i), "EnqueuedTimeUtc": t, "SystemProperties": {}, "Properties": {},
+                "Body": json.dumps({"n": i}).encode()} for i, t in enumerate(texts)]
+    with open(path, "wb") as f:
+        fastavro.writer(f, CAPTURE_SCHEMA, records, codec="null")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "types":
         types(sys.argv[2])
+    elif sys.argv[1] == "times":
+        times(sys.argv[2], sys.argv[3:])
     else:
-        capture(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        capture(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] if len(sys.argv) > 5 else "EnqueuedAt")

@@ -19,6 +19,8 @@ package final class AvroSource: EventSource, RecordSkipping {
     private let arrivalField: String?
     private let defaultArrival: Int64
     private let metadataColumns: [(column: Int, property: MetadataProperty)]
+    /// Whether a metadata column reads a capture's `SystemProperties` or `Properties`.
+    private let readsProperties: Bool
     /// Every file to read, in the merge's order: by first enqueued time (captures), then path.
     private let files: [(path: String, first: Int64)]
     /// Files being read, each with its next record already decoded (the merge compares them).
@@ -35,6 +37,8 @@ package final class AvroSource: EventSource, RecordSkipping {
         var headPosition: (block: Int64, record: Int) = (0, 0)
         /// The time of the last good record, given to a malformed one that follows.
         var time: Int64
+        /// A capture file's record reader.
+        var records: CaptureRecord.Reader?
 
         init(index: Int, reader: AvroFileReader, time: Int64) {
             self.index = index
@@ -61,18 +65,22 @@ package final class AvroSource: EventSource, RecordSkipping {
         metadataColumns = layout.fields.enumerated().compactMap { i, field in
             MetadataProperty(layoutField: field).map { (layout.column(ofField: i), $0) }
         }
+        readsProperties = metadataColumns.contains { _, p in
+            switch p {
+            case .key, .header, .iotHub, .group(.eventHub), .group(.iotHub), .group(.user): true
+            default: false
+            }
+        }
         let paths = try Self.files(matching: pattern)
         guard !paths.isEmpty else { throw ConnectorError("no Avro files match '\(pattern)'") }
         if capture {
             var timed: [(path: String, first: Int64)] = []
             for p in paths {
                 let reader = try AvroFileReader(path: p)
-                try Self.checkCaptureSchema(reader)
                 // A file without records (Capture writes them for idle windows) is left out.
-                guard let first = try reader.next({ (d: inout AvroDecoder) throws(DecodeError) in try CaptureRecord.read(&d, schema: reader.schema) }) else {
-                    continue
-                }
-                timed.append((p, (try? CaptureRecord(first.0, body: first.1))?.enqueued ?? .min))
+                var records = try Self.captureReader(reader, properties: false)
+                guard let first = try reader.next({ (d: inout AvroDecoder) throws(DecodeError) in try records.read(&d) }) else { continue }
+                timed.append((p, first.problem == nil ? first.enqueued : .min))
             }
             files = timed.sorted { ($0.first, $0.path) < ($1.first, $1.path) }
         } else {
@@ -99,10 +107,14 @@ package final class AvroSource: EventSource, RecordSkipping {
         return (0..<Int(g.gl_pathc)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }.sorted()
     }
 
-    private static func checkCaptureSchema(_ reader: AvroFileReader) throws {
+    /// The reader of a capture file's records; throws when the file's schema is not a capture's.
+    private static func captureReader(_ reader: AvroFileReader, properties: Bool) throws -> CaptureRecord.Reader {
         let names = reader.schema.fieldNames
         for f in CaptureRecord.requiredFields where !names.contains(f) {
             throw ConnectorError("'\(reader.path)' is not an Event Hubs Capture file: its records have no '\(f)' field (they have \(names.joined(separator: ", ")))")
+        }
+        do throws(DecodeError) { return try CaptureRecord.Reader(schema: reader.schema, properties: properties) } catch {
+            throw ConnectorError("'\(reader.path)': \(error.message)")
         }
     }
 
@@ -117,7 +129,7 @@ package final class AvroSource: EventSource, RecordSkipping {
     private func openDue() throws {
         while nextFile < files.count {
             if !open.isEmpty {
-                guard capture, let earliest = open.map(\.time).min(), files[nextFile].first <= earliest else { return }
+                guard capture, files[nextFile].first <= open.reduce(Int64.max, { min($0, $1.time) }) else { return }
             }
             try openFile(nextFile, at: nil)
             nextFile += 1
@@ -126,8 +138,8 @@ package final class AvroSource: EventSource, RecordSkipping {
 
     private func openFile(_ index: Int, at position: (block: Int64, record: Int)?) throws {
         let reader = try AvroFileReader(path: files[index].path)
-        if capture { try Self.checkCaptureSchema(reader) }
         let file = OpenFile(index: index, reader: reader, time: files[index].first)
+        if capture { file.records = try Self.captureReader(reader, properties: readsProperties) }
         reader.onCorruptBlock = { [weak self, unowned file] reason, lost in
             self?.lost(reason, records: lost, file: file.reader.path)
         }
@@ -140,17 +152,17 @@ package final class AvroSource: EventSource, RecordSkipping {
     private func advance(_ file: OpenFile) throws {
         file.headPosition = file.reader.position
         let schema = file.reader.schema
-        if capture {
-            guard let (fields, body) = try file.reader.next({ (d: inout AvroDecoder) throws(DecodeError) in try CaptureRecord.read(&d, schema: schema) }) else {
+        if var records = file.records {
+            defer { file.records = records }
+            guard let record = try file.reader.next({ (d: inout AvroDecoder) throws(DecodeError) in try records.read(&d) }) else {
                 file.head = nil
                 return
             }
-            do throws(DecodeError) {
-                let record = try CaptureRecord(fields, body: body)
+            if let problem = record.problem {
+                file.head = .malformed(problem)
+            } else {
                 file.time = record.enqueued
                 file.head = .capture(record)
-            } catch {
-                file.head = .malformed(error.message)
             }
         } else {
             guard let value = try file.reader.next() else {
@@ -224,6 +236,7 @@ package final class AvroSource: EventSource, RecordSkipping {
         var batch = EventBatch(width: decoder.width, capacity: maxRows)
         var events = 0
         defer { context.counters.inputEvents[input, default: 0] += events }
+        let processed = context.clock.now
         while batch.count < maxRows, let file = earliest(), let head = file.head {
             let at = file.headPosition
             let path = file.reader.path
@@ -243,7 +256,7 @@ package final class AvroSource: EventSource, RecordSkipping {
                 }
                 events += 1
             case .capture(let record):
-                events += decodeBody(record, file: file, at: at, into: &batch)
+                events += decodeBody(record, file: file, at: at, processed: processed, into: &batch)
             case .malformed(let message):
                 malformed(message, raw: "", position: Self.describe(path, at))
                 events += 1
@@ -255,15 +268,15 @@ package final class AvroSource: EventSource, RecordSkipping {
     }
 
     /// The events of a capture record's body: a JSON object, an array of objects, or JSON Lines.
-    private func decodeBody(_ record: CaptureRecord, file: OpenFile, at: (block: Int64, record: Int), into batch: inout EventBatch) -> Int {
-        let position = Self.describe(file.reader.path, at)
+    private func decodeBody(_ record: CaptureRecord, file: OpenFile, at: (block: Int64, record: Int), processed: Int64,
+                            into batch: inout EventBatch) -> Int {
+        let position = { Self.describe(file.reader.path, at) }
         guard let body = record.body else {
-            malformed("the capture record has no Body", raw: "", position: position)
+            malformed("the capture record has no Body", raw: "", position: position())
             return 1
         }
         var events = 0
         let lastModified = file.reader.lastModified
-        let processed = context.clock.now
         func one(_ text: UnsafeBufferPointer<UInt8>, ordinal: Int64) {
             if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) { return }
             events += 1
@@ -276,7 +289,7 @@ package final class AvroSource: EventSource, RecordSkipping {
                     }
                 }
             } catch {
-                malformed(error.message, raw: String(decoding: text.prefix(4096), as: UTF8.self), position: position)
+                malformed(error.message, raw: String(decoding: text.prefix(4096), as: UTF8.self), position: position())
             }
         }
         body.withUnsafeBufferPointer { all in
@@ -291,7 +304,7 @@ package final class AvroSource: EventSource, RecordSkipping {
                     guard c.pos < all.count, c.peek() != UInt8(ascii: "]") else { break }
                     let start = c.pos
                     do throws(DecodeError) { try c.skipValue() } catch {
-                        malformed("the Body's JSON array is invalid: \(error.message)", raw: String(decoding: all.prefix(4096), as: UTF8.self), position: position)
+                        malformed("the Body's JSON array is invalid: \(error.message)", raw: String(decoding: all.prefix(4096), as: UTF8.self), position: position())
                         events += 1
                         return
                     }

@@ -155,6 +155,58 @@ struct AvroDecoder {
         }
     }
 
+    /// Moves past one value of `schema` without building it.
+    mutating func skip(_ schema: AvroSchema, depth: Int = 0) throws(DecodeError) {
+        switch schema {
+        case .null: break
+        case .boolean: _ = try take(1)
+        case .int, .long, .date, .timestamp, .enumeration: _ = try readLong()
+        case .float: _ = try take(4)
+        case .double: _ = try take(8)
+        case .string, .bytes: _ = try readBytes()
+        case .fixed(let size): _ = try take(size)
+        case .decimal(_, let size): _ = size != nil ? try take(size ?? 0) : try readBytes()
+        case .array(let items), .map(let items):
+            guard depth < Value.maxNesting else { throw error("nested deeper than \(Value.maxNesting) levels") }
+            let isMap = if case .map = schema { true } else { false }
+            while case let n = try readBlockCount(), n > 0 {
+                for _ in 0..<n {
+                    if isMap { _ = try readBytes() }
+                    try skip(items, depth: depth + 1)
+                }
+            }
+        case .union(let branches):
+            let i = try readLong()
+            guard i >= 0, i < Int64(branches.count) else { throw error("an Avro union branch \(i) is out of range") }
+            try skip(branches[Int(i)], depth: depth)
+        case .record(_, let fields):
+            guard depth < Value.maxNesting else { throw error("nested deeper than \(Value.maxNesting) levels") }
+            for f in fields { try skip(f.type, depth: depth + 1) }
+        case .recursive(let name):
+            throw error("the Avro schema's record '\(name)' contains itself; recursive records cannot be read")
+        }
+    }
+
+    /// The bytes of the next value when it is a string or bytes (or a union's such branch),
+    /// without moving; throws for other values.
+    func peekRawText(_ schema: AvroSchema) throws(DecodeError) -> UnsafeBufferPointer<UInt8> {
+        var copy = self
+        guard let start = copy.rawStart(schema) else { throw error("not text") }
+        copy.pos = start
+        return try copy.readBytes()
+    }
+
+    /// Where the length of a string or bytes value starts, past a union's branch index.
+    private mutating func rawStart(_ schema: AvroSchema) -> Int? {
+        switch schema {
+        case .string, .bytes: return pos
+        case .union(let branches):
+            guard let i = try? readLong(), i >= 0, i < Int64(branches.count) else { return nil }
+            return rawStart(branches[Int(i)])
+        default: return nil
+        }
+    }
+
     /// The bytes of a `bytes` or `string` value, or of a union's such branch (NULL: nil), without
     /// converting them (an Event Hubs Capture `Body`).
     mutating func readRawBytes(_ schema: AvroSchema) throws(DecodeError) -> [UInt8]? {

@@ -26,7 +26,12 @@ final class AvroFileReader {
     /// The block being read: where it starts, its records and where the next one starts.
     private(set) var blockOffset: Int64
     private var nextBlockOffset: Int64
+    /// The current block's decoded bytes are `block[..<blockLength]`; `block` and `raw` (the
+    /// block as stored) keep their capacity from block to block, so reading allocates nothing
+    /// once the largest block has been seen.
     private var block: [UInt8] = []
+    private var blockLength = 0
+    private var raw: [UInt8] = []
     private var blockRecords = 0
     /// Records of the current block already returned, and where the next one starts in `block`.
     private(set) var recordInBlock = 0
@@ -53,11 +58,23 @@ final class AvroFileReader {
 
     deinit { close(fd) }
 
-    /// When the file was last modified, in ticks since 1970; nil if unknown.
-    var lastModified: Int64? {
+    /// When the file was last modified, in ticks since 1970; nil if unknown (asked once).
+    private(set) lazy var lastModified: Int64? = {
         var info = stat()
         guard fstat(fd, &info) == 0 else { return nil }
         return Int64(info.st_mtim.tv_sec) * 10_000_000 + Int64(info.st_mtim.tv_nsec) / 100
+    }()
+
+    /// Reads `count` bytes at `offset` into the start of `buffer` (which holds at least that many);
+    /// returns how many were read.
+    private static func pread(_ fd: Int32, at offset: Int64, into buffer: inout [UInt8], count: Int) -> Int {
+        var got = 0
+        while got < count {
+            let n = buffer.withUnsafeMutableBytes { Glibc.pread(fd, $0.baseAddress.map { $0 + got }, count - got, off_t(offset) + off_t(got)) }
+            if n <= 0 { break }
+            got += n
+        }
+        return got
     }
 
     private static func pread(_ fd: Int32, at offset: Int64, count: Int) -> [UInt8] {
@@ -151,8 +168,9 @@ final class AvroFileReader {
             while recordInBlock >= blockRecords {
                 guard try loadBlock() else { return nil }
             }
-            let result: Result<(T, Int), DecodeError> = block.withUnsafeBufferPointer { all in
-                var d = AvroDecoder(all, at: cursor)
+            let length = blockLength
+            let result: Result<(T, Int), DecodeError> = block.withUnsafeBufferPointer { whole in
+                var d = AvroDecoder(UnsafeBufferPointer(rebasing: whole[..<length]), at: cursor)
                 do throws(DecodeError) { return .success((try decode(&d), d.pos)) } catch { return .failure(error) }
             }
             switch result {
@@ -187,13 +205,15 @@ final class AvroFileReader {
                         lost: headOK && count > 0 ? Int(min(count, 1 << 30)) : 1)
                 continue
             }
-            let body = Self.pread(fd, at: blockOffset + Int64(headLength), count: Int(size) + 16)
-            guard body.count == Int(size) + 16, body[Int(size)...].elementsEqual(sync) else {
+            let stored = Int(size)
+            if raw.count < stored + 16 { raw += [UInt8](repeating: 0, count: stored + 16 - raw.count) }
+            let got = Self.pread(fd, at: blockOffset + Int64(headLength), into: &raw, count: stored + 16)
+            guard got == stored + 16, raw[stored..<stored + 16].elementsEqual(sync) else {
                 corrupt("the Avro block at byte \(blockOffset) does not end with the file's sync marker", lost: Int(min(count, 1 << 30)))
                 continue
             }
             do {
-                block = try decompress(Array(body[..<Int(size)]))
+                try decompress(stored)
             } catch {
                 nextBlockOffset = blockOffset + Int64(headLength) + size + 16
                 onCorruptBlock?("the Avro block at byte \(blockOffset) cannot be decompressed: \(error)", Int(min(count, 1 << 30)))
@@ -226,57 +246,67 @@ final class AvroFileReader {
         }
     }
 
-    private func decompress(_ data: [UInt8]) throws -> [UInt8] {
+    /// Makes `block[..<blockLength]` the decoded form of `raw[..<stored]`.
+    private func decompress(_ stored: Int) throws {
         switch codec {
-        case "deflate": return try Self.inflateRaw(data)
+        case "deflate": try inflateRaw(stored)
         case "snappy":
-            guard data.count >= 4 else { throw ConnectorError("a snappy block is shorter than its checksum") }
-            let payload = data[..<(data.count - 4)]
+            guard stored >= 4 else { throw ConnectorError("a snappy block is shorter than its checksum") }
+            let payload = stored - 4
             var length = 0
-            let out: [UInt8]? = payload.withUnsafeBufferPointer { p -> [UInt8]? in
-                let src = UnsafeRawPointer(p.baseAddress)?.assumingMemoryBound(to: CChar.self)
-                guard snappy_uncompressed_length(src, p.count, &length) == SNAPPY_OK, length <= 1 << 30 else { return nil }
-                var out = [UInt8](repeating: 0, count: length)
-                let status = out.withUnsafeMutableBytes { o in
-                    snappy_uncompress(src, p.count, o.baseAddress?.assumingMemoryBound(to: CChar.self), &length)
-                }
-                return status == SNAPPY_OK ? Array(out[..<length]) : nil
+            let known = raw.withUnsafeBufferPointer { p in
+                snappy_uncompressed_length(UnsafeRawPointer(p.baseAddress)?.assumingMemoryBound(to: CChar.self), payload, &length) == SNAPPY_OK
             }
-            guard let out else { throw ConnectorError("snappy data does not decompress") }
-            let crc = out.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, UInt32($0.count))) }
-            let stored = data[data.count - 4..<data.count].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            guard crc == stored else { throw ConnectorError("the snappy block's CRC-32 does not match its data") }
-            return out
-        default: return data
+            guard known, length <= 1 << 30 else { throw ConnectorError("snappy data does not decompress") }
+            if block.count < length { block += [UInt8](repeating: 0, count: length - block.count) }
+            let status = raw.withUnsafeBufferPointer { p in
+                block.withUnsafeMutableBytes { o in
+                    snappy_uncompress(UnsafeRawPointer(p.baseAddress)?.assumingMemoryBound(to: CChar.self), payload,
+                                      o.baseAddress?.assumingMemoryBound(to: CChar.self), &length)
+                }
+            }
+            guard status == SNAPPY_OK else { throw ConnectorError("snappy data does not decompress") }
+            blockLength = length
+            let crc = block.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, UInt32(length))) }
+            let expected = raw[payload..<stored].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            guard crc == expected else { throw ConnectorError("the snappy block's CRC-32 does not match its data") }
+        default:
+            // The stored bytes are the block: swap the buffers rather than copy.
+            swap(&raw, &block)
+            blockLength = stored
         }
     }
 
-    /// Raw deflate (RFC 1951), as Avro's deflate codec writes it.
-    private static func inflateRaw(_ data: [UInt8]) throws -> [UInt8] {
+    /// Raw deflate (RFC 1951), as Avro's deflate codec writes it, growing `block` as it fills.
+    private func inflateRaw(_ stored: Int) throws {
         var stream = z_stream()
         guard inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw ConnectorError("zlib could not start inflating")
         }
         defer { inflateEnd(&stream) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: max(64 << 10, data.count * 4))
-        var input = data
+        if block.count < max(64 << 10, stored * 4) { block += [UInt8](repeating: 0, count: max(64 << 10, stored * 4) - block.count) }
         var status = Z_OK
-        try input.withUnsafeMutableBufferPointer { i in
+        var produced = 0
+        try raw.withUnsafeMutableBufferPointer { i in
             stream.next_in = i.baseAddress
-            stream.avail_in = UInt32(i.count)
-            repeat {
-                chunk.withUnsafeMutableBufferPointer { o in
-                    stream.next_out = o.baseAddress
-                    stream.avail_out = UInt32(o.count)
+            stream.avail_in = UInt32(stored)
+            while true {
+                block.withUnsafeMutableBufferPointer { o in
+                    stream.next_out = o.baseAddress.map { $0 + produced }
+                    stream.avail_out = UInt32(o.count - produced)
                     status = inflate(&stream, Z_NO_FLUSH)
+                    produced = o.count - Int(stream.avail_out)
                 }
-                guard status == Z_OK || status == Z_STREAM_END else { throw ConnectorError("deflate data does not inflate (zlib \(status))") }
-                out += chunk[..<(chunk.count - Int(stream.avail_out))]
-                guard out.count <= 1 << 30 else { throw ConnectorError("a deflate block inflates past 1 GB") }
-            } while status != Z_STREAM_END && (stream.avail_in > 0 || stream.avail_out == 0)
+                guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
+                    throw ConnectorError("deflate data does not inflate (zlib \(status))")
+                }
+                // Inflate stops with room left only at the end of the stream or of the input.
+                if status == Z_STREAM_END || produced < block.count { break }
+                guard block.count < 1 << 30 else { throw ConnectorError("a deflate block inflates past 1 GB") }
+                block += [UInt8](repeating: 0, count: block.count)
+            }
         }
         guard status == Z_STREAM_END else { throw ConnectorError("deflate data ends early") }
-        return out
+        blockLength = produced
     }
 }

@@ -16,34 +16,80 @@ struct CaptureRecord {
     /// The fields a file must have to be read as a capture.
     static let requiredFields = ["EnqueuedTimeUtc", "Body"]
 
-    /// Reads one record of a capture file's `schema`: its fields but `Body`, and `Body`'s bytes as
-    /// they are. (``init(_:body:)`` then checks the fields, so a bad field costs only its record.)
-    static func read(_ d: inout AvroDecoder, schema: AvroSchema) throws(DecodeError) -> (Record, [UInt8]?) {
-        guard case .record(_, let fields) = schema else { throw DecodeError(message: "a capture file's schema is not a record", offset: 0) }
-        var r = Record()
-        var body: [UInt8]?
-        for f in fields {
-            if f.name == "Body" { body = try d.readRawBytes(f.type) } else { r.set(f.name, try d.read(f.type, depth: 1)) }
+    /// Reads the records of one capture file: the role of each field of its schema is found
+    /// once, and consecutive records enqueued in the same second (Capture's resolution) parse
+    /// their time once.
+    struct Reader {
+        private enum Role { case sequence, offset, enqueued, system, properties, body, other }
+        private let fields: [(role: Role, type: AvroSchema)]
+        /// Whether to build the property maps (else they are skipped): only metadata reads them.
+        private let properties: Bool
+        private var lastTime: [UInt8] = []
+        private var lastTicks: Int64?
+
+        init(schema: AvroSchema, properties: Bool) throws(DecodeError) {
+            guard case .record(_, let fields) = schema else { throw DecodeError(message: "a capture file's schema is not a record", offset: 0) }
+            self.fields = fields.map { f in
+                let role: Role = switch f.name {
+                case "SequenceNumber": .sequence
+                case "Offset": .offset
+                case "EnqueuedTimeUtc": .enqueued
+                case "SystemProperties": .system
+                case "Properties": .properties
+                case "Body": .body
+                default: .other
+                }
+                return (role, f.type)
+            }
+            self.properties = properties
         }
-        return (r, body)
+
+        /// One record. A value that does not decode throws (the block cannot go on); a time that
+        /// is not a time gives a record with ``CaptureRecord/problem`` set.
+        mutating func read(_ d: inout AvroDecoder) throws(DecodeError) -> CaptureRecord {
+            var record = CaptureRecord()
+            for (role, type) in fields {
+                switch role {
+                case .body: record.body = try d.readRawBytes(type)
+                case .enqueued:
+                    if let text = try? d.peekRawText(type) {
+                        _ = try d.readRawBytes(type)
+                        if !text.elementsEqual(lastTime) {
+                            lastTime = Array(text)
+                            lastTicks = CaptureRecord.time(bytes: text)
+                        }
+                        record.enqueued = lastTicks ?? 0
+                        if lastTicks == nil { record.problem = "the capture record's EnqueuedTimeUtc '\(String(decoding: text, as: UTF8.self))' is not a time" }
+                    } else {
+                        let v = try d.read(type, depth: 1)
+                        if let t = CaptureRecord.time(v) { record.enqueued = t } else { record.problem = "the capture record's EnqueuedTimeUtc (\(v)) is not a time" }
+                    }
+                case .system where properties:
+                    if case .record(let r) = try d.read(type, depth: 1) { record.systemProperties = r }
+                case .properties where properties:
+                    if case .record(let r) = try d.read(type, depth: 1) { record.properties = r }
+                case .system, .properties, .other: try d.skip(type, depth: 1)
+                case .sequence:
+                    if case .bigint(let n) = try d.read(type, depth: 1) { record.sequenceNumber = n }
+                case .offset:
+                    switch try d.read(type, depth: 1) {
+                    case .string(let s): record.offset = Int64(s)
+                    case .bigint(let n): record.offset = n
+                    default: break
+                    }
+                }
+            }
+            return record
+        }
     }
 
-    /// The record's fields but `Body`, and the body's bytes; throws when `EnqueuedTimeUtc` is
-    /// missing or not a time.
-    init(_ r: Record, body: [UInt8]?) throws(DecodeError) {
-        guard let t = r["EnqueuedTimeUtc"].flatMap(Self.time) else {
-            throw DecodeError(message: "the capture record's EnqueuedTimeUtc (\(r["EnqueuedTimeUtc"].map { "\($0)" } ?? "missing")) is not a time", offset: 0)
-        }
-        enqueued = t
-        if case .bigint(let n)? = r["SequenceNumber"] { sequenceNumber = n }
-        switch r["Offset"] {
-        case .string(let s)?: offset = Int64(s)
-        case .bigint(let n)?: offset = n
-        default: break
-        }
-        if case .record(let p)? = r["SystemProperties"] { systemProperties = p } else { systemProperties = Record() }
-        if case .record(let p)? = r["Properties"] { properties = p } else { properties = Record() }
-        self.body = body
+    /// Why the record cannot give events (its time is not a time); nil for a good record.
+    var problem: String?
+
+    private init() {
+        enqueued = 0
+        systemProperties = Record()
+        properties = Record()
     }
 
     /// `EnqueuedTimeUtc` as Capture writes it: .NET's invariant `M/d/yyyy h:mm:ss tt`
@@ -51,35 +97,56 @@ struct CaptureRecord {
     static func time(_ v: Value) -> Int64? {
         switch v {
         case .datetime(let t): return t.ticks
-        case .string(let s): return Timestamp(parsing: s)?.ticks ?? usTime(s)
+        case .string(let s):
+            var s = s
+            return s.withUTF8 { time(bytes: $0) }
         default: return nil
         }
     }
 
-    private static func usTime(_ s: String) -> Int64? {
-        let parts = s.split(separator: " ")
-        guard parts.count == 3 || parts.count == 2 else { return nil }
-        let date = parts[0].split(separator: "/").compactMap { Int($0) }
-        let clock = parts[1].split(separator: ":")
-        guard date.count == 3, clock.count == 3, let h = Int(clock[0]), let m = Int(clock[1]) else { return nil }
-        let secParts = clock[2].split(separator: ".", maxSplits: 1)
-        guard let sec = Int(secParts[0]) else { return nil }
+    /// The time in `M/d/yyyy h:mm:ss[.fffffff] [AM|PM]` or ISO 8601 text.
+    static func time(bytes b: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var i = 0
+        func number(maxDigits: Int) -> Int? {
+            var v = 0, n = 0
+            while i < b.count, n < maxDigits, b[i] >= 0x30, b[i] <= 0x39 {
+                v = v * 10 + Int(b[i] - 0x30)
+                i += 1
+                n += 1
+            }
+            return n == 0 ? nil : v
+        }
+        func expect(_ c: UInt8) -> Bool {
+            guard i < b.count, b[i] == c else { return false }
+            i += 1
+            return true
+        }
+        guard let month = number(maxDigits: 2), expect(0x2F), let day = number(maxDigits: 2), expect(0x2F),
+              let year = number(maxDigits: 4), expect(0x20), let h = number(maxDigits: 2), expect(0x3A),
+              let m = number(maxDigits: 2), expect(0x3A), let sec = number(maxDigits: 2) else {
+            return Timestamp(parsing: String(decoding: b, as: UTF8.self))?.ticks
+        }
         var fraction: Int64 = 0
-        if secParts.count == 2 {
-            let digits = secParts[1].prefix(7)
-            guard let f = Int64(digits) else { return nil }
-            fraction = f * Int64([1, 1_000_000, 100_000, 10_000, 1000, 100, 10, 1][digits.count])
+        if expect(0x2E) {
+            let start = i
+            guard let f = number(maxDigits: 7) else { return nil }
+            fraction = Int64(f) * Int64([1, 1_000_000, 100_000, 10_000, 1000, 100, 10, 1][i - start])
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
         }
         var hour = h
-        if parts.count == 3 {
-            let tt = parts[2].uppercased()
-            guard (1...12).contains(h), tt == "AM" || tt == "PM" else { return nil }
-            hour = h % 12 + (tt == "PM" ? 12 : 0)
+        if expect(0x20) {
+            guard i + 2 == b.count, b[i + 1] | 0x20 == 0x6D, (1...12).contains(h) else { return nil }
+            switch b[i] | 0x20 {
+            case 0x61: hour = h % 12
+            case 0x70: hour = h % 12 + 12
+            default: return nil
+            }
+            i += 2
         }
-        guard (1...12).contains(date[0]), (1...31).contains(date[1]), (0...23).contains(hour), (0...59).contains(m), (0...60).contains(sec) else {
+        guard i == b.count, (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour), (0...59).contains(m), (0...60).contains(sec) else {
             return nil
         }
-        return Timestamp(year: date[2], month: date[0], day: date[1], hour: hour, minute: m, second: sec, ticks: fraction).ticks
+        return Timestamp(year: year, month: month, day: day, hour: hour, minute: m, second: sec, ticks: fraction).ticks
     }
 
     /// A system property by the name Event Hubs gives it (`x-opt-partition-key`,
