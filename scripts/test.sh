@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs dependencies, builds, starts a Kafka-compatible broker, a PostgreSQL
 # server and a Mosquitto broker on loopback, runs the Swift test suites (unit, golden corpus,
-# integration against those servers) and the public ASA
-# conformance cases this project has implemented.
+# integration against those servers), the live page's test in headless Chromium, and the public
+# ASA conformance cases this project has implemented.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -77,6 +77,10 @@ if ! grep -q '^ALERT pump-2 at 2024-06-01T08:30:00' <<<"$edge" || ! grep -q 'err
   echo "EdgeGateway: expected pump-2's spike alert and no errors" >&2
   exit 1
 fi
+
+echo "== Live job page in headless Chromium (Selenium)" >&2
+UI_PY=$(scripts/ui-browser.sh)
+"$UI_PY" Tests/ui/ui_test.py --saql .build/debug/saql
 
 CASES=../shared/conformance/cases
 if [ -d "$CASES" ]; then

@@ -40,6 +40,15 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("The address the metrics server binds.", valueName: "HOST"))
     var metricsHost = "127.0.0.1"
 
+    @Option(help: ArgumentHelp(
+        "Serve the live job page (plan, rates, watermarks, late events, output charts) and /metrics on http://HOST:PORT/ (HOST: 127.0.0.1 unless given; port 0 picks one).",
+        valueName: "[HOST:]PORT"))
+    var ui: String?
+
+    @Option(help: ArgumentHelp("The token the live page requires (also SAQL_UI_TOKEN); needed when --ui binds a non-loopback address.",
+                               valueName: "TOKEN"))
+    var uiToken: String?
+
     @Option(help: ArgumentHelp("Keep checkpoints in DIR and resume from the latest one (overrides SET checkpoint_dir).", valueName: "DIR"))
     var state: String?
 
@@ -90,11 +99,14 @@ struct Run: ParsableCommand {
             if !quiet, let port = server.port { printError("saql: metrics on http://\(metricsHost):\(port)/metrics") }
         }
         defer { metrics?.stop() }
+        let live = try startLivePage(compiled.physical, context: context, options: &options, metrics: &metrics)
+        defer { live?.server.stop() }
         // Progress every few seconds on a terminal; metrics every second.
         let tty = isatty(2) != 0 && !quiet
         var lastLine = Int64.min
         options.onProgress = { status in
             metrics?.update(status)
+            if let live { live.server.publish(live.feed.update(status)) }
             let now = context.clock.now
             if tty && now - lastLine >= 5 * Timestamp.ticksPerSecond {
                 lastLine = now
@@ -118,9 +130,18 @@ struct Run: ParsableCommand {
             }
             options.checkpointInterval = compiled.settings.checkpointInterval.ticks
             if !quiet { context.onNotice = { printError("saql: \($0)") } }
+            if let feed = live?.feed {
+                let prior = context.onNotice
+                context.onNotice = { prior?($0); feed.notice($0) }
+            }
             // Before the outputs open: an output waiting for its server (retrying) must stop on a signal too.
             StopSignal.install()
             let run = try makeJobRun(plan: compiled.physical, settings: compiled.settings, options: options, context: context)
+            if let live {
+                // After the pipeline set its dead-letter output: the page sees what it writes.
+                let prior = context.deadLetter, feed = live.feed
+                context.deadLetter = { prior?($0); feed.deadLetter($0) }
+            }
             try run.run { StopSignal.requested }
             if StopSignal.requested && !quiet { printError("saql: stopped by signal; outputs flushed") }
         } catch let e as ConnectorError {
@@ -141,6 +162,41 @@ struct Run: ParsableCommand {
         }
         if !quiet { printError("saql: \(context.counters.summary)") }
         if StopSignal.requested { throw ExitCode(StopSignal.exitStatus) }
+    }
+}
+
+extension Run {
+    /// Starts the live page server for `--ui`: its feed taps the outputs, and /metrics is served
+    /// beside the page (the metrics registry is made here when `--metrics-port` did not make one).
+    func startLivePage(_ plan: PhysicalPlan, context: RuntimeContext, options: inout PipelineOptions,
+                       metrics: inout MetricsServer?) throws -> (server: LiveServer, feed: LiveFeed)? {
+        guard let ui else { return nil }
+        var host = "127.0.0.1", portText = ui
+        if let colon = ui.lastIndex(of: ":") {
+            host = String(ui[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            portText = String(ui[ui.index(after: colon)...])
+        }
+        guard let port = Int(portText), (0...65535).contains(port) else { throw ValidationError("--ui: '\(ui)' is not [HOST:]PORT") }
+        let token = (uiToken ?? ProcessInfo.processInfo.environment["SAQL_UI_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 }
+        if !LiveServer.isLoopback(host) && token == nil {
+            throw ValidationError("--ui binds \(host), which other machines reach: give --ui-token TOKEN or set SAQL_UI_TOKEN")
+        }
+        let registry = metrics ?? MetricsServer()
+        metrics = registry
+        let feed = LiveFeed()
+        context.outputTap = { feed.tap($0, $1) }
+        options.progressInterval = Timestamp.ticksPerSecond / 4
+        let server = LiveServer(routes: .init(plan: Explain.physicalJSON(plan), history: { feed.history }, metrics: { registry.text() },
+                                              token: token))
+        do { try server.start(host: host, port: port) } catch {
+            printError("saql: error: cannot serve the live page on \(host):\(port): \(error)")
+            throw ExitCode(1)
+        }
+        if !quiet, let bound = server.port {
+            let shown = host.contains(":") ? "[\(host)]" : host
+            printError("saql: live page on http://\(shown):\(bound)/" + (token != nil ? " (add ?token=TOKEN to the URL)" : ""))
+        }
+        return (server, feed)
     }
 }
 

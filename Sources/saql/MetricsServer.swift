@@ -36,6 +36,9 @@ final class MetricsServer: @unchecked Sendable {
 
     var port: Int? { channel?.localAddress?.port }
 
+    /// The registry's Prometheus text (the live page's server serves it too).
+    func text() -> [UInt8] { registry.emitToBuffer() }
+
     func stop() {
         try? channel?.close().wait()
         try? group.syncShutdownGracefully()

@@ -155,6 +155,6 @@ struct ExplainJSONTests {
         #expect(byOperator["AssignTimestamp"]?.first?["time"] as? String == "EventEnqueuedUtcTime")
         #expect(byOperator["WindowAggregate"]?.contains { $0["window"] as? String == "tumbling(1h)" && $0["keys"] as? [String] == ["DeviceId"] } == true)
         #expect(byOperator["Analytic"]?.first?["partition_keys"] as? [[String]] == [["DeviceId"]])
-        #expect((json["sinks"] as? [Int])?.count == 6)
+        #expect((json["sinks"] as? [Int])?.count == 7)
     }
 }

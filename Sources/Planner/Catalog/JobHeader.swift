@@ -159,6 +159,15 @@ struct HeaderBinder {
                 return
             }
             settings.maxState = bytes
+        case "replay":
+            let v = value.lowercased().trimmingCharacters(in: .whitespaces)
+            if v == "realtime" { settings.replaySpeed = 1; return }
+            guard v.hasSuffix("x"), let n = Double(v.dropLast()), n > 0, n.isFinite else {
+                diagnostics.append(.error("SAQL3002", "invalid replay pace '\(value)'", at: range,
+                                          helps: [.init("use 'realtime' or a speed-up such as '10x'")]))
+                return
+            }
+            settings.replaySpeed = n
         case "compatibility_level":
             guard let level = CompatibilityLevel(rawValue: value) else {
                 diagnostics.append(.error("SAQL3004", "unsupported compatibility level '\(value)'", at: range,

@@ -36,6 +36,10 @@ package struct JobSettings: Hashable, Sendable {
     /// most; nil: 90 % of the memory available (cgroup limit or the machine's).
     package var maxState: Int64?
 
+    /// `SET replay`: file inputs are read at this many times the pace of their event times
+    /// (1 for `'realtime'`); nil reads them as fast as possible.
+    package var replaySpeed: Double?
+
     package init() {}
 
     /// Every key `SET` accepts, with a one-line description for diagnostics and `--help`.
@@ -49,6 +53,7 @@ package struct JobSettings: Hashable, Sendable {
         ("checkpoint_interval", "wall-clock time between checkpoints (default '10s')"),
         ("output_error_policy", "'retry' (default: wait and write again) or 'drop' (count and go on) for rows an output rejects"),
         ("udf_timeout", "how long one call of a JavaScript function may run before the job stops (default '1s')"),
+        ("replay", "'realtime' or 'Nx' (such as '10x'): read file inputs at the pace of their event times, for demos (default: as fast as possible)"),
         ("max_state", "memory the job may use before it stops with an error naming the operator holding most, e.g. '2GB' (default: 90% of the memory available)"),
     ]
 }

@@ -64,6 +64,13 @@ package struct SinkContext {
 /// An output endpoint the runtime can write rows to.
 package protocol SinkEndpoint: OutputEndpoint {
     func makeWriter(_ context: SinkContext) throws -> any RowWriter
+    /// True for outputs that exist to be charted (`dashboard`): the live page gets every row
+    /// of theirs, and a sample of other outputs' rows.
+    var chartsEveryRow: Bool { get }
+}
+
+extension SinkEndpoint {
+    package var chartsEveryRow: Bool { false }
 }
 
 /// An output endpoint that is a plain byte stream (a file, standard output): the dead-letter

@@ -26,7 +26,9 @@ struct OperatorFactory {
         case .analytic(let calls): return AnalyticOperator(calls: calls, context: context)
         case .matchRecognize(let m): return MatchRecognizeOperator(m, inputWidth: node.inputSchemas[0].columns.count, context: context)
         case .union: return UnionOperator(widths: node.inputSchemas.map(\.columns.count))
-        case .sink(let b): return SinkOperator(name: b.name, schemas: node.inputSchemas, writer: try writer(b, declaredColumns(node)), context: context)
+        case .sink(let b):
+            return SinkOperator(name: b.name, schemas: node.inputSchemas, writer: try writer(b, declaredColumns(node)), context: context,
+                                tapsEveryRow: (b.endpoint as? any SinkEndpoint)?.chartsEveryRow ?? false)
         }
     }
 
@@ -44,7 +46,10 @@ struct OperatorFactory {
         }
         guard let source, let layout else { throw ConnectorError("plan node #\(node.id): AssignTimestamp must read an input") }
         return TimestampOperator(input: source.name, assignment: a, arrivalFromEventTime: source.endpoint.arrivesAtEventTime,
-                                 recordColumn: layout.wantsRecord ? 0 : nil, width: layout.schema.columns.count, context: context)
+                                 recordColumn: layout.wantsRecord ? 0 : nil, width: layout.schema.columns.count, context: context,
+                                 eventFields: layout.fields.enumerated().compactMap { i, field in
+                                     MetadataProperty(layoutField: field) == nil ? (field, layout.column(ofField: i)) : nil
+                                 })
     }
 
     private func join(_ j: JoinOperation, _ node: PhysicalNode) -> any Operator {

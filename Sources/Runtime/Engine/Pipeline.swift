@@ -52,6 +52,7 @@ package final class Pipeline {
         compatibility = settings.compatibilityLevel
         outputErrorPolicy = settings.outputErrorPolicy
         memory = MemoryGuard(setting: settings.maxState)
+        replaySpeed = settings.replaySpeed
         if let dl = options.deadLetter {
             let writer = try DeadLetterWriter(binding: dl, resumeAt: try fileResumeOffset(options.restore?.outputs[Self.deadLetterKey]))
             deadLetterWriter = writer
@@ -147,6 +148,24 @@ package final class Pipeline {
     /// The layout of an input's rows (to build batches for ``push(_:to:)``).
     package func layout(of input: String) -> InputLayout? { inputs[input]?.layout }
 
+    /// `SET replay`: file inputs follow their event times at this speed.
+    private let replaySpeed: Double?
+    /// The first paced time and when it was read, in wall-clock ticks.
+    private var paceAnchor: (time: Int64, wall: Int64)?
+
+    /// How long to wait before reading on at an input whose time is `time`, at `SET replay`'s
+    /// pace: zero when it is due.
+    private func paceWait(_ time: Int64) -> Int64 {
+        guard let speed = replaySpeed, time != .min, time != .max else { return 0 }
+        let now = context.clock.now
+        guard let anchor = paceAnchor else {
+            paceAnchor = (time, now)
+            return 0
+        }
+        let due = anchor.wall.addingSaturating(Int64(Double(time - anchor.time) / speed))
+        return max(0, due - now)
+    }
+
     /// The latest arrival time pushed so far: the run's processing time when replaying files.
     package internal(set) var processingTime = Int64.min
 
@@ -221,11 +240,19 @@ package final class Pipeline {
     /// What the pipeline has done and where its inputs stand.
     package func status(lags: [(input: String, partition: Int32, lag: Int64)] = []) -> PipelineStatus {
         var watermarks: [(input: String, watermark: Int64)] = []
+        var newest: [String: Int64] = [:]
         for name in inputOrder {
             guard let port = inputs[name], let w = port.timestampers.map(\.downstream.lastWatermark).min(), w != .none else { continue }
             watermarks.append((name, w.time))
+            if let t = port.timestampers.compactMap(\.newestTime).max() { newest[name] = t }
         }
-        return PipelineStatus(counters: context.counters, watermarks: watermarks, lags: lags, heldRows: heldRows)
+        var status = PipelineStatus(counters: context.counters, watermarks: watermarks, lags: lags, heldRows: heldRows)
+        status.newestTimes = newest
+        status.operators = nodeOperators.map { id, op in
+            let w = op.downstream.lastWatermark
+            return .init(id: id, name: op.name, rowsOut: op.downstream.rowsOut, heldRows: op.heldRows, watermark: w == .none ? nil : w.time)
+        }
+        return status
     }
 
     /// Reads every file-bound input to its end, interleaving inputs in time, then finishes.
@@ -284,8 +311,8 @@ package final class Pipeline {
                 nextTick = clock.now + Timestamp.ticksPerSecond
                 try flushAndCommit(committing, final: false)
                 options.onProgress?(status(lags: lags))
-            } else if !live, let onProgress = options.onProgress, turns % 64 == 0, clock.now >= nextTick {
-                nextTick = clock.now + Timestamp.ticksPerSecond
+            } else if !live, let onProgress = options.onProgress, turns % 64 == 0 || replaySpeed != nil, clock.now >= nextTick {
+                nextTick = clock.now + options.progressInterval
                 onProgress(status())
             }
             if options.checkpoints != nil, clock.now >= nextCheckpoint || context.checkpointWanted, poison?.isIsolating != true {
@@ -303,6 +330,15 @@ package final class Pipeline {
             let i = sources.indices.min { sources[$0].clock < sources[$1].clock } ?? 0
             let (source, port, _) = sources[i]
             var maxRows = options.batchSize
+            if replaySpeed != nil, !source.isLive {
+                // Small batches and short naps: progress, checkpoints and a stop stay prompt.
+                let wait = paceWait(sources[i].clock)
+                if wait > 0 {
+                    clock.sleep(ticks: min(wait, Timestamp.ticksPerSecond / 20))
+                    continue
+                }
+                maxRows = min(maxRows, 8)
+            }
             if let poison {
                 switch poison.plan(input: source.input, position: source.position, batchSize: maxRows) {
                 case .rows(let n): maxRows = n
@@ -384,6 +420,7 @@ package final class Pipeline {
         context.counters.checkpoints += 1
         context.counters.checkpointNanos += UInt64(max(0, context.clock.now - started)) * 100
         context.counters.checkpointBytes = max(context.counters.checkpointBytes, bytes.count)
+        context.counters.lastCheckpoint = (started, max(0, context.clock.now - started), bytes.count)
         if !transactions.isEmpty {
             for t in transactions { try t.commit(positionsOf: committing) }
         } else {

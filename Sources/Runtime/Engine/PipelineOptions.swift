@@ -15,6 +15,8 @@ package struct PipelineOptions {
     /// Called about once a second while ``Pipeline/run(until:)`` runs, on its thread: for progress
     /// lines and metrics.
     package var onProgress: ((PipelineStatus) -> Void)?
+    /// How often a run over files reports progress (live runs report every second, when they flush).
+    package var progressInterval: Int64 = Timestamp.ticksPerSecond
     /// A checkpoint to continue from: operators, input positions and outputs resume where it was taken.
     package var restore: Checkpoint?
     /// Where ``Pipeline/run(until:)`` stores checkpoints, and how often (wall-clock ticks).

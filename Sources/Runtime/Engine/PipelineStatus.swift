@@ -9,6 +9,22 @@ package struct PipelineStatus {
     package var lags: [(input: String, partition: Int32, lag: Int64)]
     /// Rows held by operators.
     package var heldRows: Int
+    /// Per input, what its watermark trails: the newest arrival time, or the newest event time
+    /// of a file replayed at its event times.
+    package var newestTimes: [String: Int64] = [:]
+    /// Each plan node's figures, by its EXPLAIN id (the live page draws them on the plan).
+    package var operators: [OperatorStatus] = []
+
+    /// One operator's figures.
+    package struct OperatorStatus: Sendable {
+        package var id: Int
+        package var name: String
+        /// Rows it emitted so far.
+        package var rowsOut: Int
+        package var heldRows: Int
+        /// The watermark it passed on last; nil before the first.
+        package var watermark: Int64?
+    }
 
     /// `in=.. out=.. watermark=.. lag=..`, one line.
     package var line: String {

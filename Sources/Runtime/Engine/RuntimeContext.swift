@@ -11,6 +11,10 @@ package final class RuntimeContext {
     /// Receives a line for what a run does beside processing events (partitions assigned or
     /// revoked, state restored), for logs.
     package var onNotice: ((String) -> Void)?
+    /// Receives rows as outputs write them (the live page): every row of a `dashboard` output, the
+    /// last rows of each batch of others, with their `System.Timestamp()`. Set before the
+    /// pipeline is built; nil costs nothing.
+    package var outputTap: ((String, [(row: Record, time: Int64)]) -> Void)?
     /// True once the run should stop (a signal): outputs waiting to retry give up instead of waiting on.
     package var isStopping: () -> Bool = { false }
     /// Set by an output holding many rows until the next checkpoint (a transactional database

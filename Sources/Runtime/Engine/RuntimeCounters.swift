@@ -17,6 +17,8 @@ package final class RuntimeCounters: @unchecked Sendable {
     /// Checkpoints stored by this process, their total time (ns) and the largest one's size (bytes).
     /// Not part of checkpoints themselves.
     package var checkpoints = 0, checkpointNanos: UInt64 = 0, checkpointBytes = 0
+    /// The last checkpoint stored: when it started, how long it took (ticks) and its size.
+    package var lastCheckpoint: (at: Int64, duration: Int64, bytes: Int)?
 
     package init() {}
 

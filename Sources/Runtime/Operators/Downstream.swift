@@ -5,6 +5,8 @@ import Planner
 package final class Downstream {
     private(set) var targets: [(op: any Operator, port: Int)] = []
     private(set) var lastWatermark = Watermark.none
+    /// Rows emitted so far (the live page's rates).
+    package private(set) var rowsOut = 0
 
     package init() {}
 
@@ -16,6 +18,7 @@ package final class Downstream {
     @inline(__always)
     package func emit(_ batch: EventBatch) throws {
         guard !batch.isEmpty else { return }
+        rowsOut &+= batch.count
         for t in targets { try t.op.process(batch, port: t.port) }
     }
 

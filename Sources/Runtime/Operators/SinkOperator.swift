@@ -13,13 +13,19 @@ package final class SinkOperator: TimeMergingOperator {
     @exclusivity(unchecked) var merge: TimeMerge
     private let counters: RuntimeCounters
     private var closed = false
+    /// The live page's view of the rows (``RuntimeContext/outputTap``), and whether it gets every
+    /// row or the last few of each batch.
+    private let tap: ((String, [(row: Record, time: Int64)]) -> Void)?
+    private let tapsEveryRow: Bool
 
-    package init(name: String, schemas: [Schema], writer: RowWriter, context: RuntimeContext) {
+    package init(name: String, schemas: [Schema], writer: RowWriter, context: RuntimeContext, tapsEveryRow: Bool = false) {
         output = name
         shapes = schemas.map(RowShape.init)
         self.writer = writer
         merge = TimeMerge(widths: schemas.map(\.columns.count))
         counters = context.counters
+        tap = context.outputTap
+        self.tapsEveryRow = tapsEveryRow
     }
 
     package func process(_ batch: EventBatch, port: Int) throws {
@@ -30,6 +36,13 @@ package final class SinkOperator: TimeMergingOperator {
         let shape = shapes[port]
         try batch.forEachRow { _, row in try writer.write(row, shape: shape) }
         counters.outputRows[output, default: 0] += batch.count
+        if let tap {
+            // A page shows the last rows and charts points; a sample of a busy output is enough.
+            let first = tapsEveryRow ? 0 : max(0, batch.count - 16)
+            var rows: [(row: Record, time: Int64)] = []
+            batch.forEachRow { i, row in if i >= first { rows.append((shape.record(row), row.time)) } }
+            tap(output, rows)
+        }
     }
 
     package func watermark(_ w: Watermark, port: Int) throws {

@@ -34,6 +34,9 @@ package final class TimestampOperator: Operator {
     private let fromStep: Bool
     private let context: RuntimeContext
     private let recordColumn: Int?
+    /// Without a whole-event column: the fields the job reads, and their columns, which a dead
+    /// letter shows as the event.
+    private let eventFields: [(name: String, column: Int)]
     private let width: Int
     private let overKeys: [CompiledExpr]
     /// Substream clocks: key → slot, each slot's largest event time and reorder buffer.
@@ -72,7 +75,8 @@ package final class TimestampOperator: Operator {
 
     /// `width` is the input rows' width.
     package init(input: String, assignment: TimestampAssignment, arrivalFromEventTime: Bool, recordColumn: Int?, width: Int,
-                context: RuntimeContext) {
+                context: RuntimeContext, eventFields: [(name: String, column: Int)] = []) {
+        self.eventFields = eventFields
         self.input = input
         self.width = width
         timeExpr = assignment.expr.map(ExprCompiler.compile)
@@ -87,6 +91,13 @@ package final class TimestampOperator: Operator {
         overKeys = assignment.overKeys.map(ExprCompiler.compile)
         substreams = GroupTable(width: assignment.overKeys.count)
         idleTimeout = assignment.partitionIdleTimeout.ticks
+    }
+
+    /// What the watermark trails: the newest arrival time, or for inputs that arrive at their
+    /// event times (replayed files), the newest event time; nil before the first event.
+    var newestTime: Int64? {
+        let t = arrivalFromEventTime ? maxTime : maxArrival
+        return t == .min ? nil : t
     }
 
     package var heldRows: Int { buffer.count + keyBuffers.reduce(0) { $0 + $1.count } }
@@ -405,7 +416,11 @@ package final class TimestampOperator: Operator {
                         original: Int64?, adjusted: Int64?) {
         guard let sink = context.deadLetter else { return }
         var event: Record?
-        if let rc = recordColumn, case .record(let r) = row[rc] { event = r }
+        if let rc = recordColumn, case .record(let r) = row[rc] {
+            event = r
+        } else if !eventFields.isEmpty {
+            event = Record(names: eventFields.map(\.name), values: eventFields.map { row[$0.column] })
+        }
         sink(DeadLetter(reason: reason, input: input, detail: detail, event: event, arrivalTime: arrival == .min ? nil : arrival,
                         watermark: watermark == .min ? nil : watermark, originalTime: original, adjustedTime: adjusted, position: nil))
     }
