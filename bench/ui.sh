@@ -22,11 +22,11 @@ rm -rf "$out"; mkdir -p "$out"
 saql=.build/release/saql
 
 run_off() {
-  /usr/bin/time -f "off %e %M" -a -o "$out/times" $saql run bench/queries/agg.saql --input Telemetry="$data" \
+  /usr/bin/time -f "off %e %M %U %S" -a -o "$out/times" $saql run bench/queries/agg.saql --input Telemetry="$data" \
     --output Aggregates="$out/agg-off.jsonl" --quiet
 }
 run_on() {
-  /usr/bin/time -f "on %e %M" -a -o "$out/times" $saql run bench/queries/agg.saql --input Telemetry="$data" \
+  /usr/bin/time -f "on %e %M %U %S" -a -o "$out/times" $saql run bench/queries/agg.saql --input Telemetry="$data" \
     --output Aggregates="$out/agg-on.jsonl" --quiet --ui "127.0.0.1:$PORT" &
   local job=$!
   until curl -s -o /dev/null "http://127.0.0.1:$PORT/api/plan"; do sleep 0.02; done
@@ -47,7 +47,9 @@ for mode in off on; do
   ts=$(awk -v m=$mode '$1 == m { print $2 }' "$out/times" | sort -n)
   med=$(echo "$ts" | sed -n "$(( ($(echo "$ts" | wc -l) + 1) / 2 ))p")
   rss=$(awk -v m=$mode '$1 == m && $3 > r { r = $3 } END { print r }' "$out/times")
-  printf '%-28s %10.0f events/s %7.2f s %8.1f MB\n' "page $mode$([ $mode = on ] && echo ', two clients')" "$(echo "$N / $med" | bc -l)" "$med" "$(echo "$rss / 1024" | bc -l)"
+  cpu=$(awk -v m=$mode '$1 == m { print $4 + $5 }' "$out/times" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+  printf '%-28s %10.0f events/s %7.2f s %8.1f MB   saql CPU %.2f s\n' "page $mode$([ $mode = on ] && echo ', two clients')" \
+    "$(echo "$N / $med" | bc -l)" "$med" "$(echo "$rss / 1024" | bc -l)" "$cpu"
 done
 cat "$out/page.txt"
 cmp -s "$out/agg-off.jsonl" "$out/agg-on.jsonl" && echo "outputs equal: $(wc -l < "$out/agg-off.jsonl") rows" || { echo "outputs DIFFER"; exit 1; }

@@ -241,13 +241,16 @@ package final class Pipeline {
     package func status(lags: [(input: String, partition: Int32, lag: Int64)] = []) -> PipelineStatus {
         var watermarks: [(input: String, watermark: Int64)] = []
         var newest: [String: Int64] = [:]
+        var partitions: [(input: String, partition: Int32, watermark: Int64, newest: Int64)] = []
         for name in inputOrder {
             guard let port = inputs[name], let w = port.timestampers.map(\.downstream.lastWatermark).min(), w != .none else { continue }
             watermarks.append((name, w.time))
             if let t = port.timestampers.compactMap(\.newestTime).max() { newest[name] = t }
+            for p in port.timestampers.first?.partitionTimes ?? [] { partitions.append((name, p.partition, p.watermark, p.newest)) }
         }
         var status = PipelineStatus(counters: context.counters, watermarks: watermarks, lags: lags, heldRows: heldRows)
         status.newestTimes = newest
+        status.partitionTimes = partitions
         status.operators = nodeOperators.map { id, op in
             let w = op.downstream.lastWatermark
             return .init(id: id, name: op.name, rowsOut: op.downstream.rowsOut, heldRows: op.heldRows, watermark: w == .none ? nil : w.time)

@@ -12,6 +12,8 @@ package struct PipelineStatus {
     /// Per input, what its watermark trails: the newest arrival time, or the newest event time
     /// of a file replayed at its event times.
     package var newestTimes: [String: Int64] = [:]
+    /// Per Kafka partition owned: its watermark and newest arrival.
+    package var partitionTimes: [(input: String, partition: Int32, watermark: Int64, newest: Int64)] = []
     /// Each plan node's figures, by its EXPLAIN id (the live page draws them on the plan).
     package var operators: [OperatorStatus] = []
 

@@ -93,6 +93,14 @@ package final class TimestampOperator: Operator {
         idleTimeout = assignment.partitionIdleTimeout.ticks
     }
 
+    /// Each owned partition's watermark and newest arrival (the live page draws one line per
+    /// partition); empty for inputs without partitions.
+    var partitionTimes: [(partition: Int32, watermark: Int64, newest: Int64)] {
+        partitionClocks.enumerated().compactMap { p, c in
+            c.known && c.assigned && c.maxArrival != .min ? (Int32(p), partitionWatermark(c), c.maxArrival) : nil
+        }
+    }
+
     /// What the watermark trails: the newest arrival time, or for inputs that arrive at their
     /// event times (replayed files), the newest event time; nil before the first event.
     var newestTime: Int64? {

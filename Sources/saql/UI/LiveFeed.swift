@@ -21,7 +21,7 @@ final class LiveFeed: @unchecked Sendable {
     private var newSamples: [DeadLetter] = []
     private var notices: [(at: Int64, text: String)] = []
     private var newNotices: [(at: Int64, text: String)] = []
-    private var timeline: [[String: Any]] = []
+    private var timeline: [Value] = []
     private let started = Timestamp.now.ticks
 
     func tap(_ output: String, _ batch: [(row: Record, time: Int64)]) {
@@ -58,43 +58,56 @@ final class LiveFeed: @unchecked Sendable {
         defer { lock.unlock() }
         let now = Timestamp.now.ticks
         let c = status.counters
-        var message: [String: Any] = [
-            "type": "update",
-            "now": Self.iso(now),
-            "uptime": Double(now - started) / 1e7,
-            "inputs": c.inputEvents,
-            "outputs": c.outputRows,
-            "held": status.heldRows,
-            "reasons": [
-                "late_adjusted": c.lateAdjusted, "late_dropped": c.lateDropped,
-                "out_of_order_adjusted": c.outOfOrderAdjusted, "out_of_order_dropped": c.outOfOrderDropped,
-                "early_dropped": c.earlyDropped, "invalid_timestamp": c.invalidTimestamps, "malformed": c.malformedEvents,
-                "evaluation_error": c.evaluationErrors, "output_error": c.outputErrors,
-            ],
-            "operators": status.operators.map { o -> [String: Any] in
-                var r: [String: Any] = ["id": o.id, "name": o.name, "rowsOut": o.rowsOut, "held": o.heldRows]
-                if let w = o.watermark, w != .max { r["watermark"] = Self.iso(w) }
-                return r
-            },
-        ]
-        var time: [String: Any] = ["at": Double(now - started) / 1e7]
-        var watermarks: [String: Any] = [:]
+        func counts(_ d: [String: Int]) -> Value {
+            let keys = d.keys.sorted()
+            return .record(Record(names: keys, values: keys.map { .bigint(Int64(d[$0] ?? 0)) }))
+        }
+        var message = Record()
+        message.set("type", .string("update"))
+        message.set("now", .datetime(Timestamp(ticks: now)))
+        message.set("uptime", .float(Double(now - started) / 1e7))
+        message.set("inputs", counts(c.inputEvents))
+        message.set("outputs", counts(c.outputRows))
+        message.set("held", .bigint(Int64(status.heldRows)))
+        message.set("reasons", counts([
+            "late_adjusted": c.lateAdjusted, "late_dropped": c.lateDropped,
+            "out_of_order_adjusted": c.outOfOrderAdjusted, "out_of_order_dropped": c.outOfOrderDropped,
+            "early_dropped": c.earlyDropped, "invalid_timestamp": c.invalidTimestamps, "malformed": c.malformedEvents,
+            "evaluation_error": c.evaluationErrors, "output_error": c.outputErrors,
+        ]))
+        message.set("operators", .array(status.operators.map { o in
+            var r = Record(names: ["id", "name", "rowsOut", "held"],
+                           values: [.bigint(Int64(o.id)), .string(o.name), .bigint(Int64(o.rowsOut)), .bigint(Int64(o.heldRows))])
+            if let w = o.watermark, w != .max { r.set("watermark", .datetime(Timestamp(ticks: w))) }
+            return .record(r)
+        }))
+        var time = Record(names: ["at"], values: [.float(Double(now - started) / 1e7)])
+        var watermarks = Record()
         for (input, w) in status.watermarks where w != .max {
-            var entry: [String: Any] = ["watermark": Self.iso(w), "wallDelay": Double(now - w) / 1e7]
-            if let t = status.newestTimes[input] { entry["arrivalDelay"] = Double(t - w) / 1e7 }
-            watermarks[input] = entry
+            var entry = Record(names: ["watermark", "wallDelay"], values: [.datetime(Timestamp(ticks: w)), .float(Double(now - w) / 1e7)])
+            if let t = status.newestTimes[input] { entry.set("arrivalDelay", .float(Double(t - w) / 1e7)) }
+            watermarks.set(input, .record(entry))
         }
-        time["inputs"] = watermarks
+        for p in status.partitionTimes where p.watermark != .min && p.watermark != .max {
+            watermarks.set("\(p.input) · partition \(p.partition)", .record(Record(
+                names: ["watermark", "wallDelay", "arrivalDelay"],
+                values: [.datetime(Timestamp(ticks: p.watermark)), .float(Double(now - p.watermark) / 1e7), .float(Double(p.newest - p.watermark) / 1e7)])))
+        }
+        time.set("inputs", .record(watermarks))
         if !status.lags.isEmpty {
-            time["lags"] = status.lags.map { ["input": $0.input, "partition": Int($0.partition), "lag": Int($0.lag)] as [String: Any] }
+            time.set("lags", .array(status.lags.map {
+                .record(Record(names: ["input", "partition", "lag"], values: [.string($0.input), .bigint(Int64($0.partition)), .bigint($0.lag)]))
+            }))
         }
-        timeline.append(time)
+        timeline.append(.record(time))
         if timeline.count > 1200 { timeline.removeFirst(timeline.count - 1200) }
-        message["time"] = time
+        message.set("time", .record(time))
         if let cp = c.lastCheckpoint {
-            message["checkpoint"] = ["at": Self.iso(cp.at), "ms": Double(cp.duration) / 1e4, "bytes": cp.bytes, "count": c.checkpoints]
+            message.set("checkpoint", .record(Record(names: ["at", "ms", "bytes", "count"], values: [
+                .datetime(Timestamp(ticks: cp.at)), .float(Double(cp.duration) / 1e4), .bigint(Int64(cp.bytes)), .bigint(Int64(c.checkpoints)),
+            ])))
         }
-        message["rows"] = Self.rowsJSON(newRows)
+        message.set("rows", Self.rowsValue(newRows))
         for (output, batch) in newRows {
             var list = rows[output, default: []]
             list.append(contentsOf: batch)
@@ -102,52 +115,49 @@ final class LiveFeed: @unchecked Sendable {
             rows[output] = list
         }
         newRows = [:]
-        message["samples"] = newSamples.map(Self.sampleJSON)
+        message.set("samples", .array(newSamples.map(Self.sampleValue)))
         newSamples = []
-        message["notices"] = newNotices.map { ["at": Self.iso($0.at), "text": $0.text] }
+        message.set("notices", Self.noticesValue(newNotices))
         newNotices = []
-        return Self.json(message)
+        return Self.json(.record(message))
     }
 
     /// What a page that connects now starts from: recent rows, samples, notices and the timeline.
     var history: String {
         lock.lock()
         defer { lock.unlock() }
-        return Self.json([
-            "type": "history",
-            "rows": Self.rowsJSON(rows),
-            "samples": samples.values.flatMap { $0 }.map(Self.sampleJSON),
-            "notices": notices.map { ["at": Self.iso($0.at), "text": $0.text] },
-            "timeline": timeline,
-        ])
+        return Self.json(.record(Record(names: ["type", "rows", "samples", "notices", "timeline"], values: [
+            .string("history"), Self.rowsValue(rows), .array(samples.keys.sorted().flatMap { samples[$0] ?? [] }.map(Self.sampleValue)),
+            Self.noticesValue(notices), .array(timeline),
+        ])))
     }
 
-    private static func rowsJSON(_ rows: [String: [(row: Record, time: Int64)]]) -> [String: Any] {
-        rows.mapValues { batch in batch.map { r -> [String: Any] in ["t": iso(r.time), "row": jsonObject(.record(r.row))] } }
+    private static func rowsValue(_ rows: [String: [(row: Record, time: Int64)]]) -> Value {
+        let names = rows.keys.sorted()
+        return .record(Record(names: names, values: names.map { name in
+            .array((rows[name] ?? []).map { .record(Record(names: ["t", "row"], values: [.datetime(Timestamp(ticks: $0.time)), .record($0.row)])) })
+        }))
     }
 
-    private static func sampleJSON(_ d: DeadLetter) -> [String: Any] {
-        var r: [String: Any] = ["reason": d.reason.rawValue, "input": d.input, "detail": d.detail]
-        if let p = d.position { r["position"] = p }
+    private static func noticesValue(_ list: [(at: Int64, text: String)]) -> Value {
+        .array(list.map { .record(Record(names: ["at", "text"], values: [.datetime(Timestamp(ticks: $0.at)), .string($0.text)])) })
+    }
+
+    private static func sampleValue(_ d: DeadLetter) -> Value {
+        var r = Record(names: ["reason", "input", "detail"], values: [.string(d.reason.rawValue), .string(d.input), .string(d.detail)])
+        if let p = d.position { r.set("position", .string(p)) }
         for (name, t) in [("arrival_time", d.arrivalTime), ("watermark", d.watermark), ("original_time", d.originalTime),
                           ("adjusted_time", d.adjustedTime)] {
-            if let t { r[name] = iso(t) }
+            if let t { r.set(name, .datetime(Timestamp(ticks: t))) }
         }
-        if let e = d.event { r["event"] = jsonObject(.record(e)) }
-        return r
+        if let e = d.event { r.set("event", .record(e)) }
+        return .record(r)
     }
 
-    /// A value as JSONSerialization takes it, through saql's own JSON text (its datetime and float forms).
-    private static func jsonObject(_ v: Value) -> Any {
+    /// JSON text with saql's value forms (ISO-8601 datetimes, as outputs write them).
+    static func json(_ v: Value) -> String {
         var out: [UInt8] = []
         JSONWriter.append(v, to: &out)
-        return (try? JSONSerialization.jsonObject(with: Data(out), options: [.fragmentsAllowed])) ?? NSNull()
-    }
-
-    static func iso(_ ticks: Int64) -> String { Timestamp(ticks: ticks).iso8601 }
-
-    static func json(_ object: Any) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
+        return String(decoding: out, as: UTF8.self)
     }
 }

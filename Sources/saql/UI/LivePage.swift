@@ -230,6 +230,9 @@ enum LivePage {
       document.getElementById('time-legend').innerHTML = inputs.map((n, i) => `<span><i style="background:${palette[i % palette.length]}"></i>${n}</span>`).join('')
         + (replay ? ' <span>replayed events: behind the newest event only (the wall clock is days ahead)</span>' : '');
       c.setAttribute('data-points', tl.length);
+      const lags = (tl.length && tl[tl.length - 1].lags) || [];
+      document.getElementById('lags').textContent = lags.length
+        ? 'consumer lag: ' + lags.map(l => `${l.input} partition ${l.partition}: ${fmt(l.lag)} records`).join(' · ') : '';
     }
 
     const reasonNames = { late_adjusted: 'late, adjusted', late_dropped: 'late, dropped', out_of_order_adjusted: 'out of order, adjusted',
