@@ -127,6 +127,7 @@ struct Run: ParsableCommand {
                 options.fromScratch = fromScratch
                 options.restore = fromScratch ? nil : try store.latest()
                 if options.restore != nil && !quiet { printError("saql: resuming from the checkpoint in \(dir)") }
+                if options.restore != nil { live?.feed.notice("resumed from the checkpoint in \(dir)") }
             }
             options.checkpointInterval = compiled.settings.checkpointInterval.ticks
             if !quiet { context.onNotice = { printError("saql: \($0)") } }

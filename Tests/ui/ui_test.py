@@ -121,6 +121,12 @@ def main():
             check(p2 > p1 > 0, "the dashboard output's chart gains points (%s, then %s)" % (p1, p2))
             os.makedirs(ARTIFACTS, exist_ok=True)
             driver.save_screenshot(os.path.join(ARTIFACTS, "iot-page.png"))
+            driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+            time.sleep(0.5)
+            background = driver.execute_script("return getComputedStyle(document.body).backgroundColor")
+            check(background not in ("rgb(246, 247, 249)", "rgb(255, 255, 255)"), "the page follows dark mode (background %s)" % background)
+            driver.save_screenshot(os.path.join(ARTIFACTS, "iot-page-dark.png"))
+            driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
             driver.set_window_size(1280, 800)
             time.sleep(1)
             driver.save_screenshot(os.path.join(ARTIFACTS, "iot-page-laptop.png"))
@@ -129,6 +135,41 @@ def main():
         finally:
             driver.quit()
         check(status(url + "metrics") == 200, "/metrics is served beside the page")
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
+
+    # A plan of more than 50 operators: every node drawn, no two overlapping, labels inside their boxes.
+    big = os.path.join(work, "big")
+    os.makedirs(big)
+    shutil.copy(data, os.path.join(big, "telemetry.jsonl"))
+    statements = ["CREATE INPUT T WITH (connector = 'file', path = 'telemetry.jsonl');"]
+    for i in range(14):
+        statements.append("CREATE OUTPUT O%d WITH (connector = 'dashboard');" % i)
+        statements.append("SELECT DeviceType, AVG(Temperature) AS t%d, COUNT(*) AS n INTO O%d FROM T TIMESTAMP BY EventEnqueuedUtcTime "
+                          "WHERE Vibration > %d GROUP BY DeviceType, TumblingWindow(minute, %d)" % (i, i, i, 1 + i % 3))
+    open(os.path.join(big, "iot-telemetry.saql"), "w").write("\n".join(statements) + "\n")
+    p, url, log = start_job(args.saql, big, logs, "127.0.0.1:0")
+    try:
+        with urllib.request.urlopen(url + "api/plan") as r:
+            nodes = len(json.load(r)["nodes"])
+        driver = browser(1440, 900)
+        try:
+            driver.get(url)
+            wait(driver, "document.body.dataset.ready === 'true'")
+            drawn = driver.execute_script("return document.querySelectorAll('[data-node-id]').length")
+            boxes = driver.execute_script("""return [...document.querySelectorAll('[data-node-id] rect')].map(r => {
+                const b = r.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; })""")
+            overlaps = sum(1 for i, a in enumerate(boxes) for b in boxes[i + 1:] if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+            outside = driver.execute_script("""return [...document.querySelectorAll('[data-node-id]')].filter(g => {
+                const r = g.querySelector('rect').getBoundingClientRect();
+                return [...g.querySelectorAll('text')].some(t => { const b = t.getBoundingClientRect(); return b.width > 0 && b.right > r.right + 1; });
+            }).length""")
+            check(nodes >= 50 and drawn == nodes and overlaps == 0 and outside == 0,
+                  "a plan of %d operators: %d drawn, %d overlapping pairs, %d labels past their box" % (nodes, drawn, overlaps, outside))
+            driver.save_screenshot(os.path.join(ARTIFACTS, "plan-50.png"))
+        finally:
+            driver.quit()
     finally:
         p.terminate()
         p.wait(timeout=30)

@@ -96,7 +96,7 @@ enum LivePage {
     'use strict';
     const token = new URLSearchParams(location.search).get('token');
     const q = token ? '?token=' + encodeURIComponent(token) : '';
-    const palette = ['#2563eb', '#16a34a', '#dc2626', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777'];
+    const palette = ['#2563eb', '#16a34a', '#dc2626', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#4f46e5', '#65a30d', '#0d9488', '#a16207'];
     const state = { plan: null, last: null, rates: {}, timeline: [], rows: {}, samples: {}, reasons: {}, notices: [] };
 
     function fmt(n) {
@@ -124,6 +124,12 @@ enum LivePage {
       return e;
     }
     function clip(s, n) { s = String(s); return s.length > n ? s.slice(0, n - 1) + '…' : s; }
+    // Shortens an SVG label until it fits its box (the full text is in the box's tooltip).
+    function fit(t, text, max) {
+      t.textContent = text;
+      if (!t.getComputedTextLength) return;
+      while (t.textContent.length > 4 && t.getComputedTextLength() > max) t.textContent = t.textContent.slice(0, -2) + '…';
+    }
 
     // The plan: columns by depth from the inputs, rows by plan order; fixed boxes, so labels never overlap.
     function drawPlan(plan) {
@@ -159,6 +165,7 @@ enum LivePage {
       const box = document.getElementById('plan');
       box.innerHTML = '';
       box.appendChild(svg);
+      svg.querySelectorAll('text').forEach(t => fit(t, t.textContent, W - 14));
     }
 
     // Rows per second over the last 5 s, so an operator that emits once a minute does not flicker to 0.
@@ -184,12 +191,12 @@ enum LivePage {
         else if (ops[n.id]) { count = ops[n.id].rowsOut; held = ops[n.id].held; wm = ops[n.id].watermark; }
         const r = rate('node' + n.id, count || 0, u.uptime);
         g.setAttribute('data-rows', count || 0);
-        g.querySelector('.figures').textContent = `${fmt(r)}/s · ${fmt(count || 0)} rows` + (held ? ` · ${fmt(held)} held` : '');
+        fit(g.querySelector('.figures'), `${fmt(r)}/s · ${fmt(count || 0)} rows` + (held ? ` · ${fmt(held)} held` : ''), 170);
         if (n.operator === 'Source' && u.time && u.time.inputs && u.time.inputs[n.input]) {
           const t = u.time.inputs[n.input];
-          g.querySelector('.watermark').textContent = `watermark ${t.watermark.slice(11, 19)} · ${secs(t.arrivalDelay !== undefined ? t.arrivalDelay : t.wallDelay)} behind`;
+          fit(g.querySelector('.watermark'), `wm ${t.watermark.slice(11, 19)} · ${secs(t.arrivalDelay !== undefined ? t.arrivalDelay : t.wallDelay)} behind`, 170);
         } else if (wm) {
-          g.querySelector('.watermark').textContent = `watermark ${wm.slice(0, 10)} ${wm.slice(11, 19)}`;
+          fit(g.querySelector('.watermark'), `watermark ${wm.slice(11, 19)} (${wm.slice(5, 10)})`, 170);
         }
       });
     }
@@ -300,24 +307,34 @@ enum LivePage {
         const rows = state.rows[name], card = outputCard(name);
         const cols = [...new Set(rows.flatMap(r => Object.keys(r.row || {})))];
         const numeric = cols.filter(k => rows.some(r => typeof r.row[k] === 'number')).slice(0, 6);
+        // Rows of a few keys (a device, a type): one line per key for the first numeric column.
+        const iso = /^\d{4}-\d\d-\d\dT/;
+        // The text column with the most distinct values that still fit the palette (a device before its type).
+        const distinct = k => new Set(rows.map(r => r.row[k])).size;
+        const keyCol = cols.filter(k => rows.every(r => typeof r.row[k] === 'string' && !iso.test(r.row[k])) && distinct(k) >= 2 && distinct(k) <= palette.length)
+          .sort((a, b) => distinct(b) - distinct(a))[0];
+        const series = keyCol && numeric.length
+          ? [...new Set(rows.map(r => r.row[keyCol]))].sort().map(key => ({ label: key, col: numeric[0], rows: rows.filter(r => r.row[keyCol] === key) }))
+          : numeric.map(k => ({ label: k, col: k, rows }));
         const c = card.querySelector('canvas'), ctx = c.getContext('2d');
         const w = c.width = c.clientWidth * devicePixelRatio, h = c.height = 160 * devicePixelRatio;
         ctx.clearRect(0, 0, w, h);
         const ts = rows.map(r => Date.parse(r.t));
         const t0 = Math.min(...ts), t1 = Math.max(...ts, t0 + 1);
-        numeric.forEach((k, i) => {
-          const vs = rows.map(r => r.row[k]).filter(v => typeof v === 'number');
-          const lo = Math.min(...vs), hi = Math.max(...vs, lo + 1e-9);
+        const scaleOf = col => { const vs = rows.map(r => r.row[col]).filter(v => typeof v === 'number');
+          return [Math.min(...vs), Math.max(...vs, Math.min(...vs) + 1e-9)]; };
+        series.forEach((sr, i) => {
+          const [lo, hi] = scaleOf(sr.col);
           ctx.strokeStyle = palette[i % palette.length]; ctx.lineWidth = 1.5 * devicePixelRatio; ctx.beginPath();
           let started = false;
-          rows.forEach((r, j) => { const v = r.row[k]; if (typeof v !== 'number') return;
-            const x = 4 + (ts[j] - t0) / (t1 - t0) * (w - 8), y = h - 6 - (v - lo) / (hi - lo) * (h - 12);
+          sr.rows.forEach(r => { const v = r.row[sr.col]; if (typeof v !== 'number') return;
+            const x = 4 + (Date.parse(r.t) - t0) / (t1 - t0) * (w - 8), y = h - 6 - (v - lo) / (hi - lo) * (h - 12);
             started ? ctx.lineTo(x, y) : ctx.moveTo(x, y); started = true; });
           ctx.stroke();
         });
         c.setAttribute('data-points', rows.length);
-        card.querySelector('.legend').innerHTML = numeric.map((k, i) => `<span><i style="background:${palette[i % palette.length]}"></i>${k}</span>`).join('')
-          + (numeric.length ? ' <span>each scaled to its range</span>' : '');
+        card.querySelector('.legend').innerHTML = series.map((sr, i) => `<span><i style="background:${palette[i % palette.length]}"></i>${sr.label}</span>`).join('')
+          + (keyCol && series.length ? ` <span>${numeric[0]} by ${keyCol}</span>` : series.length > 1 ? ' <span>each scaled to its range</span>' : '');
         const table = card.querySelector('table');
         const shown = cols.slice(0, 8);
         table.innerHTML = '<thead><tr><th>System.Timestamp()</th>' + shown.map(k => `<th>${k}</th>`).join('') + '</tr></thead>';
