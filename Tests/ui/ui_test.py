@@ -22,9 +22,9 @@ def check(ok, what):
         failures.append(what)
 
 
-def start_job(saql, job, logs, ui, extra=()):
+def start_job(saql, job, logs, ui, extra=(), pace="60x"):
     log = open(os.path.join(logs, "run-%d.log" % len(os.listdir(logs))), "w+")
-    p = subprocess.Popen([saql, "run", os.path.join(job, "iot-telemetry.saql"), "--set", "replay=60x", "--ui", ui, *extra],
+    p = subprocess.Popen([saql, "run", os.path.join(job, "iot-telemetry.saql"), "--set", "replay=" + pace, "--ui", ui, *extra],
                          stderr=log, stdout=subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -148,8 +148,11 @@ def main():
         statements.append("CREATE OUTPUT O%d WITH (connector = 'dashboard');" % i)
         statements.append("SELECT DeviceType, AVG(Temperature) AS t%d, COUNT(*) AS n INTO O%d FROM T TIMESTAMP BY EventEnqueuedUtcTime "
                           "WHERE Vibration > %d GROUP BY DeviceType, TumblingWindow(minute, %d)" % (i, i, i, 1 + i % 3))
+    # ...and an output of every event, at 1,000 events a second: the page must keep up.
+    statements.append("CREATE OUTPUT Raw WITH (connector = 'dashboard');")
+    statements.append("SELECT DeviceId, Temperature, Vibration INTO Raw FROM T")
     open(os.path.join(big, "iot-telemetry.saql"), "w").write("\n".join(statements) + "\n")
-    p, url, log = start_job(args.saql, big, logs, "127.0.0.1:0")
+    p, url, log = start_job(args.saql, big, logs, "127.0.0.1:0", pace="1000x")
     try:
         with urllib.request.urlopen(url + "api/plan") as r:
             nodes = len(json.load(r)["nodes"])
@@ -168,6 +171,20 @@ def main():
             check(nodes >= 50 and drawn == nodes and overlaps == 0 and outside == 0,
                   "a plan of %d operators: %d drawn, %d overlapping pairs, %d labels past their box" % (nodes, drawn, overlaps, outside))
             driver.save_screenshot(os.path.join(ARTIFACTS, "plan-50.png"))
+            # Responsive at 1,000 rows a second into a dashboard: script calls answer fast and
+            # the chart keeps gaining points.
+            raw = "+(document.querySelector('[data-output=\"Raw\"] canvas') || {dataset: {}}).dataset.points || 0"
+            before = wait(driver, raw)
+            latencies = []
+            for _ in range(10):
+                t0 = time.time()
+                driver.execute_script("return document.getElementById('total-in').textContent")
+                latencies.append(time.time() - t0)
+                time.sleep(0.2)
+            rows_in = driver.execute_script("return +document.getElementById('total-in').textContent")
+            check(max(latencies) < 1.0 and rows_in > 1000,
+                  "at 1,000 events a second the page answers within %.0f ms (%d events in)" % (max(latencies) * 1000, rows_in))
+            check(before > 0, "the every-row dashboard is charted (%d points)" % before)
         finally:
             driver.quit()
     finally:
