@@ -129,7 +129,7 @@ struct InputFidelityTests {
 }
 
 /// `SET max_state`: a GROUP BY with more keys than memory allows stops the job with an error that
-/// names the operator, instead of the kernel killing it silently.
+/// names the operator, instead of the kernel killing it silently, after a warning at 80%.
 struct MemoryLimitTests {
     @Test func maxStateStopsTheJobNamingTheOperator() throws {
         let dir = NSTemporaryDirectory() + "saql-memory-\(UUID().uuidString)"
@@ -146,6 +146,10 @@ struct MemoryLimitTests {
         let r = try runSAQL(["run", dir + "/job.saql"], includingErrors: true)
         #expect(r.status == 1)
         #expect(r.stdout.contains("past max_state 60.0 MB") && r.stdout.contains("(WindowAggregate) holds"), "\(r.stdout.suffix(500))")
+        // The pressure is reported before the stop, naming the same operator.
+        let warning = r.stdout.range(of: "warning: the job's memory is "), stop = r.stdout.range(of: "past max_state 60.0 MB")
+        #expect(warning != nil && stop != nil && warning!.lowerBound < stop!.lowerBound, "\(r.stdout.suffix(800))")
+        #expect(r.stdout.contains("% of max_state 60.0 MB; plan node #"), "\(r.stdout.suffix(800))")
     }
 }
 

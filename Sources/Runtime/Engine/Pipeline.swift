@@ -394,12 +394,29 @@ package final class Pipeline {
 
     /// Stops the run when its memory passes `max_state`, naming the operator that holds most.
     private func checkMemory() throws {
-        guard let limit = memory.limit, let used = MemoryGuard.residentBytes(), used > limit else { return }
-        let held = nodeOperators.map { ($0.id, $0.op.name, $0.op.heldRows) }.max { $0.2 < $1.2 }
-        let culprit = held.map { "plan node #\($0.0) (\($0.1)) holds \($0.2) rows, the most" } ?? "no operator holds rows"
+        guard let limit = memory.limit, let used = MemoryGuard.residentBytes() else { return }
+        // Warn once past 80% (again after it fell below 70%), so the pressure is seen before the stop.
+        if used > limit / 10 * 8, !memoryWarned {
+            memoryWarned = true
+            context.onNotice?("warning: the job's memory is \(MemoryGuard.text(used)), \(used * 100 / max(limit, 1))% of max_state "
+                              + "\(MemoryGuard.text(limit)); \(largestHolder)")
+        } else if used < limit / 10 * 7 {
+            memoryWarned = false
+        }
+        guard used > limit else { return }
+        let culprit = largestHolder
         throw JobFailure(message: "the job's memory reached \(MemoryGuard.text(used)), past max_state \(MemoryGuard.text(limit))"
             + (memory.explicit ? "" : " (the default: 90% of the memory available)") + "; \(culprit). "
             + "Raise max_state, shorten the window or LIMIT DURATION, or reduce the GROUP BY keys")
+    }
+
+    /// Set once memory passed 80% of `max_state` (cleared below 70%).
+    private var memoryWarned = false
+
+    /// The operator holding the most rows, for memory messages.
+    private var largestHolder: String {
+        let held = nodeOperators.map { ($0.id, $0.op.name, $0.op.heldRows) }.max { $0.2 < $1.2 }
+        return held.map { "plan node #\($0.0) (\($0.1)) holds \($0.2) rows, the most" } ?? "no operator holds rows"
     }
 
     /// Consumer lag of the partitioned sources being read.
