@@ -185,7 +185,8 @@ extension Binder {
                                         at: j.on.range))
         }
         // Compared in units, not ticks: bounds are any bigint literal, and their ticks could overflow.
-        let unitsIn7Days = bound.unit.fixedTicks.map { 7 * Timestamp.ticksPerDay / $0 } ?? .max
+        // DATEDIFF counts 100 nanoseconds per tick.
+        let unitsIn7Days = bound.unit == .nanosecond ? 7 * Timestamp.ticksPerDay * 100 : bound.unit.fixedTicks.map { 7 * Timestamp.ticksPerDay / $0 } ?? .max
         guard (-unitsIn7Days...unitsIn7Days).contains(bound.low), (-unitsIn7Days...unitsIn7Days).contains(bound.high) else {
             diagnostics.append(.error("SAQL2118", "a join's time bound can span at most 7 days", at: j.on.range,
                                       helps: [.init("narrow the DATEDIFF range, or join with reference data instead")]))

@@ -78,17 +78,21 @@ package struct JoinTimeBound: Hashable, Sendable, Encodable {
 
     /// The bound's unit in ticks.
     package var unitTicks: Int64 { unit.fixedTicks ?? 1 }
+    /// The bound in counts of `unitTicks`. DATEDIFF(nanosecond) is the tick difference times 100
+    /// (a datetime holds 100 ns ticks), so `low...high` nanoseconds are `ceil(low/100)...floor(high/100)` ticks.
+    private var unitLow: Int64 { unit == .nanosecond ? -(-low).floorDiv(100) : low }
+    private var unitHigh: Int64 { unit == .nanosecond ? high.floorDiv(100) : high }
     /// Right times that can still match a left row at `t` are below `t + maxAhead`.
-    package var maxAhead: Int64 { (high + 1) * unitTicks }
+    package var maxAhead: Int64 { (unitHigh + 1) * unitTicks }
     /// ... and above `t + minBehind` (negative when the right side may lag).
-    package var minBehind: Int64 { (low - 1) * unitTicks }
+    package var minBehind: Int64 { (unitLow - 1) * unitTicks }
     /// An unmatched left row at `t` is emitted at `t + high units` (the latest time a match could come).
-    package var unmatchedDelay: Int64 { high * unitTicks }
+    package var unmatchedDelay: Int64 { unitHigh * unitTicks }
 
     /// Whether a left time and a right time are within the bound.
     @inline(__always)
     package func contains(left: Int64, right: Int64) -> Bool {
         let d = right.floorDiv(unitTicks) - left.floorDiv(unitTicks)
-        return d >= low && d <= high
+        return d >= unitLow && d <= unitHigh
     }
 }
