@@ -20,7 +20,7 @@ struct BoundedRunTests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Broker.root + "/.build/debug/saql")
         p.arguments = ["run", dir + "/\(name).saql"]
-        FileManager.default.createFile(atPath: dir + "/\(name).log", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir + "/\(name).log", contents: nil)
         p.standardError = FileHandle(forWritingAtPath: dir + "/\(name).log")
         try p.run()
         return p

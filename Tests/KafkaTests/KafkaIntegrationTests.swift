@@ -623,7 +623,7 @@ struct MetricsEndpointTests {
         p.executableURL = URL(fileURLWithPath: Broker.root + "/.build/debug/saql")
         // Port 0: the server takes a free port and the run names it.
         p.arguments = ["run", dir + "/job.saql", "--metrics-port", "0"]
-        FileManager.default.createFile(atPath: dir + "/stderr.log", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir + "/stderr.log", contents: nil)
         p.standardError = FileHandle(forWritingAtPath: dir + "/stderr.log")
         try p.run()
         defer { if p.isRunning { p.terminate() } }

@@ -23,7 +23,7 @@ struct LivePageKafkaTests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Broker.root + "/.build/debug/saql")
         p.arguments = ["run", dir + "/job.saql", "--ui", "127.0.0.1:0"]
-        FileManager.default.createFile(atPath: dir + "/run.log", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir + "/run.log", contents: nil)
         p.standardError = FileHandle(forWritingAtPath: dir + "/run.log")
         try p.run()
         defer {

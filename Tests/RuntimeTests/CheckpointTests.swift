@@ -70,7 +70,7 @@ struct CheckpointTests {
         p.arguments = ["run", dir + "/job.saql", "--state", dir + "/state"] + arguments
         if let crashAt { p.environment = ProcessInfo.processInfo.environment.merging(["SAQL_CRASH_AT": crashAt]) { $1 } }
         if let log {
-            FileManager.default.createFile(atPath: log, contents: nil)
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
             p.standardError = FileHandle(forWritingAtPath: log)
         } else {
             p.standardError = FileHandle.nullDevice

@@ -89,7 +89,7 @@ final class HTTPSink {
         p.arguments = [command, dir + "/job.saql"] + arguments
         p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let log = dir + "/stderr-\(UUID().uuidString.prefix(6)).log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         p.standardError = FileHandle(forWritingAtPath: log)
         p.standardOutput = FileHandle(forWritingAtPath: log)
         try p.run()

@@ -66,7 +66,7 @@ enum MQTTBroker {
         let path = NSTemporaryDirectory() + "saql-mqtt-sub-\(UUID().uuidString).txt"
 
         init(_ filter: String, count: Int?) throws {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             process.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_sub")
             process.arguments = ["-h", "127.0.0.1", "-p", port, "-q", "1", "-t", filter, "-v"] + (count.map { ["-C", "\($0)"] } ?? [])
             process.standardOutput = FileHandle(forWritingAtPath: path)
@@ -113,7 +113,7 @@ struct MQTTTests {
         env["SWIFT_BACKTRACE"] = "enable=no"
         p.environment = env
         let log = dir + "/run-\(UUID().uuidString.prefix(6)).log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         p.standardError = FileHandle(forWritingAtPath: log)
         p.standardOutput = FileHandle.nullDevice
         try p.run()

@@ -95,7 +95,7 @@ struct PostgresTests {
         env["SWIFT_BACKTRACE"] = "enable=no"
         p.environment = env.merging(environment) { $1 }
         let log = dir + "/run-\(UUID().uuidString.prefix(6)).log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         p.standardError = FileHandle(forWritingAtPath: log)
         p.standardOutput = FileHandle.nullDevice
         try p.run()

@@ -34,7 +34,7 @@ struct SQLiteSinkTests {
     @Test func insertAndUpsert() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try run("""
+        _ = try run("""
             CREATE INPUT Events WITH (connector = 'file', path = 'in.jsonl');
             CREATE OUTPUT Log WITH (connector = 'sqlite', path = 'out/state.db', table = 'log');
             CREATE OUTPUT State WITH (connector = 'sqlite', path = 'out/state.db', table = 'state', mode = 'upsert', key = 'Device');
