@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes saql's front doors for a bounded time (not part of CI): query text, job headers and event
-# bytes through saql-fuzz, checkpoint blobs through CheckpointFuzzTests. Each target runs in its
+# Fuzzes saql's front doors for a bounded time (not part of CI): query text, job headers, event
+# bytes and Avro files through saql-fuzz, checkpoint blobs through CheckpointFuzzTests. Each target runs in its
 # own process, restarted with a new seed after a crash so one crash does not end the run.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [OUT_DIR]
 # Crashing and hanging inputs are kept in OUT_DIR (crash-*.txt, hang-*.txt); a summary is printed.
@@ -14,7 +14,7 @@ mkdir -p "$out"
 swift build --product saql-fuzz >&2 || exit 1
 bin=.build/debug/saql-fuzz
 pids=()
-for target in query header events; do
+for target in query header events avro; do
   (
     end=$((SECONDS + seconds)); seed=1
     while [ $SECONDS -lt $end ]; do

@@ -7,6 +7,7 @@
 //           EXPLAIN
 //   header  job headers (CREATE INPUT/OUTPUT/FUNCTION/TABLE, SET) with a fixed query
 //   events  event bytes through the JSON and CSV decoders
+//   avro    Avro container files (plain and Event Hubs Capture) through the Avro input
 //
 // Checkpoint blobs through restore are fuzzed by CheckpointFuzzTests (SAQL_FUZZ_INTENSITY=N).
 // A crash (a trap or signal) writes the input to `crash-<target>-<n>.txt` from the signal handler;
@@ -124,12 +125,32 @@ func querySeeds(_ root: String) -> [[UInt8]] {
 
 func eventSeeds(_ root: String) -> [[UInt8]] {
     var seeds: [[UInt8]] = []
-    for path in ["/queries/iot/telemetry.jsonl", "/Tests/CorpusTests/Corpus/tumbling.test", "/Tests/CorpusTests/Corpus/apply.test"] {
+    for path in ["/queries/data/telemetry.jsonl", "/Tests/CorpusTests/Corpus/tumbling.test", "/Tests/CorpusTests/Corpus/apply.test"] {
         guard let t = try? String(contentsOfFile: root + path, encoding: .utf8) else { continue }
         for line in t.split(separator: "\n").prefix(200) where line.hasPrefix("{") { seeds.append(Array(line.utf8)) }
     }
     seeds += [#"{"a":[1,{"b":"\u00e9\ud83d\ude00"}],"c":-1.5e-300,"d":true,"e":null}"#, "a,b,c", #"1,"x""y",3"#].map { Array($0.utf8) }
     return seeds
+}
+
+/// Seeds: Avro files fastavro wrote (every type and codec, and a capture).
+func avroSeeds(_ root: String) -> [[UInt8]] {
+    let dir = root + "/Tests/RuntimeTests/Fixtures/avro"
+    return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+        .compactMap { FileManager.default.contents(atPath: dir + "/" + $0).map { [UInt8]($0) } }
+}
+
+let avroPath = NSTemporaryDirectory() + "saql-fuzz-\(getpid()).avro"
+let avroLayout = InputLayout(input: "In", fields: ["Id", "Name", "DeviceId", "Temperature"], wantsRecord: true, declaredTypes: [nil, nil, nil, nil])
+
+func runAvro(_ bytes: [UInt8]) {
+    _ = FileManager.default.createFile(atPath: avroPath, contents: Data(bytes))
+    for capture in [false, true] {
+        guard let source = try? AvroSource(input: "In", pattern: avroPath, capture: capture, arrivalField: nil, layout: avroLayout,
+                                           compatibility: .v1_2, runStart: 0, context: RuntimeContext()) else { continue }
+        var rows = 0
+        while rows < 200_000, let batch = try? source.nextBatch(maxRows: 512) { rows += max(batch.count, 1) }
+    }
 }
 
 func runQuery(_ bytes: [UInt8]) {
@@ -160,8 +181,8 @@ func runEvent(_ bytes: [UInt8]) {
 // MARK: main
 
 let args = CommandLine.arguments
-guard args.count >= 2, ["query", "header", "events"].contains(args[1]) else {
-    print("usage: saql-fuzz query|header|events [--seconds N] [--seed S] [--out DIR]")
+guard args.count >= 2, ["query", "header", "events", "avro"].contains(args[1]) else {
+    print("usage: saql-fuzz query|header|events|avro [--seconds N] [--seed S] [--out DIR]")
     exit(2)
 }
 let target = args[1]
@@ -170,7 +191,7 @@ let seconds = Double(option("--seconds") ?? "60") ?? 60
 var rng = SplitMix(state: UInt64(option("--seed") ?? "1") ?? 1)
 let out = option("--out") ?? "."
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-var seeds = target == "events" ? eventSeeds(root) : querySeeds(root)
+var seeds = target == "events" ? eventSeeds(root) : target == "avro" ? avroSeeds(root) : querySeeds(root)
 if target == "header" {
     seeds = seeds.map { s in Array(String(decoding: s, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("CREATE") || $0.hasPrefix("SET") }
         .joined(separator: "\n").utf8) + Array("\nSELECT * INTO Out FROM In".utf8) }.filter { $0.count > 30 }
@@ -202,6 +223,7 @@ while Date().timeIntervalSince(started) < seconds {
     currentLength = min(input.count, 1 << 22)
     switch target {
     case "events": runEvent(input)
+    case "avro": runAvro(input)
     default: runQuery(input)
     }
     executions += 1

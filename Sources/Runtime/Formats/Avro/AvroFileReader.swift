@@ -220,6 +220,12 @@ final class AvroFileReader {
                 continue
             }
             nextBlockOffset = blockOffset + Int64(headLength) + size + 16
+            // Each record takes at least a byte unless its schema can be empty: a count beyond
+            // that is corrupt (it would make events out of nothing).
+            guard count <= Int64(blockLength) || (schema.canBeEmpty && count <= 1 << 20) else {
+                onCorruptBlock?("the Avro block at byte \(blockOffset) claims \(count) records in \(blockLength) bytes", 1)
+                continue
+            }
             blockRecords = Int(min(count, 1 << 30))
             recordInBlock = 0
             cursor = 0

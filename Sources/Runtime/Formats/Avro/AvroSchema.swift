@@ -125,6 +125,17 @@ indirect enum AvroSchema: Sendable, Equatable {
         }
     }
 
+    /// True when a value can take no bytes at all (null, an empty fixed, a record of such).
+    var canBeEmpty: Bool {
+        switch self {
+        case .null: true
+        case .fixed(let size): size == 0
+        case .decimal(_, let size): size == 0
+        case .record(_, let fields): fields.allSatisfy(\.type.canBeEmpty)
+        default: false
+        }
+    }
+
     /// The field names of a record schema (a file's columns); empty for other schemas.
     var fieldNames: [String] {
         if case .record(_, let fields) = self { return fields.map(\.name) }
