@@ -19,7 +19,7 @@ enum LivePage {
     </header>
     <main>
       <section class="card wide">
-        <h2>Plan <span class="dim">events per second, rows held, watermark delay</span></h2>
+        <h2>Plan <span class="dim">rows per second in → out, rows so far, rows held, watermark</span></h2>
         <div id="plan" class="plan"></div>
       </section>
       <section class="card">
@@ -169,6 +169,10 @@ enum LivePage {
     }
 
     // Rows per second over the last 5 s, so an operator that emits once a minute does not flicker to 0.
+    function rateOf(key) {
+      const h = state.rates[key] || [], first = h[0], last = h[h.length - 1];
+      return h.length > 1 && last.at > first.at ? (last.count - first.count) / (last.at - first.at) : 0;
+    }
     function rate(key, count, at) {
       const h = state.rates[key] = state.rates[key] || [];
       if (!h.length || at > h[h.length - 1].at) h.push({ count, at });
@@ -191,7 +195,10 @@ enum LivePage {
         else if (ops[n.id]) { count = ops[n.id].rowsOut; held = ops[n.id].held; wm = ops[n.id].watermark; }
         const r = rate('node' + n.id, count || 0, u.uptime);
         g.setAttribute('data-rows', count || 0);
-        fit(g.querySelector('.figures'), `${fmt(r)}/s · ${fmt(count || 0)} rows` + (held ? ` · ${fmt(held)} held` : ''), 170);
+        // In: what the node's inputs emitted; out: what it emitted (a sink: what it wrote).
+        const rin = n.inputs.reduce((a, i) => a + ((state.rates['node' + i] || []).length ? rateOf('node' + i) : 0), 0);
+        const flow = n.inputs.length ? `${fmt(rin)} → ${fmt(r)}/s` : `${fmt(r)}/s`;
+        fit(g.querySelector('.figures'), `${flow} · ${fmt(count || 0)} rows` + (held ? ` · ${fmt(held)} held` : ''), 170);
         if (n.operator === 'Source' && u.time && u.time.inputs && u.time.inputs[n.input]) {
           const t = u.time.inputs[n.input];
           fit(g.querySelector('.watermark'), `wm ${t.watermark.slice(11, 19)} · ${secs(t.arrivalDelay !== undefined ? t.arrivalDelay : t.wallDelay)} behind`, 170);
