@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define RECORD_MAX 65536
@@ -15,8 +16,11 @@ static const int signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT}
 #define SIGNAL_COUNT (sizeof(signals) / sizeof(signals[0]))
 
 static int record_fd = -1;
-static uint8_t record[RECORD_MAX];
-static volatile sig_atomic_t record_count = 0;
+// Slot 0 is armed by the thread that processes events; slot 1 by the thread that reads ahead
+// (decodes the next batches), whose thread id is kept so a crash there writes its own record.
+static uint8_t record[2][RECORD_MAX];
+static volatile sig_atomic_t record_count[2] = {0, 0};
+static volatile pid_t reader_thread = 0;
 static struct sigaction previous[SIGNAL_COUNT];
 static void *alternate_stack = NULL;
 // One guard at a time per process: a second install would save this handler as the "previous"
@@ -26,7 +30,9 @@ static volatile sig_atomic_t handling = 0;
 
 static void on_fatal_signal(int sig, siginfo_t *info, void *context) {
     (void)context;
-    size_t count = (size_t)record_count;
+    // gettid is a plain system call, safe in a handler.
+    int slot = reader_thread != 0 && (pid_t)syscall(SYS_gettid) == reader_thread ? 1 : 0;
+    size_t count = (size_t)record_count[slot];
     // A second fault while writing the record must not loop: the default action ends the process.
     if (handling) {
         signal(sig, SIG_DFL);
@@ -36,7 +42,7 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *context) {
     handling = 1;
     if (record_fd >= 0 && count > 0) {
         uint8_t tail[4] = {(uint8_t)sig, (uint8_t)(sig >> 8), (uint8_t)(sig >> 16), (uint8_t)(sig >> 24)};
-        ssize_t w = pwrite(record_fd, record, count, 0);
+        ssize_t w = pwrite(record_fd, record[slot], count, 0);
         if (w == (ssize_t)count) w = pwrite(record_fd, tail, 4, (off_t)count);
         (void)ftruncate(record_fd, (off_t)count + 4);
         (void)fsync(record_fd);
@@ -70,7 +76,8 @@ int saql_crash_guard_install(const char *path) {
             }
         }
     }
-    record_count = 0;
+    record_count[0] = record_count[1] = 0;
+    reader_thread = 0;
     record_fd = fd;
     struct sigaction action;
     memset(&action, 0, sizeof action);
@@ -81,20 +88,30 @@ int saql_crash_guard_install(const char *path) {
     return 0;
 }
 
-void saql_crash_guard_arm(const uint8_t *bytes, size_t count) {
+static void arm(int slot, const uint8_t *bytes, size_t count) {
     if (count > RECORD_MAX) count = RECORD_MAX;
-    record_count = 0;
-    memcpy(record, bytes, count);
-    record_count = (sig_atomic_t)count;
+    record_count[slot] = 0;
+    memcpy(record[slot], bytes, count);
+    record_count[slot] = (sig_atomic_t)count;
 }
 
-void saql_crash_guard_disarm(void) { record_count = 0; }
+void saql_crash_guard_arm(const uint8_t *bytes, size_t count) { arm(0, bytes, count); }
+
+void saql_crash_guard_disarm(void) { record_count[0] = 0; }
+
+void saql_crash_guard_arm_reader(const uint8_t *bytes, size_t count) {
+    reader_thread = (pid_t)syscall(SYS_gettid);
+    arm(1, bytes, count);
+}
+
+void saql_crash_guard_disarm_reader(void) { record_count[1] = 0; }
 
 void saql_crash_guard_uninstall(void) {
     if (record_fd < 0) return;
     for (size_t i = 0; i < SIGNAL_COUNT; i++) (void)sigaction(signals[i], &previous[i], NULL);
     close(record_fd);
     record_fd = -1;
-    record_count = 0;
+    record_count[0] = record_count[1] = 0;
+    reader_thread = 0;
     atomic_store(&installed, 0);
 }

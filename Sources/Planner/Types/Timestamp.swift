@@ -93,29 +93,38 @@ public struct Timestamp: Hashable, Sendable, Encodable, Comparable, CustomString
 
     /// The common shape `YYYY-MM-DDThh:mm:ss[.f{1,7}]Z`, read at fixed positions.
     @inline(__always)
-    private static func parseCanonical(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
-        let n = b.count
-        guard n >= 20, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54, b[13] == 0x3A, b[16] == 0x3A, b[n - 1] == 0x5A else { return nil }
+    fileprivate static func parseCanonical(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+        guard b.count >= 20, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54, b[13] == 0x3A, let inMinute = canonicalSeconds(b) else { return nil }
         @inline(__always) func d(_ i: Int) -> Int { Int(b[i]) &- 0x30 }
         var bad = false
-        for i in [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18] where UInt(bitPattern: d(i)) > 9 { bad = true }
+        for i in 0..<16 where i != 4 && i != 7 && i != 10 && i != 13 && UInt(bitPattern: d(i)) > 9 { bad = true }
         if bad { return nil }
         let year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3)
         let month = d(5) * 10 + d(6), day = d(8) * 10 + d(9)
-        let hour = d(11) * 10 + d(12), minute = d(14) * 10 + d(15), second = d(17) * 10 + d(18)
-        guard month >= 1, month <= 12, day >= 1, day <= CivilCalendar.daysIn(year: year, month: month), hour < 24, minute < 60,
-              second < 60 else { return nil }
+        let hour = d(11) * 10 + d(12), minute = d(14) * 10 + d(15)
+        guard month >= 1, month <= 12, day >= 1, day <= CivilCalendar.daysIn(year: year, month: month), hour < 24, minute < 60
+        else { return nil }
+        return Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, ticks: inMinute)
+    }
+
+    /// The `:ss[.f{1,7}]Z` tail of the canonical shape (from byte 16) as ticks into the minute.
+    @inline(__always)
+    fileprivate static func canonicalSeconds(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
+        let n = b.count
+        guard n >= 20, b[16] == 0x3A, b[n - 1] == 0x5A else { return nil }
+        let s1 = Int64(b[17]) &- 0x30, s2 = Int64(b[18]) &- 0x30
+        guard UInt64(bitPattern: s1) <= 5, UInt64(bitPattern: s2) <= 9 else { return nil }
         var frac: Int64 = 0
         if n > 20 {
             guard b[19] == 0x2E, n - 21 >= 1, n - 21 <= 7 else { return nil }
             for i in 20..<(n - 1) {
-                let x = d(i)
-                guard UInt(bitPattern: x) <= 9 else { return nil }
-                frac = frac * 10 + Int64(x)
+                let x = Int64(b[i]) &- 0x30
+                guard UInt64(bitPattern: x) <= 9 else { return nil }
+                frac = frac * 10 + x
             }
             for _ in (n - 21)..<7 { frac *= 10 }
         }
-        return Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second, ticks: frac)
+        return (s1 * 10 + s2) * ticksPerSecond + frac
     }
 
     private static func parseGeneral(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
@@ -179,6 +188,30 @@ public struct Timestamp: Hashable, Sendable, Encodable, Comparable, CustomString
         guard i == n else { return nil }
         let t = Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second, ticks: frac)
         return Timestamp(ticks: t.ticks - Int64(offsetMinutes) * 600_000_000)
+    }
+}
+
+/// Parses a stream of ISO-8601 times, as ``Timestamp/parse(_:)`` does, remembering the minute of
+/// the last canonical one: events of one minute share their first 16 bytes
+/// (`YYYY-MM-DDThh:mm`), so only the seconds are read again.
+package struct TimestampParser {
+    private var prefix: (UInt64, UInt64) = (0, 0)
+    private var minuteTicks: Int64 = 0
+    private var known = false
+
+    package init() {}
+
+    @inline(__always)
+    package mutating func parse(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+        guard b.count >= 20, let p = b.baseAddress else { return Timestamp.parse(b) }
+        let raw = UnsafeRawPointer(p)
+        let key = (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        if known, key == prefix, let inMinute = Timestamp.canonicalSeconds(b) { return Timestamp(ticks: minuteTicks + inMinute) }
+        guard let t = Timestamp.parseCanonical(b), let inMinute = Timestamp.canonicalSeconds(b) else { return Timestamp.parse(b) }
+        prefix = key
+        minuteTicks = t.ticks - inMinute
+        known = true
+        return t
     }
 }
 

@@ -301,6 +301,9 @@ package final class Pipeline {
         // Transactional outputs show nothing before their first commit and need none.
         else if options.checkpoints != nil, transactions.isEmpty { try storeCheckpoint([]) }
         let poison = try options.checkpoints.map { try PoisonGuard(directory: $0.directory) }
+        context.crashGuard = poison
+        context.readAheadRows = options.readAhead ? options.batchSize : nil
+        defer { context.crashGuard = nil }
         let live = sources.contains { $0.source.isLive } || !transactions.isEmpty
         let clock = context.clock
         var nextTick = clock.now + Timestamp.ticksPerSecond

@@ -1,9 +1,14 @@
+import Foundation
 import Planner
 
 /// Options for building a ``Pipeline``.
 package struct PipelineOptions {
     /// Rows per batch read from a source.
     package var batchSize = 1024
+    /// File inputs read and decode their next batches on a second thread, overlapping the
+    /// operators (on by default when the process may use more than one core). Outputs are the same
+    /// either way.
+    package var readAhead = ProcessInfo.processInfo.activeProcessorCount > 1
     /// The run's start time: the arrival time of events without one (as in ASA local runs).
     package var runStart: Int64
     /// Receives rows of outputs bound to the embedded connector.

@@ -20,7 +20,7 @@ import Planner
 /// record (``RecordSkipping``) are isolated but never skipped. Signal handlers are per process, so
 /// one checkpointed job per process is guarded (the CLI runs one); others in the same process run
 /// unguarded.
-final class PoisonGuard {
+final class PoisonGuard: @unchecked Sendable {
     /// What the last crash left behind.
     struct Record: Equatable {
         var input: String
@@ -92,14 +92,28 @@ final class PoisonGuard {
         return "the job crashed twice on this event (\(name ?? "signal \(signal)")); it was skipped so that the job goes on"
     }
 
+    /// Arms the record a crash of the calling read-ahead thread writes: it was decoding the batch
+    /// that starts at `batchStart`. Called on that thread.
+    func armReader(input: String, batchStart: [UInt8]) {
+        guard active else { return }
+        Self.encode(Record(input: input, batchStart: batchStart)).withUnsafeBufferPointer { saql_crash_guard_arm_reader($0.baseAddress, $0.count) }
+    }
+
+    /// The read-ahead thread's batch is decoded.
+    func disarmReader() { if active { saql_crash_guard_disarm_reader() } }
+
     private func arm(_ r: Record) {
+        Self.encode(r).withUnsafeBufferPointer { saql_crash_guard_arm($0.baseAddress, $0.count) }
+    }
+
+    private static func encode(_ r: Record) -> [UInt8] {
         var w = StateWriter()
         w.write(UInt64(0x5341_514C_5053_4E31))  // "SAQLPSN1"
         w.write(r.input)
         w.write(bytes: r.batchStart)
         w.write(r.event != nil)
         w.write(bytes: r.event ?? [])
-        w.bytes.withUnsafeBufferPointer { saql_crash_guard_arm($0.baseAddress, $0.count) }
+        return w.bytes
     }
 
     /// A record as the handler wrote it: the armed bytes, then the signal number (4 bytes).

@@ -6,12 +6,15 @@ package struct EventDecoder {
     package let width: Int
     private var json: JSONEventParser
     private var csv: CSVEventParser?
+    /// The CREATE TABLE columns with a declared type: (field, column, type).
+    private let declared: [(field: Int, column: Int, type: DataType)]
 
     package init(layout: InputLayout, format: DataFormat, arrivalField: String?, compatibility: CompatibilityLevel) {
         self.layout = layout
         width = layout.schema.columns.count
         json = JSONEventParser(layout: layout, arrivalField: arrivalField, compatibility: compatibility)
         csv = format == .csv ? CSVEventParser(layout: layout, arrivalField: arrivalField) : nil
+        declared = layout.declaredTypes.enumerated().compactMap { i, type in type.map { (i, layout.column(ofField: i), $0) } }
     }
 
     var isCSV: Bool { csv != nil }
@@ -25,7 +28,7 @@ package struct EventDecoder {
     package mutating func decode(_ text: UnsafeBufferPointer<UInt8>, into batch: inout EventBatch, defaultArrival: Int64) throws(DecodeError) {
         if let p = TextValidation.problem(in: text, allowingNewlines: csv != nil) { throw DecodeError(message: p.message, offset: p.offset) }
         let base = batch.values.count
-        batch.values.append(contentsOf: repeatElement(Value.null, count: width))
+        for _ in 0..<width { batch.values.append(.null) }
         do throws(DecodeError) {
             let arrival = try batch.values.withUnsafeMutableBufferPointer { buf throws(DecodeError) -> Int64? in
                 // swiftlint:disable:next force_unwrapping
@@ -45,9 +48,8 @@ package struct EventDecoder {
     /// CREATE TABLE columns: values convert to the declared type where ASA converts implicitly
     /// (numbers, ISO strings to datetime); anything else makes the event invalid.
     private func enforceDeclaredTypes(_ values: inout [Value], base: Int) throws(DecodeError) {
-        for (i, declared) in layout.declaredTypes.enumerated() {
-            guard let type = declared else { continue }
-            let col = base + layout.column(ofField: i)
+        for (i, column, type) in declared {
+            let col = base + column
             let v = values[col]
             if v.isNull { continue }
             do throws(EvalError) {

@@ -13,6 +13,9 @@ final class FieldNames {
     /// Shortest and longest name, to rule keys out by length alone.
     private let minLength: Int
     private let maxLength: Int
+    /// Whether field `i`'s name can appear unescaped in JSON exactly as written: no quote, backslash
+    /// or control byte, and a lower-cased form of the same length.
+    private let plain: [Bool]
 
     init(_ names: [String]) {
         count = names.count
@@ -32,6 +35,7 @@ final class FieldNames {
             at += l[i].count
         }
         offsets[count] = at
+        plain = names.indices.map { i in e[i].count == l[i].count && !e[i].contains { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 } }
         minLength = l.map(\.count).min() ?? 0
         maxLength = l.map(\.count).max() ?? 0
     }
@@ -47,6 +51,25 @@ final class FieldNames {
     func cannotMatch(_ key: JSONCursor.Key) -> Bool {
         let n = key.end - key.start
         return n < minLength || n > maxLength
+    }
+
+    /// The length of field `i`'s name when the bytes at `at` are that name exactly, closed by a
+    /// quote; nil otherwise. The fast path for a key seen before: no search for the quote.
+    @inline(__always)
+    func exactKey(_ i: Int, at: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        let start = offsets[i], n = offsets[i + 1] - start
+        guard plain[i], at + n < bytes.count, let b = bytes.baseAddress, b[at + n] == 0x22 else { return nil }
+        let key = UnsafeRawPointer(b + at), name = UnsafeRawPointer(exact + start)
+        if n >= 8 {
+            var k = 0
+            while k + 8 < n {
+                if key.loadUnaligned(fromByteOffset: k, as: UInt64.self) != name.loadUnaligned(fromByteOffset: k, as: UInt64.self) { return nil }
+                k += 8
+            }
+            return key.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == name.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) ? n : nil
+        }
+        for k in 0..<n where b[at + k] != exact[start + k] { return nil }
+        return n
     }
 
     /// Whether `key` names field `i`, ignoring case.

@@ -54,14 +54,14 @@ struct JSONCursor {
 
     /// Reads a string holding ISO-8601 text as a datetime, without creating a String. Returns nil
     /// (consuming nothing) when the string has escapes or is not a datetime.
-    mutating func readTimestamp() -> Timestamp? {
+    mutating func readTimestamp(_ parser: inout TimestampParser) -> Timestamp? {
         let start = pos + 1
         var i = start
         while i < bytes.count, bytes[i] != 0x22 {
             if bytes[i] == 0x5C { return nil }
             i += 1
         }
-        guard i < bytes.count, let t = Timestamp.parse(UnsafeBufferPointer(rebasing: bytes[start..<i])) else { return nil }
+        guard i < bytes.count, let t = parser.parse(UnsafeBufferPointer(rebasing: bytes[start..<i])) else { return nil }
         pos = i + 1
         return t
     }
@@ -168,7 +168,19 @@ struct JSONCursor {
         guard peek() == 0x22 else { throw error("expected a string") }
         pos += 1
         let start = pos
-        // Fast path: no escapes.
+        // Fast path: no escapes. The first quote, backslash or control byte is found eight bytes at a time.
+        if let base = bytes.baseAddress {
+            while pos + 8 <= bytes.count {
+                let w = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
+                let stop = Self.zeroBytes(w ^ 0x2222_2222_2222_2222) | Self.zeroBytes(w ^ 0x5C5C_5C5C_5C5C_5C5C)
+                    | ((w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080)
+                if stop != 0 {
+                    pos += stop.trailingZeroBitCount >> 3
+                    break
+                }
+                pos += 8
+            }
+        }
         while pos < bytes.count {
             let b = bytes[pos]
             if b == 0x22 {
@@ -220,6 +232,10 @@ struct JSONCursor {
         throw error("unterminated string")
     }
 
+    /// The high bit of each zero byte of `w` (exact up to the first zero byte, which is all the callers use).
+    @inline(__always)
+    static func zeroBytes(_ w: UInt64) -> UInt64 { (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080 }
+
     private mutating func hex4() throws(DecodeError) -> UInt32 {
         guard pos + 4 <= bytes.count else { throw error("invalid \\u escape") }
         var v: UInt32 = 0
@@ -240,52 +256,57 @@ struct JSONCursor {
 
     /// Integers that fit in 64 bits become bigint; anything with a fraction or exponent is float.
     mutating func readNumber() throws(DecodeError) -> Value {
-        let start = pos
-        var negative = false
-        if peek() == 0x2D { negative = true; pos += 1 }
+        guard let p = bytes.baseAddress else { throw error("invalid number") }
+        let n = bytes.count, start = pos
+        var i = pos
+        let negative = i < n && p[i] == 0x2D
+        if negative { i += 1 }
+        // Up to 19 digits fit the mantissa; more set `overflow` and the text is read the slow way.
         var mantissa: UInt64 = 0
-        var digits = 0
-        var overflow = false
-        let intStart = pos
-        while pos < bytes.count, bytes[pos] >= 0x30, bytes[pos] <= 0x39 {
-            if digits < 19 { mantissa = mantissa * 10 + UInt64(bytes[pos] - 0x30) } else { overflow = true }
-            digits += 1
-            pos += 1
+        let intStart = i
+        while i < n {
+            let d = p[i] &- 0x30
+            if d > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d)
+            i += 1
         }
-        guard pos > intStart else { throw error("invalid number") }
-        if bytes[intStart] == 0x30 && pos - intStart > 1 { throw error("numbers cannot have leading zeros") }
+        var digits = i - intStart
+        guard digits > 0 else { pos = i; throw error("invalid number") }
+        if p[intStart] == 0x30 && digits > 1 { pos = i; throw error("numbers cannot have leading zeros") }
         var exp10 = 0
         var isFloat = false
-        if peek() == 0x2E {
+        if i < n, p[i] == 0x2E {
             isFloat = true
-            pos += 1
-            let fracStart = pos
-            while pos < bytes.count, bytes[pos] >= 0x30, bytes[pos] <= 0x39 {
-                if digits < 19 {
-                    mantissa = mantissa * 10 + UInt64(bytes[pos] - 0x30)
-                    exp10 -= 1
-                } else {
-                    overflow = true
-                }
-                digits += 1
-                pos += 1
+            i += 1
+            let fracStart = i
+            while i < n {
+                let d = p[i] &- 0x30
+                if d > 9 { break }
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                i += 1
             }
-            guard pos > fracStart else { throw error("invalid number") }
+            guard i > fracStart else { pos = i; throw error("invalid number") }
+            exp10 = fracStart - i
+            digits += i - fracStart
         }
-        if peek() == 0x65 || peek() == 0x45 {
+        if i < n, p[i] | 0x20 == 0x65 {
             isFloat = true
-            pos += 1
+            i += 1
             var eneg = false
-            if peek() == 0x2B || peek() == 0x2D { eneg = peek() == 0x2D; pos += 1 }
+            if i < n, p[i] == 0x2B || p[i] == 0x2D { eneg = p[i] == 0x2D; i += 1 }
             var e = 0
-            let eStart = pos
-            while pos < bytes.count, bytes[pos] >= 0x30, bytes[pos] <= 0x39 {
-                e = min(e * 10 + Int(bytes[pos] - 0x30), 100_000)
-                pos += 1
+            let eStart = i
+            while i < n {
+                let d = p[i] &- 0x30
+                if d > 9 { break }
+                e = min(e * 10 + Int(d), 100_000)
+                i += 1
             }
-            guard pos > eStart else { throw error("invalid number") }
+            guard i > eStart else { pos = i; throw error("invalid number") }
             exp10 += eneg ? -e : e
         }
+        pos = i
+        let overflow = digits > 19
         if !isFloat {
             if !overflow {
                 if negative, mantissa <= UInt64(Int64.max) + 1 { return .bigint(mantissa == UInt64(Int64.max) + 1 ? .min : -Int64(mantissa)) }

@@ -21,6 +21,7 @@ package struct JSONEventParser {
     /// For each key position in the previous event, the field it matched: a hint for the next event.
     var hints: [Int] = []
     let strings = StringCache()
+    var times = TimestampParser()
 
     package init(layout: InputLayout, arrivalField: String?, compatibility: CompatibilityLevel) {
         fields = FieldNames(layout.fields)
@@ -48,13 +49,23 @@ package struct JSONEventParser {
         } else {
             while true {
                 c.skipWhitespace()
-                let key = try c.readKey()
+                let key: JSONCursor.Key, field: Int
+                // Events of one source usually repeat their keys in order: the field seen at this
+                // position last time is tried first, as exact bytes.
+                if position < hints.count, case let h = hints[position], h >= 0, c.peek() == 0x22,
+                   let n = fields.exactKey(h, at: c.pos + 1, bytes) {
+                    key = JSONCursor.Key(start: c.pos + 1, end: c.pos + 1 + n, escaped: false)
+                    c.pos += n + 2
+                    field = h
+                } else {
+                    key = try c.readKey()
+                    field = match(key, position: position, bytes: bytes)
+                }
                 c.skipWhitespace()
                 guard c.peek() == UInt8(ascii: ":") else { throw c.error("expected ':' after an object key") }
                 c.pos += 1
                 c.skipWhitespace()
-                let field = match(key, position: position, bytes: bytes)
-                if field >= 0, asTimestamp[field], c.peek() == 0x22, let t = c.readTimestamp() {
+                if field >= 0, asTimestamp[field], c.peek() == 0x22, let t = c.readTimestamp(&times) {
                     row[fieldColumn[field]] = .datetime(t)
                 } else if field >= 0 || wantsRecord {
                     let v = try c.readValue()

@@ -8,14 +8,21 @@ enum TextValidation {
         guard let base = bytes.baseAddress else { return nil }
         let n = bytes.count
         var i = 0
-        // Eight bytes at a time while they are printable ASCII (no high bit, none below 0x20).
-        while i + 8 <= n {
-            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+        // Printable ASCII (no high bit, none below 0x20) is passed 32, then 8 bytes at a time; the
+        // last partial word is checked overlapping the one before, so a clean line needs no byte loop.
+        @inline(__always) func clean(_ w: UInt64) -> Bool {
             let high: UInt64 = 0x8080_8080_8080_8080
-            let belowSpace = (w &- 0x2020_2020_2020_2020) & ~w & high
-            if (w & high) | belowSpace != 0 { break }
-            i += 8
+            return (w | ((w &- 0x2020_2020_2020_2020) & ~w)) & high == 0
         }
+        let raw = UnsafeRawPointer(base)
+        while i + 32 <= n {
+            let a = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self), b = raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)
+            let c = raw.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self), d = raw.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self)
+            guard clean(a), clean(b), clean(c), clean(d) else { break }
+            i += 32
+        }
+        while i + 8 <= n, clean(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { i += 8 }
+        if i < n, n >= 8, i + 8 > n, clean(raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)) { return nil }
         while i < n {
             let b = bytes[i]
             if b < 0x80 {

@@ -15,6 +15,23 @@ package final class FileSource: EventSource, RecordSkipping {
     @exclusivity(unchecked) private var started = false
     /// Columns that hold `GetMetadataPropertyValue` results (`EventId`, `BlobName`).
     private let metadataColumns: [(column: Int, property: MetadataProperty)]
+    /// What reads did that the run thread reports: events read and malformed ones. Reads may run on
+    /// the read-ahead thread, where the run's counters and dead letters must not be touched.
+    private struct ReadReport {
+        var events = 0
+        var malformed: [(message: String, raw: String, position: String)] = []
+    }
+    @exclusivity(unchecked) private var report = ReadReport()
+    /// One read-ahead batch: the rows (nil at the end), what to report, and the position after it.
+    private struct Ahead {
+        var batch: EventBatch?
+        var report: ReadReport
+        var position: [UInt8]
+        var error: (any Error)?
+    }
+    @exclusivity(unchecked) private var readAhead: ReadAhead<Ahead>?
+    /// While reading ahead: the position after the last batch handed out (the reader is further on).
+    @exclusivity(unchecked) private var consumed: [UInt8]?
 
     package init(input: String, path: String, format: DataFormat, arrivalField: String?, layout: InputLayout,
                 compatibility: CompatibilityLevel, runStart: Int64, context: RuntimeContext, maxEventBytes: Int = 1 << 20) throws {
@@ -45,8 +62,11 @@ package final class FileSource: EventSource, RecordSkipping {
         }
     }
 
-    /// Where the next event starts (for checkpoints).
-    package var position: [UInt8] {
+    /// Where the next event handed out starts (for checkpoints).
+    package var position: [UInt8] { consumed ?? readerPosition }
+
+    /// Where the reader's next event starts.
+    private var readerPosition: [UInt8] {
         var w = StateWriter()
         w.write(started)
         w.write(reader.offset)
@@ -57,6 +77,11 @@ package final class FileSource: EventSource, RecordSkipping {
 
     /// Continues from a position written by ``position``.
     package func restore(position: [UInt8]) throws {
+        try stopReadingAhead(rewind: false)
+        try seek(position)
+    }
+
+    private func seek(_ position: [UInt8]) throws {
         var r = StateReader(bytes: position)
         guard try r.readBool() else { return }
         let offset = try r.readInt64(), line = try r.readInt(), cursor = try r.readInt()
@@ -64,7 +89,74 @@ package final class FileSource: EventSource, RecordSkipping {
         if arrayEvents != nil { arrayCursor = cursor } else { try reader.seek(to: offset, lineNumber: line) }
     }
 
+    /// Batches of the run's batch size are read ahead on a thread of their own when the run allows
+    /// it (``RuntimeContext/readAheadRows``); any other size (one event at a time for the poison
+    /// guard, small paced batches) stops that, rewinds to the last batch handed out and reads here.
     package func nextBatch(maxRows: Int) throws -> EventBatch? {
+        guard let rows = context.readAheadRows, rows == maxRows else {
+            try stopReadingAhead(rewind: true)
+            return try readReported(maxRows: maxRows)
+        }
+        let ahead = readAhead ?? startReadingAhead(rows: rows)
+        guard let item = ahead.next() else { return nil }
+        consumed = item.position
+        apply(item.report)
+        if let error = item.error { throw error }
+        return item.batch
+    }
+
+    private func startReadingAhead(rows: Int) -> ReadAhead<Ahead> {
+        let guardian = context.crashGuard, input = input
+        let ahead = ReadAhead<Ahead>(depth: 3, name: "saql read \(input)") { [self] in
+            let start = readerPosition
+            guardian?.armReader(input: input, batchStart: start)
+            defer { guardian?.disarmReader() }
+            do {
+                let batch = try read(maxRows: rows)
+                return (Ahead(batch: batch, report: takeReport(), position: readerPosition), batch == nil)
+            } catch {
+                return (Ahead(batch: nil, report: takeReport(), position: start, error: error), true)
+            }
+        }
+        consumed = readerPosition
+        readAhead = ahead
+        return ahead
+    }
+
+    /// Ends reading ahead; with `rewind`, the reader goes back to the last batch handed out.
+    private func stopReadingAhead(rewind: Bool) throws {
+        guard let ahead = readAhead else { return }
+        ahead.stop()
+        readAhead = nil
+        if rewind, let consumed { try seek(consumed) }
+        consumed = nil
+    }
+
+    package func close() { try? stopReadingAhead(rewind: false) }
+
+    private func takeReport() -> ReadReport {
+        defer { report = ReadReport() }
+        return report
+    }
+
+    /// Counts and dead-letters what reads did, on the run thread.
+    private func apply(_ r: ReadReport) {
+        if r.events > 0 { context.counters.inputEvents[input, default: 0] += r.events }
+        for m in r.malformed {
+            context.counters.malformedEvents += 1
+            context.onRowError?("\(m.position): malformed event skipped: \(m.message)")
+            context.deadLetter?(DeadLetter(reason: .malformed, input: input, detail: m.message,
+                                           event: Record(names: ["raw"], values: [.string(m.raw)]),
+                                           arrivalTime: nil, watermark: nil, originalTime: nil, adjustedTime: nil, position: m.position))
+        }
+    }
+
+    private func readReported(maxRows: Int) throws -> EventBatch? {
+        defer { apply(takeReport()) }
+        return try read(maxRows: maxRows)
+    }
+
+    private func read(maxRows: Int) throws -> EventBatch? {
         try start()
         var batch = EventBatch(width: decoder.width, capacity: maxRows)
         if arrayEvents != nil { return try nextArrayBatch(&batch, maxRows: maxRows) }
@@ -73,7 +165,7 @@ package final class FileSource: EventSource, RecordSkipping {
         var events = 0
         defer {
             decoder = local
-            context.counters.inputEvents[input, default: 0] += events
+            report.events += events
         }
         while batch.count < maxRows {
             let more = try reader.nextLine { line in
@@ -90,6 +182,7 @@ package final class FileSource: EventSource, RecordSkipping {
 
     /// Skips the next non-blank line (or array element) without decoding it.
     func skipRecord() throws -> (raw: [UInt8], position: String)? {
+        try stopReadingAhead(rewind: true)
         try start()
         if let bytes = arrayEvents {
             return try bytes.withUnsafeBufferPointer { all throws -> (raw: [UInt8], position: String)? in
@@ -123,7 +216,7 @@ package final class FileSource: EventSource, RecordSkipping {
     /// Every remaining event as one batch (a reference table).
     func readAll() throws -> EventBatch {
         var table = EventBatch(width: decoder.width)
-        while let b = try nextBatch(maxRows: 4096) {
+        while let b = try readReported(maxRows: 4096) {
             table.values += b.values
             table.times += b.times
         }
@@ -167,11 +260,7 @@ package final class FileSource: EventSource, RecordSkipping {
     }
 
     private func malformed(_ message: String, line: UnsafeBufferPointer<UInt8>, position: String) {
-        context.counters.malformedEvents += 1
-        context.onRowError?("\(position): malformed event skipped: \(message)")
-        context.deadLetter?(DeadLetter(reason: .malformed, input: input, detail: message,
-                                       event: Record(names: ["raw"], values: [.string(String(decoding: line.prefix(4096), as: UTF8.self))]),
-                                       arrivalTime: nil, watermark: nil, originalTime: nil, adjustedTime: nil, position: position))
+        report.malformed.append((message, String(decoding: line.prefix(4096), as: UTF8.self), position))
     }
 
     /// Reads objects of a top-level JSON array, one at a time.
@@ -194,7 +283,7 @@ package final class FileSource: EventSource, RecordSkipping {
                 }
                 if decodeLine(UnsafeBufferPointer(rebasing: all[start..<c.pos]), decoder: &decoder, into: &batch,
                               eventOffset: Int64(start), position: { "\(self.reader.path):byte \(start)" }) {
-                    context.counters.inputEvents[input, default: 0] += 1
+                    report.events += 1
                 }
             }
             arrayCursor = c.pos
