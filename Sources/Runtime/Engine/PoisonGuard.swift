@@ -14,6 +14,10 @@ import Planner
 /// the next start skips that one event without decoding it. A crash that does not repeat costs
 /// one slower stretch and skips nothing.
 ///
+/// A file input that reads ahead decodes its next batches on a thread of its own; that thread
+/// arms a record of its own (the batch it decodes), and the handler writes the record of the
+/// thread that crashed. The run after a crash reads on the run's thread only.
+///
 /// Replays from a checkpoint read the same batches (file inputs are read deterministically), so
 /// the recorded position is met again. Checkpoints are not taken while events are being read one
 /// at a time, so the replay starts before the recorded position. Sources that cannot skip one
@@ -52,6 +56,10 @@ final class PoisonGuard: @unchecked Sendable {
     }
 
     deinit { if active { saql_crash_guard_uninstall() } }
+
+    /// True when the last run crashed. The run after a crash does not read ahead: a read-ahead
+    /// thread would decode the suspect batch again before the one-at-a-time stretch reaches it.
+    var hasSuspect: Bool { suspect != nil }
 
     /// True while events are read one at a time: checkpoints wait until the stretch is past.
     var isIsolating: Bool { isolating != nil }

@@ -57,6 +57,17 @@ struct JSONCursor {
     mutating func readTimestamp(_ parser: inout TimestampParser) -> Timestamp? {
         let start = pos + 1
         var i = start
+        if let base = bytes.baseAddress {
+            while i + 8 <= bytes.count {
+                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                let stop = Self.zeroBytes(w ^ 0x2222_2222_2222_2222) | Self.zeroBytes(w ^ 0x5C5C_5C5C_5C5C_5C5C)
+                if stop != 0 {
+                    i += stop.trailingZeroBitCount >> 3
+                    break
+                }
+                i += 8
+            }
+        }
         while i < bytes.count, bytes[i] != 0x22 {
             if bytes[i] == 0x5C { return nil }
             i += 1
