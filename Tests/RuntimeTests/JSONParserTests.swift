@@ -169,3 +169,36 @@ struct ProjectedDecodingTests {
 }
 
 extension ProjectedDecodingTests.Generator: RandomNumberGenerator {}
+
+/// Group keys hash by their folded text a word at a time: keys equal under grouping (case
+/// ignored) must hash alike at every length and across word boundaries, and others should not.
+struct GroupHashTests {
+    @Test func equalKeysHashAlike() {
+        let letters = Array("aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789-_@[`{~")
+        var distinct = Set<UInt64>()
+        for n in 0...40 {
+            let s = String((0..<n).map { letters[($0 * 7 + n) % letters.count] })
+            for variant in [s.lowercased(), s.uppercased(), s] {
+                #expect(Comparison.groupEqual(.string(variant), .string(s)))
+                #expect(Comparison.groupHash(.string(variant)) == Comparison.groupHash(.string(s)), "\(variant)")
+            }
+            distinct.insert(Comparison.groupHash(.string(s)))
+            // One byte changed anywhere changes the hash (the tail word included).
+            for i in 0..<n {
+                var chars = Array(s)
+                chars[i] = chars[i] == "~" ? "!" : "~"
+                #expect(Comparison.groupHash(.string(String(chars))) != Comparison.groupHash(.string(s)), "\(s) at \(i)")
+            }
+        }
+        #expect(distinct.count == 41)
+        // @ [ ` { sit next to the letters and are not folded.
+        #expect(Comparison.groupHash(.string("@[")) != Comparison.groupHash(.string("`{")))
+        // Non-ASCII text hashes its lower-cased form.
+        for (a, b) in [("ÉTÉ", "été"), ("Ünits-Ö-Ärger-Größe", "üNITS-ö-äRGER-gRÖSSE".replacingOccurrences(of: "SS", with: "ß")), ("\u{212A}", "k")] {
+            if Comparison.groupEqual(.string(a), .string(b)) {
+                #expect(Comparison.groupHash(.string(a)) == Comparison.groupHash(.string(b)), "\(a) \(b)")
+            }
+        }
+        #expect(Comparison.groupEqual(.string("ÉTÉ"), .string("été")))
+    }
+}

@@ -43,6 +43,8 @@ package struct JSONEventParser {
         var values: [Value] = []
         var arrival: Int64?
         var position = 0
+        /// Fields (below 64) whose column holds a value from this event.
+        var stored: UInt64 = 0
         c.skipWhitespace()
         if c.peek() == UInt8(ascii: "}") {
             c.pos += 1
@@ -67,6 +69,11 @@ package struct JSONEventParser {
                 c.skipWhitespace()
                 if field >= 0, asTimestamp[field], c.peek() == 0x22, let t = c.readTimestamp(&times) {
                     row[fieldColumn[field]] = .datetime(t)
+                } else if field >= 0, field < 64, stored & (1 << field) == 0, !wantsRecord, arrivalField == nil {
+                    // The common case: a field's first value, moved into its column. The column
+                    // holds a NULL, which owns nothing, so it is initialized over, not assigned.
+                    stored |= 1 << field
+                    (row + fieldColumn[field]).initialize(to: try c.readValue())
                 } else if field >= 0 || wantsRecord {
                     let v = try c.readValue()
                     if field >= 0 { row[fieldColumn[field]] = v }

@@ -107,16 +107,11 @@ package enum Comparison {
         case .null: return 0x9E37_79B9_7F4A_7C15
         case .string(let s):
             var copy = s
-            let folded: UInt64? = copy.withUTF8 { buf in
-                var x: UInt64 = 0xCBF2_9CE4_8422_2325
-                for b in buf {
-                    if b >= 0x80 { return nil }
-                    x = (x ^ UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)) &* 0x100_0000_01B3
-                }
-                return x
+            guard let folded = copy.withUTF8({ foldedHash($0) }) else {
+                var lowered = s.lowercased()
+                return lowered.withUTF8 { foldedHash($0, asciiOnly: false) } ?? 0
             }
-            guard let folded else { return hashFolded(s.lowercased()) }
-            return mix(folded)
+            return folded
         case .bigint(let i): return mix(Double(i).bitPattern)
         case .float(let d): return mix((d == 0 ? 0 : d).bitPattern)
         case .bit(let b): return mix((b ? 1.0 : 0.0).bitPattern)
@@ -126,10 +121,44 @@ package enum Comparison {
         }
     }
 
-    private static func hashFolded(_ s: String) -> UInt64 {
-        var x: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in s.utf8 { x = (x ^ UInt64(b)) &* 0x100_0000_01B3 }
-        return mix(x)
+    /// A hash of UTF-8 text with ASCII letters folded to lower case, eight bytes at a time; nil when
+    /// `asciiOnly` and a byte is not ASCII (the caller then hashes the lower-cased text, whose
+    /// non-ASCII bytes pass unchanged).
+    @inline(__always)
+    private static func foldedHash(_ buf: UnsafeBufferPointer<UInt8>, asciiOnly: Bool = true) -> UInt64? {
+        let n = buf.count
+        guard let p = buf.baseAddress else { return mix(0xCBF2_9CE4_8422_2325) }
+        let raw = UnsafeRawPointer(p)
+        let high: UInt64 = 0x8080_8080_8080_8080
+        /// Adds 0x20 to the bytes 0x41 to 0x5A, for ASCII bytes; other bytes pass unchanged.
+        @inline(__always) func fold(_ w: UInt64) -> UInt64 {
+            let low = w & ~high
+            let atLeastA = low &+ 0x3F3F_3F3F_3F3F_3F3F, pastZ = low &+ 0x2525_2525_2525_2525
+            let upper = atLeastA & ~pastZ & ~w & high
+            return w | (upper >> 2)
+        }
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(n)
+        var i = 0
+        while i + 8 <= n {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            if asciiOnly && w & high != 0 { return nil }
+            h = (h ^ fold(w)) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h >> 29
+            i += 8
+        }
+        if i < n {
+            var w: UInt64
+            if n >= 8 {
+                // The last eight bytes, without the ones already hashed.
+                w = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) >> UInt64(8 * (8 - (n - i)))
+            } else {
+                w = 0
+                for k in 0..<n { w |= UInt64(p[k]) << UInt64(8 * k) }
+            }
+            if asciiOnly && w & high != 0 { return nil }
+            h = (h ^ fold(w)) &* 0x9E37_79B9_7F4A_7C15
+        }
+        return mix(h)
     }
 
     /// A strong 64-bit finalizer (from SplitMix64).
