@@ -16,11 +16,12 @@ static const int signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT}
 #define SIGNAL_COUNT (sizeof(signals) / sizeof(signals[0]))
 
 static int record_fd = -1;
-// Slot 0 is armed by the thread that processes events; slot 1 by the thread that reads ahead
-// (decodes the next batches), whose thread id is kept so a crash there writes its own record.
-static uint8_t record[2][RECORD_MAX];
-static volatile sig_atomic_t record_count[2] = {0, 0};
-static volatile pid_t reader_thread = 0;
+// Slot 0 is armed by the thread that processes events; slots 1 to READERS by the threads that
+// read ahead (decode the next batches), whose thread ids are kept so a crash there writes its own record.
+#define READERS 4
+static uint8_t record[READERS + 1][RECORD_MAX];
+static volatile sig_atomic_t record_count[READERS + 1];
+static volatile pid_t reader_thread[READERS + 1];
 static struct sigaction previous[SIGNAL_COUNT];
 static void *alternate_stack = NULL;
 // One guard at a time per process: a second install would save this handler as the "previous"
@@ -31,7 +32,11 @@ static volatile sig_atomic_t handling = 0;
 static void on_fatal_signal(int sig, siginfo_t *info, void *context) {
     (void)context;
     // gettid is a plain system call, safe in a handler.
-    int slot = reader_thread != 0 && (pid_t)syscall(SYS_gettid) == reader_thread ? 1 : 0;
+    pid_t self = (pid_t)syscall(SYS_gettid);
+    int slot = 0;
+    for (int i = 1; i <= READERS; i++) {
+        if (reader_thread[i] == self) slot = i;
+    }
     size_t count = (size_t)record_count[slot];
     // A second fault while writing the record must not loop: the default action ends the process.
     if (handling) {
@@ -76,8 +81,7 @@ int saql_crash_guard_install(const char *path) {
             }
         }
     }
-    record_count[0] = record_count[1] = 0;
-    reader_thread = 0;
+    for (int i = 0; i <= READERS; i++) record_count[i] = reader_thread[i] = 0;
     record_fd = fd;
     struct sigaction action;
     memset(&action, 0, sizeof action);
@@ -99,19 +103,21 @@ void saql_crash_guard_arm(const uint8_t *bytes, size_t count) { arm(0, bytes, co
 
 void saql_crash_guard_disarm(void) { record_count[0] = 0; }
 
-void saql_crash_guard_arm_reader(const uint8_t *bytes, size_t count) {
-    reader_thread = (pid_t)syscall(SYS_gettid);
-    arm(1, bytes, count);
+void saql_crash_guard_arm_reader(int lane, const uint8_t *bytes, size_t count) {
+    if (lane < 0 || lane >= READERS) return;
+    reader_thread[lane + 1] = (pid_t)syscall(SYS_gettid);
+    arm(lane + 1, bytes, count);
 }
 
-void saql_crash_guard_disarm_reader(void) { record_count[1] = 0; }
+void saql_crash_guard_disarm_reader(int lane) {
+    if (lane >= 0 && lane < READERS) record_count[lane + 1] = 0;
+}
 
 void saql_crash_guard_uninstall(void) {
     if (record_fd < 0) return;
     for (size_t i = 0; i < SIGNAL_COUNT; i++) (void)sigaction(signals[i], &previous[i], NULL);
     close(record_fd);
     record_fd = -1;
-    record_count[0] = record_count[1] = 0;
-    reader_thread = 0;
+    for (int i = 0; i <= READERS; i++) record_count[i] = reader_thread[i] = 0;
     atomic_store(&installed, 0);
 }

@@ -28,6 +28,9 @@ struct Run: ParsableCommand {
     @Option(help: "Rows per batch read from an input.")
     var batchSize = 1024
 
+    @Option(help: ArgumentHelp("Threads that read and decode file inputs ahead of the operators. Default: one per core, up to 4, when there is more than one core; 0 reads on the operators' thread.", valueName: "N"))
+    var readAhead: Int?
+
     @Option(help: "Color diagnostics: auto, on or off.")
     var color: ColorMode = .auto
 
@@ -83,6 +86,7 @@ struct Run: ParsableCommand {
         }
         var options = PipelineOptions(runStart: start.ticks)
         options.batchSize = max(1, batchSize)
+        if let readAhead { options.readAheadLanes = min(max(0, readAhead), 4) }
         options.deadLetter = compiled.deadLetter
         let context = RuntimeContext()
         context.onRowError = { printError("saql: warning: \($0)") }

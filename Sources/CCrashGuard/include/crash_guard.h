@@ -16,12 +16,12 @@ void saql_crash_guard_arm(const uint8_t *bytes, size_t count);
 /// Nothing is written by a crash from now on, until the next arm.
 void saql_crash_guard_disarm(void);
 
-/// Arms the record written if the calling thread, the one reading ahead of the event thread,
-/// crashes; a crash on any other thread writes the record of ``saql_crash_guard_arm``.
-void saql_crash_guard_arm_reader(const uint8_t *bytes, size_t count);
+/// Arms the record written if the calling thread, read-ahead lane `lane` (0 to 3) of the event
+/// thread, crashes; a crash on a thread that is no lane writes the record of ``saql_crash_guard_arm``.
+void saql_crash_guard_arm_reader(int lane, const uint8_t *bytes, size_t count);
 
-/// Nothing is written by a crash of the reading thread from now on, until its next arm.
-void saql_crash_guard_disarm_reader(void);
+/// Nothing is written by a crash of lane `lane` from now on, until its next arm.
+void saql_crash_guard_disarm_reader(int lane);
 
 /// Restores the previous handlers and closes the record file. Only the guard that installed calls it.
 void saql_crash_guard_uninstall(void);

@@ -54,27 +54,30 @@ public struct Timestamp: Hashable, Sendable, Encodable, Comparable, CustomString
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Appends the ISO-8601 form to a byte buffer without creating a String.
+    /// Appends the ISO-8601 form to a byte buffer without creating a String: the 28 bytes of
+    /// `YYYY-MM-DDThh:mm:ss.fffffffZ` are written in place (a negative year takes a sign).
     package func appendISO8601(to out: inout [UInt8]) {
         let c = components
-        func put(_ v: Int, _ width: Int) {
-            var digits = [UInt8](repeating: 0x30, count: width)
-            var x = v
-            for i in stride(from: width - 1, through: 0, by: -1) {
-                digits[i] = UInt8(0x30 + x % 10)
-                x /= 10
-            }
-            out.append(contentsOf: digits)
-        }
         if c.year < 0 { out.append(UInt8(ascii: "-")) }
-        put(abs(c.year), 4)
-        out.append(UInt8(ascii: "-")); put(c.month, 2)
-        out.append(UInt8(ascii: "-")); put(c.day, 2)
-        out.append(UInt8(ascii: "T")); put(c.hour, 2)
-        out.append(UInt8(ascii: ":")); put(c.minute, 2)
-        out.append(UInt8(ascii: ":")); put(c.second, 2)
-        out.append(UInt8(ascii: ".")); put(Int(c.fraction), 7)
-        out.append(UInt8(ascii: "Z"))
+        let p = out.count
+        out.append(contentsOf: repeatElement(0, count: 28))
+        out.withUnsafeMutableBufferPointer { b in
+            @inline(__always) func put(_ v: Int, _ width: Int, at end: Int) {
+                var x = v
+                for i in stride(from: end - 1, through: end - width, by: -1) {
+                    b[i] = UInt8(truncatingIfNeeded: 0x30 + x % 10)
+                    x /= 10
+                }
+            }
+            put(abs(c.year), 4, at: p + 4)
+            b[p + 4] = 0x2D; put(c.month, 2, at: p + 7)
+            b[p + 7] = 0x2D; put(c.day, 2, at: p + 10)
+            b[p + 10] = 0x54; put(c.hour, 2, at: p + 13)
+            b[p + 13] = 0x3A; put(c.minute, 2, at: p + 16)
+            b[p + 16] = 0x3A; put(c.second, 2, at: p + 19)
+            b[p + 19] = 0x2E; put(Int(c.fraction), 7, at: p + 27)
+            b[p + 27] = 0x5A
+        }
     }
 
     /// Parses ISO-8601 text: `YYYY-MM-DD[(T| )hh:mm[:ss[.fffffff]]][Z|±hh[:mm]]`.

@@ -302,7 +302,7 @@ package final class Pipeline {
         else if options.checkpoints != nil, transactions.isEmpty { try storeCheckpoint([]) }
         let poison = try options.checkpoints.map { try PoisonGuard(directory: $0.directory) }
         context.crashGuard = poison
-        context.readAheadRows = options.readAhead && poison?.hasSuspect != true ? options.batchSize : nil
+        context.readAhead = options.readAheadLanes > 0 && poison?.hasSuspect != true ? (options.batchSize, options.readAheadLanes) : nil
         defer { context.crashGuard = nil }
         let live = sources.contains { $0.source.isLive } || !transactions.isEmpty
         let clock = context.clock

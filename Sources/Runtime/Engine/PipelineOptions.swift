@@ -5,10 +5,13 @@ import Planner
 package struct PipelineOptions {
     /// Rows per batch read from a source.
     package var batchSize = 1024
-    /// File inputs read and decode their next batches on a second thread, overlapping the
-    /// operators (on by default when the process may use more than one core). Outputs are the same
-    /// either way.
-    package var readAhead = ProcessInfo.processInfo.activeProcessorCount > 1
+    /// How many threads decode a file input's next batches while the operators run (lanes; 0
+    /// reads on the run's thread). By default one per core the process may use, up to 4, when
+    /// there is more than one. Outputs are the same either way.
+    package var readAheadLanes: Int = {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        return cores > 1 ? min(cores, 4) : 0
+    }()
     /// The run's start time: the arrival time of events without one (as in ASA local runs).
     package var runStart: Int64
     /// Receives rows of outputs bound to the embedded connector.

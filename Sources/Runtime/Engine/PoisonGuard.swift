@@ -14,8 +14,8 @@ import Planner
 /// the next start skips that one event without decoding it. A crash that does not repeat costs
 /// one slower stretch and skips nothing.
 ///
-/// A file input that reads ahead decodes its next batches on a thread of its own; that thread
-/// arms a record of its own (the batch it decodes), and the handler writes the record of the
+/// A file input that reads ahead decodes its next batches on threads of their own (lanes); each
+/// lane arms a record of its own (the batch it decodes), and the handler writes the record of the
 /// thread that crashed. The run after a crash reads on the run's thread only.
 ///
 /// Replays from a checkpoint read the same batches (file inputs are read deterministically), so
@@ -102,13 +102,15 @@ final class PoisonGuard: @unchecked Sendable {
 
     /// Arms the record a crash of the calling read-ahead thread writes: it was decoding the batch
     /// that starts at `batchStart`. Called on that thread.
-    func armReader(input: String, batchStart: [UInt8]) {
+    func armReader(lane: Int, input: String, batchStart: [UInt8]) {
         guard active else { return }
-        Self.encode(Record(input: input, batchStart: batchStart)).withUnsafeBufferPointer { saql_crash_guard_arm_reader($0.baseAddress, $0.count) }
+        Self.encode(Record(input: input, batchStart: batchStart)).withUnsafeBufferPointer {
+            saql_crash_guard_arm_reader(Int32(lane), $0.baseAddress, $0.count)
+        }
     }
 
-    /// The read-ahead thread's batch is decoded.
-    func disarmReader() { if active { saql_crash_guard_disarm_reader() } }
+    /// Lane `lane`'s batch is decoded.
+    func disarmReader(lane: Int) { if active { saql_crash_guard_disarm_reader(Int32(lane)) } }
 
     private func arm(_ r: Record) {
         Self.encode(r).withUnsafeBufferPointer { saql_crash_guard_arm($0.baseAddress, $0.count) }

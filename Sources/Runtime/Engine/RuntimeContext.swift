@@ -22,9 +22,9 @@ package final class RuntimeContext {
     package var checkpointWanted = false
     /// Wall-clock time for the whole run (see ``Clock``).
     package var clock: any Clock = SystemClock()
-    /// The batch size file inputs read ahead on a thread of their own, or nil to read on the run's
-    /// thread (one core, or ``PipelineOptions/readAhead`` off).
-    package var readAheadRows: Int?
+    /// How file inputs read ahead: batches of `rows` events, decoded by `lanes` threads of their
+    /// own; nil to read on the run's thread (one core, or ``PipelineOptions/readAheadLanes`` 0).
+    package var readAhead: (rows: Int, lanes: Int)?
     /// The run's poison-event guard, armed by read-ahead threads for the batch they decode.
     var crashGuard: PoisonGuard?
     private var reported: [String: Int] = [:]

@@ -29,9 +29,15 @@ package final class FileSource: EventSource, RecordSkipping {
         var position: [UInt8]
         var error: (any Error)?
     }
-    @exclusivity(unchecked) private var readAhead: ReadAhead<Ahead>?
-    /// While reading ahead: the position after the last batch handed out (the reader is further on).
+    /// The read-ahead lanes: lane k reads batches k, k + lanes, ... with a reader of its own and
+    /// passes over the others' lines without decoding them. Batches are handed out in turn.
+    @exclusivity(unchecked) private var lanes: [ReadAhead<Ahead>] = []
+    @exclusivity(unchecked) private var nextLane = 0
+    /// While reading ahead: the position after the last batch handed out (this source's own reader
+    /// stays where reading ahead began).
     @exclusivity(unchecked) private var consumed: [UInt8]?
+    /// A source of the same file and layout, for a lane.
+    private let sibling: () throws -> FileSource
 
     package init(input: String, path: String, format: DataFormat, arrivalField: String?, layout: InputLayout,
                 compatibility: CompatibilityLevel, runStart: Int64, context: RuntimeContext, maxEventBytes: Int = 1 << 20) throws {
@@ -42,6 +48,10 @@ package final class FileSource: EventSource, RecordSkipping {
         defaultArrival = runStart
         self.context = context
         self.maxEventBytes = maxEventBytes
+        sibling = {
+            try FileSource(input: input, path: path, format: format, arrivalField: arrivalField, layout: layout,
+                           compatibility: compatibility, runStart: runStart, context: context, maxEventBytes: maxEventBytes)
+        }
         metadataColumns = layout.fields.enumerated().compactMap { i, field in
             MetadataProperty(layoutField: field).map { (layout.column(ofField: i), $0) }
         }
@@ -89,45 +99,78 @@ package final class FileSource: EventSource, RecordSkipping {
         if arrayEvents != nil { arrayCursor = cursor } else { try reader.seek(to: offset, lineNumber: line) }
     }
 
-    /// Batches of the run's batch size are read ahead on a thread of their own when the run allows
-    /// it (``RuntimeContext/readAheadRows``); any other size (one event at a time for the poison
-    /// guard, small paced batches) stops that, rewinds to the last batch handed out and reads here.
+    /// Batches of the run's batch size are read ahead, on threads of their own, when the run allows
+    /// it (``RuntimeContext/readAhead``) and the file is lines (JSON Lines, CSV); any other size (one
+    /// event at a time for the poison guard, small paced batches) stops that, rewinds to the last
+    /// batch handed out and reads here. A batch is `maxRows` events (lines that are not blank,
+    /// malformed ones included), however it is read.
     package func nextBatch(maxRows: Int) throws -> EventBatch? {
-        guard let rows = context.readAheadRows, rows == maxRows else {
+        // What the run saw as this batch's start (before a CSV header is read, say): the position
+        // the poison guard's record names.
+        let handedOut = position
+        try start()
+        guard let plan = context.readAhead, plan.rows == maxRows, arrayEvents == nil else {
             try stopReadingAhead(rewind: true)
             return try readReported(maxRows: maxRows)
         }
-        let ahead = readAhead ?? startReadingAhead(rows: rows)
-        guard let item = ahead.next() else { return nil }
+        if lanes.isEmpty { try startReadingAhead(rows: plan.rows, lanes: plan.lanes, handedOut: handedOut) }
+        guard let item = lanes[nextLane].next() else { return nil }
+        nextLane = (nextLane + 1) % lanes.count
         consumed = item.position
         apply(item.report)
         if let error = item.error { throw error }
         return item.batch
     }
 
-    private func startReadingAhead(rows: Int) -> ReadAhead<Ahead> {
-        let guardian = context.crashGuard, input = input
-        let ahead = ReadAhead<Ahead>(depth: 3, name: "saql read \(input)") { [self] in
-            let start = readerPosition
-            guardian?.armReader(input: input, batchStart: start)
-            defer { guardian?.disarmReader() }
-            do {
-                let batch = try read(maxRows: rows)
-                return (Ahead(batch: batch, report: takeReport(), position: readerPosition), batch == nil)
-            } catch {
-                return (Ahead(batch: nil, report: takeReport(), position: start, error: error), true)
-            }
+    private func startReadingAhead(rows: Int, lanes count: Int, handedOut: [UInt8]) throws {
+        let guardian = context.crashGuard, input = input, begin = readerPosition
+        for lane in 0..<count {
+            let source = try sibling()
+            try source.seek(begin)
+            var skip = lane * rows
+            var first = lane == 0 ? handedOut : nil
+            lanes.append(ReadAhead<Ahead>(depth: 8, name: "saql read \(input) \(lane)") {
+                do {
+                    let atEnd = try !source.skipEvents(skip)
+                    skip = (count - 1) * rows
+                    let start = first ?? source.readerPosition
+                    first = nil
+                    if atEnd { return (Ahead(batch: nil, report: source.takeReport(), position: start), true) }
+                    guardian?.armReader(lane: lane, input: input, batchStart: start)
+                    defer { guardian?.disarmReader(lane: lane) }
+                    do {
+                        let batch = try source.read(maxRows: rows)
+                        return (Ahead(batch: batch, report: source.takeReport(), position: source.readerPosition), batch == nil)
+                    } catch {
+                        return (Ahead(batch: nil, report: source.takeReport(), position: start, error: error), true)
+                    }
+                } catch {
+                    return (Ahead(batch: nil, report: source.takeReport(), position: source.readerPosition, error: error), true)
+                }
+            })
         }
-        consumed = readerPosition
-        readAhead = ahead
-        return ahead
+        nextLane = 0
+        consumed = handedOut
     }
 
-    /// Ends reading ahead; with `rewind`, the reader goes back to the last batch handed out.
+    /// Passes over `count` events (lines that are not blank) without decoding them; false when the
+    /// file ends first.
+    private func skipEvents(_ count: Int) throws -> Bool {
+        var left = count
+        while left > 0 {
+            let more = try reader.nextLine { line in
+                if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { left -= 1 }
+            }
+            if !more { return false }
+        }
+        return true
+    }
+
+    /// Ends reading ahead; with `rewind`, the reader goes to the last batch handed out.
     private func stopReadingAhead(rewind: Bool) throws {
-        guard let ahead = readAhead else { return }
-        ahead.stop()
-        readAhead = nil
+        guard !lanes.isEmpty else { return }
+        for lane in lanes { lane.stop() }
+        lanes = []
         if rewind, let consumed { try seek(consumed) }
         consumed = nil
     }
@@ -167,7 +210,7 @@ package final class FileSource: EventSource, RecordSkipping {
             decoder = local
             report.events += events
         }
-        while batch.count < maxRows {
+        while events < maxRows {
             let more = try reader.nextLine { line in
                 if decodeLine(line, decoder: &local, into: &batch, eventOffset: Int64(reader.recordLine),
                               position: { "\(self.reader.path):\(self.reader.recordLine)" }) {

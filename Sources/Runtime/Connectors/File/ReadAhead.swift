@@ -27,6 +27,12 @@ final class ReadAhead<Item>: @unchecked Sendable {
     }
 
     private func run() {
+        // Below the run thread, which is the pipeline's one serial stage: when all threads are
+        // ready, it takes a core first and the lanes fill what is left. (On Linux the nice value
+        // belongs to the calling thread.)
+        #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 5)
+        #endif
         while true {
             condition.lock()
             while queue.count - head >= depth && !stopping { condition.wait() }
