@@ -23,15 +23,25 @@ struct GroupTable {
 
     /// The hash of a key held in `key[0..<width]`.
     @inline(__always)
-    static func hash(_ key: UnsafePointer<Value>, width: Int) -> UInt64 {
+    static func hash(_ key: UnsafePointer<Value>, width: Int) -> UInt64 { hash(ContiguousKey(base: key), width: width) }
+
+    /// The hash of a key's values wherever they are.
+    @inline(__always)
+    static func hash<K: GroupKeyValues>(_ key: K, width: Int) -> UInt64 {
         var h: UInt64 = 0x2545_F491_4F6C_DD1D
         for i in 0..<width { h = Comparison.mix(h ^ Comparison.groupHash(key[i])) }
         return h
     }
 
-    /// The slot of `key`, inserting it when new. `inserted` tells which.
+    /// The slot of the key held in `key[0..<width]`, inserting it when new.
     @inline(__always)
     mutating func slot(for key: UnsafePointer<Value>, hash: UInt64) -> (slot: Int, inserted: Bool) {
+        slot(for: ContiguousKey(base: key), hash: hash)
+    }
+
+    /// The slot of `key`, inserting it (its values copied) when new. `inserted` tells which.
+    @inline(__always)
+    mutating func slot<K: GroupKeyValues>(for key: K, hash: UInt64) -> (slot: Int, inserted: Bool) {
         var i = Int(truncatingIfNeeded: hash) & mask
         while true {
             let s = Int(index[i])
@@ -58,7 +68,7 @@ struct GroupTable {
     }
 
     @inline(__always)
-    private func equal(_ slot: Int, _ key: UnsafePointer<Value>) -> Bool {
+    private func equal<K: GroupKeyValues>(_ slot: Int, _ key: K) -> Bool {
         let base = slot * width
         for k in 0..<width where !Comparison.groupEqual(keys[base + k], key[k]) { return false }
         return true
@@ -81,6 +91,24 @@ struct GroupTable {
         for i in index.indices { index[i] = -1 }
         count = 0
     }
+}
+
+/// A group key's values, read where they are, so hashing and probing copy nothing: contiguous
+/// (a key buffer) or gathered from a row's columns.
+protocol GroupKeyValues {
+    subscript(_ k: Int) -> Value { get }
+}
+
+/// Key values held next to each other.
+struct ContiguousKey: GroupKeyValues {
+    let base: UnsafePointer<Value>
+    @inline(__always) subscript(_ k: Int) -> Value { unsafeAddress { base + k } }
+}
+
+/// Key values at addresses of their own (the columns of a row, computed keys).
+struct GatheredKey: GroupKeyValues {
+    let parts: UnsafePointer<UnsafePointer<Value>>
+    @inline(__always) subscript(_ k: Int) -> Value { unsafeAddress { parts[k] } }
 }
 
 extension GroupTable {

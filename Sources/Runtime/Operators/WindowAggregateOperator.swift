@@ -128,44 +128,51 @@ package final class WindowAggregateOperator: EmittingOnWatermark {
             var rowLists: [[Int32]] = []
             var slotLists: [[Int32]] = []
             var cur = -1
-            let key = UnsafeMutablePointer<Value>.allocate(capacity: max(keyCount, 1))
-            key.initialize(repeating: .null, count: max(keyCount, 1))
+            // Each row's key is read in place: the addresses of its values in the row (or among the
+            // computed keys), copied only when a group is new.
+            let parts = UnsafeMutablePointer<UnsafePointer<Value>>.allocate(capacity: max(keyCount, 1))
+            let null = UnsafeMutablePointer<Value>.allocate(capacity: 1)
+            null.initialize(to: .null)
             defer {
-                key.deinitialize(count: max(keyCount, 1))
-                key.deallocate()
+                parts.deallocate()
+                null.deinitialize(count: 1)
+                null.deallocate()
             }
+            let key = GatheredKey(parts: parts)
             let times = batch.times
-            for r in 0..<n where !failed[r] {
-                let row = base + r * width
-                for k in 0..<keyCount {
-                    switch keys[k] {
-                    case .column(let c): key[k] = row[c]
-                    case .expr: key[k] = keyValues[r * keyCount + k]
-                    case .none: break
-                    }
-                }
-                let hash = GroupTable.hash(key, width: keyCount)
-                let t = times[r]
-                // The first window end at or after t, then every later hop while the window still covers t.
-                var end = (t - offset).ceilDiv(hop) * hop + offset
-                while end - size < t {
-                    if cur < 0 || touched[cur].end != end {
-                        cur = touched.firstIndex { $0.end == end } ?? -1
-                        if cur < 0 {
-                            let w = window(ending: end)
-                            touched.append(w)
-                            tables.append(w.groups)
-                            w.groups = GroupTable(width: 0, capacity: 0)
-                            rowLists.append([])
-                            slotLists.append([])
-                            cur = touched.count - 1
+            keyValues.withUnsafeBufferPointer { computed in
+                for r in 0..<n where !failed[r] {
+                    let row = base + r * width
+                    for k in 0..<keyCount {
+                        switch keys[k] {
+                        case .column(let c): parts[k] = row + c
+                        case .expr: parts[k] = computed.baseAddress.map { $0 + r * keyCount + k } ?? UnsafePointer(null)
+                        case .none: parts[k] = UnsafePointer(null)
                         }
                     }
-                    let (slot, inserted) = tables[cur].slot(for: key, hash: hash)
-                    if inserted { for c in touched[cur].columns { c.grow(to: slot + 1) } }
-                    rowLists[cur].append(Int32(r))
-                    slotLists[cur].append(Int32(slot))
-                    end += hop
+                    let hash = GroupTable.hash(key, width: keyCount)
+                    let t = times[r]
+                    // The first window end at or after t, then every later hop while the window still covers t.
+                    var end = (t - offset).ceilDiv(hop) * hop + offset
+                    while end - size < t {
+                        if cur < 0 || touched[cur].end != end {
+                            cur = touched.firstIndex { $0.end == end } ?? -1
+                            if cur < 0 {
+                                let w = window(ending: end)
+                                touched.append(w)
+                                tables.append(w.groups)
+                                w.groups = GroupTable(width: 0, capacity: 0)
+                                rowLists.append([])
+                                slotLists.append([])
+                                cur = touched.count - 1
+                            }
+                        }
+                        let (slot, inserted) = tables[cur].slot(for: key, hash: hash)
+                        if inserted { for c in touched[cur].columns { c.grow(to: slot + 1) } }
+                        rowLists[cur].append(Int32(r))
+                        slotLists[cur].append(Int32(slot))
+                        end += hop
+                    }
                 }
             }
             // Phase 3: one loop per (window, aggregate).

@@ -106,12 +106,11 @@ package enum Comparison {
         switch v {
         case .null: return 0x9E37_79B9_7F4A_7C15
         case .string(let s):
-            var copy = s
-            guard let folded = copy.withUTF8({ foldedHash($0) }) else {
-                var lowered = s.lowercased()
-                return lowered.withUTF8 { foldedHash($0, asciiOnly: false) } ?? 0
-            }
-            return folded
+            // Read in place (no copy of the string); text that is not ASCII, or not contiguous,
+            // hashes its lower-cased form.
+            if case let folded?? = s.utf8.withContiguousStorageIfAvailable({ foldedHash($0) }) { return folded }
+            var lowered = s.lowercased()
+            return lowered.withUTF8 { foldedHash($0, asciiOnly: false) } ?? 0
         case .bigint(let i): return mix(Double(i).bitPattern)
         case .float(let d): return mix((d == 0 ? 0 : d).bitPattern)
         case .bit(let b): return mix((b ? 1.0 : 0.0).bitPattern)
