@@ -29,8 +29,33 @@ static void *alternate_stack = NULL;
 static atomic_int installed = 0;
 static volatile sig_atomic_t handling = 0;
 
+// Hands the signal to the handler that was installed before this one, as if this one had not
+// been there: a handler is called with the same information and context (and may return, having
+// handled it: a JIT's trap, say); the default action is restored, so a fault raised by an
+// instruction faults again when this handler returns and a signal that was sent is sent again.
+// The handler is called rather than reinstalled, so a handler installed later (which chains to
+// this one) stays in place.
+static void pass_on(int sig, siginfo_t *info, void *context) {
+    for (size_t i = 0; i < SIGNAL_COUNT; i++) {
+        if (signals[i] != sig) continue;
+        const struct sigaction *prev = &previous[i];
+        if (prev->sa_flags & SA_SIGINFO) {
+            if (prev->sa_sigaction != NULL) {
+                prev->sa_sigaction(sig, info, context);
+                return;
+            }
+        } else if (prev->sa_handler == SIG_IGN) {
+            return;
+        } else if (prev->sa_handler != SIG_DFL) {
+            prev->sa_handler(sig);
+            return;
+        }
+    }
+    signal(sig, SIG_DFL);
+    if (info == NULL || info->si_code <= 0) raise(sig);
+}
+
 static void on_fatal_signal(int sig, siginfo_t *info, void *context) {
-    (void)context;
     // gettid is a plain system call, safe in a handler.
     pid_t self = (pid_t)syscall(SYS_gettid);
     int slot = 0;
@@ -52,14 +77,9 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *context) {
         (void)ftruncate(record_fd, (off_t)count + 4);
         (void)fsync(record_fd);
     }
-    // Give the signal back to whoever handled it before (Swift's backtracer, or the default action)
-    // with its own context, as if this handler had not been there: a fault raised by an instruction
-    // (si_code > 0) faults again when the handler returns; a signal that was sent is sent again,
-    // after this handler is gone.
-    for (size_t i = 0; i < SIGNAL_COUNT; i++) {
-        if (signals[i] == sig) (void)sigaction(sig, &previous[i], NULL);
-    }
-    if (info == NULL || info->si_code <= 0) raise(sig);
+    pass_on(sig, info, context);
+    // Back here, the earlier handler dealt with the signal and the process goes on.
+    handling = 0;
 }
 
 int saql_crash_guard_install(const char *path) {
@@ -115,7 +135,13 @@ void saql_crash_guard_disarm_reader(int lane) {
 
 void saql_crash_guard_uninstall(void) {
     if (record_fd < 0) return;
-    for (size_t i = 0; i < SIGNAL_COUNT; i++) (void)sigaction(signals[i], &previous[i], NULL);
+    // A handler installed after this one (and chaining to it) stays: this one then only passes on.
+    for (size_t i = 0; i < SIGNAL_COUNT; i++) {
+        struct sigaction current;
+        if (sigaction(signals[i], NULL, &current) == 0 && (current.sa_flags & SA_SIGINFO) && current.sa_sigaction == on_fatal_signal) {
+            (void)sigaction(signals[i], &previous[i], NULL);
+        }
+    }
     close(record_fd);
     record_fd = -1;
     for (int i = 0; i <= READERS; i++) record_count[i] = reader_thread[i] = 0;

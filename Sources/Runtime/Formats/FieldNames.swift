@@ -97,3 +97,46 @@ final class FieldNames {
         return true
     }
 }
+
+/// The key last seen at each of the first positions of an object when it named no wanted field,
+/// so the same key in the next event is passed over by comparing its bytes, without a search.
+final class UnwantedKeys {
+    private static let positions = 32
+    private static let maxLength = 48
+    private let keys: UnsafeMutablePointer<UInt8>
+    private let lengths: UnsafeMutablePointer<Int>
+
+    init() {
+        keys = .allocate(capacity: Self.positions * Self.maxLength)
+        keys.initialize(repeating: 0, count: Self.positions * Self.maxLength)
+        lengths = .allocate(capacity: Self.positions)
+        lengths.initialize(repeating: -1, count: Self.positions)
+    }
+
+    deinit {
+        keys.deallocate()
+        lengths.deallocate()
+    }
+
+    /// Remembers the unescaped key `bytes[start..<end]` at `position`.
+    func remember(_ position: Int, _ start: Int, _ end: Int, _ bytes: UnsafeBufferPointer<UInt8>) {
+        guard position < Self.positions, let b = bytes.baseAddress else { return }
+        let n = end - start
+        guard n <= Self.maxLength else {
+            lengths[position] = -1
+            return
+        }
+        (keys + position * Self.maxLength).update(from: b + start, count: n)
+        lengths[position] = n
+    }
+
+    /// The length of the key remembered at `position` when the bytes at `at` are that key exactly,
+    /// closed by a quote; nil otherwise.
+    @inline(__always)
+    func exactKey(_ position: Int, at: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard position < Self.positions, let b = bytes.baseAddress else { return nil }
+        let n = lengths[position]
+        guard n >= 0, at + n < bytes.count, b[at + n] == 0x22, memcmp(b + at, keys + position * Self.maxLength, n) == 0 else { return nil }
+        return n
+    }
+}

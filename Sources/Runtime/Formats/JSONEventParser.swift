@@ -21,6 +21,7 @@ package struct JSONEventParser {
     /// For each key position in the previous event, the field it matched: a hint for the next event.
     var hints: [Int] = []
     let strings = StringCache()
+    let unwanted = UnwantedKeys()
     var times = TimestampParser()
 
     package init(layout: InputLayout, arrivalField: String?, compatibility: CompatibilityLevel) {
@@ -59,6 +60,11 @@ package struct JSONEventParser {
                     key = JSONCursor.Key(start: c.pos + 1, end: c.pos + 1 + n, escaped: false)
                     c.pos += n + 2
                     field = h
+                } else if position < hints.count, hints[position] < 0, c.peek() == 0x22, let n = unwanted.exactKey(position, at: c.pos + 1, bytes) {
+                    // The key that named no wanted field here last time.
+                    key = JSONCursor.Key(start: c.pos + 1, end: c.pos + 1 + n, escaped: false)
+                    c.pos += n + 2
+                    field = -1
                 } else {
                     key = try c.readKey()
                     field = match(key, position: position, bytes: bytes)
@@ -113,11 +119,13 @@ package struct JSONEventParser {
             if h >= 0, fields.matches(h, key, bytes) { return h }
         }
         var found = -1
-        if !key.escaped && fields.cannotMatch(key) { return found }
-        for i in 0..<fields.count where fields.matches(i, key, bytes) {
-            found = i
-            break
+        if key.escaped || !fields.cannotMatch(key) {
+            for i in 0..<fields.count where fields.matches(i, key, bytes) {
+                found = i
+                break
+            }
         }
+        if found < 0 && !key.escaped { unwanted.remember(position, key.start, key.end, bytes) }
         if position < hints.count { hints[position] = found } else if position == hints.count { hints.append(found) }
         return found
     }

@@ -25,6 +25,8 @@ package final class TimestampOperator: Operator {
     package let downstream = Downstream()
     private let input: String
     private let timeExpr: CompiledExpr?
+    /// Reads ISO-8601 event times (events of one minute share their first 16 bytes).
+    @exclusivity(unchecked) private var times = TimestampParser()
     private let outOfOrder: Int64
     private let late: Int64?
     private let policy: EventOrderingPolicy
@@ -111,6 +113,15 @@ package final class TimestampOperator: Operator {
     package var heldRows: Int { buffer.count + keyBuffers.reduce(0) { $0 + $1.count } }
 
 
+    /// The event time of a TIMESTAMP BY value, as ``Conversions/timestamp(_:)`` converts it.
+    @inline(__always)
+    private func eventTime(_ v: Value) throws(EvalError) -> Timestamp? {
+        if case .string(let s) = v {
+            if case let t?? = s.utf8.withContiguousStorageIfAvailable({ times.parse($0) }) { return t }
+        }
+        return try Conversions.timestamp(v)
+    }
+
     package func process(_ batch: EventBatch, port: Int) throws {
         if !overKeys.isEmpty { return try processSubstreams(batch) }
         let partitioned = !batch.partitions.isEmpty
@@ -136,7 +147,7 @@ package final class TimestampOperator: Operator {
             var t: Int64
             if let timeExpr {
                 do throws(EvalError) {
-                    guard let ts = try Conversions.timestamp(try timeExpr(row)) else {
+                    guard let ts = try eventTime(try timeExpr(row)) else {
                         reject(.invalidTimestamp, "TIMESTAMP BY is NULL", row: row, arrival: arrival, watermark: w, original: nil, adjusted: nil)
                         return
                     }
@@ -295,7 +306,7 @@ package final class TimestampOperator: Operator {
             var t: Int64
             do throws(EvalError) {
                 for k in overKeys.indices { key[k] = try overKeys[k](row) }
-                guard let ts = try timeExpr.map({ e throws(EvalError) in try Conversions.timestamp(try e(row)) }) ?? Timestamp(ticks: arrival) else {
+                guard let ts = try timeExpr.map({ e throws(EvalError) in try eventTime(try e(row)) }) ?? Timestamp(ticks: arrival) else {
                     reject(.invalidTimestamp, "TIMESTAMP BY is NULL", row: row, arrival: arrival, watermark: global, original: nil, adjusted: nil)
                     return
                 }
