@@ -29,6 +29,9 @@ for n in "${SIZES[@]}"; do
   python3 bench/duckdb_check.py "$data" bench/out
 done
 
+echo "one core against two, beside DuckDB with 1 and 2 threads (bench/cores.sh):"
+bench/cores.sh "${SIZES[@]}"
+
 echo "stream-stream join (two 5M-event streams, DATEDIFF(second) BETWEEN 0 AND 10):"
 [ -f bench/data/join-readings.jsonl ] || python3 bench/gen_join.py --events 5000000 -o bench/data/join
 measure 10000000 join .build/release/saql run bench/queries/join.saql --input Readings=bench/data/join-readings.jsonl \

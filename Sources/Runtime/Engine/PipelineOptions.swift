@@ -9,9 +9,20 @@ package struct PipelineOptions {
     /// reads on the run's thread). By default one per core the process may use, up to 4, when
     /// there is more than one. Outputs are the same either way.
     package var readAheadLanes: Int = {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let cores = usableCores
         return cores > 1 ? min(cores, 4) : 0
     }()
+
+    /// The cores this process may run on: its CPU affinity (`taskset`), which
+    /// `activeProcessorCount` does not see on Linux. (Glibc's `sched_getaffinity` is not visible
+    /// to Swift, so the mask is read from `/proc/self/status`.)
+    private static var usableCores: Int {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) else { return cores }
+        let allowed = line.dropFirst("Cpus_allowed:".count).reduce(0) { $0 + (Int(String($1), radix: 16)?.nonzeroBitCount ?? 0) }
+        return allowed > 0 ? min(allowed, cores) : cores
+    }
     /// The run's start time: the arrival time of events without one (as in ASA local runs).
     package var runStart: Int64
     /// Receives rows of outputs bound to the embedded connector.

@@ -40,17 +40,20 @@ package final class FileSource: EventSource, RecordSkipping {
     private let sibling: () throws -> FileSource
 
     package init(input: String, path: String, format: DataFormat, arrivalField: String?, layout: InputLayout,
-                compatibility: CompatibilityLevel, runStart: Int64, context: RuntimeContext, maxEventBytes: Int = 1 << 20) throws {
+                compatibility: CompatibilityLevel, runStart: Int64, context: RuntimeContext, maxEventBytes: Int = 1 << 20,
+                readChunk: Int = 4 << 20) throws {
         self.input = input
-        reader = try LineReader(path: path)
+        reader = try LineReader(path: path, chunk: readChunk)
         decoder = EventDecoder(layout: layout, format: format, arrivalField: arrivalField, compatibility: compatibility)
         reader.quotedNewlines = decoder.isCSV
         defaultArrival = runStart
         self.context = context
         self.maxEventBytes = maxEventBytes
         sibling = {
+            // A lane reads in smaller chunks: there are several of them (a long line still grows the buffer).
             try FileSource(input: input, path: path, format: format, arrivalField: arrivalField, layout: layout,
-                           compatibility: compatibility, runStart: runStart, context: context, maxEventBytes: maxEventBytes)
+                           compatibility: compatibility, runStart: runStart, context: context, maxEventBytes: maxEventBytes,
+                           readChunk: 1 << 20)
         }
         metadataColumns = layout.fields.enumerated().compactMap { i, field in
             MetadataProperty(layoutField: field).map { (layout.column(ofField: i), $0) }
@@ -129,7 +132,7 @@ package final class FileSource: EventSource, RecordSkipping {
             try source.seek(begin)
             var skip = lane * rows
             var first = lane == 0 ? handedOut : nil
-            lanes.append(ReadAhead<Ahead>(depth: 8, name: "saql read \(input) \(lane)") {
+            lanes.append(ReadAhead<Ahead>(depth: 4, name: "saql read \(input) \(lane)") {
                 do {
                     let atEnd = try !source.skipEvents(skip)
                     skip = (count - 1) * rows
