@@ -11,7 +11,9 @@
 //
 // Checkpoint blobs through restore are fuzzed by CheckpointFuzzTests (SAQL_FUZZ_INTENSITY=N).
 // A crash (a trap or signal) writes the input to `crash-<target>-<n>.txt` from the signal handler;
-// an input that runs longer than 5 s is written as `hang-<target>-<n>.txt` and the process aborts.
+// an input that runs longer than 5 s of CPU time is written as `hang-<target>-<n>.txt` and the
+// process aborts. Budgets and the watchdog count CPU time, not wall time, so a run niced beside
+// other work neither ends early nor reports a starved input as a hang.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -182,7 +184,7 @@ func runEvent(_ bytes: [UInt8]) {
 
 let args = CommandLine.arguments
 guard args.count >= 2, ["query", "header", "events", "avro"].contains(args[1]) else {
-    print("usage: saql-fuzz query|header|events|avro [--seconds N] [--seed S] [--out DIR]")
+    print("usage: saql-fuzz query|header|events|avro [--seconds CPU_SECONDS] [--seed S] [--out DIR]")
     exit(2)
 }
 let target = args[1]
@@ -199,24 +201,34 @@ if target == "header" {
 crashPath = Array("\(out)/crash-\(target)-\(getpid()).txt".utf8CString)
 installCrashHandler()
 
-// A watchdog: one input running longer than 5 s is a hang.
-let started = Date()
+/// The process's CPU time in seconds.
+func cpuSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
+// A watchdog: one input running longer than 5 s of CPU time is a hang.
 nonisolated(unsafe) var lastExecution = executions
 Thread.detachNewThread {
+    var since = cpuSeconds()
     while true {
-        Thread.sleep(forTimeInterval: 5)
-        if executions == lastExecution {
+        Thread.sleep(forTimeInterval: 1)
+        if executions != lastExecution {
+            lastExecution = executions
+            since = cpuSeconds()
+        } else if cpuSeconds() - since > 5 {
             let fd = open("\(out)/hang-\(target)-\(getpid()).txt", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             if fd >= 0 { _ = write(fd, currentInput, currentLength); close(fd) }
             print("saql-fuzz: hang after \(executions) executions")
             abort()
         }
-        lastExecution = executions
     }
 }
 
 var pool = seeds
-while Date().timeIntervalSince(started) < seconds {
+let started = cpuSeconds()
+while cpuSeconds() - started < seconds {
     let parent = pool[rng.below(pool.count)]
     let input = mutate(parent, seeds: seeds, rng: &rng)
     input.withUnsafeBufferPointer { b in if let base = b.baseAddress { currentInput.update(from: base, count: min(b.count, 1 << 22)) } }
@@ -230,4 +242,4 @@ while Date().timeIntervalSince(started) < seconds {
     // Keep some mutants as parents, so mutations accumulate.
     if rng.below(8) == 0 { pool.append(input); if pool.count > 5000 { pool.removeFirst(1000) } }
 }
-print("saql-fuzz \(target): \(executions) executions in \(Int(Date().timeIntervalSince(started))) s, 0 crashes, 0 hangs, \(seeds.count) seeds")
+print("saql-fuzz \(target): \(executions) executions in \(Int(cpuSeconds() - started)) CPU s, 0 crashes, 0 hangs, \(seeds.count) seeds")
