@@ -202,7 +202,7 @@ crashPath = Array("\(out)/crash-\(target)-\(getpid()).txt".utf8CString)
 installCrashHandler()
 
 /// The process's CPU time in seconds.
-func cpuSeconds() -> Double {
+@Sendable func cpuSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
