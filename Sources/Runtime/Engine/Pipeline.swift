@@ -345,12 +345,16 @@ package final class Pipeline {
                 }
                 maxRows = min(maxRows, 8)
             }
-            if let poison {
+            if let poison, let named = source as? any NamedRecordSource {
+                maxRows = poison.plan(named: named, batchSize: maxRows)
+            } else if let poison {
                 switch poison.plan(input: source.input, position: source.position, batchSize: maxRows) {
                 case .rows(let n): maxRows = n
                 case .skip(let signal):
                     if let skipping = source as? any RecordSkipping {
-                        if let skipped = try skipping.skipRecord() { reportPoison(skipped, input: source.input, signal: signal) }
+                        if let skipped = try skipping.skipRecord() {
+                            PoisonGuard.report(raw: skipped.raw, position: skipped.position, input: source.input, signal: signal, context: context)
+                        }
                         continue
                     }
                     maxRows = 1
@@ -383,16 +387,6 @@ package final class Pipeline {
         try finish(committing: all)
         if options.checkpoints != nil { try storeCheckpoint([]) }
         if transactions.isEmpty { for c in committing { try c.commit(async: false) } }
-    }
-
-    /// Counts and dead-letters an event the poison-event guard skipped.
-    private func reportPoison(_ skipped: (raw: [UInt8], position: String), input: String, signal: Int32) {
-        let detail = PoisonGuard.skipDetail(signal: signal)
-        context.counters.malformedEvents += 1
-        context.onRowError?("\(skipped.position): event skipped: \(detail)")
-        context.deadLetter?(DeadLetter(reason: .poison, input: input, detail: detail,
-                                       event: Record(names: ["raw"], values: [.string(String(decoding: skipped.raw, as: UTF8.self))]),
-                                       arrivalTime: nil, watermark: nil, originalTime: nil, adjustedTime: nil, position: skipped.position))
     }
 
     /// Stops the run when its memory passes `max_state`, naming the operator that holds most.

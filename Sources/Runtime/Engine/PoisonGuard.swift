@@ -18,6 +18,12 @@ import Planner
 /// lane arms a record of its own (the batch it decodes), and the handler writes the record of the
 /// thread that crashed. The run after a crash reads on the run's thread only.
 ///
+/// A source whose records have names of their own (Kafka: topic, partition and offset,
+/// ``NamedRecordSource``) is not replayed in the same batches: the run after a crash reads the
+/// records that may have been in the crashed batch (per partition, the batch size from where that
+/// partition stood) one per batch, each armed by its name before it is decoded, and the next start
+/// skips the record named, wherever it falls.
+///
 /// Replays from a checkpoint read the same batches (file inputs are read deterministically), so
 /// the recorded position is met again. Checkpoints are not taken while events are being read one
 /// at a time, so the replay starts before the recorded position. Sources that cannot skip one
@@ -100,6 +106,38 @@ final class PoisonGuard: @unchecked Sendable {
         return "the job crashed twice on this event (\(name ?? "signal \(signal)")); it was skipped so that the job goes on"
     }
 
+    /// Inputs whose named-record source has been handed the last crash.
+    private var watched: Set<String> = []
+
+    /// Like ``plan(input:position:batchSize:)`` for a source that names its records: hands it the
+    /// last crash the first time, arms the batch's crash record, and returns how many rows to read
+    /// (one while a record of the crashed batch may come next).
+    func plan(named source: any NamedRecordSource, batchSize: Int) -> Int {
+        guard active else { return batchSize }
+        if watched.insert(source.input).inserted, let s = suspect, s.input == source.input {
+            source.watch(self, crashed: s, batchSize: batchSize)
+        }
+        arm(Record(input: source.input, batchStart: source.position))
+        return source.isIsolating ? 1 : batchSize
+    }
+
+    /// Arms the crash record of one named record, read by itself: a crash while it is decoded or
+    /// processed names it. `crashed` is the record of the crash being isolated.
+    func arm(named name: String, crashed: Record) {
+        guard active else { return }
+        arm(Record(input: crashed.input, batchStart: crashed.batchStart, event: Array(name.utf8)))
+    }
+
+    /// Counts and dead-letters an event the guard skipped.
+    static func report(raw: [UInt8], position: String, input: String, signal: Int32, context: RuntimeContext) {
+        let detail = skipDetail(signal: signal)
+        context.counters.malformedEvents += 1
+        context.onRowError?("\(position): event skipped: \(detail)")
+        context.deadLetter?(DeadLetter(reason: .poison, input: input, detail: detail,
+                                       event: Planner.Record(names: ["raw"], values: [.string(String(decoding: raw, as: UTF8.self))]),
+                                       arrivalTime: nil, watermark: nil, originalTime: nil, adjustedTime: nil, position: position))
+    }
+
     /// Arms the record a crash of the calling read-ahead thread writes: it was decoding the batch
     /// that starts at `batchStart`. Called on that thread.
     func armReader(lane: Int, input: String, batchStart: [UInt8]) {
@@ -136,6 +174,17 @@ final class PoisonGuard: @unchecked Sendable {
         let tail = bytes.suffix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
         return Record(input: input, batchStart: start, event: single ? event : nil, signal: Int32(bitPattern: tail))
     }
+}
+
+/// A source whose records carry names of their own (Kafka: `topic[partition]@offset`), so that the
+/// poison-event guard isolates and skips a record by its name wherever a restart's batches put it.
+protocol NamedRecordSource: EventSource {
+    /// Hands the source the last crash on its input: from now on it arms each record that may have
+    /// been in the crashed batch by name (``PoisonGuard/arm(named:crashed:)``) before decoding it,
+    /// and passes over the record the crash named, reporting it (``PoisonGuard/report``).
+    func watch(_ guard: PoisonGuard, crashed: PoisonGuard.Record, batchSize: Int)
+    /// True while a record of the crashed batch may come next: the run reads one record per batch.
+    var isIsolating: Bool { get }
 }
 
 /// A source that can pass over its next record without decoding it (the poison-event guard).

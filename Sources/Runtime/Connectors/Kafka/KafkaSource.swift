@@ -16,7 +16,7 @@ package struct PartitionRows {
 ///
 /// As ASA documents for its metadata, a payload field with one of these names is overwritten.
 /// `GetMetadataPropertyValue` columns (key, headers, offset, ...) are filled per record.
-package final class KafkaSource: CommittingSource, PartitionedSource {
+package final class KafkaSource: CommittingSource, PartitionedSource, NamedRecordSource {
     package let input: String
     let consumer: KafkaConsumer
     private var decoder: EventDecoder
@@ -35,6 +35,32 @@ package final class KafkaSource: CommittingSource, PartitionedSource {
     private var waitingReported: [Int32] = []
     /// Since when this member's own partitions are done while others are not.
     private var waitingSince: Int64?
+    /// ``CrashPoint/eventTrigger``.
+    private let crashTrigger = CrashPoint.eventTrigger
+    /// The poison-event guard's view of the last crash, once the run hands it over.
+    private var poison: PoisonWatch?
+
+    /// What a restart after a crash on this input watches for.
+    private struct PoisonWatch {
+        let guardian: PoisonGuard
+        let crashed: PoisonGuard.Record
+        let batchSize: Int64
+        /// Per partition, the offsets the crashed batch may have held: from where the partition
+        /// stood at the crash, or, for a partition not read then, from the first record read now.
+        var windows: [Int32: Range<Int64>]
+        /// The record that crashed the job twice, to pass over.
+        var skip: String?
+        /// False once no record of the crashed batch can come.
+        var open = true
+
+        /// Whether the record at `offset` of `partition` may have been in the crashed batch.
+        mutating func covers(_ partition: Int32, _ offset: Int64) -> Bool {
+            if let w = windows[partition] { return w.contains(offset) }
+            guard open else { return false }
+            windows[partition] = offset..<offset.addingSaturating(batchSize)
+            return true
+        }
+    }
 
     package init(input: String, options: KafkaInputOptions, layout: InputLayout, compatibility: CompatibilityLevel,
                 context: RuntimeContext) throws {
@@ -85,6 +111,8 @@ package final class KafkaSource: CommittingSource, PartitionedSource {
         let n = consumer.poll(max: maxRows, timeoutMs: timeoutMs, onError: { [context, input] in
             context.onRowError?("kafka input '\(input)': \($0) (retrying)")
         }) { record in
+            if poison != nil, watchPoison(record) { return }
+            if let crashTrigger, record.value.firstRange(of: crashTrigger) != nil { fatalError("SAQL_CRASH_ON matched an event") }
             let arrival = record.timestampMs.map { $0 * 10_000 } ?? now
             let key = byPartition ? record.partition : 0
             // In place: the dictionary's storage is not copied.
@@ -120,6 +148,46 @@ package final class KafkaSource: CommittingSource, PartitionedSource {
     }
 
     package func nextBatch(maxRows: Int) throws -> EventBatch? { try nextBatch(maxRows: maxRows, timeoutMs: 100) }
+
+    func watch(_ guardian: PoisonGuard, crashed: PoisonGuard.Record, batchSize: Int) {
+        let starts = (try? Self.offsets(crashed.batchStart))?[options.topic] ?? [:]
+        let size = Int64(batchSize)
+        let skip = crashed.event.map { String(decoding: $0, as: UTF8.self) }
+        poison = PoisonWatch(guardian: guardian, crashed: crashed, batchSize: size,
+                             windows: starts.mapValues { $0..<$0.addingSaturating(size) }, skip: skip)
+    }
+
+    var isIsolating: Bool {
+        guard var watch = poison, watch.open else { return false }
+        let (assigned, atEnd) = partitionState
+        let read = consumer.readPositions[options.topic] ?? [:]
+        // Before the group assigns partitions, any of them may hold the crashed batch.
+        let windows = watch.windows
+        watch.open = assigned.isEmpty || assigned.contains { p in
+            guard !atEnd.contains(p) else { return false }
+            guard let window = windows[p] else { return true }
+            return (read[p] ?? window.lowerBound) < window.upperBound
+        }
+        poison = watch
+        return watch.open
+    }
+
+    /// The guard's part in reading one record after a crash: passes over (and reports) the record
+    /// that crashed the job twice, and arms each record that may have been in the crashed batch by
+    /// its name. Returns true when the record is to be skipped.
+    private func watchPoison(_ record: KafkaRecord) -> Bool {
+        guard var watch = poison else { return false }
+        defer { poison = watch }
+        let name = "\(record.topic)[\(record.partition)]@\(record.offset)"
+        if name == watch.skip {
+            watch.skip = nil
+            PoisonGuard.report(raw: Array(record.value.prefix(4096)), position: "kafka \(name)", input: input,
+                               signal: watch.crashed.signal, context: context)
+            return true
+        }
+        if watch.covers(record.partition, record.offset) { watch.guardian.arm(named: name, crashed: watch.crashed) }
+        return false
+    }
 
     /// A bounded run whose own partitions are read may end only when the topic's other partitions
     /// are read to their start-time ends by the group (committed): while a member that died still
@@ -211,12 +279,21 @@ package final class KafkaSource: CommittingSource, PartitionedSource {
 
     /// Partitions assigned from now on start at the checkpoint's offsets instead of the group's.
     package func restore(position: [UInt8]) throws {
+        for (topic, offsets) in try Self.offsets(position) {
+            for (partition, offset) in offsets { consumer.startOffsets[topic, default: [:]][partition] = offset }
+        }
+    }
+
+    /// The offsets a ``position`` holds, by topic and partition.
+    static func offsets(_ position: [UInt8]) throws -> [String: [Int32: Int64]] {
         var r = StateReader(bytes: position)
-        guard !r.isAtEnd else { return }
+        var out: [String: [Int32: Int64]] = [:]
+        guard !r.isAtEnd else { return out }
         for _ in 0..<(try r.readCount()) {
             let topic = try r.readString(), partition = Int32(try r.readInt()), offset = try r.readInt64()
-            consumer.startOffsets[topic, default: [:]][partition] = offset
+            out[topic, default: [:]][partition] = offset
         }
+        return out
     }
 
     /// Consumer lag per owned partition.
