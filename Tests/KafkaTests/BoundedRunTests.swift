@@ -65,4 +65,32 @@ struct BoundedRunTests {
         #expect(all == Set(0..<3000), "\(3000 - all.count) records never reached an output")
         #expect(ids(dir + "/out-c.jsonl").isSuperset(of: Set(60..<3000)), "the bounded run read what was produced after the members died")
     }
+
+    /// A live member (`stop = 'never'`) holds some partitions: the bounded member, started with it,
+    /// reads its own to their end, then ends only once the live member has committed the rest to
+    /// their start-time ends, so at its exit every record is in one of the two outputs.
+    @Test func aBoundedRunBesideALiveMemberEndsWhenTheGroupHasReadEverything() throws {
+        let topic = try Broker.topic("beside", partitions: 4)
+        let dir = try Broker.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let count = 60_000
+        try Broker.produce((0..<count).map { #"{"Id":\#($0),"K":"k\#($0 % 11)","Time":"2024-01-01T00:00:00.000Z"}"# },
+                           to: topic, keyField: "K", timeField: "Time")
+        try job(topic, stop: "never", output: "out-live.jsonl").write(toFile: dir + "/live.saql", atomically: true, encoding: .utf8)
+        try job(topic, stop: "end", output: "out-bounded.jsonl").write(toFile: dir + "/bounded.saql", atomically: true, encoding: .utf8)
+        // Started together, the two join the group's first generation and split the partitions.
+        let live = try start(dir, "live"), bounded = try start(dir, "bounded")
+        defer { if live.isRunning { kill(live.processIdentifier, SIGKILL); live.waitUntilExit() } }
+        let end = Date().addingTimeInterval(120)
+        while bounded.isRunning && Date() < end { Thread.sleep(forTimeInterval: 0.05) }
+        let atExit = (live: ids(dir + "/out-live.jsonl"), bounded: ids(dir + "/out-bounded.jsonl"))
+        if bounded.isRunning { bounded.terminate() }
+        bounded.waitUntilExit()
+        let log = (try? String(contentsOfFile: dir + "/bounded.log", encoding: .utf8)) ?? ""
+        #expect(bounded.terminationStatus == 0, "\(log.suffix(1500))")
+        #expect(live.isRunning, "the live member goes on")
+        #expect(!atExit.live.isEmpty && !atExit.bounded.isEmpty, "the members split the partitions (\(atExit.live.count) and \(atExit.bounded.count) records)")
+        let missing = Set(0..<count).subtracting(atExit.live.union(atExit.bounded))
+        #expect(missing.isEmpty, "\(missing.count) records were not read by the group when the bounded member ended: \(log.suffix(800))")
+    }
 }
