@@ -101,8 +101,8 @@ package final class AnalyticOperator: Operator {
                 context.rowError(error, in: "analytic function")
                 return
             }
-            out.values.append(contentsOf: UnsafeBufferPointer(start: row.values, count: batch.width))
-            out.values.append(contentsOf: results)
+            out.values.appendCopies(of: UnsafeBufferPointer(start: row.values, count: batch.width))
+            out.values.appendCopies(of: results)
             out.times.append(row.time)
         }
         try downstream.emit(out)

@@ -27,7 +27,7 @@ package final class ApplyOperator: StatelessOperator {
             }
             var produced = false
             func emit(_ a: Value, _ b: Value) {
-                out.values.append(contentsOf: batch.row(i))
+                out.values.appendCopies(of: batch.row(i))
                 out.values.append(a)
                 out.values.append(b)
                 out.times.append(row.time)

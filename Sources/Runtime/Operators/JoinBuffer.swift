@@ -42,7 +42,7 @@ struct JoinBuffer {
     @discardableResult
     mutating func append(_ row: ArraySlice<Value>, time: Int64, boundTime: Int64, key: UnsafePointer<Value>?, hash: UInt64) -> Int {
         let sequence = base + times.count
-        values.append(contentsOf: row)
+        values.appendCopies(of: row)
         times.append(time)
         boundTimes.append(boundTime)
         links.append(-1)

@@ -18,14 +18,16 @@ package final class ProjectOperator: StatelessOperator {
     package func process(_ batch: EventBatch, port: Int) throws {
         let width = items.count
         var out = EventBatch(width: width, capacity: batch.count)
-        var row = [Value](repeating: .null, count: width)
         batch.forEachRow { _, input in
+            // Values go straight into the output; a row that fails part-way is taken back out.
+            let mark = out.values.count
             do throws(EvalError) {
                 for k in 0..<width {
-                    if let c = copies[k] { row[k] = input[c] } else { row[k] = try items[k](input) }
+                    if let c = copies[k] { out.values.append(input[c]) } else { out.values.append(try items[k](input)) }
                 }
-                out.append(row, time: input.time)
+                out.times.append(input.time)
             } catch {
+                out.values.removeLast(out.values.count - mark)
                 context.rowError(error, in: "SELECT")
             }
         }

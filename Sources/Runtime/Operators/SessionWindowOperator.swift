@@ -114,7 +114,7 @@ package final class SessionWindowOperator: EmittingOnWatermark {
         var out = EventBatch(width: keys.count + calls.count, capacity: s.groups.count)
         let k = keys.count
         for slot in 0..<s.groups.count {
-            out.values.append(contentsOf: s.groups.keys[(slot * k)..<((slot + 1) * k)])
+            out.values.appendCopies(of: s.groups.keys[(slot * k)..<((slot + 1) * k)])
             for c in s.columns { out.values.append(WindowAggregateOperator.result(of: c, slot, context)) }
             out.times.append(e)
         }

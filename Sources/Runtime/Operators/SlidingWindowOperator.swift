@@ -180,8 +180,8 @@ package final class SlidingWindowOperator: EmittingOnWatermark {
                 errors.append(error)
                 continue
             }
-            out.values.append(contentsOf: state.key.prefix(keys.count))
-            out.values.append(contentsOf: results)
+            out.values.appendCopies(of: state.key.prefix(keys.count))
+            out.values.appendCopies(of: results)
             out.times.append(c.time)
             if out.count >= 4096 {
                 try downstream.emit(out)

@@ -105,10 +105,10 @@ package final class StreamJoinOperator: Operator {
             let p = right.position(sequence)
             guard bound.contains(left: boundTime, right: right.boundTimes[p]) else { continue }
             if !copied {
-                scratch.replaceSubrange(0..<lw, with: leftRow)
+                scratch.assignCopies(of: leftRow, at: 0)
                 copied = true
             }
-            scratch.replaceSubrange(lw..<(lw + rightWidth), with: right.row(p))
+            scratch.assignCopies(of: right.row(p), at: lw)
             if emitIfJoined(time: max(time, right.times[p])) { matched = true }
         }
         return matched
@@ -122,10 +122,10 @@ package final class StreamJoinOperator: Operator {
             let p = left.position(sequence)
             guard bound.contains(left: left.boundTimes[p], right: boundTime) else { continue }
             if !copied {
-                scratch.replaceSubrange(lw..<(lw + rightWidth), with: rightRow)
+                scratch.assignCopies(of: rightRow, at: lw)
                 copied = true
             }
-            scratch.replaceSubrange(0..<lw, with: left.row(p))
+            scratch.assignCopies(of: left.row(p), at: 0)
             if emitIfJoined(time: max(time, left.times[p])) { left.matched[p] = true }
         }
     }
@@ -162,7 +162,7 @@ package final class StreamJoinOperator: Operator {
             let p = left.position(top.sequence)
             if left.matched[p] { continue }
             let lw = left.width
-            scratch.replaceSubrange(0..<lw, with: left.row(p))
+            scratch.assignCopies(of: left.row(p), at: 0)
             for k in lw..<(lw + rightWidth) { scratch[k] = .null }
             let latest = left.boundTimes[p].addingSaturating(bound.unmatchedDelay)
             hold(scratch[...], time: max(left.times[p], latest))
@@ -193,7 +193,7 @@ package final class StreamJoinOperator: Operator {
             }
             guard n > 0 else { return }
             var out = EventBatch(width: held.width, capacity: n)
-            out.values.append(contentsOf: held.values[0..<(n * held.width)])
+            out.values.appendCopies(of: held.values[0..<(n * held.width)])
             out.times.append(contentsOf: held.times[0..<n])
             held.values.removeFirst(n * held.width)
             held.times.removeFirst(n)

@@ -31,7 +31,7 @@ struct TimeMerge {
 
     /// Holds a port's rows until the watermark passes them.
     mutating func add(_ batch: EventBatch, port: Int) {
-        pending[port].values.append(contentsOf: batch.values)
+        pending[port].values.appendCopies(of: batch.values)
         pending[port].times.append(contentsOf: batch.times)
         earliest[port] = min(earliest[port], batch.times.min() ?? .max)
     }

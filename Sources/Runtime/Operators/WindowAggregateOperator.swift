@@ -210,7 +210,7 @@ package final class WindowAggregateOperator: EmittingOnWatermark {
             let keyCount = keys.count
             var out = EventBatch(width: keyCount + calls.count, capacity: first.groups.count)
             for slot in 0..<first.groups.count {
-                out.values.append(contentsOf: first.groups.keys[(slot * keyCount)..<((slot + 1) * keyCount)])
+                out.values.appendCopies(of: first.groups.keys[(slot * keyCount)..<((slot + 1) * keyCount)])
                 for c in first.columns { out.values.append(Self.result(of: c, slot, context)) }
                 out.times.append(first.end)
             }
