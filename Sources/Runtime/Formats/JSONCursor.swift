@@ -8,8 +8,9 @@ struct JSONCursor {
     let bytes: UnsafeBufferPointer<UInt8>
     let booleansAsBit: Bool
     var pos = 0
-    /// Interns short string values, which repeat across events (device ids, types).
-    let strings: StringCache?
+    /// Interns short string values, which repeat across events (device ids, types). Not retained:
+    /// the cursor lives for one event inside the call of the parser that owns the cache.
+    unowned(unsafe) let strings: StringCache?
 
     init(bytes: UnsafeBufferPointer<UInt8>, booleansAsBit: Bool, strings: StringCache? = nil) {
         self.bytes = bytes
@@ -370,12 +371,10 @@ struct JSONCursor {
     }
 }
 
-/// Exact powers of ten for fast number parsing.
-private let pow10: [Double] = (0...22).map { k in
-    var v = 1.0
-    for _ in 0..<k { v *= 10 }
-    return v
-}
+/// Exact powers of ten for fast number parsing. Written as literals, so the array is built at
+/// compile time (a computed global is initialized lazily, a `swift_once` call per number).
+private let pow10: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+                               1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
 
 extension JSONCursor {
     /// The record of a JSON object text (`JSON_PARSE`); `nil` for anything else: invalid JSON, an

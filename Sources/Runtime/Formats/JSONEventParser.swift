@@ -21,6 +21,10 @@ package struct JSONEventParser {
     /// For each key position in the previous event, the field it matched: a hint for the next event.
     var hints: [Int] = []
     let strings = StringCache()
+    /// The whole event's fields, when it is wanted as a record (kept here so that an event not
+    /// wanted whole creates and releases no arrays).
+    var recordNames: [String] = []
+    var recordValues: [Value] = []
     let unwanted = UnwantedKeys()
     var times = TimestampParser()
 
@@ -40,12 +44,17 @@ package struct JSONEventParser {
         c.skipWhitespace()
         guard c.peek() == UInt8(ascii: "{") else { throw c.error("expected a JSON object") }
         c.pos += 1
-        var names: [String] = []
-        var values: [Value] = []
         var arrival: Int64?
         var position = 0
         /// Fields (below 64) whose column holds a value from this event.
         var stored: UInt64 = 0
+        /// Whether a field's first value may be moved into its column: its column then holds a
+        /// NULL, which owns nothing, so it is initialized over, not assigned.
+        let moveFirst = !wantsRecord && arrivalField == nil
+        if wantsRecord {
+            recordNames.removeAll(keepingCapacity: true)
+            recordValues.removeAll(keepingCapacity: true)
+        }
         c.skipWhitespace()
         if c.peek() == UInt8(ascii: "}") {
             c.pos += 1
@@ -74,20 +83,31 @@ package struct JSONEventParser {
                 c.pos += 1
                 c.skipWhitespace()
                 if field >= 0, asTimestamp[field], c.peek() == 0x22, let t = c.readTimestamp(&times) {
-                    row[fieldColumn[field]] = .datetime(t)
-                } else if field >= 0, field < 64, stored & (1 << field) == 0, !wantsRecord, arrivalField == nil {
-                    // The common case: a field's first value, moved into its column. The column
-                    // holds a NULL, which owns nothing, so it is initialized over, not assigned.
+                    if moveFirst, field < 64, stored & (1 << field) == 0 {
+                        stored |= 1 << field
+                        (row + fieldColumn[field]).initialize(to: .datetime(t))
+                    } else {
+                        row[fieldColumn[field]] = .datetime(t)
+                    }
+                } else if field >= 0, field < 64, stored & (1 << field) == 0, moveFirst {
+                    // The common case: a field's first value, moved into its column. Strings and
+                    // numbers are read without going through readValue's dispatch.
                     stored |= 1 << field
-                    (row + fieldColumn[field]).initialize(to: try c.readValue())
+                    let v: Value
+                    switch c.peek() {
+                    case 0x22: v = .string(try c.readString())
+                    case 0x2D, 0x30...0x39: v = try c.readNumber()
+                    default: v = try c.readValue()
+                    }
+                    (row + fieldColumn[field]).initialize(to: v)
                 } else if field >= 0 || wantsRecord {
                     let v = try c.readValue()
                     if field >= 0 { row[fieldColumn[field]] = v }
                     if wantsRecord {
                         let name = key.decoded(bytes)
-                        if !names.contains(where: { $0.caseInsensitiveEquals(name) }) {
-                            names.append(name)
-                            values.append(v)
+                        if !recordNames.contains(where: { $0.caseInsensitiveEquals(name) }) {
+                            recordNames.append(name)
+                            recordValues.append(v)
                         }
                     }
                     if let af = arrivalField, key.equalsFolded(af, bytes), case .string(let s) = v {
@@ -107,7 +127,7 @@ package struct JSONEventParser {
         }
         c.skipWhitespace()
         guard c.pos == bytes.count else { throw c.error("unexpected text after the JSON object") }
-        if wantsRecord { row[0] = .record(Record(names: names, values: values)) }
+        if wantsRecord { row[0] = .record(Record(names: recordNames, values: recordValues)) }
         return arrival
     }
 

@@ -15,10 +15,13 @@ enum TextValidation {
             return (w | ((w &- 0x2020_2020_2020_2020) & ~w)) & high == 0
         }
         let raw = UnsafeRawPointer(base)
+        let high: UInt64 = 0x8080_8080_8080_8080, space: UInt64 = 0x2020_2020_2020_2020
         while i + 32 <= n {
             let a = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self), b = raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)
             let c = raw.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self), d = raw.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self)
-            guard clean(a), clean(b), clean(c), clean(d) else { break }
+            // `clean` of the four words at once: one test and branch per 32 bytes.
+            let low = ((a &- space) & ~a) | ((b &- space) & ~b) | ((c &- space) & ~c) | ((d &- space) & ~d)
+            guard (a | b | c | d | low) & high == 0 else { break }
             i += 32
         }
         while i + 8 <= n, clean(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { i += 8 }

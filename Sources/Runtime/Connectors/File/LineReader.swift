@@ -15,7 +15,10 @@ final class LineReader {
     /// Whether the bytes from `start` to `scanFrom` leave a quoted field open.
     @exclusivity(unchecked) private var inQuotes = false
     private let fd: Int32
-    @exclusivity(unchecked) private var buffer: [UInt8]
+    /// The read buffer, managed by hand: a Swift array held by a class is retained and released
+    /// around every access that borrows its storage, twice per line.
+    @exclusivity(unchecked) private var buffer: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private var capacity: Int
     @exclusivity(unchecked) private var start = 0
     @exclusivity(unchecked) private var end = 0
     @exclusivity(unchecked) private var eof = false
@@ -63,11 +66,19 @@ final class LineReader {
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ConnectorError("cannot open '\(path)': \(String(cString: strerror(errno)))") }
         self.path = path
-        buffer = [UInt8](repeating: 0, count: chunk)
-        try skipByteOrderMark()
+        capacity = max(chunk, 16)
+        buffer = .allocate(capacity: capacity)
+        do { try skipByteOrderMark() } catch {
+            buffer.deallocate()
+            close(fd)
+            throw error
+        }
     }
 
-    deinit { close(fd) }
+    deinit {
+        buffer.deallocate()
+        close(fd)
+    }
 
     /// When the file was last modified, in 100-ns ticks since 1970 (as ``Timestamp``); nil if unknown.
     var lastModified: Int64? {
@@ -85,10 +96,10 @@ final class LineReader {
                 var lineEnd = nl
                 if lineEnd > start && buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
                 let s = start
-                if quotedNewlines { lineNumber += buffer[s..<nl].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } }
+                if quotedNewlines { lineNumber += UnsafeBufferPointer(start: buffer + s, count: nl - s).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } }
                 start = nl + 1
                 inQuotes = false
-                try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[s..<lineEnd])) }
+                try body(UnsafeBufferPointer(start: buffer + s, count: lineEnd - s))
                 return true
             }
             if eof {
@@ -97,7 +108,7 @@ final class LineReader {
                 recordLine = lineNumber
                 let s = start, e = end
                 start = end
-                try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[s..<e])) }
+                try body(UnsafeBufferPointer(start: buffer + s, count: e - s))
                 return true
             }
             try fill()
@@ -108,12 +119,9 @@ final class LineReader {
 
     private func findNewline() -> Int? {
         var i = max(start, scanFrom)
-        let result: Int? = buffer.withUnsafeBufferPointer { b in
-            // memchr is far faster than a Swift loop on long buffers.
-            guard i < end, let base = b.baseAddress,
-                  let p = memchr(base + i, 0x0A, end - i) else { return nil }
-            return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
-        }
+        // memchr is far faster than a Swift loop on long buffers.
+        var result: Int?
+        if i < end, let p = memchr(buffer + i, 0x0A, end - i) { result = buffer.distance(to: p.assumingMemoryBound(to: UInt8.self)) }
         if result == nil { i = end }
         scanFrom = result.map { $0 + 1 } ?? i
         return result
@@ -124,13 +132,14 @@ final class LineReader {
     private func findRecordEnd() -> Int? {
         var i = max(start, scanFrom)
         var quoted = inQuotes
-        let result: Int? = buffer.withUnsafeBufferPointer { b in
-            while i < end {
-                let c = b[i]
-                if c == 0x22 { quoted.toggle() } else if c == 0x0A && !quoted { return i }
-                i += 1
+        var result: Int?
+        while i < end {
+            let c = buffer[i]
+            if c == 0x22 { quoted.toggle() } else if c == 0x0A && !quoted {
+                result = i
+                break
             }
-            return nil
+            i += 1
         }
         inQuotes = quoted
         scanFrom = result.map { $0 + 1 } ?? i
@@ -141,15 +150,19 @@ final class LineReader {
     private func fill() throws {
         if start > 0 {
             let n = end - start
-            buffer.withUnsafeMutableBufferPointer { b in
-                if n > 0 { memmove(b.baseAddress!, b.baseAddress! + start, n) }
-            }
+            if n > 0 { memmove(buffer, buffer + start, n) }
             scanFrom -= start
             start = 0
             end = n
         }
-        if end == buffer.count { buffer.append(contentsOf: [UInt8](repeating: 0, count: buffer.count)) }
-        let n = buffer.withUnsafeMutableBufferPointer { b in read(fd, b.baseAddress! + end, b.count - end) }
+        if end == capacity {
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+            grown.update(from: buffer, count: end)
+            buffer.deallocate()
+            buffer = grown
+            capacity *= 2
+        }
+        let n = read(fd, buffer + end, capacity - end)
         if n < 0 {
             if errno == EINTR { return }
             throw ConnectorError("cannot read '\(path)': \(String(cString: strerror(errno)))")
@@ -163,7 +176,7 @@ final class LineReader {
     /// The whole rest of the file (used for JSON array files).
     func readAll() throws -> [UInt8] {
         while !eof { try fill() }
-        let rest = Array(buffer[start..<end])
+        let rest = Array(UnsafeBufferPointer(start: buffer + start, count: end - start))
         start = end
         return rest
     }
