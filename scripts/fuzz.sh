@@ -18,12 +18,13 @@ bin=.build/debug/saql-fuzz
 pids=()
 for target in query header events avro; do
   (
-    seed=1
-    # CPU seconds used by this target's finished runs (bash's `times`: children's user and system).
-    used() { times | tail -1 | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d", u[1] * 60 + u[2] + s[1] * 60 + s[2] }'; }
-    while [ "$(used)" -lt "$seconds" ]; do
-      left=$((seconds - $(used)))
-      "$bin" "$target" --seconds "$left" --seed "$seed" --out "$out" >>"$out/$target.log" 2>&1 || { echo "saql-fuzz $target: seed $seed ended with a crash or hang" >>"$out/$target.log"; touch "$out/crash-$target-seed-$seed"; }
+    seed=1 used=0
+    # CPU seconds used by this target's runs so far, as /usr/bin/time reports each (a crashed run's
+    # report ends with the same line).
+    while [ "$used" -lt "$seconds" ]; do
+      left=$((seconds - used))
+      /usr/bin/time -f "%U %S" -o "$out/.cpu-$target" "$bin" "$target" --seconds "$left" --seed "$seed" --out "$out" >>"$out/$target.log" 2>&1 || { echo "saql-fuzz $target: seed $seed ended with a crash or hang" >>"$out/$target.log"; touch "$out/crash-$target-seed-$seed"; }
+      used=$((used + $(tail -1 "$out/.cpu-$target" | awk '{ printf "%d", $1 + $2 + 1 }')))
       seed=$((seed + 1))
     done
   ) &

@@ -111,12 +111,15 @@ struct InputFidelityTests {
         bytes += Array(#"{"n":5,"f":1e999}"#.utf8) + [0x0A]                                   // beyond the float range
         bytes += Array(#"{"n":6,"s":"\ud800"}"#.utf8) + [0x0A]                                // lone surrogate
         bytes += Array(#"{"n":7,"s":"é\u00e9😀\ud83d\ude00"}"#.utf8) + [0x0A]                 // valid, escaped and not
+        bytes += Array(#"{"n":8,"s":"\ud83d\ud83d\ude00"}"#.utf8) + [0x0A]                     // high surrogate, then another (trapped, found by fuzzing)
+        bytes += Array(#"{"n":9,"s":"\ud83d\u0041"}"#.utf8) + [0x0A]                           // high surrogate, then no low one
         let r = try run(bytes, format: "json")
         #expect(r.out == [#"{"n":1}"#, #"{"n":7,"s":"éé😀😀"}"#])
-        #expect(r.malformed == 5)
+        #expect(r.malformed == 7)
         let details = r.dead.map { line in (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["detail"] as? String ?? "" }
         #expect(details == ["invalid UTF-8 byte 0xFF", "invalid UTF-8 byte 0xC0", "control character U+01 in the text (write it escaped)",
-                            "number 1e999 is beyond the float range", #"\u escape of a lone surrogate"#])
+                            "number 1e999 is beyond the float range", #"\u escape of a lone surrogate"#, #"\u escape of a lone surrogate"#,
+                            #"\u escape of a lone surrogate"#])
     }
 
     @Test func csvRecordsSpanQuotedNewlines() throws {

@@ -229,6 +229,9 @@ struct JSONCursor {
                     if scalar >= 0xD800 && scalar < 0xDC00, peek() == 0x5C, pos + 1 < bytes.count, bytes[pos + 1] == 0x75 {
                         pos += 2
                         let low = try hex4()
+                        // A high surrogate must be followed by a low one (found by fuzzing: two
+                        // high surrogates in a row made the subtraction below trap).
+                        guard low >= 0xDC00 && low < 0xE000 else { throw error("\\u escape of a lone surrogate") }
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     }
                     // A lone surrogate has no Unicode character: refused, not replaced by U+FFFD.
