@@ -9,13 +9,14 @@ struct JSONCursor {
     let booleansAsBit: Bool
     var pos = 0
     /// Interns short string values, which repeat across events (device ids, types). Not retained:
-    /// the cursor lives for one event inside the call of the parser that owns the cache.
-    unowned(unsafe) let strings: StringCache?
+    /// the cursor lives for one event inside the call of the parser that owns the cache (held as
+    /// `Unmanaged`, since even an `unowned(unsafe)` reference was retained around each use).
+    let strings: Unmanaged<StringCache>?
 
     init(bytes: UnsafeBufferPointer<UInt8>, booleansAsBit: Bool, strings: StringCache? = nil) {
         self.bytes = bytes
         self.booleansAsBit = booleansAsBit
-        self.strings = strings
+        self.strings = strings.map { Unmanaged.passUnretained($0) }
     }
 
     /// An object key: its raw byte range, and whether it contains escapes.
@@ -197,7 +198,7 @@ struct JSONCursor {
             let b = bytes[pos]
             if b == 0x22 {
                 let text = UnsafeBufferPointer(rebasing: bytes[start..<pos])
-                let s = strings?.string(for: text) ?? String(decoding: text, as: UTF8.self)
+                let s = strings?._withUnsafeGuaranteedRef { $0.string(for: text) } ?? String(decoding: text, as: UTF8.self)
                 pos += 1
                 return s
             }
